@@ -1,0 +1,75 @@
+# Trident build. `make` builds build/trident and build/libtrident.a,
+# `make test` sets up what is missing, builds release and ASan+UBSan trees
+# and runs every test in both, `make bench` runs the benchmarks.
+
+BUILD ?= build
+CC := $(shell command -v clang-19 >/dev/null 2>&1 && echo clang-19 || echo cc)
+OPT ?= -O2
+SAN ?=
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g $(OPT) -Iinclude -Isrc $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN) -lm -lpthread
+
+# One folder per pipeline stage; the library is every .c file in them.
+STAGES := base decode text validate compiler x64 singlepass optimizing runtime wasi
+LLVM_CONFIG := $(shell command -v llvm-config-19 2>/dev/null)
+ifneq ($(LLVM_CONFIG),)
+STAGES += llvm
+LLVM_CFLAGS := $(shell $(LLVM_CONFIG) --cflags) -DTRI_HAVE_LLVM=1
+LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core analysis passes target x86 mc object 2>/dev/null) $(shell $(LLVM_CONFIG) --system-libs 2>/dev/null)
+endif
+
+LIB_SRCS := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/trident $(BUILD)/libtrident.a
+
+$(BUILD)/libtrident.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/trident: $(CLI_OBJS) $(BUILD)/libtrident.a
+	$(CC) -o $@ $(CLI_OBJS) $(BUILD)/libtrident.a $(LLVM_LIBS) $(LDFLAGS)
+
+$(BUILD)/obj/llvm/%.o: src/llvm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LLVM_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libtrident.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtrident.a $(LLVM_LIBS) $(LDFLAGS)
+
+tests: $(TEST_BINS)
+
+# Installs the Debian packages the build and the tests need, if missing.
+setup:
+	@bash scripts/setup.sh
+
+# The sanitizer tree: same sources, ASan+UBSan, no recovery from UB.
+asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" all tests
+
+test: setup
+	$(MAKE) all tests
+	$(MAKE) asan
+	bash tests/run.sh build build/asan
+
+example: setup all
+	./build/trident validate examples/hello.wat 2>/dev/null || ./build/trident validate examples/hello.wasm
+
+bench: setup all
+	bash bench/run.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all tests setup asan test example bench clean
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -1,0 +1,65 @@
+/* trident: command dispatch, --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"validate", cmd_validate, "validate FILE...      check modules; print nothing when valid"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: trident COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        fprintf(f, "  %s\n", commands[i].summary);
+    fprintf(f, "\noptions:\n  -h, --help     this text\n  -V, --version  print the version\n"
+               "\nexit status: 0 success, 1 the module is invalid or failed, 2 usage error\n");
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "trident: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 2;
+}
+
+void cli_print_err(const char *file, const struct err *e)
+{
+    fprintf(stderr, "%s:", file);
+    if (e->offset != NO_OFFSET)
+        fprintf(stderr, " offset 0x%zx:", e->offset);
+    if (e->func != NO_FUNC)
+        fprintf(stderr, " func %u:", e->func);
+    fprintf(stderr, " %s: %s\n", err_code_name(e->code), e->msg);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("trident %s\n", TRIDENT_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 2, argv + 2);
+    cli_usage_error("unknown command '%s' (see trident --help)", cmd);
+    return 2;
+}

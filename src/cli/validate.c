@@ -1,0 +1,41 @@
+/* trident validate FILE...: decode and validate each module. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../decode/decode.h"
+#include "../validate/validate.h"
+#include "cli.h"
+
+static int validate_file(const char *path)
+{
+    struct err e;
+    err_clear(&e);
+    uint8_t *bytes;
+    size_t len;
+    if (!file_read(path, &bytes, &len, &e)) {
+        fprintf(stderr, "trident: %s\n", e.msg);
+        return 1;
+    }
+    struct module m;
+    bool ok = dec_module(&m, bytes, len, &e) && val_module(&m, &e);
+    if (!ok)
+        cli_print_err(path, &e);
+    dec_module_free(&m);
+    free(bytes);
+    return ok ? 0 : 1;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    if (argc == 0)
+        return cli_usage_error("validate: no file given (usage: trident validate FILE...)");
+    int status = 0;
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error("validate: unknown option '%s'", argv[i]);
+    }
+    for (int i = 0; i < argc; i++)
+        if (validate_file(argv[i]))
+            status = 1;
+    return status;
+}
