@@ -1,13 +1,69 @@
-/* validate: the WebAssembly 2.0 validation algorithm. (Placeholder contract
- * until the validator lands: val_module is the entry point the CLI uses.) */
+/* validate: the WebAssembly 2.0 validation algorithm.
+ *
+ * Module-level checks (types, limits, imports/exports, constant expressions,
+ * segments, start function) and a function-body walker. The walker
+ * validates one instruction at a time and then hands it to the running
+ * backend through a hook table, so a single-pass compiler validates and
+ * emits in one loop and the other backends build their IR from the same
+ * walk. Nothing in validate/ knows which backend runs. */
 #ifndef TRI_VALIDATE_H
 #define TRI_VALIDATE_H
 
 #include "../decode/decode.h"
 
-/* Validates a decoded module. Returns false with e set (ERR_INVALID, or
- * ERR_MALFORMED for malformations only found while walking bodies), the
- * byte offset and the function index where there is one. */
+/* The function being walked, as the hooks see it. */
+struct val_func {
+    const struct module *m;
+    uint32_t index;                /* in the function index space */
+    const struct functype *type;
+    uint32_t nlocals;              /* parameters + declared locals */
+    const valtype *local_types;    /* nlocals entries, parameters first;
+                                      borrowed, valid during the walk */
+};
+
+/* One validated instruction, with what the validator resolved about it. */
+struct val_insn {
+    const struct insn *in;
+    /* True when the instruction is dead code: the innermost block is past
+     * an unreachable, br, br_table or return. For else and end it tells
+     * whether the end of the block's (or then-arm's) body was reachable. */
+    bool unreachable;
+    /* block, loop, if: the block type's params and results.
+     * call, call_indirect: the callee type's params and results.
+     * br, br_if, br_table: params = the target label's types (nparams of them).
+     * return: params = the function's results. Otherwise empty. */
+    const valtype *params, *results;
+    uint32_t nparams, nresults;
+    /* drop, select: the operand type; local.*, global.*: the variable's type;
+     * table.*: the table's element type; ref.null / ref.is_null: the reference
+     * type (ref.is_null gets VT_FUNCREF when its operand is unknown in dead
+     * code). Otherwise 0. */
+    valtype type;
+};
+
+/* Hooks a backend plugs into the walker. Any may be NULL. Each returns
+ * false to stop the walk after recording its own error in the err it was
+ * given by val_function's caller. */
+struct val_hooks {
+    bool (*begin)(void *ctx, const struct val_func *f);
+    bool (*insn)(void *ctx, const struct val_insn *vi);
+    bool (*end)(void *ctx, const struct val_func *f);
+};
+
+/* Validates everything but function bodies. */
+bool val_module_header(const struct module *m, struct err *e);
+
+/* Validates the body of defined function `func` (an index in the function
+ * index space, >= m->nfunc_imports), calling the hooks for each instruction.
+ * The module header must have been validated. Safe to call from several
+ * threads at once for different functions. */
+bool val_function(const struct module *m, uint32_t func, const struct val_hooks *hooks,
+                  void *ctx, struct err *e);
+
+/* Validates the whole module: val_module_header, then every body. Returns
+ * false with e set (ERR_INVALID, or ERR_MALFORMED for malformations only
+ * found while walking bodies), the byte offset and the function index where
+ * there is one. */
 bool val_module(const struct module *m, struct err *e);
 
 #endif
