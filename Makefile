@@ -61,8 +61,14 @@ test: setup
 	$(MAKE) asan
 	bash tests/run.sh build build/asan
 
-example: setup all
-	./build/trident validate examples/hello.wat 2>/dev/null || ./build/trident validate examples/hello.wasm
+# The bundled example: a C program compiled to wasm32-wasi, then run.
+$(BUILD)/examples/hello.wasm: examples/hello.c
+	@mkdir -p $(@D)
+	clang-19 --target=wasm32-wasi --sysroot=/usr -O2 $< -o $@
+
+example: setup
+	$(MAKE) all $(BUILD)/examples/hello.wasm
+	./$(BUILD)/trident validate $(BUILD)/examples/hello.wasm && echo "hello.wasm: valid"
 
 bench: setup all
 	bash bench/run.sh
