@@ -24,24 +24,35 @@ struct val_func {
 /* One validated instruction, with what the validator resolved about it. */
 struct val_insn {
     const struct insn *in;
-    /* True when the instruction is dead code: the innermost block is past
-     * an unreachable, br, br_table or return. For else and end it tells
-     * whether the end of the block's (or then-arm's) body was reachable. */
+    /* True when the instruction is dead code: an unreachable, br, br_table
+     * or return comes before it in its block or in an enclosing block (a
+     * block opened in dead code is dead throughout). For else and end it is
+     * true when the end of the block's (or then-arm's) body cannot be
+     * reached by falling through. */
     bool unreachable;
     /* block, loop, if: the block type's params and results.
+     * else, end: the params and results of the block they close (the
+     *   function's own type for the body's final end).
      * call, call_indirect: the callee type's params and results.
-     * br, br_if, br_table: params = the target label's types (nparams of them).
-     * return: params = the function's results. Otherwise empty. */
+     * br, br_if, br_table: params = the target label's types (nparams of them;
+     *   for br_table the default target's, all targets have the same arity).
+     * return: params = the function's results. Otherwise empty.
+     * The arrays are borrowed from the module or from static storage and
+     * stay valid as long as the module. */
     const valtype *params, *results;
     uint32_t nparams, nresults;
-    /* drop, select: the operand type; local.*, global.*: the variable's type;
-     * table.*: the table's element type; ref.null / ref.is_null: the reference
-     * type (ref.is_null gets VT_FUNCREF when its operand is unknown in dead
-     * code). Otherwise 0. */
+    /* drop, select: the operand type (0 when unknown, in dead code only);
+     * local.*, global.*: the variable's type; table.* (and call_indirect):
+     * the table's element type (table.copy and table.init: the destination
+     * table's); ref.null / ref.is_null: the reference type (ref.is_null gets
+     * VT_FUNCREF when its operand is unknown in dead code); ref.func:
+     * VT_FUNCREF. Otherwise 0. */
     valtype type;
 };
 
-/* Hooks a backend plugs into the walker. Any may be NULL. Each returns
+/* Hooks a backend plugs into the walker. Any may be NULL. insn sees every
+ * instruction in order, after it was validated, including the body's final
+ * end (then end follows). Each returns
  * false to stop the walk after recording its own error in the err it was
  * given by val_function's caller. */
 struct val_hooks {
@@ -65,5 +76,24 @@ bool val_function(const struct module *m, uint32_t func, const struct val_hooks 
  * found while walking bodies), the byte offset and the function index where
  * there is one. */
 bool val_module(const struct module *m, struct err *e);
+
+/* ---- shared between the files of validate/ (not for other folders) ---- */
+
+/* Checks that x is a constant expression of type t. Only imported globals
+ * are visible to constant expressions in 2.0. */
+bool val_const_expr(const struct module *m, const struct expr *x, valtype t, struct err *e);
+
+/* Checks the immediates of one decoded instruction against the module
+ * (indices exist, alignment, lanes, data count) and fills what they resolve
+ * to into vi (block and callee types, variable and table types). Locals and
+ * labels are left to the walker, which owns them. */
+bool val_immediates(const struct module *m, const struct insn *in, struct val_insn *vi,
+                    struct err *e);
+
+/* Builds the set C.refs of functions that ref.func may name in a body: every
+ * function index in exports, element segments and global initializers.
+ * Returns a malloc'd bitmap of m->nfuncs bits owned by the caller, or NULL
+ * on out of memory (e set). The header must have been validated. */
+uint8_t *val_declared_funcs(const struct module *m, struct err *e);
 
 #endif

@@ -1,0 +1,488 @@
+/* The function-body walker: the validation algorithm of the spec's appendix
+ * (an operand stack of types, a control stack of blocks, and the polymorphic
+ * stack of dead code) run one instruction at a time. Each validated
+ * instruction goes to the backend's insn hook with what the walker resolved
+ * about it. The stacks live in a walker reused from function to function,
+ * so walking allocates nothing per instruction. */
+#include <string.h>
+
+#include "validate.h"
+
+/* The type of a value popped from the polymorphic stack of dead code: it
+ * matches anything. */
+enum { VT_ANY = 0 };
+
+/* Immediates the walker resolves itself (nothing, constants, labels,
+ * locals); the others go to val_immediates. */
+#define WALKER_IMMS                                                            \
+    ((1u << IMM_NONE) | (1u << IMM_LABEL) | (1u << IMM_BR_TABLE) | (1u << IMM_LOCAL) |   \
+     (1u << IMM_I32) | (1u << IMM_I64) | (1u << IMM_F32) | (1u << IMM_F64) |  \
+     (1u << IMM_V128))
+
+struct ctl {
+    const valtype *params, *results;
+    uint32_t nparams, nresults;
+    size_t height;    /* operand stack height below the block's params */
+    enum op op;       /* OP_BLOCK (also the function body), OP_LOOP, OP_IF, OP_ELSE */
+    bool unreachable; /* an unconditional branch came before, in this block */
+    bool dead;        /* the block was opened in dead code */
+};
+
+struct walker {
+    const struct module *m;
+    struct err *e;
+    struct val_func f;
+    struct reader r;
+    uint32_t at;             /* offset of the instruction being checked */
+    VEC(valtype) vals;       /* the operand stack */
+    VEC(struct ctl) ctls;    /* the control stack, innermost last */
+    VEC(valtype) locals;     /* parameters and locals of the function */
+    uint8_t *declared;       /* C.refs as a bitmap, built at the first ref.func */
+};
+
+static const valtype letter_type[128] = {
+    ['i'] = VT_I32, ['I'] = VT_I64, ['f'] = VT_F32, ['F'] = VT_F64, ['V'] = VT_V128,
+};
+
+static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(w->e, code, w->at, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool nomem(struct walker *w) { return fail(w, ERR_NOMEM, "out of memory"); }
+
+static inline struct ctl *top(struct walker *w) { return &w->ctls.data[w->ctls.len - 1]; }
+
+static const char *type_name(valtype t) { return t == VT_ANY ? "a value" : dec_valtype_name(t); }
+
+/* ---- the operand stack ---- */
+
+static bool mismatch(struct walker *w, valtype want, valtype got)
+{
+    if (got == VT_ANY)
+        return fail(w, ERR_INVALID, "type mismatch: expected %s but the stack is empty",
+                    type_name(want));
+    return fail(w, ERR_INVALID, "type mismatch: expected %s, found %s", type_name(want),
+                dec_valtype_name(got));
+}
+
+static inline bool push(struct walker *w, valtype t)
+{
+    if (w->vals.len == w->vals.cap && !vec_reserve(&w->vals, w->vals.len + 1))
+        return nomem(w);
+    w->vals.data[w->vals.len++] = t;
+    return true;
+}
+
+/* Pops one operand of type want (VT_ANY: any type) and returns its actual
+ * type in *got, VT_ANY when it comes from the polymorphic stack. */
+static inline bool pop(struct walker *w, valtype want, valtype *got)
+{
+    const struct ctl *c = top(w);
+    if (w->vals.len == c->height) {
+        *got = VT_ANY;
+        return c->unreachable || mismatch(w, want, VT_ANY);
+    }
+    valtype t = w->vals.data[--w->vals.len];
+    *got = t;
+    return t == want || want == VT_ANY || t == VT_ANY || mismatch(w, want, t);
+}
+
+static inline bool pop_expect(struct walker *w, valtype want)
+{
+    valtype got;
+    return pop(w, want, &got);
+}
+
+static bool pop_types(struct walker *w, const valtype *t, uint32_t n)
+{
+    while (n--)
+        if (!pop_expect(w, t[n]))
+            return false;
+    return true;
+}
+
+static bool push_types(struct walker *w, const valtype *t, uint32_t n)
+{
+    if (n == 0)
+        return true;
+    if (!vec_reserve(&w->vals, w->vals.len + n))
+        return nomem(w);
+    memcpy(w->vals.data + w->vals.len, t, n);
+    w->vals.len += n;
+    return true;
+}
+
+/* Checks that the top n operands have types t without popping them (the
+ * spec's push_vals(pop_vals(t)), used for br_table's non-default targets). */
+static bool peek_types(struct walker *w, const valtype *t, uint32_t n)
+{
+    const struct ctl *c = top(w);
+    size_t avail = w->vals.len - c->height;
+    for (uint32_t i = 0; i < n; i++) {
+        valtype want = t[n - 1 - i];
+        if (i >= avail)
+            return c->unreachable || mismatch(w, want, VT_ANY);
+        valtype got = w->vals.data[w->vals.len - 1 - i];
+        if (got != want && got != VT_ANY)
+            return mismatch(w, want, got);
+    }
+    return true;
+}
+
+/* The operand stack of an unconditional branch's block becomes polymorphic. */
+static void set_unreachable(struct walker *w)
+{
+    struct ctl *c = top(w);
+    w->vals.len = c->height;
+    c->unreachable = true;
+}
+
+/* Types of the instruction's table signature ("ii" -> "i" and such). */
+static bool apply_sig(struct walker *w, const struct op_info *oi)
+{
+    const char *p = oi->params;
+    int n = !p[0] ? 0 : !p[1] ? 1 : !p[2] ? 2 : 3;
+    while (n--)
+        if (!pop_expect(w, letter_type[(uint8_t)p[n]]))
+            return false;
+    return !oi->results[0] || push(w, letter_type[(uint8_t)oi->results[0]]);
+}
+
+/* ---- blocks and branches ---- */
+
+/* Opens a block whose params (already popped) and results are in vi. */
+static bool push_ctl(struct walker *w, enum op op, const struct val_insn *vi)
+{
+    struct ctl *c = vec_push(&w->ctls);
+    if (!c)
+        return nomem(w);
+    *c = (struct ctl){vi->params, vi->results, vi->nparams, vi->nresults, w->vals.len, op,
+                      false, vi->unreachable};
+    return push_types(w, vi->params, vi->nparams);
+}
+
+/* Checks that exactly the block's results are on its part of the stack. */
+static bool end_block(struct walker *w, const struct ctl *c)
+{
+    if (!pop_types(w, c->results, c->nresults))
+        return false;
+    if (w->vals.len != c->height)
+        return fail(w, ERR_INVALID, "type mismatch: %zu value(s) left on the stack at block end",
+                    w->vals.len - c->height);
+    return true;
+}
+
+static void describe_block(const struct ctl *c, struct val_insn *vi)
+{
+    vi->params = c->params;
+    vi->nparams = c->nparams;
+    vi->results = c->results;
+    vi->nresults = c->nresults;
+}
+
+static bool do_else(struct walker *w, struct val_insn *vi)
+{
+    struct ctl *c = top(w);
+    if (c->op != OP_IF)
+        return fail(w, ERR_MALFORMED, "else without a matching if");
+    describe_block(c, vi);
+    if (!end_block(w, c))
+        return false;
+    c->op = OP_ELSE;
+    c->unreachable = false;
+    return push_types(w, c->params, c->nparams);
+}
+
+static bool do_end(struct walker *w, struct val_insn *vi)
+{
+    const struct ctl *c = top(w);
+    describe_block(c, vi);
+    if (!end_block(w, c))
+        return false;
+    /* Without else, the missing else arm passes the params through. */
+    if (c->op == OP_IF && (c->nparams != c->nresults ||
+                           (c->nparams && memcmp(c->params, c->results, c->nparams))))
+        return fail(w, ERR_INVALID, "type mismatch: if without else must not change the stack");
+    w->ctls.len--;
+    return w->ctls.len == 0 || push_types(w, vi->results, vi->nresults);
+}
+
+/* The label at depth (0: innermost) and the types a branch to it carries:
+ * a loop's params, any other block's results. */
+static bool label(struct walker *w, uint32_t depth, struct val_insn *vi)
+{
+    if (depth >= w->ctls.len)
+        return fail(w, ERR_INVALID, "unknown label %u", depth);
+    const struct ctl *c = &w->ctls.data[w->ctls.len - 1 - depth];
+    bool loop = c->op == OP_LOOP;
+    vi->params = loop ? c->params : c->results;
+    vi->nparams = loop ? c->nparams : c->nresults;
+    return true;
+}
+
+static bool do_br_table(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    if (!pop_expect(w, VT_I32) || !label(w, in->imm.br_table.dflt, vi))
+        return false;
+    const uint8_t *p = in->imm.br_table.p;
+    struct val_insn target;
+    for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
+        if (!label(w, dec_br_table_next(&p), &target))
+            return false;
+        if (target.nparams != vi->nparams)
+            return fail(w, ERR_INVALID, "type mismatch: br_table targets of different arity");
+        if (!peek_types(w, target.params, target.nparams))
+            return false;
+    }
+    if (!pop_types(w, vi->params, vi->nparams))
+        return false;
+    set_unreachable(w);
+    return true;
+}
+
+static bool control(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    switch (in->op) {
+    case OP_UNREACHABLE:
+        set_unreachable(w);
+        return true;
+    case OP_IF:
+        if (!pop_expect(w, VT_I32))
+            return false;
+        /* fall through */
+    case OP_BLOCK: case OP_LOOP:
+        return pop_types(w, vi->params, vi->nparams) && push_ctl(w, in->op, vi);
+    case OP_ELSE:
+        return do_else(w, vi);
+    case OP_END:
+        return do_end(w, vi);
+    case OP_BR:
+        if (!label(w, in->imm.index, vi) || !pop_types(w, vi->params, vi->nparams))
+            return false;
+        set_unreachable(w);
+        return true;
+    case OP_BR_IF:
+        return pop_expect(w, VT_I32) && label(w, in->imm.index, vi) &&
+               pop_types(w, vi->params, vi->nparams) && push_types(w, vi->params, vi->nparams);
+    case OP_BR_TABLE:
+        return do_br_table(w, in, vi);
+    case OP_RETURN:
+        vi->params = ft_results(w->f.type);
+        vi->nparams = w->f.type->nresults;
+        if (!pop_types(w, vi->params, vi->nparams))
+            return false;
+        set_unreachable(w);
+        return true;
+    case OP_CALL_INDIRECT:
+        if (!pop_expect(w, VT_I32))
+            return false;
+        /* fall through */
+    default: /* OP_CALL */
+        return pop_types(w, vi->params, vi->nparams) && push_types(w, vi->results, vi->nresults);
+    }
+}
+
+/* ---- operands, variables, tables and references ---- */
+
+static bool is_num_or_any(valtype t) { return t == VT_ANY || (t >= VT_F64 && t <= VT_I32); }
+static bool is_vec_or_any(valtype t) { return t == VT_ANY || t == VT_V128; }
+
+/* Untyped select: both operands numeric or both vectors, and equal. */
+static bool do_select(struct walker *w, struct val_insn *vi)
+{
+    valtype t1, t2;
+    if (!pop_expect(w, VT_I32) || !pop(w, VT_ANY, &t1) || !pop(w, VT_ANY, &t2))
+        return false;
+    if (!(is_num_or_any(t1) && is_num_or_any(t2)) && !(is_vec_or_any(t1) && is_vec_or_any(t2)))
+        return fail(w, ERR_INVALID, "type mismatch: select without a type needs numeric or "
+                                    "vector operands");
+    if (t1 != t2 && t1 != VT_ANY && t2 != VT_ANY)
+        return mismatch(w, t2, t1);
+    vi->type = t1 == VT_ANY ? t2 : t1;
+    return push(w, vi->type);
+}
+
+static bool do_local(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    if (in->imm.index >= w->f.nlocals)
+        return fail(w, ERR_INVALID, "unknown local %u", in->imm.index);
+    vi->type = w->f.local_types[in->imm.index];
+    if (in->op == OP_LOCAL_GET)
+        return push(w, vi->type);
+    if (!pop_expect(w, vi->type))
+        return false;
+    return in->op == OP_LOCAL_SET || push(w, vi->type);
+}
+
+static bool do_ref_func(struct walker *w, uint32_t f)
+{
+    if (!w->declared && !(w->declared = val_declared_funcs(w->m, w->e)))
+        return false;
+    if (!(w->declared[f >> 3] & (1u << (f & 7))))
+        return fail(w, ERR_INVALID, "undeclared function reference %u", f);
+    return push(w, VT_FUNCREF);
+}
+
+static bool do_ref_is_null(struct walker *w, struct val_insn *vi)
+{
+    valtype t;
+    if (!pop(w, VT_ANY, &t))
+        return false;
+    if (t != VT_ANY && !dec_is_reftype(t))
+        return fail(w, ERR_INVALID, "type mismatch: ref.is_null of %s", dec_valtype_name(t));
+    vi->type = t == VT_ANY ? VT_FUNCREF : t;
+    return push(w, VT_I32);
+}
+
+/* Instructions the opcode table does not type. vi->type holds the variable,
+ * table or reference type val_immediates resolved. */
+static bool hand_typed(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    valtype t = vi->type;
+    switch (in->op) {
+    case OP_DROP:
+        return pop(w, VT_ANY, &vi->type);
+    case OP_SELECT:
+        return do_select(w, vi);
+    case OP_SELECT_T:
+        return pop_expect(w, VT_I32) && pop_expect(w, t) && pop_expect(w, t) && push(w, t);
+    case OP_LOCAL_GET: case OP_LOCAL_SET: case OP_LOCAL_TEE:
+        return do_local(w, in, vi);
+    case OP_GLOBAL_GET: case OP_REF_NULL:
+        return push(w, t);
+    case OP_GLOBAL_SET:
+        return pop_expect(w, t);
+    case OP_TABLE_GET:
+        return pop_expect(w, VT_I32) && push(w, t);
+    case OP_TABLE_SET:
+        return pop_expect(w, t) && pop_expect(w, VT_I32);
+    case OP_TABLE_GROW:
+        return pop_expect(w, VT_I32) && pop_expect(w, t) && push(w, VT_I32);
+    case OP_TABLE_FILL:
+        return pop_expect(w, VT_I32) && pop_expect(w, t) && pop_expect(w, VT_I32);
+    case OP_REF_IS_NULL:
+        return do_ref_is_null(w, vi);
+    case OP_REF_FUNC:
+        return do_ref_func(w, in->imm.index);
+    default:
+        return control(w, in, vi);
+    }
+}
+
+/* ---- the walk ---- */
+
+static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    const struct op_info *oi = &dec_ops[in->op];
+    if (!((1u << oi->imm) & WALKER_IMMS) && !val_immediates(w->m, in, vi, w->e))
+        return false;
+    if (oi->params)
+        return apply_sig(w, oi);
+    return hand_typed(w, in, vi);
+}
+
+static bool expand_locals(struct walker *w, const struct func *fn, const struct functype *t)
+{
+    if (fn->nlocals > LIMIT_LOCALS)
+        return err_set(w->e, ERR_LIMIT, fn->body_offset, "too many locals (%llu, at most %u)",
+                       (unsigned long long)fn->nlocals, LIMIT_LOCALS);
+    size_t n = t->nparams + (size_t)fn->nlocals;
+    if (!vec_reserve(&w->locals, n ? n : 1))
+        return err_set(w->e, ERR_NOMEM, fn->body_offset, "out of memory");
+    memcpy(w->locals.data, ft_params(t), t->nparams);
+    size_t k = t->nparams;
+    for (uint32_t i = 0; i < fn->nlocal_decls; i++) {
+        memset(w->locals.data + k, fn->local_decls[i].type, fn->local_decls[i].count);
+        k += fn->local_decls[i].count;
+    }
+    w->f.nlocals = (uint32_t)n;
+    w->f.local_types = w->locals.data;
+    return true;
+}
+
+/* Walks the body until the end that closes the function's own block. */
+static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
+{
+    const struct func *fn = &w->m->funcs[w->f.index];
+    while (w->ctls.len) {
+        if (w->r.p >= w->r.end)
+            return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
+                           "END opcode expected");
+        struct insn in;
+        if (!dec_insn(&w->r, &in))
+            return false;
+        w->at = in.offset;
+        const struct ctl *c = top(w);
+        struct val_insn vi = {.in = &in, .unreachable = c->unreachable || c->dead};
+        if (!step(w, &in, &vi))
+            return false;
+        if (h && h->insn && !h->insn(ctx, &vi))
+            return false;
+    }
+    if (w->r.p != fn->code_end)
+        return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
+                       "trailing bytes after the function's final end");
+    return true;
+}
+
+static bool walk(struct walker *w, uint32_t func, const struct val_hooks *h, void *ctx)
+{
+    const struct module *m = w->m;
+    const struct func *fn = &m->funcs[func];
+    const struct functype *t = dec_func_type(m, func);
+    w->f = (struct val_func){.m = m, .index = func, .type = t};
+    w->vals.len = w->ctls.len = 0;
+    bool ok = expand_locals(w, fn, t);
+    struct ctl *c = ok ? vec_push(&w->ctls) : NULL;
+    if (ok && !c)
+        ok = err_set(w->e, ERR_NOMEM, fn->body_offset, "out of memory");
+    if (ok) {
+        *c = (struct ctl){ft_params(t), ft_results(t), t->nparams, t->nresults, 0, OP_BLOCK,
+                          false, false};
+        w->r = (struct reader){m->bytes, fn->code, fn->code_end, w->e};
+        ok = (!h || !h->begin || h->begin(ctx, &w->f)) && walk_body(w, h, ctx) &&
+             (!h || !h->end || h->end(ctx, &w->f));
+    }
+    if (!ok && w->e->func == NO_FUNC)
+        w->e->func = func;
+    return ok;
+}
+
+static void walker_free(struct walker *w)
+{
+    vec_free(&w->vals);
+    vec_free(&w->ctls);
+    vec_free(&w->locals);
+    free(w->declared);
+}
+
+bool val_function(const struct module *m, uint32_t func, const struct val_hooks *hooks,
+                  void *ctx, struct err *e)
+{
+    if (func < m->nfunc_imports || func >= m->nfuncs)
+        return err_set(e, ERR_ARG, NO_OFFSET, "function %u is not a defined function", func);
+    struct walker w = {.m = m, .e = e};
+    bool ok = walk(&w, func, hooks, ctx);
+    walker_free(&w);
+    return ok;
+}
+
+bool val_module(const struct module *m, struct err *e)
+{
+    if (!val_module_header(m, e))
+        return false;
+    struct walker w = {.m = m, .e = e};
+    bool ok = true;
+    for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++)
+        ok = walk(&w, f, NULL, NULL);
+    walker_free(&w);
+    return ok;
+}
