@@ -1,0 +1,209 @@
+/* Labels, branches, calls, relocations, patching and padding.
+ *
+ * A label is an index into a.labels. References to a label not yet bound
+ * are fixups chained from the label, resolved in one walk at bind time, so
+ * a single-pass compiler can branch forward without knowing the distance. */
+#include "core.h"
+
+#define NONE UINT32_MAX
+
+x64_label x64_label_new(struct x64_asm *a)
+{
+    struct x64_label_state *s = vec_push(&a->labels);
+    if (!s) {
+        a->oom = true;
+        return NONE;
+    }
+    s->pos = NONE;
+    s->first = NONE;
+    return (x64_label)(a->labels.len - 1);
+}
+
+static struct x64_label_state *label(struct x64_asm *a, x64_label l)
+{
+    if (l < a->labels.len)
+        return &a->labels.data[l];
+    if (!a->oom) /* x64_label_new returns NONE after oom */
+        x64_misuse(a, "unknown label");
+    return NULL;
+}
+
+uint32_t x64_label_pos(const struct x64_asm *a, x64_label l)
+{
+    return l < a->labels.len ? a->labels.data[l].pos : NONE;
+}
+
+/* Writes pos - pc into the field, checking that a rel8 field reaches. */
+static void resolve(struct x64_asm *a, uint32_t at, uint32_t pc, int size, uint32_t pos)
+{
+    int64_t rel = (int64_t)pos - (int64_t)pc;
+    if (size == 1 && rel != (int8_t)rel)
+        x64_misuse(a, "short branch target out of rel8 range");
+    x64_write(a, at, rel, size);
+}
+
+void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int size)
+{
+    struct x64_label_state *s = label(a, l);
+    if (!s)
+        return;
+    if (s->pos != NONE) {
+        resolve(a, at, pc, size, s->pos);
+        return;
+    }
+    struct x64_fixup *f = vec_push(&a->fixups);
+    if (!f) {
+        a->oom = true;
+        return;
+    }
+    *f = (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
+    s->first = (uint32_t)(a->fixups.len - 1);
+}
+
+void x64_label_bind(struct x64_asm *a, x64_label l)
+{
+    struct x64_label_state *s = label(a, l);
+    if (!s)
+        return;
+    if (s->pos != NONE) {
+        x64_misuse(a, "label bound twice");
+        return;
+    }
+    s->pos = x64_pos(a);
+    for (uint32_t i = s->first; i != NONE; i = a->fixups.data[i].next) {
+        const struct x64_fixup *f = &a->fixups.data[i];
+        resolve(a, f->at, f->pc, f->size, s->pos);
+    }
+    s->first = NONE;
+}
+
+/* A branch with a rel8 form op8 and a rel32 form op32 (whose rel32 is its
+ * last 4 bytes). Backward targets get rel8 when it reaches; forward ones
+ * get rel32 unless the caller asked for short. */
+static void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l, bool short_fwd)
+{
+    struct x64_label_state *s = label(a, l);
+    if (!s)
+        return;
+    uint32_t here = x64_pos(a);
+    int64_t rel8 = (int64_t)s->pos - (int64_t)(here + 2);
+    if (s->pos != NONE ? rel8 == (int8_t)rel8 : short_fwd) {
+        x64_emit_o(a, op8, 0, 1, 0);
+        x64_fixup_add(a, l, x64_pos(a) - 1, x64_pos(a), 1);
+    } else {
+        x64_emit_o(a, op32, 0, 4, 0);
+        x64_fixup_add(a, l, x64_pos(a) - 4, x64_pos(a), 4);
+    }
+}
+
+void x64_jmp(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, false); }
+void x64_jmp_short(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, true); }
+
+void x64_jcc(struct x64_asm *a, enum x64_cc cc, x64_label l)
+{
+    branch(a, 0x70 + (cc & 15u), OP_0F(0x80 + (cc & 15u)), l, false);
+}
+
+void x64_jcc_short(struct x64_asm *a, enum x64_cc cc, x64_label l)
+{
+    branch(a, 0x70 + (cc & 15u), OP_0F(0x80 + (cc & 15u)), l, true);
+}
+
+void x64_label_rel32(struct x64_asm *a, x64_label l, uint32_t base)
+{
+    x64_emit_data(a, 0, 4);
+    x64_fixup_add(a, l, x64_pos(a) - 4, base, 4);
+}
+
+void x64_patch32(struct x64_asm *a, uint32_t at, uint32_t v)
+{
+    if ((size_t)at + 4 > a->code.len && !a->oom)
+        x64_misuse(a, "patch outside the code");
+    x64_write(a, at, v, 4);
+}
+
+void x64_patch_rel32(struct x64_asm *a, uint32_t at, uint32_t to)
+{
+    x64_patch32(a, at, (uint32_t)(to - (at + 4)));
+}
+
+void x64_reloc_add(struct x64_asm *a, uint32_t offset, enum x64_reloc_kind kind,
+                   enum x64_target tkind, uint32_t target, int64_t addend)
+{
+    struct x64_reloc *r = vec_push(&a->relocs);
+    if (!r) {
+        a->oom = true;
+        return;
+    }
+    *r = (struct x64_reloc){.offset = offset, .kind = (uint8_t)kind,
+                            .target_kind = (uint8_t)tkind, .target = target, .addend = addend};
+}
+
+/* ---- calls, indirect jumps, returns, traps ---- */
+
+static void rel32_reloc(struct x64_asm *a, uint32_t op, enum x64_target kind, uint32_t target)
+{
+    x64_emit_o(a, op, 0, 4, 0);
+    x64_reloc_add(a, x64_pos(a) - 4, X64_RELOC_REL32, kind, target, -4);
+}
+
+void x64_call_reloc(struct x64_asm *a, enum x64_target kind, uint32_t target)
+{
+    rel32_reloc(a, 0xe8, kind, target);
+}
+
+void x64_jmp_reloc(struct x64_asm *a, enum x64_target kind, uint32_t target)
+{
+    rel32_reloc(a, 0xe9, kind, target);
+}
+
+void x64_movabs_reloc(struct x64_asm *a, int dst, enum x64_target kind, uint32_t target,
+                      int64_t addend)
+{
+    x64_movabs(a, dst, 0);
+    x64_reloc_add(a, x64_pos(a) - 8, X64_RELOC_ABS64, kind, target, addend);
+}
+
+/* FF /4 is jmp r/m64, FF /2 call r/m64 (64-bit without REX.W). */
+void x64_jmp_r(struct x64_asm *a, int reg) { x64_emit_rm(a, 0xff, DIGIT(4), reg, NULL, 0, 0); }
+void x64_jmp_m(struct x64_asm *a, struct x64_mem m) { x64_emit_rm(a, 0xff, DIGIT(4), 0, &m, 0, 0); }
+void x64_call_r(struct x64_asm *a, int reg) { x64_emit_rm(a, 0xff, DIGIT(2), reg, NULL, 0, 0); }
+void x64_call_m(struct x64_asm *a, struct x64_mem m) { x64_emit_rm(a, 0xff, DIGIT(2), 0, &m, 0, 0); }
+void x64_ret(struct x64_asm *a) { x64_emit_o(a, 0xc3, 0, 0, 0); }
+void x64_ud2(struct x64_asm *a) { x64_emit_o(a, OP_0F(0x0b), 0, 0, 0); }
+void x64_int3(struct x64_asm *a) { x64_emit_o(a, 0xcc, 0, 0, 0); }
+
+/* ---- padding ---- */
+
+/* The recommended multi-byte no-ops of 1 to 9 bytes: 0F 1F /0 with
+ * growing addressing modes, 66 in front for the in-between sizes. */
+static const uint8_t nops[10][9] = {
+    {0},
+    {0x90},
+    {0x66, 0x90},
+    {0x0f, 0x1f, 0x00},
+    {0x0f, 0x1f, 0x40, 0x00},
+    {0x0f, 0x1f, 0x44, 0x00, 0x00},
+    {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+    {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+    {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+    {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+};
+
+void x64_nop(struct x64_asm *a, uint32_t n)
+{
+    while (n > 0) {
+        uint32_t k = n < 9 ? n : 9;
+        for (uint32_t i = 0; i < k; i++)
+            x64_emit_data(a, nops[k][i], 1);
+        n -= k;
+    }
+}
+
+void x64_align(struct x64_asm *a, uint32_t align)
+{
+    if (align == 0 || (align & (align - 1)))
+        x64_misuse(a, "alignment must be a power of two");
+    else
+        x64_nop(a, (align - x64_pos(a) % align) % align);
+}
