@@ -24,6 +24,8 @@ struct want {
 struct dis {
     struct x64_asm a;
     VEC(struct want) want;
+    uint64_t vma;  /* address objdump puts the code at (default 0) */
+    bool comments; /* keep objdump's "# target" comments in the text */
 };
 
 static void want(struct dis *d, uint32_t at, const char *fmt, ...)
@@ -166,18 +168,18 @@ static inline struct x64_mem mem_spread(unsigned i)
 /* Splits an objdump line "  1f:\t8b 04 ...\tmov    eax,..." into its
  * offset and its text with spaces collapsed and any "# comment" removed.
  * Returns false for lines that are not instructions. */
-static inline bool parse_line(char *line, uint32_t *at, char *text, size_t cap)
+static inline bool parse_line(char *line, uint64_t *at, char *text, size_t cap, bool comments)
 {
     char *colon = strchr(line, ':');
     char *tab1 = strchr(line, '\t');
     if (!colon || !tab1 || tab1 != colon + 1)
         return false;
-    *at = (uint32_t)strtoul(line, NULL, 16);
+    *at = strtoull(line, NULL, 16);
     char *t = strchr(tab1 + 1, '\t');
     if (!t)
         return false;
     char *hash = strchr(t, '#');
-    if (hash)
+    if (hash && !comments)
         *hash = 0;
     size_t n = 0;
     bool space = false;
@@ -195,12 +197,22 @@ static inline bool parse_line(char *line, uint32_t *at, char *text, size_t cap)
     return true;
 }
 
-/* Runs objdump on the code; compares against d->want; returns failures. */
+static inline int want_order(const void *x, const void *y)
+{
+    const struct want *a = x, *b = y;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* Runs objdump on the code; compares against d->want (recorded in any
+ * order, e.g. a forward branch's text once its label is bound); returns
+ * the number of mismatches. */
 static inline int dis_check(struct dis *d, const char *what)
 {
+    if (d->want.len)
+        qsort(d->want.data, d->want.len, sizeof *d->want.data, want_order);
     struct err e = {0};
     CHECK(x64_finish(&d->a, &e), "%s: %s", what, e.msg);
-    char dir[] = "/tmp/x64disXXXXXX", path[64], cmd[160];
+    char dir[] = "/tmp/x64disXXXXXX", path[64], cmd[200];
     if (!mkdtemp(dir)) {
         CHECK(0, "mkdtemp failed");
         return 1;
@@ -211,20 +223,22 @@ static inline int dis_check(struct dis *d, const char *what)
     if (f)
         fclose(f);
     snprintf(cmd, sizeof cmd,
-             "objdump -D -b binary -m i386:x86-64 -M intel --insn-width=16 %s", path);
+             "objdump -D -b binary -m i386:x86-64 -M intel --insn-width=16 --adjust-vma=0x%llx %s",
+             (unsigned long long)d->vma, path);
     FILE *p = popen(cmd, "r");
     char line[512], text[256];
     size_t i = 0;
     int bad = 0;
-    uint32_t at;
+    uint64_t at;
     while (p && fgets(line, sizeof line, p)) {
-        if (!parse_line(line, &at, text, sizeof text))
+        if (!parse_line(line, &at, text, sizeof text, d->comments))
             continue;
+        at -= d->vma;
         const struct want *w = i < d->want.len ? &d->want.data[i] : NULL;
         if (!w || w->at != at || strcmp(w->text, text)) {
             if (bad++ < 20)
-                CHECK(0, "%s: at 0x%x objdump says \"%s\", expected \"%s\" at 0x%x", what, at,
-                      text, w ? w->text : "(end)", w ? w->at : 0);
+                CHECK(0, "%s: at 0x%llx objdump says \"%s\", expected \"%s\" at 0x%x", what,
+                      (unsigned long long)at, text, w ? w->text : "(end)", w ? w->at : 0);
         }
         if (w && w->at <= at)
             i++;
