@@ -9,7 +9,7 @@ packages=(
     libclang-rt-19-dev-wasm32 wasi-libc     # C programs compiled to wasm32-wasi
     wabt binaryen                           # wast2json/wat2wasm cross-checks, fuzzing
     make binutils python3 nodejs            # build, objdump, test scripts, peer runtime
-    gcc gnuplot-nox                         # bench: native baseline, wasm2c, charts
+    gcc gnuplot-nox time                    # bench: native baseline, wasm2c, charts, peak RSS
 )
 
 missing=()

@@ -1,0 +1,125 @@
+"""Runs the benchmark programs on the runners, several times each.
+
+  python3 bench/measure.py [--out DIR] [--reps N] [--scale N] [--runners A,B]
+                           [--trident PATH] [--timeout S] [--check] [PROGRAM...]
+
+By default every program runs at its own default size on every usable runner,
+REPS times (--reps, default 3), interleaved (rep 1 of everything, then rep 2)
+so that drift in the machine spreads evenly. Each run's stdout must equal
+the native run's; anything else is a failure and the exit status is 1.
+Writes OUT/runtime.tsv (one row per run) and OUT/runners.tsv (each runner's
+title, and why it was not used if it was not).
+
+--check runs each program once at --scale and prints PASS/FAIL lines, for
+tests/cli/bench_programs.sh.
+"""
+import argparse
+import glob
+import os
+import sys
+
+import proc
+import runners
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description="run the benchmark programs")
+    ap.add_argument("--out", default=os.path.join(runners.BENCH, "out"))
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
+    ap.add_argument("--scale", type=int, help="size argument (default: each program's own)")
+    ap.add_argument("--runners", help="comma-separated runner names (default: all but native-asan)")
+    ap.add_argument("--trident", default=os.path.join(runners.BENCH, "..", "build", "trident"))
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    ap.add_argument("--check", action="store_true", help="one run each, PASS/FAIL lines")
+    ap.add_argument("programs", nargs="*")
+    a = ap.parse_args()
+    if a.reps < 1:
+        ap.error("--reps must be at least 1")
+    if not a.programs:
+        a.programs = sorted(os.path.basename(f)[:-2]
+                            for f in glob.glob(os.path.join(runners.BENCH, "programs", "*.c")))
+    return a
+
+
+def checksum_line(stdout):
+    lines = stdout.strip().splitlines()
+    return lines[-1] if lines else "(no output)"
+
+
+def run_one(runner, a, prog):
+    """Runs prog once on runner; a missing file is a status, not a crash."""
+    if not os.path.exists(runner.needs(a.out, prog)):
+        return proc.Result(0.0, 0, "not built (%s)" % runner.needs(a.out, prog), "", "")
+    args = [str(a.scale)] if a.scale else []
+    return proc.run_timed(runner.argv(a.out, prog, args), a.timeout)
+
+
+def judge(result, reference):
+    """The run's final status: a clean exit with other output is a mismatch."""
+    if result.status == "ok" and reference is not None and result.stdout != reference:
+        return "mismatch"
+    return result.status
+
+
+def check(a, usable):
+    """One run per program and runner; PASS when every runner printed what
+    the native build printed."""
+    failed = 0
+    for prog in a.programs:
+        ref = run_one(usable[0], a, prog)
+        problems = [] if ref.status == "ok" else ["%s: %s" % (usable[0].name, ref.status)]
+        for r in usable[1:]:
+            res = run_one(r, a, prog)
+            status = judge(res, ref.stdout)
+            if status != "ok":
+                problems.append("%s: %s (%s)" % (r.name, status, checksum_line(res.stdout + res.stderr)))
+        if problems:
+            failed += 1
+            print("FAIL bench_programs/%s: %s; native printed %s"
+                  % (prog, "; ".join(problems), checksum_line(ref.stdout)))
+        else:
+            print("PASS bench_programs/%s (%s: %s)"
+                  % (prog, ", ".join(r.name for r in usable), checksum_line(ref.stdout)))
+    return 1 if failed else 0
+
+
+def measure(a, usable, missing):
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "runners.tsv"), "w") as f:
+        for r in runners.all_runners(a.trident):
+            if r.name in missing or any(u.name == r.name for u in usable):
+                f.write("%s\t%s\t%s\n" % (r.name, r.title, missing.get(r.name, "ok")))
+    failures = 0
+    with open(os.path.join(a.out, "runtime.tsv"), "w") as f:
+        f.write("program\trunner\trep\tseconds\tmaxrss_kb\tstatus\toutput\n")
+        for rep in range(1, a.reps + 1):
+            for prog in a.programs:
+                reference = None
+                for r in usable:
+                    res = run_one(r, a, prog)
+                    status = judge(res, reference)
+                    if r.name == "native" and status == "ok":
+                        reference = res.stdout
+                    failures += status != "ok"
+                    line = checksum_line(res.stdout if res.stdout.strip() else res.stderr)
+                    f.write("%s\t%s\t%d\t%.4f\t%d\t%s\t%s\n"
+                            % (prog, r.name, rep, res.seconds, res.maxrss_kb, status, line))
+                    f.flush()
+                    print("rep %d/%d  %-11s %-19s %7.3f s  %s"
+                          % (rep, a.reps, prog, r.name, res.seconds, status), file=sys.stderr)
+    return 1 if failures else 0
+
+
+def main():
+    a = parse_args()
+    names = a.runners.split(",") if a.runners else None
+    if names is not None and "native" not in names:
+        names.insert(0, "native")  # the reference every other output is compared to
+    usable, missing = runners.select(names, a.out, a.trident)
+    for name, why in missing.items():
+        print("%s: %s" % (name, why), file=sys.stderr)
+    return check(a, usable) if a.check else measure(a, usable, missing)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

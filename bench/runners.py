@@ -1,0 +1,103 @@
+"""The runners the benchmarks compare, and how each one is started.
+
+A runner turns a program name and its arguments into a command line over the
+files bench/build.sh made in OUT. Trident's backends count as runners only
+once `trident run --backend=B` can run a WASI program: trident_status() runs
+the probe (bench/probe.c) and otherwise says why a backend is not available.
+"""
+import os
+import re
+import subprocess
+from collections import namedtuple
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+BACKENDS = ["singlepass", "optimizing", "llvm"]
+
+# node 20's WASI can crash once memory passes ~32 MiB when V8 takes its fast
+# API call path into the host functions, so every node run turns it off.
+NODE = ["node", "--no-warnings", "--no-turbo-fast-api-calls"]
+LIFTOFF = ["--liftoff", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering"]
+TURBOFAN = ["--no-liftoff"]
+
+Runner = namedtuple("Runner", "name title needs argv")
+# needs: the file the runner starts, given OUT and a program name.
+# argv:  the command line, given OUT, the program name and its arguments.
+
+
+def _file(form, suffix=""):
+    return lambda out, prog: os.path.join(out, form, prog + suffix)
+
+
+def _node(flags):
+    script = os.path.join(BENCH, "node-wasi.mjs")
+    return lambda out, prog, args: NODE + flags + [script, _file("wasm", ".wasm")(out, prog)] + args
+
+
+def _trident(path, backend):
+    return lambda out, prog, args: [path, "run", "--backend=" + backend,
+                                    _file("wasm", ".wasm")(out, prog)] + args
+
+
+def _binary(form):
+    return lambda out, prog, args: [_file(form)(out, prog)] + args
+
+
+def all_runners(trident):
+    """Every runner the harness knows, in report order."""
+    table = [
+        Runner("native", "native (gcc -O2)", _file("native"), _binary("native")),
+        Runner("wasm2c", "wasm2c + gcc -O2", _file("wasm2c"), _binary("wasm2c")),
+        Runner("v8-turbofan", "V8 TurboFan", _file("wasm", ".wasm"), _node(TURBOFAN)),
+        Runner("v8-liftoff", "V8 Liftoff", _file("wasm", ".wasm"), _node(LIFTOFF)),
+    ]
+    table += [Runner("trident-" + b, "Trident " + b, _file("wasm", ".wasm"), _trident(trident, b))
+              for b in BACKENDS]
+    # Only for tests/cli/bench_programs.sh: the native form under ASan+UBSan.
+    table.append(Runner("native-asan", "native (ASan+UBSan)", _file("asan"), _binary("asan")))
+    return table
+
+
+def trident_status(trident, out):
+    """{backend: None when `trident run` runs the probe, else why not}."""
+    if not os.access(trident, os.X_OK):
+        return {b: trident + " is not built" for b in BACKENDS}
+    usage = subprocess.run([trident, "--help"], capture_output=True, text=True).stdout
+    if not re.search(r"^\s+run\b", usage, re.M):
+        return {b: "not available yet (`trident run` does not exist)" for b in BACKENDS}
+    probe = os.path.join(out, "wasm", "probe.wasm")
+    status = {}
+    for b in BACKENDS:
+        try:
+            r = subprocess.run([trident, "run", "--backend=" + b, probe, "42"],
+                               capture_output=True, text=True, timeout=60)
+            ok = r.returncode == 0 and r.stdout == "probe 42\n"
+            why = (r.stderr.strip().splitlines() or ["no message"])[0]
+            status[b] = None if ok else \
+                "not available yet (probe: exit %d: %s)" % (r.returncode, why[:120])
+        except subprocess.TimeoutExpired:
+            status[b] = "not available yet (probe timed out)"
+    return status
+
+
+def select(names, out, trident):
+    """The runners to use, as (usable runners, {name: why not} for the rest).
+    names: runner names, or None for the default set (everything but the
+    test-only ASan runner)."""
+    table = all_runners(trident)
+    known = [r.name for r in table]
+    if names is None:
+        names = [n for n in known if n != "native-asan"]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit("unknown runner(s): %s (known: %s)" % (", ".join(unknown), ", ".join(known)))
+    tri = trident_status(trident, out) if any(n.startswith("trident-") for n in names) else {}
+    usable, missing = [], {}
+    for r in table:
+        if r.name not in names:
+            continue
+        why = tri.get(r.name[len("trident-"):])
+        if why:
+            missing[r.name] = why
+        else:
+            usable.append(r)
+    return usable, missing
