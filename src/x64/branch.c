@@ -109,6 +109,14 @@ void x64_jcc_short(struct x64_asm *a, enum x64_cc cc, x64_label l)
     branch(a, 0x70 + (cc & 15u), OP_0F(0x80 + (cc & 15u)), l, true);
 }
 
+void x64_call(struct x64_asm *a, x64_label l)
+{
+    if (label(a, l)) {
+        x64_emit_o(a, 0xe8, 0, 4, 0);
+        x64_fixup_add(a, l, x64_pos(a) - 4, x64_pos(a), 4);
+    }
+}
+
 void x64_label_rel32(struct x64_asm *a, x64_label l, uint32_t base)
 {
     x64_emit_data(a, 0, 4);

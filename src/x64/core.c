@@ -20,6 +20,17 @@ void x64_free(struct x64_asm *a)
     vec_free(&a->relocs);
 }
 
+void x64_reset(struct x64_asm *a)
+{
+    a->code.len = 0;
+    a->code.oom = false;
+    a->labels.len = 0;
+    a->fixups.len = 0;
+    a->relocs.len = 0;
+    a->oom = false;
+    a->bad = NULL;
+}
+
 void x64_misuse(struct x64_asm *a, const char *msg)
 {
     if (!a->bad)

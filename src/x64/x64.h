@@ -26,10 +26,11 @@
  * x64_finish turns either into a struct err, so callers check once per
  * function, not per instruction.
  *
- * Sizes: `size` is the operand size in bytes: 4 or 8 everywhere, and 1 or 2
- * where the instruction has such a form (mov, alu, unary, shifts, test,
- * xchg, cmp). 8-bit registers 4..7 are always spl/bpl/sil/dil (never
- * ah/ch/dh/bh): the encoder adds an empty REX prefix for them.
+ * Sizes: `size` is the operand size in bytes: 4 or 8 everywhere; 2 for the
+ * integer instructions that have a 16-bit form; 1 for those with an 8-bit
+ * form (mov, alu, unary, shifts, xchg); anything else is a misuse. 8-bit
+ * registers 4..7 are always spl/bpl/sil/dil (never ah/ch/dh/bh): the
+ * encoder adds an empty REX prefix for them.
  */
 #ifndef TRI_X64_H
 #define TRI_X64_H
@@ -154,6 +155,9 @@ struct x64_asm {
 
 void x64_init(struct x64_asm *a);
 void x64_free(struct x64_asm *a);
+/* Empties code, labels, fixups, relocations and errors but keeps the
+ * memory, for encoding the next function into the same assembler. */
+void x64_reset(struct x64_asm *a);
 /* Current code offset. */
 static inline uint32_t x64_pos(const struct x64_asm *a) { return (uint32_t)a->code.len; }
 /* Checks for oom, misuse and labels referenced but never bound; on failure
@@ -175,6 +179,8 @@ void x64_jcc(struct x64_asm *a, enum x64_cc cc, x64_label l);
  * 127 bytes past the end of the branch); too far is reported at bind. */
 void x64_jmp_short(struct x64_asm *a, x64_label l);
 void x64_jcc_short(struct x64_asm *a, enum x64_cc cc, x64_label l);
+/* call rel32 to a label in the same code (out-of-line stubs, local calls). */
+void x64_call(struct x64_asm *a, x64_label l);
 /* Emits a 4-byte data field holding pos(l) - base (a jump-table entry
  * relative to the table start `base`, a code offset). */
 void x64_label_rel32(struct x64_asm *a, x64_label l, uint32_t base);

@@ -57,12 +57,16 @@ static void forward(struct dis *d)
             len[k] = x64_pos(&d->a) - at[k];
         }
         CHECK(len[0] == 5 && len[1] == 6 && len[2] == 2 && len[3] == 2, "forward lengths");
-        pad(d, cc == 15 ? 125 : (uint32_t)cc * 7); /* 125: the jmp_short spans 127 */
+        uint32_t call_at = x64_pos(&d->a);
+        x64_call(&d->a, l);
+        pad(d, cc == 15 ? 120 : (uint32_t)cc * 7); /* 120: the jmp_short spans 127 */
         x64_label_bind(&d->a, l);
         uint32_t to = x64_label_pos(&d->a, l);
         CHECK(to == x64_pos(&d->a), "label position");
         for (int k = 0; k < 4; k++)
             want(d, at[k], "%s 0x%x", k % 2 ? jcc_names[cc] : "jmp", to);
+        want(d, call_at, "call 0x%x", to);
+        T(d, x64_call(&d->a, l), "call 0x%x", to); /* and backward */
     }
 }
 
@@ -158,7 +162,7 @@ typedef int64_t (*fn1)(int64_t);
  * argument in rdi, result in rax; that is this test's choice, not the
  * encoder's). UBSan's function check would read a type signature in front
  * of the generated code, which has none. */
-__attribute__((no_sanitize("function"))) static int64_t run(struct x64_asm *a, int64_t x)
+__attribute__((no_sanitize("function"))) static int64_t run(struct x64_asm *a, uint32_t entry, int64_t x)
 {
     struct err e = {0};
     CHECK(x64_finish(a, &e), "finish: %s", e.msg);
@@ -172,6 +176,7 @@ __attribute__((no_sanitize("function"))) static int64_t run(struct x64_asm *a, i
     CHECK(mprotect(p, n, PROT_READ | PROT_EXEC) == 0, "mprotect");
     fn1 f;
     void *fp = p;
+    fp = (char *)fp + entry;
     memcpy(&f, &fp, sizeof f);
     int64_t r = f(x);
     munmap(p, n);
@@ -198,8 +203,8 @@ static void run_loop(uint32_t body_pad)
     x64_jmp(&a, top);
     x64_label_bind(&a, done);
     x64_ret(&a);
-    CHECK(run(&a, 10) == 285, "loop pad %u: sum of squares below 10", body_pad);
-    CHECK(run(&a, 0) == 0, "loop pad %u: empty sum", body_pad);
+    CHECK(run(&a, 0, 10) == 285, "loop pad %u: sum of squares below 10", body_pad);
+    CHECK(run(&a, 0, 0) == 0, "loop pad %u: empty sum", body_pad);
     x64_free(&a);
 }
 
@@ -232,7 +237,34 @@ static void run_jump_table(void)
     x64_label_bind(&a, done);
     x64_ret(&a);
     for (int i = 0; i < N; i++)
-        CHECK(run(&a, i) == -1000 * i - 7, "jump table case %d", i);
+        CHECK(run(&a, 0, i) == -1000 * i - 7, "jump table case %d", i);
+    x64_free(&a);
+}
+
+/* f(x) = 2x + 1 through a call to a local helper placed after the caller
+ * (forward call), then, in the same assembler after a reset, before it. */
+static void run_local_call(void)
+{
+    struct x64_asm a;
+    x64_init(&a);
+    for (int back = 0; back < 2; back++) {
+        x64_label helper = x64_label_new(&a), entry = x64_label_new(&a);
+        for (int part = 0; part < 2; part++) {
+            if (part == back) {
+                x64_label_bind(&a, helper);
+                x64_lea(&a, 8, X64_RAX, x64_mem_index(X64_RDI, X64_RDI, 1, 0));
+                x64_ret(&a);
+            } else {
+                x64_label_bind(&a, entry);
+                x64_call(&a, helper);
+                x64_alu_ri(&a, X64_ADD, 8, X64_RAX, 1);
+                x64_ret(&a);
+            }
+        }
+        CHECK(run(&a, x64_label_pos(&a, entry), 20) == 41, "local call, backward %d", back);
+        x64_reset(&a);
+        CHECK(x64_pos(&a) == 0 && a.labels.len == 0 && a.relocs.len == 0, "reset");
+    }
     x64_free(&a);
 }
 
@@ -307,6 +339,7 @@ int main(void)
     run_loop(0);
     run_loop(300);
     run_jump_table();
+    run_local_call();
     misuse();
     return test_done("x64_label");
 }
