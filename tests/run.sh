@@ -11,16 +11,18 @@ builds=("$@")
 jobs=${JOBS:-$(nproc)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+mkdir -p "$out/logs"
 
 run_one() { # out-file label command...
     local file=$1 label=$2
     shift 2
-    "$@" >"$file.log" 2>&1
+    local log=${file%/*}/logs/${file##*/}
+    "$@" >"$log" 2>&1
     local rc=$?
-    grep -E '^(PASS|FAIL) ' "$file.log" | sed "s|^\(PASS\|FAIL\) |\1 [$label] |" >"$file"
+    grep -E '^(PASS|FAIL) ' "$log" | sed "s|^\(PASS\|FAIL\) |\1 [$label] |" >"$file"
     if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$file"; then
         echo "FAIL [$label] $*: exit status $rc" >>"$file"
-        tail -n 20 "$file.log" | sed 's/^/    /' >>"$file"
+        tail -n 20 "$log" | sed 's/^/    /' >>"$file"
     fi
     grep -q . "$file" || echo "FAIL [$label] $*: printed no result" >>"$file"
 }
