@@ -22,8 +22,8 @@
  * Errors: emitters never fail visibly. Running out of memory sets a.oom and
  * later bytes go to a scratch sink; a misuse (an XMM register where a GP one
  * is needed, rsp as index, an immediate that does not fit, a short branch
- * whose target ended up too far, ...) records the first message in a.bad.
- * x64_finish turns either into a struct err, so callers check once per
+ * whose target ended up too far, ...) records the first message in a.bad
+ * and emits nothing for that instruction. x64_finish turns either into a struct err, so callers check once per
  * function, not per instruction.
  *
  * Sizes: `size` is the operand size in bytes: 4 or 8 everywhere; 2 for the
@@ -144,7 +144,8 @@ struct x64_label_state {
 };
 
 struct x64_asm {
-    struct buf code;  /* the bytes; owned, freed by x64_free (or take it) */
+    struct buf code;  /* the bytes; owned and freed by x64_free, unless the
+                         caller takes code.data and zeroes code first */
     VEC(struct x64_label_state) labels;
     VEC(struct x64_fixup) fixups;
     VEC(struct x64_reloc) relocs; /* owned, freed by x64_free */
