@@ -158,6 +158,7 @@ typedef enum tri_trap_code {
     TRI_TRAP_STACK_OVERFLOW = 10,  /* "call stack exhausted" */
     TRI_TRAP_INTERRUPT = 11,       /* "interrupted" (reserved: fuel, epochs) */
     TRI_TRAP_HOST = 12,            /* raised by a host function; its message */
+    TRI_TRAP_EXIT = 13,            /* a host function ended the program (WASI proc_exit) */
     TRI_TRAP_COUNT
 } tri_trap_code;
 
@@ -191,6 +192,13 @@ void tri_error_delete(tri_error *e);
  * runtime then reports an out-of-memory trap). */
 tri_error *tri_trap_new(const char *message);
 
+/* Makes the error a host function returns to end the whole program with an
+ * exit status (WASI proc_exit): it unwinds like a trap. NULL only when out
+ * of memory. */
+tri_error *tri_exit_new(int32_t status);
+/* True, with *status set, when e was made by tri_exit_new. */
+bool tri_error_exit_status(const tri_error *e, int32_t *status);
+
 /* ---- engine ---- */
 
 typedef struct tri_config {
@@ -213,7 +221,9 @@ typedef struct tri_config {
 void tri_config_default(tri_config *c);
 
 /* Makes an engine. config may be NULL for the defaults; it is copied.
- * Fails with TRI_ERR_UNSUPPORTED when the backend is not built in. */
+ * Fails with TRI_ERR_ARG for an unknown backend name. A known backend that
+ * is not built in makes tri_module_new fail (TRI_ERR_UNSUPPORTED) for
+ * modules with function bodies; modules without code still work. */
 tri_error *tri_engine_new(const tri_config *config, tri_engine **out);
 /* Frees the engine; every module and store made with it must be gone. */
 void tri_engine_delete(tri_engine *e);

@@ -1,0 +1,239 @@
+/* Modules: decode, validate, compile with the engine's backend, load the
+ * code, and describe imports and exports with canonical types. */
+#include <string.h>
+
+#include "../validate/validate.h"
+#include "runtime.h"
+
+static bool is_binary(const uint8_t *p, size_t len)
+{
+    return len >= 4 && !memcmp(p, "\0asm", 4);
+}
+
+static tri_functype functype_of(const struct functype *t)
+{
+    return (tri_functype){t->nparams, t->nresults, ft_params(t), ft_results(t)};
+}
+
+static tri_limits limits_of(const struct limits *l)
+{
+    return (tri_limits){l->min, l->max, l->has_max};
+}
+
+/* A NUL-terminated copy of a name in the module's arena. */
+static const char *name_dup(struct module *m, struct name n)
+{
+    return arena_strndup(&m->arena, (const char *)n.p, n.len);
+}
+
+static tri_externtype import_type(const tri_module *mod, const struct import *im)
+{
+    tri_externtype t = {.kind = (tri_externkind)im->kind};
+    switch (im->kind) {
+    case EXT_FUNC: t.of.func = *mod->types[im->desc.func_type]; break;
+    case EXT_TABLE:
+        t.of.table = (tri_tabletype){im->desc.table.elem, limits_of(&im->desc.table.lim)};
+        break;
+    case EXT_MEMORY: t.of.memory = limits_of(&im->desc.mem.lim); break;
+    case EXT_GLOBAL:
+        t.of.global = (tri_globaltype){im->desc.global.type, im->desc.global.mut};
+        break;
+    }
+    return t;
+}
+
+static tri_externtype export_type(const tri_module *mod, const struct export *ex)
+{
+    const struct module *m = &mod->m;
+    tri_externtype t = {.kind = (tri_externkind)ex->kind};
+    switch (ex->kind) {
+    case EXT_FUNC: t.of.func = *mod->types[m->funcs[ex->index].type]; break;
+    case EXT_TABLE: {
+        const struct tabletype *tt = &m->tables[ex->index];
+        t.of.table = (tri_tabletype){tt->elem, limits_of(&tt->lim)};
+        break;
+    }
+    case EXT_MEMORY: t.of.memory = limits_of(&m->mems[ex->index].lim); break;
+    case EXT_GLOBAL: {
+        const struct globaltype *g = &m->globals[ex->index].type;
+        t.of.global = (tri_globaltype){g->type, g->mut};
+        break;
+    }
+    }
+    return t;
+}
+
+/* Canonical ids for the module's types, and the names hosts see. */
+static tri_error *describe(tri_module *mod)
+{
+    struct module *m = &mod->m;
+    mod->type_ids = arena_array(&m->arena, m->ntypes, sizeof *mod->type_ids);
+    mod->types = arena_array(&m->arena, m->ntypes, sizeof *mod->types);
+    mod->imports = arena_array(&m->arena, m->nimports, sizeof *mod->imports);
+    mod->exports = arena_array(&m->arena, m->nexports, sizeof *mod->exports);
+    mod->func_names = arena_array(&m->arena, m->nfuncs, sizeof *mod->func_names);
+    if ((m->ntypes && (!mod->type_ids || !mod->types)) || (m->nimports && !mod->imports) ||
+        (m->nexports && !mod->exports) || (m->nfuncs && !mod->func_names))
+        return rt_error(TRI_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        tri_functype t = functype_of(&m->types[i]);
+        for (uint32_t k = 0; k < t.nparams + t.nresults; k++)
+            if (!rt_valkind_supported(m->types[i].types[k]))
+                return rt_error(TRI_ERR_UNSUPPORTED, "type %u uses %s, which is not supported", i,
+                                dec_valtype_name(m->types[i].types[k]));
+        mod->type_ids[i] = rt_type_intern(mod->engine, &t, &mod->types[i]);
+        if (!mod->type_ids[i])
+            return rt_error(TRI_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const struct import *im = &m->imports[i];
+        tri_importtype *d = &mod->imports[i];
+        d->module = name_dup(m, im->module);
+        d->module_len = im->module.len;
+        d->name = name_dup(m, im->field);
+        d->name_len = im->field.len;
+        d->type = import_type(mod, im);
+        if (!d->module || !d->name)
+            return rt_error(TRI_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        tri_exporttype *d = &mod->exports[i];
+        d->name = name_dup(m, m->exports[i].name);
+        d->name_len = m->exports[i].name.len;
+        d->type = export_type(mod, &m->exports[i]);
+        if (!d->name)
+            return rt_error(TRI_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; m->func_names && i < m->nfuncs; i++)
+        if (m->func_names[i].len)
+            mod->func_names[i] = name_dup(m, m->func_names[i]);
+    if (m->module_name.len)
+        mod->name = name_dup(m, m->module_name);
+    return NULL;
+}
+
+static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
+{
+    struct module *m = &mod->m;
+    struct err e;
+    err_clear(&e);
+    struct cc_options o = {.opt_level = (uint8_t)mod->engine->config.opt_level,
+                           .bounds_checks = mod->engine->config.bounds_checks};
+    if (m->nfuncs == m->nfunc_imports) {
+        cc_artifact_init(&mod->art, "none", &o); /* no code: no backend needed */
+        return NULL;
+    }
+    if (!backend) {
+        if (!val_module(m, &e))
+            return rt_error_from(&e);
+        return rt_error(TRI_ERR_UNSUPPORTED, "backend '%s' is not available in this build",
+                        mod->engine->backend_name);
+    }
+    if (!backend->compile(m, &o, &mod->art, &e))
+        return rt_error_from(&e);
+    if (!cc_artifact_finish(&mod->art, m, &e) ||
+        !rt_code_load(&mod->code, &mod->art, m->nfunc_imports, &e))
+        return rt_error_from(&e);
+    return NULL;
+}
+
+tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
+                         const struct cc_backend *backend, tri_module **out)
+{
+    *out = NULL;
+    if (!bytes && len)
+        return rt_error(TRI_ERR_ARG, "no bytes");
+    if (!is_binary(bytes, len) && len >= 1)
+        return rt_error(TRI_ERR_UNSUPPORTED, "text modules are not supported here yet");
+    tri_module *mod = calloc(1, sizeof *mod);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!mod || !copy) {
+        free(mod);
+        free(copy);
+        return rt_error(TRI_ERR_NOMEM, "out of memory");
+    }
+    memcpy(copy, bytes, len);
+    mod->engine = e;
+    mod->bytes = copy;
+    atomic_init(&mod->refs, 1);
+    struct err err;
+    err_clear(&err);
+    if (!dec_module(&mod->m, copy, len, &err)) {
+        free(copy);
+        free(mod);
+        return rt_error_from(&err);
+    }
+    tri_error *r = NULL;
+    if (!val_module_header(&mod->m, &err))
+        r = rt_error_from(&err);
+    else if (!cc_vmctx_layout(&mod->m, &mod->layout))
+        r = rt_error(TRI_ERR_LIMIT, "module too large");
+    if (!r)
+        r = describe(mod);
+    if (!r)
+        r = compile(mod, backend);
+    if (r) {
+        tri_module_delete(mod);
+        return r;
+    }
+    *out = mod;
+    return NULL;
+}
+
+tri_error *tri_module_new(tri_engine *e, const uint8_t *bytes, size_t len, tri_module **out)
+{
+    return rt_module_new(e, bytes, len, e->backend, out);
+}
+
+tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len)
+{
+    (void)e;
+    if (!is_binary(bytes, len) && len >= 1)
+        return rt_error(TRI_ERR_UNSUPPORTED, "text modules are not supported here yet");
+    struct module m;
+    struct err err;
+    err_clear(&err);
+    bool ok = dec_module(&m, bytes, len, &err);
+    if (ok) {
+        ok = val_module(&m, &err);
+        dec_module_free(&m);
+    }
+    return ok ? NULL : rt_error_from(&err);
+}
+
+void rt_module_retain(tri_module *m) { atomic_fetch_add(&m->refs, 1); }
+
+void tri_module_delete(tri_module *m)
+{
+    if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
+        return;
+    rt_code_free(&m->code);
+    cc_artifact_free(&m->art);
+    dec_module_free(&m->m);
+    free(m->bytes);
+    free(m);
+}
+
+bool rt_module_has_pc(const tri_module *m, uintptr_t pc, uint32_t *offset)
+{
+    uintptr_t base = (uintptr_t)m->code.base;
+    if (!base || pc < base || pc >= base + m->code.code_len)
+        return false;
+    *offset = (uint32_t)(pc - base);
+    return true;
+}
+
+size_t tri_module_import_count(const tri_module *m) { return m->m.nimports; }
+size_t tri_module_export_count(const tri_module *m) { return m->m.nexports; }
+
+void tri_module_import(const tri_module *m, size_t i, tri_importtype *out)
+{
+    if (i < m->m.nimports)
+        *out = m->imports[i];
+}
+
+void tri_module_export(const tri_module *m, size_t i, tri_exporttype *out)
+{
+    if (i < m->m.nexports)
+        *out = m->exports[i];
+}
