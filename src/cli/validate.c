@@ -1,8 +1,9 @@
-/* trident validate FILE...: decode and validate each module. */
+/* trident validate FILE...: decode and validate each module (binary or text). */
 #include <stdio.h>
 #include <string.h>
 
 #include "../decode/decode.h"
+#include "../text/text.h"
 #include "../validate/validate.h"
 #include "cli.h"
 
@@ -16,11 +17,23 @@ static int validate_file(const char *path)
         fprintf(stderr, "trident: %s\n", e.msg);
         return 1;
     }
+    uint8_t *wasm;
+    size_t wasm_len;
+    bool owned;
+    if (!txt_module_bytes(bytes, len, &wasm, &wasm_len, &owned, &e)) {
+        uint32_t line, col;
+        txt_line_col((const char *)bytes, len, e.offset, &line, &col);
+        fprintf(stderr, "%s:%u:%u: %s\n", path, line, col, e.msg);
+        free(bytes);
+        return 1;
+    }
     struct module m;
-    bool ok = dec_module(&m, bytes, len, &e) && val_module(&m, &e);
+    bool ok = dec_module(&m, wasm, wasm_len, &e) && val_module(&m, &e);
     if (!ok)
         cli_print_err(path, &e);
     dec_module_free(&m);
+    if (owned)
+        free(wasm);
     free(bytes);
     return ok ? 0 : 1;
 }

@@ -1,0 +1,175 @@
+/* Element and data segments, including the inline ones of tables and
+ * memories. A segment's offset expression goes to p->body and its items to
+ * p->items, then the entry is written with the binary flags its form needs. */
+#include "text.h"
+
+enum { S_ELEM = 9, S_DATA = 11 };
+
+/* The offset i32.const 0 of inline segments. */
+static const uint8_t zero_offset[] = {OP_I32_CONST, 0, OP_END};
+
+/* The offset of an active segment: (offset instr*) or one folded instruction. */
+static bool offset_expr(struct txt_parser *p)
+{
+    p->body.len = 0;
+    if (tp_open(p, "offset"))
+        return tp_expr(p, &p->body) && tp_close(p);
+    return tp_folded_expr(p, &p->body);
+}
+
+/* funcidx* into p->items. */
+static bool elem_funcs(struct txt_parser *p, uint32_t *count)
+{
+    uint32_t f;
+    for (*count = 0; tp_at_index(p); (*count)++) {
+        if (!tp_index(p, SP_FUNC, &f))
+            return false;
+        buf_u32leb(&p->items, f);
+    }
+    return true;
+}
+
+/* ((item instr*) | folded instr)* into p->items. */
+static bool elem_exprs(struct txt_parser *p, uint32_t *count)
+{
+    for (*count = 0; tp_peek(p, 0)->kind == TK_LPAR; (*count)++) {
+        bool ok = tp_open(p, "item") ? tp_expr(p, &p->items) && tp_close(p)
+                                     : tp_folded_expr(p, &p->items);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static void write_elem(struct txt_parser *p, enum seg_mode mode, uint32_t table, bool exprs,
+                       valtype t, uint32_t count)
+{
+    struct buf *b = &p->sec[S_ELEM];
+    uint8_t flags = mode == SEG_PASSIVE ? 1 : mode == SEG_DECLARATIVE ? 3 : 0;
+    if (mode == SEG_ACTIVE && (table != 0 || (exprs && t != VT_FUNCREF)))
+        flags = 2;
+    flags |= exprs ? 4 : 0;
+    buf_byte(b, flags);
+    if ((flags & 3) == 2)
+        buf_u32leb(b, table);
+    if (mode == SEG_ACTIVE)
+        buf_bytes(b, p->body.data, p->body.len);
+    if (flags & 3)
+        buf_byte(b, exprs ? t : 0x00);
+    buf_u32leb(b, count);
+    buf_bytes(b, p->items.data, p->items.len);
+    p->nsec[S_ELEM]++;
+    p->items.len = 0;
+}
+
+bool tp_field_elem(struct txt_parser *p)
+{
+    if (tp_peek(p, 0)->kind == TK_ID)
+        p->pos++;
+    p->count[SP_ELEM]++;
+    enum seg_mode mode = SEG_PASSIVE;
+    uint32_t table = 0, count;
+    if (tp_keyword(p, "declare")) {
+        mode = SEG_DECLARATIVE;
+    } else {
+        if (tp_open(p, "table")) {
+            mode = SEG_ACTIVE;
+            if (!tp_index(p, SP_TABLE, &table) || !tp_close(p))
+                return false;
+        }
+        if (mode == SEG_ACTIVE || tp_peek(p, 0)->kind == TK_LPAR) {
+            mode = SEG_ACTIVE;
+            if (!offset_expr(p))
+                return false;
+        }
+    }
+    p->items.len = 0;
+    bool exprs = false;
+    valtype t = VT_FUNCREF;
+    if (tp_keyword(p, "func") || (mode == SEG_ACTIVE && tp_peek(p, 0)->kind != TK_KEYWORD)) {
+        if (!elem_funcs(p, &count))
+            return false;
+    } else {
+        exprs = true;
+        if (!tp_reftype(p, &t) || !elem_exprs(p, &count))
+            return false;
+    }
+    write_elem(p, mode, table, exprs, t, count);
+    return tp_close(p);
+}
+
+bool tp_inline_elem(struct txt_parser *p, uint32_t table, valtype t, uint32_t *count)
+{
+    if (!tp_open(p, "elem"))
+        return tp_fail(p, tp_peek(p, 0), "unexpected token");
+    p->count[SP_ELEM]++;
+    p->items.len = 0;
+    bool exprs = tp_peek(p, 0)->kind == TK_LPAR;
+    if (!(exprs ? elem_exprs(p, count) : elem_funcs(p, count)))
+        return false;
+    p->body.len = 0;
+    buf_bytes(&p->body, zero_offset, sizeof zero_offset);
+    write_elem(p, SEG_ACTIVE, table, exprs, t, *count);
+    return tp_close(p);
+}
+
+/* string* into p->items. */
+static bool data_strings(struct txt_parser *p)
+{
+    p->items.len = 0;
+    while (tp_peek(p, 0)->kind != TK_RPAR)
+        if (!tp_string(p, &p->items))
+            return false;
+    return true;
+}
+
+static void write_data(struct txt_parser *p, enum seg_mode mode, uint32_t mem)
+{
+    struct buf *b = &p->sec[S_DATA];
+    buf_byte(b, mode == SEG_PASSIVE ? 1 : mem ? 2 : 0);
+    if (mode == SEG_ACTIVE && mem)
+        buf_u32leb(b, mem);
+    if (mode == SEG_ACTIVE)
+        buf_bytes(b, p->body.data, p->body.len);
+    buf_u32leb(b, (uint32_t)p->items.len);
+    buf_bytes(b, p->items.data, p->items.len);
+    p->nsec[S_DATA]++;
+    p->items.len = 0;
+}
+
+bool tp_field_data(struct txt_parser *p)
+{
+    if (tp_peek(p, 0)->kind == TK_ID)
+        p->pos++;
+    p->count[SP_DATA]++;
+    enum seg_mode mode = SEG_PASSIVE;
+    uint32_t mem = 0;
+    if (tp_open(p, "memory")) {
+        mode = SEG_ACTIVE;
+        if (!tp_index(p, SP_MEM, &mem) || !tp_close(p))
+            return false;
+    }
+    if (mode == SEG_ACTIVE || tp_peek(p, 0)->kind == TK_LPAR) {
+        mode = SEG_ACTIVE;
+        if (!offset_expr(p))
+            return false;
+    }
+    if (!data_strings(p))
+        return false;
+    write_data(p, mode, mem);
+    return tp_close(p);
+}
+
+bool tp_inline_data(struct txt_parser *p, uint32_t mem, uint32_t *len)
+{
+    if (!tp_open(p, "data"))
+        return tp_fail(p, tp_peek(p, 0), "unexpected token");
+    p->count[SP_DATA]++;
+    if (!data_strings(p))
+        return false;
+    *len = (uint32_t)p->items.len;
+    p->body.len = 0;
+    buf_bytes(&p->body, zero_offset, sizeof zero_offset);
+    write_data(p, SEG_ACTIVE, mem);
+    return tp_close(p);
+}
