@@ -91,7 +91,7 @@ def measure(a, usable, missing):
                 f.write("%s\t%s\t%s\n" % (r.name, r.title, missing.get(r.name, "ok")))
     failures = 0
     with open(os.path.join(a.out, "runtime.tsv"), "w") as f:
-        f.write("program\trunner\trep\tseconds\tmaxrss_kb\tstatus\toutput\n")
+        f.write("program\trunner\tsize\trep\tseconds\tmaxrss_kb\tstatus\toutput\n")
         for rep in range(1, a.reps + 1):
             for prog in a.programs:
                 reference = None
@@ -102,8 +102,9 @@ def measure(a, usable, missing):
                         reference = res.stdout
                     failures += status != "ok"
                     line = checksum_line(res.stdout if res.stdout.strip() else res.stderr)
-                    f.write("%s\t%s\t%d\t%.4f\t%d\t%s\t%s\n"
-                            % (prog, r.name, rep, res.seconds, res.maxrss_kb, status, line))
+                    f.write("%s\t%s\t%s\t%d\t%.4f\t%d\t%s\t%s\n"
+                            % (prog, r.name, a.scale or "default", rep, res.seconds,
+                               res.maxrss_kb, status, line))
                     f.flush()
                     print("rep %d/%d  %-11s %-19s %7.3f s  %s"
                           % (rep, a.reps, prog, r.name, res.seconds, status), file=sys.stderr)

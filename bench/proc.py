@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections import namedtuple
 
@@ -26,13 +27,14 @@ def run_timed(argv, timeout):
                                      start_new_session=True)
         except OSError as e:
             return Result(0.0, 0, "cannot start: %s" % e.strerror, "", "")
-        try:
-            code = child.wait(timeout)
-            status = None
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            code = child.wait()
-            status = "timeout"
+        # Popen.wait(timeout) polls in steps of up to 50 ms, which would
+        # quantize the times: block in waitpid and let a timer kill instead.
+        timed_out = threading.Event()
+        timer = threading.Timer(timeout, lambda: (timed_out.set(), os.killpg(child.pid, signal.SIGKILL)))
+        timer.start()
+        code = child.wait()
+        timer.cancel()
+        status = "timeout" if timed_out.is_set() else None
         seconds = time.perf_counter() - start
         # time's own lines ("Command exited with non-zero status 3") come
         # first; the last line is the figure.

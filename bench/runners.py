@@ -2,7 +2,7 @@
 
 A runner turns a program name and its arguments into a command line over the
 files bench/build.sh made in OUT. Trident's backends count as runners only
-once `trident run --backend=B` can run a WASI program: trident_status() runs
+once `trident run --backend=B` can run a WASI program: backend_status() runs
 the probe (bench/probe.c) and otherwise says why a backend is not available.
 """
 import os
@@ -57,26 +57,38 @@ def all_runners(trident):
     return table
 
 
-def trident_status(trident, out):
-    """{backend: None when `trident run` runs the probe, else why not}."""
+def trident_lacks(trident, command):
+    """Why `trident COMMAND` cannot be used yet, or None when it exists."""
     if not os.access(trident, os.X_OK):
-        return {b: trident + " is not built" for b in BACKENDS}
+        return trident + " is not built"
     usage = subprocess.run([trident, "--help"], capture_output=True, text=True).stdout
-    if not re.search(r"^\s+run\b", usage, re.M):
-        return {b: "not available yet (`trident run` does not exist)" for b in BACKENDS}
-    probe = os.path.join(out, "wasm", "probe.wasm")
+    if not re.search(r"^\s+%s\b" % command, usage, re.M):
+        return "not available yet (`trident %s` does not exist)" % command
+    return None
+
+
+def backend_status(trident, command, args, expect=None):
+    """{backend: None when `trident COMMAND --backend=B ARGS...` exits 0 (and
+    prints expect, if given), else why the backend is not available yet}."""
+    lacking = trident_lacks(trident, command)
+    if lacking:
+        return {b: lacking for b in BACKENDS}
     status = {}
     for b in BACKENDS:
         try:
-            r = subprocess.run([trident, "run", "--backend=" + b, probe, "42"],
+            r = subprocess.run([trident, command, "--backend=" + b] + args,
                                capture_output=True, text=True, timeout=60)
-            ok = r.returncode == 0 and r.stdout == "probe 42\n"
+            ok = r.returncode == 0 and (expect is None or r.stdout == expect)
             why = (r.stderr.strip().splitlines() or ["no message"])[0]
             status[b] = None if ok else \
                 "not available yet (probe: exit %d: %s)" % (r.returncode, why[:120])
         except subprocess.TimeoutExpired:
             status[b] = "not available yet (probe timed out)"
     return status
+
+
+def probe_path(out):
+    return os.path.join(out, "wasm", "probe.wasm")
 
 
 def select(names, out, trident):
@@ -90,7 +102,8 @@ def select(names, out, trident):
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit("unknown runner(s): %s (known: %s)" % (", ".join(unknown), ", ".join(known)))
-    tri = trident_status(trident, out) if any(n.startswith("trident-") for n in names) else {}
+    tri = backend_status(trident, "run", [probe_path(out), "42"], "probe 42\n") \
+        if any(n.startswith("trident-") for n in names) else {}
     usable, missing = [], {}
     for r in table:
         if r.name not in names:

@@ -1,0 +1,130 @@
+"""Compile speed on large real modules (bench/out/modules/*.wasm, fetched by
+bench/fetch-modules.sh): Trident's validation alone and each Trident backend
+that has `trident compile`, beside V8's validation, Liftoff and TurboFan.
+
+  python3 bench/compile_speed.py [--modules DIR] [--out DIR] [--reps N]
+                                 [--trident PATH] [--timeout S]
+
+Writes OUT/compile.tsv (one row per run, the median is the report's) and
+OUT/compilers.tsv (each tool's title, and why it was not used if it was not).
+Trident's times are whole processes (start-up and file read included); V8's
+are measured inside node around the one call, so node's start-up is not.
+Peak RSS is the whole process in both cases (node's own is ~45 MB).
+"""
+import argparse
+import glob
+import os
+import sys
+import tempfile
+from collections import namedtuple
+
+import proc
+import runners
+
+Tool = namedtuple("Tool", "name title argv inprocess")
+# argv(file, scratch): the command line; inprocess: the command prints its
+# own time (V8), else the process's wall time is the figure.
+
+V8_SCRIPT = os.path.join(runners.BENCH, "v8-compile.mjs")
+EAGER = ["--no-wasm-lazy-compilation", "--single-threaded"]
+
+
+def _v8(flags, mode):
+    return lambda f, scratch: runners.NODE + flags + [V8_SCRIPT, mode, f]
+
+
+def tools(trident):
+    """Every tool the harness knows, in report order."""
+    table = [Tool("trident-validate", "Trident validate",
+                  lambda f, scratch: [trident, "validate", f], False)]
+    table += [Tool("trident-" + b, "Trident " + b,
+                   lambda f, scratch, b=b: [trident, "compile", "--backend=" + b, f, "-o", scratch],
+                   False) for b in runners.BACKENDS]
+    table += [
+        Tool("v8-validate", "V8 validate", _v8([], "validate"), True),
+        Tool("v8-liftoff", "V8 Liftoff", _v8(runners.LIFTOFF + EAGER, "compile"), True),
+        Tool("v8-turbofan", "V8 TurboFan", _v8(runners.TURBOFAN + EAGER, "compile"), True),
+    ]
+    return table
+
+
+def code_bytes(path):
+    """The size of the code section (the function bodies), or 0."""
+    with open(path, "rb") as f:
+        data = f.read()
+    at = 8
+    while at < len(data):
+        sid, at = data[at], at + 1
+        size = shift = 0
+        while at < len(data):
+            b, at = data[at], at + 1
+            size |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        if sid == 10:
+            return size
+        at += size
+    return 0
+
+
+def availability(a, scratch):
+    """{tool name: why not} for the tools that cannot be used yet."""
+    lacking = runners.trident_lacks(a.trident, "validate")
+    missing = {"trident-validate": lacking} if lacking else {}
+    status = runners.backend_status(a.trident, "compile",
+                                    [runners.probe_path(a.out), "-o", scratch])
+    missing.update({"trident-" + b: why for b, why in status.items() if why})
+    return missing
+
+
+def main():
+    ap = argparse.ArgumentParser(description="compile speed on large modules")
+    ap.add_argument("--modules", default=os.path.join(runners.BENCH, "out", "modules"))
+    ap.add_argument("--out", default=os.path.join(runners.BENCH, "out"))
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
+    ap.add_argument("--trident", default=os.path.join(runners.BENCH, "..", "build", "trident"))
+    ap.add_argument("--timeout", type=float, default=600.0)
+    a = ap.parse_args()
+    modules = sorted(glob.glob(os.path.join(a.modules, "*.wasm")))
+    if not modules:
+        print("compile_speed: no modules in %s (run bench/fetch-modules.sh)" % a.modules,
+              file=sys.stderr)
+    scratch_dir = tempfile.mkdtemp()
+    scratch = os.path.join(scratch_dir, "out")
+    missing = availability(a, scratch)
+    usable = [t for t in tools(a.trident) if t.name not in missing]
+    with open(os.path.join(a.out, "compilers.tsv"), "w") as f:
+        for t in tools(a.trident):
+            f.write("%s\t%s\t%s\n" % (t.name, t.title, missing.get(t.name, "ok")))
+    for name, why in missing.items():
+        print("%s: %s" % (name, why), file=sys.stderr)
+    failures = 0
+    with open(os.path.join(a.out, "compile.tsv"), "w") as f:
+        f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tmaxrss_kb\tstatus\n")
+        for rep in range(1, a.reps + 1):
+            for m in modules:
+                for t in usable:
+                    r = proc.run_timed(t.argv(m, scratch), a.timeout)
+                    seconds = r.seconds
+                    if t.inprocess and r.status == "ok":
+                        try:
+                            seconds = float(r.stdout.split()[-1])
+                        except (ValueError, IndexError):
+                            r = r._replace(status="bad output")
+                    failures += r.status != "ok"
+                    f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%d\t%s\n"
+                            % (os.path.basename(m), os.path.getsize(m), code_bytes(m), t.name, rep,
+                               seconds, r.maxrss_kb, r.status))
+                    f.flush()
+                    print("rep %d/%d  %-40s %-18s %7.3f s  %s"
+                          % (rep, a.reps, os.path.basename(m)[:40], t.name, seconds, r.status),
+                          file=sys.stderr)
+    if os.path.exists(scratch):
+        os.remove(scratch)
+    os.rmdir(scratch_dir)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The benchmark report (`make bench`): builds the programs, runs them on every
+# runner, times the compilation of large real modules, prints the report and
+# draws the charts into bench/out/, and updates docs/PERFORMANCE.md.
+#   REPS=3           runs of each measurement (the report shows medians, min-max)
+#   PROGRAMS="a b"   only these programs (default: all of bench/programs)
+#   RUNNERS=a,b      only these runners; native always runs (it is the reference)
+#   COMPILE=0        skip the compile-speed part
+#   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
+# Exit status 1 when any run failed, timed out or printed other output than
+# the native build.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=bench/out
+export PYTHONDONTWRITEBYTECODE=1
+read -r -a progs <<<"${PROGRAMS:-}"
+full=0 # a full run (every program, runner and part) is the one the docs show
+[ -z "${PROGRAMS:-}${RUNNERS:-}" ] && [ "${COMPILE:-1}" = 1 ] && full=1
+
+bash bench/build.sh "$out" "${progs[@]}" || exit 1
+status=0
+python3 bench/measure.py --out "$out" ${RUNNERS:+--runners "$RUNNERS"} "${progs[@]}" || status=1
+
+if [ "${COMPILE:-1}" = 1 ]; then
+    bash bench/fetch-modules.sh >&2 ||
+        echo "run.sh: fetching modules failed; timing the modules already there" >&2
+    python3 bench/compile_speed.py --out "$out" || status=1
+else
+    rm -f "$out/compile.tsv" "$out/compile.dat" "$out/compile.png"
+fi
+
+docs=()
+[ "${DOCS:-$full}" = 1 ] && docs=(--docs)
+python3 bench/report.py --out "$out" "${docs[@]}" || status=1
+exit $status
