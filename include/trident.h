@@ -232,11 +232,10 @@ bool tri_backend_available(const char *name);
 
 /* ---- modules ---- */
 
-/* Decodes, validates and compiles a binary module. The bytes are copied.
- * Text (.wat) input is recognised and rejected with TRI_ERR_UNSUPPORTED
- * until the text front end is wired in. */
+/* Decodes, validates and compiles a module: binary (.wasm) or text (.wat,
+ * recognised by not starting with "\0asm"). The bytes are copied. */
 tri_error *tri_module_new(tri_engine *e, const uint8_t *bytes, size_t len, tri_module **out);
-/* Decodes and validates only: NULL when the module is valid. */
+/* Decodes and validates only (binary or text): NULL when it is valid. */
 tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len);
 /* Drops the caller's reference; instances keep the module alive. */
 void tri_module_delete(tri_module *m);

@@ -74,11 +74,17 @@ void tri_engine_delete(tri_engine *e)
 
 /* ---- type interning ---- */
 
+/* memcmp that allows NULL for empty arrays (types with no params). */
+static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    return n == 0 || !memcmp(a, b, n);
+}
+
 bool rt_functype_eq(const tri_functype *a, const tri_functype *b)
 {
     return a->nparams == b->nparams && a->nresults == b->nresults &&
-           !memcmp(a->params, b->params, a->nparams) &&
-           !memcmp(a->results, b->results, a->nresults);
+           same_bytes(a->params, b->params, a->nparams) &&
+           same_bytes(a->results, b->results, a->nresults);
 }
 
 static uint64_t type_hash(const tri_functype *t)
@@ -115,8 +121,10 @@ static struct rt_type *type_copy(tri_engine *e, const tri_functype *t, uint64_t 
     if (!r)
         return NULL;
     uint8_t *p = (uint8_t *)(r + 1);
-    memcpy(p, t->params, t->nparams);
-    memcpy(p + t->nparams, t->results, t->nresults);
+    if (t->nparams)
+        memcpy(p, t->params, t->nparams);
+    if (t->nresults)
+        memcpy(p + t->nparams, t->results, t->nresults);
     r->type = (tri_functype){t->nparams, t->nresults, p, p + t->nparams};
     r->hash = hash;
     r->id = e->ntypes + 1;

@@ -65,7 +65,8 @@ static tri_error *allocate(tri_store *s, tri_module *mod, tri_instance **out)
     memset(i->vmctx, 0, mod->layout.size);
     vm_put_ptr(i, CC_VMCTX_INSTANCE, i);
     memcpy(vm_slot(i, CC_VMCTX_STACK_LIMIT), &s->stack_limit, sizeof s->stack_limit);
-    memcpy(vm_slot(i, mod->layout.type_ids), mod->type_ids, m->ntypes * sizeof(uint32_t));
+    if (m->ntypes)
+        memcpy(vm_slot(i, mod->layout.type_ids), mod->type_ids, m->ntypes * sizeof(uint32_t));
     *out = i;
     return NULL;
 }

@@ -2,13 +2,9 @@
  * code, and describe imports and exports with canonical types. */
 #include <string.h>
 
+#include "../text/text.h"
 #include "../validate/validate.h"
 #include "runtime.h"
-
-static bool is_binary(const uint8_t *p, size_t len)
-{
-    return len >= 4 && !memcmp(p, "\0asm", 4);
-}
 
 static tri_functype functype_of(const struct functype *t)
 {
@@ -137,33 +133,49 @@ static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
     return NULL;
 }
 
+/* The binary for input that is binary or text: *owned says whether it is
+ * a new malloc'd buffer. */
+static tri_error *binary_of(const uint8_t *bytes, size_t len, uint8_t **bin, size_t *blen,
+                            bool *owned)
+{
+    struct err err;
+    err_clear(&err);
+    if (!bytes && len)
+        return rt_error(TRI_ERR_ARG, "no bytes");
+    if (!txt_module_bytes(bytes, len, bin, blen, owned, &err))
+        return rt_error_from(&err);
+    return NULL;
+}
+
 tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
                          const struct cc_backend *backend, tri_module **out)
 {
     *out = NULL;
-    if (!bytes && len)
-        return rt_error(TRI_ERR_ARG, "no bytes");
-    if (!is_binary(bytes, len) && len >= 1)
-        return rt_error(TRI_ERR_UNSUPPORTED, "text modules are not supported here yet");
+    uint8_t *bin;
+    size_t blen;
+    bool owned;
+    tri_error *r = binary_of(bytes, len, &bin, &blen, &owned);
+    if (r)
+        return r;
     tri_module *mod = calloc(1, sizeof *mod);
-    uint8_t *copy = malloc(len ? len : 1);
+    uint8_t *copy = owned ? bin : malloc(blen ? blen : 1);
     if (!mod || !copy) {
         free(mod);
         free(copy);
         return rt_error(TRI_ERR_NOMEM, "out of memory");
     }
-    memcpy(copy, bytes, len);
+    if (!owned && blen)
+        memcpy(copy, bin, blen);
     mod->engine = e;
     mod->bytes = copy;
     atomic_init(&mod->refs, 1);
     struct err err;
     err_clear(&err);
-    if (!dec_module(&mod->m, copy, len, &err)) {
+    if (!dec_module(&mod->m, copy, blen, &err)) {
         free(copy);
         free(mod);
         return rt_error_from(&err);
     }
-    tri_error *r = NULL;
     if (!val_module_header(&mod->m, &err))
         r = rt_error_from(&err);
     else if (!cc_vmctx_layout(&mod->m, &mod->layout))
@@ -188,16 +200,22 @@ tri_error *tri_module_new(tri_engine *e, const uint8_t *bytes, size_t len, tri_m
 tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len)
 {
     (void)e;
-    if (!is_binary(bytes, len) && len >= 1)
-        return rt_error(TRI_ERR_UNSUPPORTED, "text modules are not supported here yet");
+    uint8_t *bin;
+    size_t blen;
+    bool owned;
+    tri_error *r = binary_of(bytes, len, &bin, &blen, &owned);
+    if (r)
+        return r;
     struct module m;
     struct err err;
     err_clear(&err);
-    bool ok = dec_module(&m, bytes, len, &err);
+    bool ok = dec_module(&m, bin, blen, &err);
     if (ok) {
         ok = val_module(&m, &err);
         dec_module_free(&m);
     }
+    if (owned)
+        free(bin);
     return ok ? NULL : rt_error_from(&err);
 }
 

@@ -1,0 +1,96 @@
+/* Helpers for the C API tests: WAT text to wasm bytes (through wabt's
+ * wat2wasm, one of the packages scripts/setup.sh installs), and short
+ * constructors. */
+#ifndef TRI_API_UTIL_H
+#define TRI_API_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <trident.h>
+#include <unistd.h>
+
+/* The binary for WAT text (malloc'd, *len set), or NULL. */
+static inline uint8_t *wat(const char *text, size_t *len)
+{
+    char dir[] = "/tmp/tri-api-XXXXXX";
+    if (!mkdtemp(dir))
+        return NULL;
+    char in[64], out[64], cmd[256];
+    snprintf(in, sizeof in, "%s/m.wat", dir);
+    snprintf(out, sizeof out, "%s/m.wasm", dir);
+    FILE *f = fopen(in, "w");
+    uint8_t *bytes = NULL;
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "wat2wasm --no-check --debug-names %s -o %s", in, out);
+        f = system(cmd) == 0 ? fopen(out, "rb") : NULL;
+    }
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        bytes = malloc(n > 0 ? (size_t)n : 1);
+        if (bytes && fread(bytes, 1, (size_t)n, f) == (size_t)n)
+            *len = (size_t)n;
+        else {
+            free(bytes);
+            bytes = NULL;
+        }
+        fclose(f);
+    }
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+    return bytes;
+}
+
+/* Compiles WAT into a module; NULL (and the error in *err if given) on failure. */
+static inline tri_module *wat_module(tri_engine *e, const char *text, tri_error **err)
+{
+    size_t len = 0;
+    uint8_t *bytes = wat(text, &len);
+    if (!bytes) {
+        printf("FAIL wat2wasm rejected: %s\n", text);
+        return NULL;
+    }
+    tri_module *m = NULL;
+    tri_error *r = tri_module_new(e, bytes, len, &m);
+    free(bytes);
+    if (err)
+        *err = r;
+    else if (r) {
+        printf("note: %s\n", tri_error_message(r));
+        tri_error_delete(r);
+    }
+    return m;
+}
+
+static inline tri_extern ext_func(tri_func *f) { return (tri_extern){TRI_EXTERN_FUNC, {.func = f}}; }
+static inline tri_extern ext_table(tri_table *t) { return (tri_extern){TRI_EXTERN_TABLE, {.table = t}}; }
+static inline tri_extern ext_memory(tri_memory *m) { return (tri_extern){TRI_EXTERN_MEMORY, {.memory = m}}; }
+static inline tri_extern ext_global(tri_global *g) { return (tri_extern){TRI_EXTERN_GLOBAL, {.global = g}}; }
+
+/* Finds an export by NUL-terminated name; kind 99 when absent. */
+static inline tri_extern export_of(tri_instance *i, const char *name)
+{
+    tri_extern x = {.kind = (tri_externkind)99};
+    tri_instance_export(i, name, strlen(name), &x);
+    return x;
+}
+
+/* True when e is an error whose message starts with prefix; frees e. */
+static inline bool error_is(tri_error *e, tri_error_kind kind, const char *prefix)
+{
+    if (!e)
+        return false;
+    bool ok = tri_error_kind_of(e) == kind &&
+              !strncmp(tri_error_message(e), prefix, strlen(prefix));
+    if (!ok)
+        printf("note: got error kind %d: %s\n", tri_error_kind_of(e), tri_error_message(e));
+    tri_error_delete(e);
+    return ok;
+}
+
+#endif

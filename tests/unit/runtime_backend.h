@@ -1,0 +1,116 @@
+/* A tiny backend for runtime tests: each defined function's body is
+ * written by a C emitter with the x86-64 encoder, following docs/ABI.md
+ * (rbp frame, stack-limit check, trap sites). It lets the runtime's entry,
+ * host stub, builtins and trap handling be tested without a real compiler. */
+#ifndef TRI_RUNTIME_BACKEND_H
+#define TRI_RUNTIME_BACKEND_H
+
+#include "../../src/runtime/runtime.h"
+#include "../../src/x64/x64.h"
+
+struct emit {
+    struct x64_asm *a;
+    const struct module *m;
+    struct cc_vmctx_layout layout;
+    uint32_t func;
+    uint32_t wasm_offset;   /* the function body's offset, for trap sites */
+    x64_label stack_trap;
+    VEC(struct cc_trap_site) sites; /* offsets relative to this function */
+};
+
+/* Body emitter for function index e->func, between prologue and epilogue.
+ * The prologue leaves vmctx in rdi and at [rbp-8], arguments in place. */
+typedef void (*body_fn)(struct emit *e);
+static body_fn test_bodies[64];
+
+static void site(struct emit *e, tri_trap_code code)
+{
+    struct cc_trap_site *s = vec_push(&e->sites);
+    if (s)
+        *s = (struct cc_trap_site){x64_pos(e->a), code, e->wasm_offset};
+}
+
+/* push rbp; mov rbp, rsp; sub rsp, 16; check the limit; save vmctx. */
+static void prologue(struct emit *e)
+{
+    struct x64_asm *a = e->a;
+    x64_push(a, X64_RBP);
+    x64_mov_rr(a, 8, X64_RBP, X64_RSP);
+    x64_alu_ri(a, X64_SUB, 8, X64_RSP, 16);
+    x64_alu_rm(a, X64_CMP, 8, X64_RSP, x64_mem_base(X64_RDI, CC_VMCTX_STACK_LIMIT));
+    e->stack_trap = x64_label_new(a);
+    x64_jcc(a, X64_CC_B, e->stack_trap);
+    x64_mov_mr(a, 8, x64_mem_base(X64_RBP, -8), X64_RDI);
+}
+
+static void epilogue(struct emit *e)
+{
+    x64_mov_rr(e->a, 8, X64_RSP, X64_RBP);
+    x64_pop(e->a, X64_RBP);
+    x64_ret(e->a);
+    x64_label_bind(e->a, e->stack_trap);
+    site(e, TRI_TRAP_STACK_OVERFLOW);
+    x64_ud2(e->a);
+}
+
+/* Calls imported function i (arguments already in place after rdi). */
+static void call_import(struct emit *e, uint32_t i)
+{
+    uint32_t at = e->layout.imports + 16 * i;
+    x64_mov_rm(e->a, 8, X64_RAX, x64_mem_base(X64_RDI, (int32_t)at));
+    x64_mov_rm(e->a, 8, X64_RDI, x64_mem_base(X64_RDI, (int32_t)at + 8));
+    x64_call_r(e->a, X64_RAX);
+}
+
+static bool append_function(struct cc_artifact *out, struct emit *e, struct err *err)
+{
+    if (!x64_finish(e->a, err))
+        return false;
+    uint32_t base = (uint32_t)out->code.len;
+    if (!cc_func_begin(out))
+        return err_set(err, ERR_NOMEM, NO_OFFSET, "oom");
+    buf_bytes(&out->code, e->a->code.data, e->a->code.len);
+    cc_func_end(out);
+    for (size_t k = 0; k < e->a->relocs.len; k++) {
+        const struct x64_reloc *r = &e->a->relocs.data[k];
+        cc_reloc_add(out, base + r->offset,
+                     r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
+                     r->target_kind == X64_TARGET_FUNC ? CC_TARGET_FUNC : CC_TARGET_BUILTIN,
+                     r->target, (int32_t)r->addend);
+    }
+    for (size_t k = 0; k < e->sites.len; k++)
+        cc_trap_add(out, base + e->sites.data[k].code_offset,
+                    (tri_trap_code)e->sites.data[k].trap, e->sites.data[k].wasm_offset);
+    return true;
+}
+
+static bool test_compile(const struct module *m, const struct cc_options *o,
+                         struct cc_artifact *out, struct err *err)
+{
+    cc_artifact_init(out, "test", o);
+    struct x64_asm a;
+    x64_init(&a);
+    struct emit e = {.a = &a, .m = m};
+    cc_vmctx_layout(m, &e.layout);
+    bool ok = true;
+    for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++) {
+        x64_reset(&a);
+        e.sites.len = 0;
+        e.func = f;
+        e.wasm_offset = m->funcs[f].code_offset;
+        prologue(&e);
+        if (f < 64 && test_bodies[f])
+            test_bodies[f](&e);
+        epilogue(&e);
+        ok = append_function(out, &e, err);
+    }
+    vec_free(&e.sites);
+    x64_free(&a);
+    if (!ok)
+        cc_artifact_free(out);
+    return ok;
+}
+
+static const struct cc_backend test_backend = {"test", test_compile};
+
+#endif
