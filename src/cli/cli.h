@@ -9,6 +9,7 @@
 /* Each command gets argv after the command name and returns the exit status. */
 int cmd_validate(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Prints "trident: " and the message on stderr; returns 2 (usage error). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

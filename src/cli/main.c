@@ -10,6 +10,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"validate", cmd_validate, "validate FILE...      check modules; print nothing when valid"},
+    {"run", cmd_run, "run [--backend=B] [--invoke F] FILE [ARGS...]  call an export"},
     {"wast", cmd_wast, "wast [--backend=B] FILE.wast...  run spec test scripts"},
 };
 
