@@ -412,6 +412,19 @@ static bool block_head(struct txt_parser *p, int op, struct buf *head, const cha
     return tp_blocktype(p, head);
 }
 
+/* The instructions of an else arm. An empty arm is left out, as the
+ * reference interpreter and wabt do. */
+static bool else_arm(struct txt_parser *p, struct buf *out, bool folded)
+{
+    size_t mark = out->len;
+    buf_byte(out, OP_ELSE);
+    if (!tp_instrs(p, out) || (folded && !tp_close(p)))
+        return false;
+    if (out->len == mark + 1)
+        out->len = mark;
+    return true;
+}
+
 static bool flat_block(struct txt_parser *p, int op, struct buf *out)
 {
     const char *name;
@@ -419,13 +432,8 @@ static bool flat_block(struct txt_parser *p, int op, struct buf *out)
     if (!block_head(p, op, out, &name, &len) || !push_label(p, name, len) ||
         !tp_instrs(p, out))
         return false;
-    if (op == OP_IF && tp_keyword(p, "else")) {
-        if (!closing_id(p))
-            return false;
-        buf_byte(out, OP_ELSE);
-        if (!tp_instrs(p, out))
-            return false;
-    }
+    if (op == OP_IF && tp_keyword(p, "else") && !(closing_id(p) && else_arm(p, out, false)))
+        return false;
     if (!tp_keyword(p, "end"))
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
     if (!closing_id(p))
@@ -457,11 +465,8 @@ static bool folded_if(struct txt_parser *p, struct buf *out)
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
     if (!tp_instrs(p, out) || !tp_close(p))
         return false;
-    if (tp_open(p, "else")) {
-        buf_byte(out, OP_ELSE);
-        if (!tp_instrs(p, out) || !tp_close(p))
-            return false;
-    }
+    if (tp_open(p, "else") && !else_arm(p, out, true))
+        return false;
     buf_byte(out, OP_END);
     p->labels.len--;
     return tp_close(p);

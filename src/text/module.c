@@ -330,7 +330,7 @@ static void assemble(struct txt_parser *p, struct buf *out)
 {
     static const uint8_t order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11};
     write_types(p);
-    if (p->uses_data_count) {
+    if (p->uses_data_count && p->count[SP_DATA]) { /* as wabt: none without segments */
         p->nsec[12] = p->count[SP_DATA];
         buf_u32leb(&p->sec[12], p->count[SP_DATA]);
     }

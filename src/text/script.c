@@ -123,6 +123,7 @@ static bool script_module(struct script_parser *sp, struct txt_module *m)
 {
     struct txt_parser *p = &sp->p;
     uint32_t start = p->pos;
+    m->line = line_at(sp, tp_peek(p, 1)->off);
     if (!tp_open(p, "module"))
         return tp_fail(p, tp_peek(p, 0), "module expected");
     const char *id;
@@ -167,6 +168,7 @@ static bool values(struct script_parser *sp, bool result, struct txt_result **ou
 static bool script_action(struct script_parser *sp, struct txt_action *a)
 {
     struct txt_parser *p = &sp->p;
+    a->line = line_at(sp, tp_peek(p, 1)->off);
     if (tp_open(p, "invoke"))
         a->kind = TXT_INVOKE;
     else if (tp_open(p, "get"))
@@ -246,7 +248,7 @@ static bool command(struct script_parser *sp, struct txt_command *c)
     const struct txt_tok *kw = tp_peek(p, 1);
     if (tp_peek(p, 0)->kind != TK_LPAR || kw->kind != TK_KEYWORD)
         return tp_fail(p, tp_peek(p, 0), "command expected");
-    c->line = line_at(sp, kw->off);
+    c->line = line_at(sp, tp_peek(p, 0)->off);
     if (txt_tok_is(p->src, kw, "module")) {
         c->kind = TXT_CMD_MODULE;
         return script_module(sp, &c->module);
@@ -282,7 +284,8 @@ bool txt_script_parse(const char *src, size_t len, struct txt_script *s, struct 
     if (inline_module(&sp.p)) {
         /* A script may be just the fields of one module. */
         struct txt_command *c = vec_push(&cmds);
-        ok = c ? (c->line = 1, module_body(&sp, &c->module, 0)) : script_oom(&sp);
+        ok = c ? (c->line = c->module.line = 1, module_body(&sp, &c->module, 0))
+               : script_oom(&sp);
     }
     while (ok && tp_peek(&sp.p, 0)->kind != TK_EOF) {
         struct txt_command *c = vec_push(&cmds);

@@ -100,6 +100,7 @@ struct txt_module {
     struct err err;     /* the text error when !ok */
     uint32_t err_line, err_col; /* where: in the script for text modules,
                                    in the quoted text for quote modules */
+    uint32_t line;      /* of the `module` keyword in the script */
 };
 
 struct txt_action {
@@ -109,6 +110,7 @@ struct txt_action {
     uint32_t field_len;
     uint32_t nargs;
     struct txt_value *args;
+    uint32_t line;        /* of the `invoke` / `get` keyword */
 };
 
 /* One command. All pointers point into the script's arena. */
