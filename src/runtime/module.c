@@ -133,58 +133,62 @@ static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
     return NULL;
 }
 
-/* The binary for input that is binary or text: *owned says whether it is
- * a new malloc'd buffer. */
-static tri_error *binary_of(const uint8_t *bytes, size_t len, uint8_t **bin, size_t *blen,
-                            bool *owned)
+/* A malloc'd binary (owned by the caller) for input that is binary or text. */
+static tri_error *binary_of(const uint8_t *bytes, size_t len, uint8_t **bin, size_t *blen)
 {
     struct err err;
     err_clear(&err);
+    uint8_t *p;
+    bool owned;
     if (!bytes && len)
         return rt_error(TRI_ERR_ARG, "no bytes");
-    if (!txt_module_bytes(bytes, len, bin, blen, owned, &err))
+    if (!txt_module_bytes(bytes, len, &p, blen, &owned, &err))
         return rt_error_from(&err);
+    *bin = owned ? p : malloc(*blen ? *blen : 1);
+    if (!*bin)
+        return rt_error(TRI_ERR_NOMEM, "out of memory");
+    if (!owned && *blen)
+        memcpy(*bin, p, *blen);
     return NULL;
+}
+
+/* Everything after decoding: header checks, vmctx layout, descriptions,
+ * code. */
+static tri_error *prepare(tri_module *mod, const struct cc_backend *backend)
+{
+    struct err err;
+    err_clear(&err);
+    if (!val_module_header(&mod->m, &err))
+        return rt_error_from(&err);
+    if (!cc_vmctx_layout(&mod->m, &mod->layout))
+        return rt_error(TRI_ERR_LIMIT, "module too large");
+    tri_error *r = describe(mod);
+    return r ? r : compile(mod, backend);
 }
 
 tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
                          const struct cc_backend *backend, tri_module **out)
 {
     *out = NULL;
-    uint8_t *bin;
-    size_t blen;
-    bool owned;
-    tri_error *r = binary_of(bytes, len, &bin, &blen, &owned);
-    if (r)
-        return r;
     tri_module *mod = calloc(1, sizeof *mod);
-    uint8_t *copy = owned ? bin : malloc(blen ? blen : 1);
-    if (!mod || !copy) {
-        free(mod);
-        free(copy);
+    if (!mod)
         return rt_error(TRI_ERR_NOMEM, "out of memory");
+    size_t blen;
+    tri_error *r = binary_of(bytes, len, &mod->bytes, &blen);
+    if (r) {
+        free(mod);
+        return r;
     }
-    if (!owned && blen)
-        memcpy(copy, bin, blen);
     mod->engine = e;
-    mod->bytes = copy;
     atomic_init(&mod->refs, 1);
     struct err err;
     err_clear(&err);
-    if (!dec_module(&mod->m, copy, blen, &err)) {
-        free(copy);
+    if (!dec_module(&mod->m, mod->bytes, blen, &err)) {
+        free(mod->bytes);
         free(mod);
         return rt_error_from(&err);
     }
-    if (!val_module_header(&mod->m, &err))
-        r = rt_error_from(&err);
-    else if (!cc_vmctx_layout(&mod->m, &mod->layout))
-        r = rt_error(TRI_ERR_LIMIT, "module too large");
-    if (!r)
-        r = describe(mod);
-    if (!r)
-        r = compile(mod, backend);
-    if (r) {
+    if ((r = prepare(mod, backend))) {
         tri_module_delete(mod);
         return r;
     }
@@ -202,8 +206,7 @@ tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len)
     (void)e;
     uint8_t *bin;
     size_t blen;
-    bool owned;
-    tri_error *r = binary_of(bytes, len, &bin, &blen, &owned);
+    tri_error *r = binary_of(bytes, len, &bin, &blen);
     if (r)
         return r;
     struct module m;
@@ -214,8 +217,7 @@ tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len)
         ok = val_module(&m, &err);
         dec_module_free(&m);
     }
-    if (owned)
-        free(bin);
+    free(bin);
     return ok ? NULL : rt_error_from(&err);
 }
 
