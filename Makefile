@@ -70,12 +70,29 @@ example: setup
 	$(MAKE) all $(BUILD)/examples/hello.wasm
 	./$(BUILD)/trident validate $(BUILD)/examples/hello.wasm && echo "hello.wasm: valid"
 
+# libFuzzer target over decode + validate (tests/fuzz/), built from just the
+# stages it needs, with its seed corpus made from the spec modules.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJS := $(foreach d,base decode validate,$(patsubst src/%.c,build/fuzz/obj/%.o,$(wildcard src/$(d)/*.c)))
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+build/fuzz/fuzz_validate: tests/fuzz/fuzz_validate.c $(FUZZ_OBJS)
+	$(CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lpthread
+
+build/fuzz/seeds/.done: tests/fuzz/seed.sh
+	bash tests/fuzz/seed.sh build/fuzz/seeds && touch $@
+
+fuzz: build/fuzz/fuzz_validate build/fuzz/seeds/.done
+
 bench: setup all
 	bash bench/run.sh
 
 clean:
 	rm -rf build
 
-.PHONY: all tests setup asan test example bench clean
+.PHONY: all tests setup asan test example bench clean fuzz
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -4,6 +4,7 @@
  * instruction goes to the backend's insn hook with what the walker resolved
  * about it. The stacks live in a walker reused from function to function,
  * so walking allocates nothing per instruction. */
+#include <pthread.h>
 #include <string.h>
 
 #include "validate.h"
@@ -36,13 +37,35 @@ struct walker {
     uint32_t at;             /* offset of the instruction being checked */
     VEC(valtype) vals;       /* the operand stack */
     VEC(struct ctl) ctls;    /* the control stack, innermost last */
+    struct ctl *cur;         /* its innermost entry (NULL when empty) */
     VEC(valtype) locals;     /* parameters and locals of the function */
     uint8_t *declared;       /* C.refs as a bitmap, built at the first ref.func */
 };
 
-static const valtype letter_type[128] = {
-    ['i'] = VT_I32, ['I'] = VT_I64, ['f'] = VT_F32, ['F'] = VT_F64, ['V'] = VT_V128,
+/* An opcode's operand types from opcodes.h in a form the loop reads without
+ * parsing letters: n params (at most 3), then the result (0: none). Built
+ * once per process from dec_ops; all zero for the instructions the walker
+ * types by hand. */
+struct sig {
+    uint8_t n;
+    valtype p[3];
+    valtype r;
 };
+static struct sig sigs[OP_COUNT];
+static pthread_once_t sigs_once = PTHREAD_ONCE_INIT;
+
+static void sigs_init(void)
+{
+    for (unsigned op = 0; op < OP_COUNT; op++) {
+        const struct op_info *oi = &dec_ops[op];
+        struct sig *s = &sigs[op];
+        if (!oi->params)
+            continue;
+        for (const char *c = oi->params; *c && s->n < 3; c++)
+            s->p[s->n++] = dec_letter_type(*c);
+        s->r = oi->results[0] ? dec_letter_type(oi->results[0]) : 0;
+    }
+}
 
 static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -58,7 +81,7 @@ static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
 
 static bool nomem(struct walker *w) { return fail(w, ERR_NOMEM, "out of memory"); }
 
-static inline struct ctl *top(struct walker *w) { return &w->ctls.data[w->ctls.len - 1]; }
+static inline struct ctl *top(struct walker *w) { return w->cur; }
 
 static const char *type_name(valtype t) { return t == VT_ANY ? "a value" : dec_valtype_name(t); }
 
@@ -73,10 +96,19 @@ static bool mismatch(struct walker *w, valtype want, valtype got)
                 dec_valtype_name(got));
 }
 
+/* Makes room for n more operands. Multi-value results let a few bytes of
+ * code push up to 1000 values, so the height is capped to bound memory. */
+static bool grow_vals(struct walker *w, uint32_t n)
+{
+    if (w->vals.len + n > VAL_LIMIT_OPERANDS)
+        return fail(w, ERR_LIMIT, "operand stack deeper than %u values", VAL_LIMIT_OPERANDS);
+    return vec_reserve(&w->vals, w->vals.len + n) || nomem(w);
+}
+
 static inline bool push(struct walker *w, valtype t)
 {
-    if (w->vals.len == w->vals.cap && !vec_reserve(&w->vals, w->vals.len + 1))
-        return nomem(w);
+    if (w->vals.len == w->vals.cap && !grow_vals(w, 1))
+        return false;
     w->vals.data[w->vals.len++] = t;
     return true;
 }
@@ -101,7 +133,7 @@ static inline bool pop_expect(struct walker *w, valtype want)
     return pop(w, want, &got);
 }
 
-static bool pop_types(struct walker *w, const valtype *t, uint32_t n)
+static inline bool pop_types(struct walker *w, const valtype *t, uint32_t n)
 {
     while (n--)
         if (!pop_expect(w, t[n]))
@@ -113,8 +145,8 @@ static bool push_types(struct walker *w, const valtype *t, uint32_t n)
 {
     if (n == 0)
         return true;
-    if (!vec_reserve(&w->vals, w->vals.len + n))
-        return nomem(w);
+    if (!grow_vals(w, n))
+        return false;
     memcpy(w->vals.data + w->vals.len, t, n);
     w->vals.len += n;
     return true;
@@ -145,15 +177,10 @@ static void set_unreachable(struct walker *w)
     c->unreachable = true;
 }
 
-/* Types of the instruction's table signature ("ii" -> "i" and such). */
-static bool apply_sig(struct walker *w, const struct op_info *oi)
+/* Types an instruction by its table signature ("ii" -> "i" and such). */
+static bool apply_sig(struct walker *w, const struct sig *s)
 {
-    const char *p = oi->params;
-    int n = !p[0] ? 0 : !p[1] ? 1 : !p[2] ? 2 : 3;
-    while (n--)
-        if (!pop_expect(w, letter_type[(uint8_t)p[n]]))
-            return false;
-    return !oi->results[0] || push(w, letter_type[(uint8_t)oi->results[0]]);
+    return pop_types(w, s->p, s->n) && (!s->r || push(w, s->r));
 }
 
 /* ---- blocks and branches ---- */
@@ -164,6 +191,7 @@ static bool push_ctl(struct walker *w, enum op op, const struct val_insn *vi)
     struct ctl *c = vec_push(&w->ctls);
     if (!c)
         return nomem(w);
+    w->cur = c;
     *c = (struct ctl){vi->params, vi->results, vi->nparams, vi->nresults, w->vals.len, op,
                       false, vi->unreachable};
     return push_types(w, vi->params, vi->nparams);
@@ -212,6 +240,7 @@ static bool do_end(struct walker *w, struct val_insn *vi)
                            (c->nparams && memcmp(c->params, c->results, c->nparams))))
         return fail(w, ERR_INVALID, "type mismatch: if without else must not change the stack");
     w->ctls.len--;
+    w->cur = w->ctls.len ? &w->ctls.data[w->ctls.len - 1] : NULL;
     return w->ctls.len == 0 || push_types(w, vi->results, vi->nresults);
 }
 
@@ -248,6 +277,8 @@ static bool do_br_table(struct walker *w, const struct insn *in, struct val_insn
     return true;
 }
 
+/* Control instructions: vi holds the block or callee type val_immediates
+ * resolved. */
 static bool control(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
     switch (in->op) {
@@ -285,8 +316,10 @@ static bool control(struct walker *w, const struct insn *in, struct val_insn *vi
         if (!pop_expect(w, VT_I32))
             return false;
         /* fall through */
-    default: /* OP_CALL */
+    case OP_CALL:
         return pop_types(w, vi->params, vi->nparams) && push_types(w, vi->results, vi->nresults);
+    default:
+        return false;
     }
 }
 
@@ -342,12 +375,19 @@ static bool do_ref_is_null(struct walker *w, struct val_insn *vi)
     return push(w, VT_I32);
 }
 
-/* Instructions the opcode table does not type. vi->type holds the variable,
- * table or reference type val_immediates resolved. */
-static bool hand_typed(struct walker *w, const struct insn *in, struct val_insn *vi)
+/* One instruction, in a single switch on the opcode. Instructions the
+ * opcode table types go by their signature; for the others vi->type holds
+ * the variable, table or reference type val_immediates resolved. */
+static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
+    if (!((1u << dec_ops[in->op].imm) & WALKER_IMMS) && !val_immediates(w->m, in, vi, w->e))
+        return false;
     valtype t = vi->type;
     switch (in->op) {
+    case OP_UNREACHABLE: case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
+    case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_RETURN: case OP_CALL:
+    case OP_CALL_INDIRECT:
+        return control(w, in, vi);
     case OP_DROP:
         return pop(w, VT_ANY, &vi->type);
     case OP_SELECT:
@@ -373,21 +413,11 @@ static bool hand_typed(struct walker *w, const struct insn *in, struct val_insn 
     case OP_REF_FUNC:
         return do_ref_func(w, in->imm.index);
     default:
-        return control(w, in, vi);
+        return apply_sig(w, &sigs[in->op]);
     }
 }
 
 /* ---- the walk ---- */
-
-static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
-{
-    const struct op_info *oi = &dec_ops[in->op];
-    if (!((1u << oi->imm) & WALKER_IMMS) && !val_immediates(w->m, in, vi, w->e))
-        return false;
-    if (oi->params)
-        return apply_sig(w, oi);
-    return hand_typed(w, in, vi);
-}
 
 static bool expand_locals(struct walker *w, const struct func *fn, const struct functype *t)
 {
@@ -408,6 +438,75 @@ static bool expand_locals(struct walker *w, const struct func *fn, const struct 
     return true;
 }
 
+/* Reads a LEB128 of at most 4 bytes (28 bits, so it cannot overflow) at
+ * p; returns its length, or 0 when longer (dec_insn then reads it). */
+static inline int short_leb(const uint8_t *p, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (int i = 0; i < 4; i++) {
+        x |= (uint32_t)(p[i] & 0x7f) << (7 * i);
+        if (p[i] < 0x80) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Decodes the next instruction. The most frequent forms (a one-byte opcode
+ * whose immediates are absent or short LEB128s) are read here, which
+ * doubles the speed of the loop; everything else, and every error, goes to
+ * dec_insn. */
+static inline bool next_insn(struct reader *r, struct insn *in)
+{
+    const uint8_t *p = r->p;
+    if (r->end - p < 9 || !dec_ops[*p].name)
+        return dec_insn(r, in);
+    in->op = *p;
+    in->offset = (uint32_t)(p - r->base);
+    int n = 0, n2 = 0;
+    enum imm_kind k = dec_ops[*p].imm;
+    if (k == IMM_NONE) {
+        r->p = p + 1;
+        return true;
+    }
+    if (p[1] < 0x80 && (k == IMM_LOCAL || k == IMM_GLOBAL || k == IMM_LABEL || k == IMM_FUNC)) {
+        in->imm.index = p[1];
+        r->p = p + 2;
+        return true;
+    }
+    switch (k) {
+    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: case IMM_FUNC:
+        n = short_leb(p + 1, &in->imm.index);
+        n = n ? n + 1 : 0;
+        break;
+    case IMM_I32: /* sign-extend from the last byte's top bit */
+        n = short_leb(p + 1, (uint32_t *)&in->imm.i32);
+        if (n)
+            in->imm.i32 = (int32_t)((uint32_t)in->imm.i32 << (32 - 7 * n)) >> (32 - 7 * n);
+        n = n ? n + 1 : 0;
+        break;
+    case IMM_BLOCK:
+        if (p[1] == 0x40 || dec_is_valtype(p[1])) {
+            in->imm.block.kind = p[1] == 0x40 ? BT_EMPTY : BT_VALUE;
+            in->imm.block.value = p[1];
+            n = 2;
+        }
+        break;
+    case IMM_MEMARG:
+        n = short_leb(p + 1, &in->imm.mem.m.align);
+        n2 = n ? short_leb(p + 1 + n, &in->imm.mem.m.offset) : 0;
+        n = n2 ? n + n2 + 1 : 0;
+        break;
+    default:
+        break;
+    }
+    if (!n)
+        return dec_insn(r, in);
+    r->p = p + n;
+    return true;
+}
+
 /* Walks the body until the end that closes the function's own block. */
 static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
 {
@@ -417,7 +516,7 @@ static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
             return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
                            "END opcode expected");
         struct insn in;
-        if (!dec_insn(&w->r, &in))
+        if (!next_insn(&w->r, &in))
             return false;
         w->at = in.offset;
         const struct ctl *c = top(w);
@@ -441,7 +540,7 @@ static bool walk(struct walker *w, uint32_t func, const struct val_hooks *h, voi
     w->f = (struct val_func){.m = m, .index = func, .type = t};
     w->vals.len = w->ctls.len = 0;
     bool ok = expand_locals(w, fn, t);
-    struct ctl *c = ok ? vec_push(&w->ctls) : NULL;
+    struct ctl *c = ok ? w->cur = vec_push(&w->ctls) : NULL;
     if (ok && !c)
         ok = err_set(w->e, ERR_NOMEM, fn->body_offset, "out of memory");
     if (ok) {
@@ -467,6 +566,7 @@ static void walker_free(struct walker *w)
 bool val_function(const struct module *m, uint32_t func, const struct val_hooks *hooks,
                   void *ctx, struct err *e)
 {
+    pthread_once(&sigs_once, sigs_init);
     if (func < m->nfunc_imports || func >= m->nfuncs)
         return err_set(e, ERR_ARG, NO_OFFSET, "function %u is not a defined function", func);
     struct walker w = {.m = m, .e = e};
@@ -475,14 +575,19 @@ bool val_function(const struct module *m, uint32_t func, const struct val_hooks 
     return ok;
 }
 
-bool val_module(const struct module *m, struct err *e)
+bool val_functions(const struct module *m, const struct val_hooks *hooks, void *ctx,
+                   struct err *e)
 {
-    if (!val_module_header(m, e))
-        return false;
+    pthread_once(&sigs_once, sigs_init);
     struct walker w = {.m = m, .e = e};
     bool ok = true;
     for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++)
-        ok = walk(&w, f, NULL, NULL);
+        ok = walk(&w, f, hooks, ctx);
     walker_free(&w);
     return ok;
+}
+
+bool val_module(const struct module *m, struct err *e)
+{
+    return val_module_header(m, e) && val_functions(m, NULL, NULL, e);
 }

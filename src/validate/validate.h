@@ -67,9 +67,22 @@ bool val_module_header(const struct module *m, struct err *e);
 /* Validates the body of defined function `func` (an index in the function
  * index space, >= m->nfunc_imports), calling the hooks for each instruction.
  * The module header must have been validated. Safe to call from several
- * threads at once for different functions. */
+ * threads at once for different functions. Each call sets up its own stacks,
+ * and a body using ref.func its own table of declared references (a pass
+ * over exports, segments and globals). */
 bool val_function(const struct module *m, uint32_t func, const struct val_hooks *hooks,
                   void *ctx, struct err *e);
+
+/* val_function for every defined function in index order, with one set of
+ * stacks and one table of declared references for all (faster than
+ * separate calls). Stops at the first failure. */
+bool val_functions(const struct module *m, const struct val_hooks *hooks, void *ctx,
+                   struct err *e);
+
+/* Implementation limit on the operand stack's height in a function, as
+ * ERR_LIMIT (multi-value results could otherwise turn a small body into a
+ * huge stack). */
+enum { VAL_LIMIT_OPERANDS = 1 << 20 };
 
 /* Validates the whole module: val_module_header, then every body. Returns
  * false with e set (ERR_INVALID, or ERR_MALFORMED for malformations only

@@ -181,8 +181,35 @@ static void test_duplicate_export(void)
     buf_free(&b);
 }
 
+/* A body calling a function of 1000 results 1100 times exceeds the
+ * operand stack limit instead of growing without bound. */
+static void test_stack_limit(void)
+{
+    struct buf b, t = {0}, body = {0};
+    struct err e;
+    mb_begin(&b);
+    buf_bytes(&t, "\x01\x60\x00\xE8\x07", 5); /* [] -> 1000 x i32 */
+    for (int k = 0; k < 1000; k++)
+        buf_byte(&t, VT_I32);
+    mb_section(&b, S_TYPE, t.data, t.len);
+    mb_section(&b, S_FUNC, BYTES(2, 0, 0));
+    buf_byte(&body, 0);
+    buf_byte(&body, 0x00); /* unreachable: the body's own results do not matter */
+    for (int k = 0; k < 1100; k++)
+        buf_bytes(&body, "\x10\x01", 2);
+    buf_byte(&body, 0x0B);
+    const uint8_t *bodies[] = {body.data, (const uint8_t[]){0, 0x00, 0x0B}};
+    const size_t lens[] = {body.len, 3};
+    mb_code(&b, 2, bodies, lens);
+    CHECK(!mb_validate(&b, &e) && e.code == ERR_LIMIT, "code %d: %s", e.code, e.msg);
+    buf_free(&b);
+    buf_free(&t);
+    buf_free(&body);
+}
+
 int main(void)
 {
+    test_stack_limit();
     test_bodies();
     test_declared();
     test_error_place();

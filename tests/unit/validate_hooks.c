@@ -185,6 +185,18 @@ static void test_stop_and_args(const struct module *m)
     CHECK(!val_function(m, 4, &hooks, &l, &e) && e.code == ERR_ARG, "function 4 accepted");
 }
 
+/* val_functions walks every body in order with the same hooks. */
+static void test_all(const struct module *m)
+{
+    struct log l = {0};
+    struct err e;
+    err_clear(&e);
+    l.e = &e;
+    CHECK(val_functions(m, &hooks, &l, &e), "%s", e.msg);
+    CHECK(l.begins == 4 && l.ends == 4 && l.n == 19 + 2 + 12 + 4, "%d begin, %d end, %d insns",
+          l.begins, l.ends, l.n);
+}
+
 int main(void)
 {
     struct buf b;
@@ -199,6 +211,7 @@ int main(void)
         test_f0(&m);
         test_f2_f3(&m);
         test_stop_and_args(&m);
+        test_all(&m);
         dec_module_free(&m);
     }
     buf_free(&b);
