@@ -166,8 +166,10 @@ static tri_error *call_host(tri_func *f, tri_instance *caller, const uint64_t *a
     for (uint32_t i = 0; i < t->nresults; i++)
         v[t->nparams + i] = rt_val_from_raw(t->results[i], 0);
     tri_error *r = f->fn(f->data, caller, v, t->nparams, v + t->nparams, t->nresults);
-    for (uint32_t i = 0; !r && i < t->nresults; i++)
+    for (uint32_t i = 0; !r && i < t->nresults; i++) {
+        v[t->nparams + i].kind = t->results[i]; /* the declared type decides, not the host */
         results[i] = rt_val_to_raw(v[t->nparams + i]);
+    }
     if (v != small)
         free(v);
     return r;

@@ -164,6 +164,9 @@ static void test_memory(tri_instance *i)
     CHECK(call_i32(i, "grow", &d, 1) == -1, "past the maximum: -1");
     CHECK(!tri_memory_grow(mem, 1, NULL), "host grows");
     CHECK(call_i32(i, "size", NULL, 0) == 4, "wasm sees the host's growth");
+    uint8_t *base;
+    memcpy(&base, i->vmctx + CC_VMCTX_MEM_BASE, sizeof base);
+    CHECK(base == tri_memory_data(mem), "the vmctx follows the memory (it may move)");
     tri_memory_data(mem)[4 * 65536 - 1] = 1;
 }
 
