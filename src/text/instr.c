@@ -425,7 +425,7 @@ static bool else_arm(struct txt_parser *p, struct buf *out, bool folded)
     return true;
 }
 
-static bool flat_block(struct txt_parser *p, int op, struct buf *out)
+static bool flat_block_inner(struct txt_parser *p, int op, struct buf *out)
 {
     const char *name;
     uint32_t len;
@@ -443,7 +443,32 @@ static bool flat_block(struct txt_parser *p, int op, struct buf *out)
     return true;
 }
 
-static bool folded(struct txt_parser *p, struct buf *out);
+/* Nested instructions are parsed recursively: the depth is bounded so that
+ * hostile input cannot overflow the stack. */
+enum { MAX_NESTING = 2000 };
+
+static bool enter(struct txt_parser *p)
+{
+    if (++p->depth <= MAX_NESTING)
+        return true;
+    return err_set(p->err, ERR_LIMIT, tp_peek(p, 0)->off, "instructions nested too deeply");
+}
+
+static bool flat_block(struct txt_parser *p, int op, struct buf *out)
+{
+    bool ok = enter(p) && flat_block_inner(p, op, out);
+    p->depth--;
+    return ok;
+}
+
+static bool folded_inner(struct txt_parser *p, struct buf *out);
+
+static bool folded(struct txt_parser *p, struct buf *out)
+{
+    bool ok = enter(p) && folded_inner(p, out);
+    p->depth--;
+    return ok;
+}
 
 /* (if label? bt cond* (then instr*) (else instr*)?) after "if". */
 static bool folded_if(struct txt_parser *p, struct buf *out)
@@ -473,7 +498,7 @@ static bool folded_if(struct txt_parser *p, struct buf *out)
 }
 
 /* A folded instruction at "(". */
-static bool folded(struct txt_parser *p, struct buf *out)
+static bool folded_inner(struct txt_parser *p, struct buf *out)
 {
     p->pos++;
     int op = op_keyword(p);

@@ -114,8 +114,8 @@ bool tp_name(struct txt_parser *p, struct buf *out)
     size_t start = p->scratch.len;
     if (!tp_string(p, &p->scratch))
         return false;
-    const uint8_t *s = p->scratch.data + start;
     size_t n = p->scratch.len - start;
+    const uint8_t *s = n ? p->scratch.data + start : (const uint8_t *)"";
     bool ok = utf8_valid(s, n);
     if (ok) {
         buf_u32leb(out, (uint32_t)n);
@@ -171,17 +171,15 @@ static bool bind_id(struct txt_parser *p, enum txt_space sp)
 }
 
 struct collect {
-    bool defined;                  /* a func, table, memory or global was defined */
-    const struct txt_tok *import;  /* the first import seen */
+    const char *defined; /* the kind of the first definition of a func,
+                            table, memory or global; NULL before it */
 };
 
 /* An import (explicit or inline) must precede every definition. */
 static bool note_import(struct txt_parser *p, struct collect *c, const struct txt_tok *at)
 {
     if (c->defined)
-        return tp_fail(p, at, "import after definition");
-    if (!c->import)
-        c->import = at;
+        return tp_fail(p, at, "import after %s", c->defined);
     return true;
 }
 
@@ -197,8 +195,9 @@ static bool collect_definition(struct txt_parser *p, struct collect *c, enum txt
         if (!tp_skip(p))
             return false;
     if (tp_at_open(p, "import"))
-        return note_import(p, c, tp_peek(p, 0));
-    c->defined = true;
+        return note_import(p, c, tp_peek(p, 1));
+    if (!c->defined)
+        c->defined = space_names[sp];
     if (sp == SP_TABLE && tp_peek(p, 0)->kind == TK_KEYWORD && tp_peek(p, 1)->kind == TK_LPAR) {
         p->pos++;
         if (tp_at_open(p, "elem"))
@@ -209,12 +208,11 @@ static bool collect_definition(struct txt_parser *p, struct collect *c, enum txt
     return true;
 }
 
-/* (import "m" "n" (kind $id? ...)) after "(import". */
-static bool collect_import(struct txt_parser *p, struct collect *c)
+/* (import "m" "n" (kind $id? ...)) after "(import", the keyword at `at`. */
+static bool collect_import(struct txt_parser *p, struct collect *c, const struct txt_tok *at)
 {
-    const struct txt_tok *at = tp_peek(p, 0);
     if (tp_peek(p, 0)->kind != TK_STRING || tp_peek(p, 1)->kind != TK_STRING)
-        return tp_fail(p, at, "unexpected token");
+        return tp_fail(p, tp_peek(p, 0), "unexpected token");
     p->pos += 2;
     for (size_t i = 0; i < 4; i++)
         if (tp_open(p, definitions[i].kw))
@@ -242,7 +240,7 @@ static bool collect_field(struct txt_parser *p, struct collect *c)
     if (txt_tok_is(p->src, kw, "type"))
         return tp_type_def(p);
     if (txt_tok_is(p->src, kw, "import")) {
-        ok = collect_import(p, c);
+        ok = collect_import(p, c, kw);
     } else if (!txt_tok_is(p->src, kw, "export") && !txt_tok_is(p->src, kw, "start")) {
         int d = definition_of(p, kw);
         if (d < 0)
@@ -330,7 +328,7 @@ static void assemble(struct txt_parser *p, struct buf *out)
 {
     static const uint8_t order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11};
     write_types(p);
-    if (p->uses_data_count && p->count[SP_DATA]) { /* as wabt: none without segments */
+    if (p->uses_data_count) {
         p->nsec[12] = p->count[SP_DATA];
         buf_u32leb(&p->sec[12], p->count[SP_DATA]);
     }

@@ -230,6 +230,7 @@ struct txt_parser {
     struct txt_symtab locals;
     VEC(valtype) local_types;
     VEC(struct txt_label) labels;
+    uint32_t depth;             /* nesting of the instruction being parsed */
     VEC(valtype) sig;           /* the type use being parsed */
     struct buf scratch;         /* folded instructions waiting for their operands */
     struct buf body;            /* a function body or a segment's offset */

@@ -108,7 +108,8 @@ static int64_t add_type(struct txt_parser *p, uint32_t nparams)
     struct txt_ftype *slot = f.types ? vec_push(&p->types) : NULL;
     if (!slot)
         return -1;
-    memcpy(f.types, p->sig.data, p->sig.len);
+    if (p->sig.len)
+        memcpy(f.types, p->sig.data, p->sig.len);
     *slot = f;
     return (int64_t)p->types.len - 1;
 }
@@ -116,7 +117,7 @@ static int64_t add_type(struct txt_parser *p, uint32_t nparams)
 static bool sig_equals(const struct txt_parser *p, uint32_t nparams, const struct txt_ftype *f)
 {
     return f->nparams == nparams && f->nparams + f->nresults == p->sig.len &&
-           !memcmp(f->types, p->sig.data, p->sig.len);
+           (!p->sig.len || !memcmp(f->types, p->sig.data, p->sig.len));
 }
 
 bool tp_type_def(struct txt_parser *p)
