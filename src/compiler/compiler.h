@@ -83,6 +83,12 @@ bool cc_reloc_add(struct cc_artifact *a, uint32_t offset, enum cc_reloc_kind kin
                   enum cc_target_kind tkind, uint32_t target, int32_t addend);
 bool cc_trap_add(struct cc_artifact *a, uint32_t code_offset, tri_trap_code trap,
                  uint32_t wasm_offset);
+/* Appends one function made with the x64 encoder (x64_finish is called
+ * here): its bytes, its relocations (X64_TARGET_SYM targets are builtins)
+ * and its trap sites, whose code offsets are relative to the function. */
+struct x64_asm;
+bool cc_func_append_x64(struct cc_artifact *a, struct x64_asm *as,
+                        const struct cc_trap_site *sites, size_t nsites, struct err *e);
 /* Checks the artifact against the module (one extent per defined function,
  * every relocation and trap site inside the code, targets in range) and
  * sorts the trap sites. Records ERR_NOMEM if any append failed. */

@@ -62,28 +62,6 @@ static void call_import(struct emit *e, uint32_t i)
     x64_call_r(e->a, X64_RAX);
 }
 
-static bool append_function(struct cc_artifact *out, struct emit *e, struct err *err)
-{
-    if (!x64_finish(e->a, err))
-        return false;
-    uint32_t base = (uint32_t)out->code.len;
-    if (!cc_func_begin(out))
-        return err_set(err, ERR_NOMEM, NO_OFFSET, "oom");
-    buf_bytes(&out->code, e->a->code.data, e->a->code.len);
-    cc_func_end(out);
-    for (size_t k = 0; k < e->a->relocs.len; k++) {
-        const struct x64_reloc *r = &e->a->relocs.data[k];
-        cc_reloc_add(out, base + r->offset,
-                     r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
-                     r->target_kind == X64_TARGET_FUNC ? CC_TARGET_FUNC : CC_TARGET_BUILTIN,
-                     r->target, (int32_t)r->addend);
-    }
-    for (size_t k = 0; k < e->sites.len; k++)
-        cc_trap_add(out, base + e->sites.data[k].code_offset,
-                    (tri_trap_code)e->sites.data[k].trap, e->sites.data[k].wasm_offset);
-    return true;
-}
-
 static bool test_compile(const struct module *m, const struct cc_options *o,
                          struct cc_artifact *out, struct err *err)
 {
@@ -102,7 +80,7 @@ static bool test_compile(const struct module *m, const struct cc_options *o,
         if (f < 64 && test_bodies[f])
             test_bodies[f](&e);
         epilogue(&e);
-        ok = append_function(out, &e, err);
+        ok = cc_func_append_x64(out, &a, e.sites.data, e.sites.len, err);
     }
     vec_free(&e.sites);
     x64_free(&a);
