@@ -204,7 +204,9 @@ bool tri_error_exit_status(const tri_error *e, int32_t *status);
 typedef struct tri_config {
     const char *backend;     /* "singlepass" (default), "optimizing", "llvm" */
     int opt_level;           /* 0..3, for the backends that optimise; default 2 */
-    const char *cache_dir;   /* artifact cache folder, or NULL for the default */
+    /* Artifact cache folder (created if missing), or NULL for
+     * $XDG_CACHE_HOME/trident, else $HOME/.cache/trident. */
+    const char *cache_dir;
     bool cache;              /* use the artifact cache; default false */
     /* Explicit bounds checks instead of a 4 GiB reservation + guard pages
      * per memory, for hosts that cannot reserve 8 GiB of address space. */

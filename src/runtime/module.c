@@ -108,6 +108,16 @@ static tri_error *describe(tri_module *mod)
     return NULL;
 }
 
+static tri_error *load(tri_module *mod)
+{
+    struct err e;
+    err_clear(&e);
+    if (!rt_code_load(&mod->code, &mod->art, mod->m.nfunc_imports, &e))
+        return rt_error_from(&e);
+    return NULL;
+}
+
+/* Gets the artifact (from the cache or the backend) and loads its code. */
 static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
 {
     struct module *m = &mod->m;
@@ -125,12 +135,18 @@ static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
         return rt_error(TRI_ERR_UNSUPPORTED, "backend '%s' is not available in this build",
                         mod->engine->backend_name);
     }
-    if (!backend->compile(m, &o, &mod->art, &e))
+    bool cache = mod->engine->config.cache;
+    if (cache && rt_cache_load(mod->engine, backend->name, &o, m->bytes, m->size, &mod->art)) {
+        if (cc_artifact_finish(&mod->art, m, &e))
+            return load(mod);
+        cc_artifact_free(&mod->art); /* a stale or damaged file: compile afresh */
+        err_clear(&e);
+    }
+    if (!backend->compile(m, &o, &mod->art, &e) || !cc_artifact_finish(&mod->art, m, &e))
         return rt_error_from(&e);
-    if (!cc_artifact_finish(&mod->art, m, &e) ||
-        !rt_code_load(&mod->code, &mod->art, m->nfunc_imports, &e))
-        return rt_error_from(&e);
-    return NULL;
+    if (cache)
+        rt_cache_store(mod->engine, m->bytes, m->size, &mod->art);
+    return load(mod);
 }
 
 /* A malloc'd binary (owned by the caller) for input that is binary or text. */

@@ -83,6 +83,16 @@ void rt_code_free(struct rt_code *c);
 /* The address compiled code calls for a builtin (its thunk). */
 void *rt_builtin_addr(enum cc_builtin b);
 
+/* ---- the artifact cache ---- */
+/* Fills *a from the engine's cache folder when it holds an artifact for
+ * these bytes, backend and options; false otherwise (a is then untouched). */
+bool rt_cache_load(const tri_engine *e, const char *backend, const struct cc_options *o,
+                   const uint8_t *bytes, size_t len, struct cc_artifact *a);
+/* Writes a finished artifact to the cache; failures are silent (the cache
+ * is an optimisation). */
+void rt_cache_store(const tri_engine *e, const uint8_t *bytes, size_t len,
+                    const struct cc_artifact *a);
+
 /* ---- modules ---- */
 struct tri_module {
     tri_engine *engine;

@@ -23,7 +23,7 @@ struct emit {
 typedef void (*body_fn)(struct emit *e);
 static body_fn test_bodies[64];
 
-static void site(struct emit *e, tri_trap_code code)
+static inline void site(struct emit *e, tri_trap_code code)
 {
     struct cc_trap_site *s = vec_push(&e->sites);
     if (s)
@@ -31,7 +31,7 @@ static void site(struct emit *e, tri_trap_code code)
 }
 
 /* push rbp; mov rbp, rsp; sub rsp, 16; check the limit; save vmctx. */
-static void prologue(struct emit *e)
+static inline void prologue(struct emit *e)
 {
     struct x64_asm *a = e->a;
     x64_push(a, X64_RBP);
@@ -43,7 +43,7 @@ static void prologue(struct emit *e)
     x64_mov_mr(a, 8, x64_mem_base(X64_RBP, -8), X64_RDI);
 }
 
-static void epilogue(struct emit *e)
+static inline void epilogue(struct emit *e)
 {
     x64_mov_rr(e->a, 8, X64_RSP, X64_RBP);
     x64_pop(e->a, X64_RBP);
@@ -54,7 +54,7 @@ static void epilogue(struct emit *e)
 }
 
 /* Calls imported function i (arguments already in place after rdi). */
-static void call_import(struct emit *e, uint32_t i)
+static inline void call_import(struct emit *e, uint32_t i)
 {
     uint32_t at = e->layout.imports + 16 * i;
     x64_mov_rm(e->a, 8, X64_RAX, x64_mem_base(X64_RDI, (int32_t)at));
@@ -62,7 +62,7 @@ static void call_import(struct emit *e, uint32_t i)
     x64_call_r(e->a, X64_RAX);
 }
 
-static bool test_compile(const struct module *m, const struct cc_options *o,
+static inline bool test_compile(const struct module *m, const struct cc_options *o,
                          struct cc_artifact *out, struct err *err)
 {
     cc_artifact_init(out, "test", o);
