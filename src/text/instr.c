@@ -385,7 +385,7 @@ static bool push_label(struct txt_parser *p, const char *name, uint32_t len)
     struct txt_label *l = vec_push(&p->labels);
     if (!l)
         return tp_oom(p);
-    *l = (struct txt_label){name, len};
+    *l = (struct txt_label){.name = name, .len = len};
     return true;
 }
 
@@ -412,60 +412,69 @@ static bool block_head(struct txt_parser *p, int op, struct buf *head, const cha
     return tp_blocktype(p, head);
 }
 
-/* The instructions of an else arm. An empty arm is left out, as the
- * reference interpreter and wabt do. */
-static bool else_arm(struct txt_parser *p, struct buf *out, bool folded)
+/* The else arm of a folded if. An empty arm is left out, as the reference
+ * interpreter and wabt do. */
+static bool else_arm(struct txt_parser *p, struct buf *out)
 {
     size_t mark = out->len;
     buf_byte(out, OP_ELSE);
-    if (!tp_instrs(p, out) || (folded && !tp_close(p)))
+    if (!tp_instrs(p, out) || !tp_close(p))
         return false;
     if (out->len == mark + 1)
         out->len = mark;
     return true;
 }
 
-static bool flat_block_inner(struct txt_parser *p, int op, struct buf *out)
+/* Flat blocks are parsed in tp_instrs' loop, not recursively, so real code
+ * with thousands of nested blocks is fine: the label stack tracks them. */
+static bool open_flat(struct txt_parser *p, int op, struct buf *out)
 {
     const char *name;
     uint32_t len;
-    if (!block_head(p, op, out, &name, &len) || !push_label(p, name, len) ||
-        !tp_instrs(p, out))
+    if (!block_head(p, op, out, &name, &len) || !push_label(p, name, len))
         return false;
-    if (op == OP_IF && tp_keyword(p, "else") && !(closing_id(p) && else_arm(p, out, false)))
-        return false;
-    if (!tp_keyword(p, "end"))
+    p->labels.data[p->labels.len - 1].op = op;
+    return true;
+}
+
+/* `else` of the innermost flat block, which must be an if without one. */
+static bool flat_else(struct txt_parser *p, struct buf *out)
+{
+    struct txt_label *l = &p->labels.data[p->labels.len - 1];
+    if (l->op != OP_IF || l->else_at)
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
+    p->pos++;
+    l->else_at = out->len + 1;
+    buf_byte(out, OP_ELSE);
+    return closing_id(p);
+}
+
+static bool flat_end(struct txt_parser *p, struct buf *out)
+{
+    const struct txt_label *l = &p->labels.data[p->labels.len - 1];
+    p->pos++;
     if (!closing_id(p))
         return false;
+    if (l->else_at && out->len == l->else_at) /* empty else arm */
+        out->len = l->else_at - 1;
     buf_byte(out, OP_END);
     p->labels.len--;
     return true;
 }
 
-/* Nested instructions are parsed recursively: the depth is bounded so that
- * hostile input cannot overflow the stack. */
-enum { MAX_NESTING = 2000 };
-
-static bool enter(struct txt_parser *p)
-{
-    if (++p->depth <= MAX_NESTING)
-        return true;
-    return err_set(p->err, ERR_LIMIT, tp_peek(p, 0)->off, "instructions nested too deeply");
-}
-
-static bool flat_block(struct txt_parser *p, int op, struct buf *out)
-{
-    bool ok = enter(p) && flat_block_inner(p, op, out);
-    p->depth--;
-    return ok;
-}
+/* Folded instructions are parsed recursively: their depth is bounded so
+ * that hostile input cannot overflow the stack. */
+enum { MAX_NESTING = 5000 };
 
 static bool folded_inner(struct txt_parser *p, struct buf *out);
 
 static bool folded(struct txt_parser *p, struct buf *out)
 {
-    bool ok = enter(p) && folded_inner(p, out);
+    if (++p->depth > MAX_NESTING) {
+        p->depth--;
+        return err_set(p->err, ERR_LIMIT, tp_peek(p, 0)->off, "instructions nested too deeply");
+    }
+    bool ok = folded_inner(p, out);
     p->depth--;
     return ok;
 }
@@ -490,7 +499,7 @@ static bool folded_if(struct txt_parser *p, struct buf *out)
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
     if (!tp_instrs(p, out) || !tp_close(p))
         return false;
-    if (tp_open(p, "else") && !else_arm(p, out, true))
+    if (tp_open(p, "else") && !else_arm(p, out))
         return false;
     buf_byte(out, OP_END);
     p->labels.len--;
@@ -530,25 +539,28 @@ static bool folded_inner(struct txt_parser *p, struct buf *out)
 
 bool tp_instrs(struct txt_parser *p, struct buf *out)
 {
-    for (;;) {
-        const struct txt_tok *t = tp_peek(p, 0);
-        if (t->kind == TK_RPAR || t->kind == TK_EOF)
-            return true;
+    size_t base = p->labels.len; /* flat blocks opened here lie above */
+    const struct txt_tok *t;
+    while ((t = tp_peek(p, 0))->kind != TK_RPAR && t->kind != TK_EOF) {
+        bool ok;
         if (t->kind == TK_LPAR) {
-            if (!folded(p, out))
-                return false;
-            continue;
+            ok = folded(p, out);
+        } else if (t->kind == TK_KEYWORD &&
+                   (txt_tok_is(p->src, t, "end") || txt_tok_is(p->src, t, "else"))) {
+            if (p->labels.len == base)
+                return true; /* the caller's */
+            ok = p->src[t->off + 1] == 'n' ? flat_end(p, out) : flat_else(p, out);
+        } else {
+            int op = op_keyword(p);
+            ok = op >= 0 && (op == OP_BLOCK || op == OP_LOOP || op == OP_IF ? open_flat(p, op, out)
+                                                                             : plain(p, op, out));
         }
-        if (t->kind == TK_KEYWORD && (txt_tok_is(p->src, t, "end") || txt_tok_is(p->src, t, "else")))
-            return true;
-        int op = op_keyword(p);
-        if (op < 0)
-            return false;
-        bool ok = op == OP_BLOCK || op == OP_LOOP || op == OP_IF ? flat_block(p, op, out)
-                                                                 : plain(p, op, out);
         if (!ok)
             return false;
     }
+    if (p->labels.len > base)
+        return tp_fail(p, t, "unexpected token"); /* a flat block lacks its end */
+    return true;
 }
 
 bool tp_folded_expr(struct txt_parser *p, struct buf *out)

@@ -209,7 +209,14 @@ struct txt_ftype {
     valtype *types; /* params then results, in the parser's arena */
 };
 
-struct txt_label { const char *name; uint32_t len; }; /* name NULL: unnamed */
+/* A block's label. Flat blocks also keep their opcode and, for an if,
+ * 1 + the offset of its `else` byte (0: none yet). */
+struct txt_label {
+    const char *name; /* NULL: unnamed */
+    uint32_t len;
+    int op;
+    size_t else_at;
+};
 
 struct txt_parser {
     const struct txt_tokens *tk;

@@ -128,10 +128,10 @@ static void test_nesting(void)
     struct err e;
     CHECK(!parse_nested(100000, "(block ", ")", &e) && e.code == ERR_LIMIT,
           "100000 nested folded blocks: %s", e.msg);
-    CHECK(!parse_nested(100000, "block ", "end ", &e) && e.code == ERR_LIMIT,
-          "100000 nested flat blocks: %s", e.msg);
-    CHECK(parse_nested(1000, "(i32.eqz ", ")", &e), "1000 nested operands: %s", e.msg);
-    CHECK(parse_nested(1000, "block ", "end ", &e), "1000 nested flat blocks: %s", e.msg);
+    CHECK(parse_nested(100000, "block ", "end ", &e), "100000 nested flat blocks: %s", e.msg);
+    CHECK(parse_nested(100000, "(block block ", "end)", &e) == false && e.code == ERR_LIMIT,
+          "mixed nesting: %s", e.msg);
+    CHECK(parse_nested(5000, "(i32.eqz ", ")", &e), "5000 nested operands: %s", e.msg);
 }
 
 static const char sample[] =
