@@ -3,8 +3,12 @@
  * header and the artifact's arrays as they are in memory. Writes go to a
  * temporary file renamed into place, so concurrent writers and readers
  * never see half a file; a file that fails any check is ignored (and the
- * module compiled again), never trusted. */
+ * module compiled again), never trusted. The key includes the build id of
+ * the binary holding the compilers, so a rebuilt Trident never runs code
+ * an older one cached; without a build id there is no cache. */
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,9 +27,74 @@ struct cache_header {
     uint32_t code_len, nfuncs, nrelocs, ntraps;
 };
 
-static void make_header(struct cache_header *h, const char *backend,
+/* ---- the build id (the GNU note of the object holding this code) ---- */
+
+struct id_search {
+    uintptr_t addr;   /* an address inside the object we want */
+    uint8_t id[64];
+    size_t len;
+};
+
+static void note_scan(const uint8_t *p, size_t size, struct id_search *s)
+{
+    while (size >= sizeof(ElfW(Nhdr))) {
+        const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+        size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
+        size_t total = sizeof *n + name + desc;
+        if (total > size)
+            return;
+        if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+            !memcmp(p + sizeof *n, "GNU", 4) && n->n_descsz <= sizeof s->id) {
+            memcpy(s->id, p + sizeof *n + name, n->n_descsz);
+            s->len = n->n_descsz;
+            return;
+        }
+        p += total;
+        size -= total;
+    }
+}
+
+static int id_visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct id_search *s = data;
+    bool mine = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && s->addr >= lo && s->addr < lo + ph->p_memsz)
+            mine = true;
+    }
+    for (int i = 0; mine && i < info->dlpi_phnum && !s->len; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_NOTE)
+            note_scan((const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz, s);
+    }
+    return mine;
+}
+
+static struct id_search self_id;
+static pthread_once_t self_id_once = PTHREAD_ONCE_INIT;
+
+static void find_build_id(void)
+{
+    self_id.addr = (uintptr_t)&find_build_id;
+    dl_iterate_phdr(id_visit, &self_id);
+}
+
+static const struct id_search *build_id(void)
+{
+    pthread_once(&self_id_once, find_build_id);
+    return self_id.len ? &self_id : NULL;
+}
+
+/* False when there is no build id (and so no cache). */
+static bool make_header(struct cache_header *h, const char *backend,
                         const struct cc_options *o, const uint8_t *bytes, size_t len)
 {
+    const struct id_search *id = build_id();
+    if (!id)
+        return false;
     memset(h, 0, sizeof *h);
     memcpy(h->magic, "TRIDART", 7);
     h->magic[7] = (char)('0' + CACHE_VERSION);
@@ -37,8 +106,10 @@ static void make_header(struct cache_header *h, const char *backend,
     for (int k = 0; k < 2; k++) {
         uint64_t x = hash_bytes(bytes, len, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1));
         x = hash_bytes(h->backend, sizeof h->backend, x);
+        x = hash_bytes(id->id, id->len, x);
         h->key[k] = hash_bytes(opts, sizeof opts, x);
     }
+    return true;
 }
 
 /* The cache folder: the engine's, else $XDG_CACHE_HOME/trident, else
@@ -118,8 +189,8 @@ bool rt_cache_load(const tri_engine *e, const char *backend, const struct cc_opt
 {
     struct cache_header want;
     char path[4200];
-    make_header(&want, backend, o, bytes, len);
-    if (!cache_path(e, &want, path, sizeof path) || access(path, R_OK) != 0)
+    if (!make_header(&want, backend, o, bytes, len) || !cache_path(e, &want, path, sizeof path) ||
+        access(path, R_OK) != 0)
         return false;
     struct err err;
     err_clear(&err);
@@ -139,8 +210,8 @@ void rt_cache_store(const tri_engine *e, const uint8_t *bytes, size_t len,
 {
     struct cache_header h;
     char path[4200], tmp[4300];
-    make_header(&h, a->backend, &a->options, bytes, len);
-    if (!cache_path(e, &h, path, sizeof path))
+    if (!make_header(&h, a->backend, &a->options, bytes, len) ||
+        !cache_path(e, &h, path, sizeof path))
         return;
     h.code_len = (uint32_t)a->code.len;
     h.nfuncs = (uint32_t)a->funcs.len;
