@@ -14,7 +14,8 @@ static void func_destroy(struct rt_object *o)
 tri_func *tri_func_new(tri_store *s, const tri_functype *type, tri_host_fn fn, void *data,
                        void (*finalizer)(void *data))
 {
-    if (!fn)
+    if (!s || !type || !fn || (type->nparams && !type->params) ||
+        (type->nresults && !type->results))
         return NULL;
     for (uint32_t i = 0; i < type->nparams; i++)
         if (!rt_valkind_supported(type->params[i]))
@@ -43,8 +44,10 @@ tri_func *tri_func_new(tri_store *s, const tri_functype *type, tri_host_fn fn, v
 tri_functype tri_func_type(const tri_func *f) { return *f->type; }
 
 static tri_error *check_args(tri_store *s, const tri_func *f, const tri_val *args, size_t nargs,
-                             size_t nresults)
+                             const tri_val *results, size_t nresults)
 {
+    if (!f || (nargs && !args) || (nresults && !results))
+        return rt_error(TRI_ERR_ARG, "no function, arguments or results");
     const tri_functype *t = f->type;
     if (f->store != s)
         return rt_error(TRI_ERR_ARG, "function belongs to another store");
@@ -64,7 +67,7 @@ static tri_error *check_args(tri_store *s, const tri_func *f, const tri_val *arg
 tri_error *tri_func_call(tri_store *s, tri_func *f, const tri_val *args, size_t nargs,
                          tri_val *results, size_t nresults)
 {
-    tri_error *r = check_args(s, f, args, nargs, nresults);
+    tri_error *r = check_args(s, f, args, nargs, results, nresults);
     if (r)
         return r;
     uint64_t small[32];

@@ -234,6 +234,8 @@ tri_error *tri_instance_new(tri_store *s, tri_module *mod, const tri_extern *imp
                             tri_instance **out)
 {
     *out = NULL;
+    if (!s || !mod || (n && !imports))
+        return rt_error(TRI_ERR_ARG, "no store, module or imports");
     const struct module *m = &mod->m;
     if (n != m->nimports)
         return rt_error(TRI_ERR_UNLINKABLE, "module has %u imports but %zu were given",

@@ -156,7 +156,9 @@ static tri_error *binary_of(const uint8_t *bytes, size_t len, uint8_t **bin, siz
     err_clear(&err);
     uint8_t *p;
     bool owned;
-    if (!bytes && len)
+    if (!len) /* an empty file is a broken binary more often than empty text */
+        return rt_error(TRI_ERR_MALFORMED, "empty input: no module");
+    if (!bytes)
         return rt_error(TRI_ERR_ARG, "no bytes");
     if (!txt_module_bytes(bytes, len, &p, blen, &owned, &err))
         return rt_error_from(&err);
@@ -186,6 +188,8 @@ tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
                          const struct cc_backend *backend, tri_module **out)
 {
     *out = NULL;
+    if (!e)
+        return rt_error(TRI_ERR_ARG, "no engine");
     tri_module *mod = calloc(1, sizeof *mod);
     if (!mod)
         return rt_error(TRI_ERR_NOMEM, "out of memory");

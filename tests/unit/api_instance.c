@@ -270,6 +270,11 @@ static void test_errors(void)
     tri_module *m = NULL;
     static const uint8_t junk[] = {0, 'a', 's', 'm', 2, 0, 0, 0};
     CHECK(error_is(tri_module_new(engine, junk, sizeof junk, &m), TRI_ERR_MALFORMED, ""), "bad");
+    CHECK(error_is(tri_module_new(engine, junk, 0, &m), TRI_ERR_MALFORMED, "empty"), "empty");
+    CHECK(error_is(tri_func_call(store, NULL, NULL, 0, NULL, 0), TRI_ERR_ARG, "no function"),
+          "null function");
+    CHECK(error_is(tri_instance_new(store, NULL, NULL, 0, &(tri_instance *){0}), TRI_ERR_ARG,
+                   "no store"), "null module");
     tri_error *r = NULL;
     m = wat_module(engine, "(module (global i32 (i64.const 0)))", &r);
     CHECK(!m && error_is(r, TRI_ERR_INVALID, ""), "invalid");
