@@ -79,8 +79,10 @@ def machine():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return ("%s, %d cores, Linux %s; %s; %s; node %s; wabt %s"
-            % (cpu, os.cpu_count(), platform.release(), version(["gcc", "--version"]),
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[2]  # the last 15 minutes: other work slows every runner
+    return ("%s, %d cores, Linux %s, load average %s; %s; %s; node %s; wabt %s"
+            % (cpu, os.cpu_count(), platform.release(), load, version(["gcc", "--version"]),
                version(["clang-19", "--version"]), version(["node", "--version"]),
                version(["wasm2c", "--version"])))
 
@@ -192,15 +194,16 @@ def compile_section(out, charts):
     used = [n for n in titles if any(k[1] == n for k in cells)]
     reps = max(int(r["rep"]) for r in rows) if rows else 0
     lines = ["## Compile speed", "",
-             "Large real modules from npm (bench/fetch-modules.sh). Throughput is the "
-             "module's size in MB (10^6 bytes) over the median of %d runs. Trident's times "
+             "Large real modules from npm (bench/fetch-modules.sh). Throughput is the size "
+             "of the code section (the function bodies: data segments cost no compile work) "
+             "in MB (10^6 bytes) over the median of %d runs. Trident's times "
              "are whole processes; V8's are measured inside node around the one call "
              "(`WebAssembly.validate`, or `new WebAssembly.Module` with lazy compilation "
              "off and one thread). Peak RSS is the whole process (node alone takes ~45 MB)." % reps,
              ""]
     head = ["module", "size MB", "code MB"] + [titles[n][0] + " MB/s" for n in used]
     body = [[m, "%.1f" % (size / 1e6), "%.1f" % (code / 1e6)] +
-            [fmt_speed(size, cells.get((m, n))) for n in used] for m, (size, code) in modules.items()]
+            [fmt_speed(code, cells.get((m, n))) for n in used] for m, (size, code) in modules.items()]
     total = sum(s for s, _ in modules.values())
     body.append(["**all**", "%.1f" % (total / 1e6), "%.1f" % (sum(c for _, c in modules.values()) / 1e6)] +
                 ["**%s**" % overall_speed(modules, cells, n) for n in used])
@@ -220,20 +223,18 @@ def compile_section(out, charts):
     return lines, bad
 
 
-def fmt_speed(size, cell):
-    if cell is None:
-        return "-"
-    if isinstance(cell, str):
-        return "**FAIL: %s**" % cell
-    return "%.1f" % (size / 1e6 / cell[0]) if cell[0] > 0 else "-"
+def fmt_speed(nbytes, cell):
+    if not isinstance(cell, tuple):
+        return fmt_time(cell)
+    return "%.1f" % (nbytes / 1e6 / cell[0]) if cell[0] > 0 else "-"
 
 
 def overall_speed(modules, cells, tool):
-    """All modules' MB over the sum of their median times, if all succeeded."""
+    """All modules' code MB over the sum of their median times, if all succeeded."""
     times = [cells.get((m, tool)) for m in modules]
     if not all(isinstance(t, tuple) for t in times) or sum(t[0] for t in times) <= 0:
         return "-"
-    return "%.1f" % (sum(s for s, _ in modules.values()) / 1e6 / sum(t[0] for t in times))
+    return "%.1f" % (sum(c for _, c in modules.values()) / 1e6 / sum(t[0] for t in times))
 
 
 def fmt_cost(cell, rss_kb):
@@ -245,10 +246,10 @@ def fmt_cost(cell, rss_kb):
 def write_compile_dat(out, modules, cells, used, titles):
     with open(os.path.join(out, "compile.dat"), "w") as f:
         f.write("module " + " ".join('"%s"' % titles[n][0] for n in used) + "\n")
-        for m, (size, _) in modules.items():
+        for m, (_, code) in modules.items():
             vals = [cells.get((m, n)) for n in used]
             label = m[:-len(".wasm")].replace("--", "/")  # package/file, as fetched
-            f.write('"%s" ' % label + " ".join("%.2f" % (size / 1e6 / v[0]) if isinstance(v, tuple) and v[0] > 0
+            f.write('"%s" ' % label + " ".join("%.2f" % (code / 1e6 / v[0]) if isinstance(v, tuple) and v[0] > 0
                                                else "-" for v in vals) + "\n")
 
 

@@ -57,6 +57,14 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
 
 #define MIX_INIT 0xcbf29ce484222325ULL
 
+/* Folds every stride-th of n bytes into h. */
+static inline uint64_t mix_bytes(uint64_t h, const uint8_t *p, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i += stride)
+        h = mix(h, p[i]);
+    return h;
+}
+
 /* The exact bits of a double, so a checksum catches any rounding change. */
 static inline uint64_t dbits(double d)
 {

@@ -103,9 +103,7 @@ int main(int argc, char **argv)
             printf("lz77: round trip FAILED in round %d\n", round);
             return 1;
         }
-        sum = mix(sum, m);
-        for (size_t i = 0; i < m; i += 8)
-            sum = mix(sum, packed[i]);
+        sum = mix_bytes(mix(sum, m), packed, m, 8);
     }
     printf("lz77 x%d: 1 MiB -> %zu bytes\n", rounds, m);
     free(text);

@@ -11,21 +11,28 @@ static int is_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* The next word at or after *s, or NULL at the end; *s moves past it. */
+static const char *next_word(const char **s, int *len)
+{
+    const char *p = *s;
+    while (*p && !is_alpha(*p))
+        p++;
+    const char *start = p;
+    while (is_alpha(*p))
+        p++;
+    *s = p;
+    *len = (int)(p - start);
+    return *len ? start : NULL;
+}
+
 /* Counts the words, per length, and returns the number of words. */
 static uint32_t split_words(const char *s, uint32_t per_len[MAXWORD])
 {
     uint32_t words = 0;
-    while (*s) {
-        while (*s && !is_alpha(*s))
-            s++;
-        const char *start = s;
-        while (is_alpha(*s))
-            s++;
-        if (s > start) {
-            size_t len = (size_t)(s - start);
-            per_len[len < MAXWORD ? len : MAXWORD - 1]++;
-            words++;
-        }
+    int len;
+    while (next_word(&s, &len)) {
+        per_len[len < MAXWORD ? len : MAXWORD - 1]++;
+        words++;
     }
     return words;
 }
@@ -83,21 +90,19 @@ static uint32_t parse_u32(const char *s)
 /* Reverses every word in place; returns a hash of the result. */
 static uint64_t reverse_words(char *s)
 {
-    for (char *p = s; *p;) {
-        while (*p && !is_alpha(*p))
-            p++;
-        char *a = p;
-        while (is_alpha(*p))
-            p++;
-        for (char *b = p - 1; a < b; a++, b--) {
+    const char *p = s, *w;
+    int len;
+    while ((w = next_word(&p, &len))) {
+        char *a = s + (w - s);
+        for (char *b = a + len - 1; a < b; a++, b--) {
             char t = *a;
             *a = *b;
             *b = t;
         }
     }
     uint64_t h = MIX_INIT;
-    for (char *p = s; *p; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    for (const char *c = s; *c; c++)
+        h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
     return h;
 }
 
@@ -129,14 +134,9 @@ static uint32_t neighbour_distances(const char *s)
     const char *prev = NULL;
     int prev_len = 0;
     uint32_t total = 0;
-    while (*s) {
-        while (*s && !is_alpha(*s))
-            s++;
-        const char *w = s;
-        while (is_alpha(*s))
-            s++;
-        int len = (int)(s - w);
-        if (len == 0 || len >= MAXWORD)
+    int len;
+    for (const char *w; (w = next_word(&s, &len));) {
+        if (len >= MAXWORD)
             continue;
         if (prev)
             total += (uint32_t)edit_distance(prev, prev_len, w, len);
