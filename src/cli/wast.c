@@ -25,10 +25,10 @@ struct wast_engine {
     bool (*instantiate)(void *ctx, const char *name, const uint8_t *bytes, size_t len,
                         struct err *e);
     bool (*register_as)(void *ctx, const char *module, const char *as, struct err *e);
-    bool (*invoke)(void *ctx, const char *module, const uint8_t *field, uint32_t field_len,
+    bool (*invoke)(void *ctx, const char *module, const char *field, uint32_t field_len,
                    const struct txt_value *args, uint32_t nargs, struct txt_value *results,
                    uint32_t *nresults, struct err *e);
-    bool (*get)(void *ctx, const char *module, const uint8_t *field, uint32_t field_len,
+    bool (*get)(void *ctx, const char *module, const char *field, uint32_t field_len,
                 struct txt_value *out, struct err *e);
 };
 
@@ -52,7 +52,7 @@ static bool none_register(void *ctx, const char *module, const char *as, struct 
     return no_runtime(e);
 }
 
-static bool none_invoke(void *ctx, const char *module, const uint8_t *field, uint32_t field_len,
+static bool none_invoke(void *ctx, const char *module, const char *field, uint32_t field_len,
                         const struct txt_value *args, uint32_t nargs, struct txt_value *results,
                         uint32_t *nresults, struct err *e)
 {
@@ -61,7 +61,7 @@ static bool none_invoke(void *ctx, const char *module, const uint8_t *field, uin
     return no_runtime(e);
 }
 
-static bool none_get(void *ctx, const char *module, const uint8_t *field, uint32_t field_len,
+static bool none_get(void *ctx, const char *module, const char *field, uint32_t field_len,
                      struct txt_value *out, struct err *e)
 {
     (void)ctx, (void)module, (void)field, (void)field_len, (void)out;
@@ -124,13 +124,25 @@ static enum verdict engine_result(struct run *r, const struct txt_command *c, bo
     return fail(r, c, "%s: %s", err_code_name(e->code), e->msg);
 }
 
-static enum verdict run_module(struct run *r, const struct txt_command *c)
+/* A module that must be well formed and valid: true, or *v = FAIL. */
+static bool valid_module(struct run *r, const struct txt_command *c, enum verdict *v)
 {
     struct err e;
     if (!c->module.ok)
-        return text_error(r, c);
-    if (!check_module(&c->module, &e))
-        return fail(r, c, "%s: %s", err_code_name(e.code), e.msg);
+        *v = text_error(r, c);
+    else if (!check_module(&c->module, &e))
+        *v = fail(r, c, "%s: %s", err_code_name(e.code), e.msg);
+    else
+        return true;
+    return false;
+}
+
+static enum verdict run_module(struct run *r, const struct txt_command *c)
+{
+    struct err e;
+    enum verdict v;
+    if (!valid_module(r, c, &v))
+        return v;
     err_clear(&e);
     bool ok = r->eng->instantiate(r->eng->ctx, c->module.name, c->module.bytes, c->module.len, &e);
     return engine_result(r, c, ok, &e);
@@ -156,10 +168,9 @@ static enum verdict run_static_assertion(struct run *r, const struct txt_command
 static enum verdict run_link_assertion(struct run *r, const struct txt_command *c)
 {
     struct err e;
-    if (!c->module.ok)
-        return text_error(r, c);
-    if (!check_module(&c->module, &e))
-        return fail(r, c, "%s: %s", err_code_name(e.code), e.msg);
+    enum verdict v;
+    if (!valid_module(r, c, &v))
+        return v;
     err_clear(&e);
     if (r->eng->instantiate(r->eng->ctx, NULL, c->module.bytes, c->module.len, &e))
         return fail(r, c, "module instantiated, expected \"%s\"", c->text);

@@ -147,23 +147,47 @@ static void write_code(struct txt_parser *p, uint32_t nparams)
     head->len = 0;
 }
 
+/* The common start of a definition field: its $id (bound in pass 1), its
+ * inline exports and an optional inline import. Returns where its type goes:
+ * the import section for an import, else its own section (whose count is
+ * raised); NULL on error. */
+static struct buf *definition(struct txt_parser *p, enum txt_space sp, enum extern_kind kind,
+                              int section, uint32_t *index, bool *imported)
+{
+    *index = next_index(p, sp);
+    if (!inline_exports(p, kind, *index))
+        return NULL;
+    int r = inline_import(p, kind);
+    if (r < 0)
+        return NULL;
+    *imported = r;
+    if (r)
+        return &p->sec[S_IMPORT];
+    p->nsec[section]++;
+    return &p->sec[section];
+}
+
+/* Limits min = max = n, for a table or memory sized by its inline segment. */
+static void exact_limits(struct buf *b, uint32_t n)
+{
+    buf_byte(b, 1);
+    buf_u32leb(b, n);
+    buf_u32leb(b, n);
+}
+
 bool tp_field_func(struct txt_parser *p)
 {
-    uint32_t index = next_index(p, SP_FUNC), type;
-    if (!inline_exports(p, EXT_FUNC, index))
-        return false;
-    int imported = inline_import(p, EXT_FUNC);
-    if (imported < 0)
+    uint32_t index, type;
+    bool imported;
+    struct buf *b = definition(p, SP_FUNC, EXT_FUNC, S_FUNC, &index, &imported);
+    if (!b)
         return false;
     reset_function(p);
     if (!tp_typeuse(p, true, &type))
         return false;
-    if (imported) {
-        buf_u32leb(&p->sec[S_IMPORT], type);
+    buf_u32leb(b, type);
+    if (imported)
         return tp_close(p);
-    }
-    buf_u32leb(&p->sec[S_FUNC], type);
-    p->nsec[S_FUNC]++;
     uint32_t nparams = (uint32_t)p->local_types.len;
     if (!locals(p) || !tp_expr(p, &p->body) || !tp_close(p))
         return false;
@@ -175,70 +199,48 @@ bool tp_field_func(struct txt_parser *p)
 
 bool tp_field_table(struct txt_parser *p)
 {
-    uint32_t index = next_index(p, SP_TABLE);
-    if (!inline_exports(p, EXT_TABLE, index))
+    uint32_t index, n;
+    bool imported;
+    struct buf *b = definition(p, SP_TABLE, EXT_TABLE, S_TABLE, &index, &imported);
+    if (!b)
         return false;
-    int imported = inline_import(p, EXT_TABLE);
-    if (imported < 0)
-        return false;
-    struct buf *b = imported ? &p->sec[S_IMPORT] : &p->sec[S_TABLE];
-    p->nsec[S_TABLE] += !imported;
-    if (tp_peek(p, 0)->kind != TK_KEYWORD)
+    if (imported || tp_peek(p, 0)->kind != TK_KEYWORD)
         return tabletype(p, b) && tp_close(p);
     /* reftype (elem ...): a table just big enough for its segment. */
     valtype t;
-    uint32_t n;
-    if (imported)
-        return tp_fail(p, tp_peek(p, 0), "unexpected token");
     if (!tp_reftype(p, &t) || !tp_inline_elem(p, index, t, &n))
         return false;
     buf_byte(b, t);
-    buf_byte(b, 1);
-    buf_u32leb(b, n);
-    buf_u32leb(b, n);
+    exact_limits(b, n);
     return tp_close(p);
 }
 
 bool tp_field_memory(struct txt_parser *p)
 {
-    uint32_t index = next_index(p, SP_MEM);
-    if (!inline_exports(p, EXT_MEMORY, index))
+    uint32_t index, len;
+    bool imported;
+    struct buf *b = definition(p, SP_MEM, EXT_MEMORY, S_MEM, &index, &imported);
+    if (!b)
         return false;
-    int imported = inline_import(p, EXT_MEMORY);
-    if (imported < 0)
-        return false;
-    struct buf *b = imported ? &p->sec[S_IMPORT] : &p->sec[S_MEM];
-    p->nsec[S_MEM] += !imported;
     if (imported || !tp_at_open(p, "data"))
         return limits(p, b) && tp_close(p);
     /* (data "..."*): a memory just big enough for its bytes. */
-    uint32_t len;
     if (!tp_inline_data(p, index, &len))
         return false;
-    uint32_t pages = (uint32_t)(((uint64_t)len + 0xFFFF) >> 16);
-    buf_byte(b, 1);
-    buf_u32leb(b, pages);
-    buf_u32leb(b, pages);
+    exact_limits(b, (uint32_t)(((uint64_t)len + 0xFFFF) >> 16));
     return tp_close(p);
 }
 
 bool tp_field_global(struct txt_parser *p)
 {
-    uint32_t index = next_index(p, SP_GLOBAL);
-    if (!inline_exports(p, EXT_GLOBAL, index))
+    uint32_t index;
+    bool imported;
+    struct buf *b = definition(p, SP_GLOBAL, EXT_GLOBAL, S_GLOBAL, &index, &imported);
+    if (!b || !globaltype(p, b))
         return false;
-    int imported = inline_import(p, EXT_GLOBAL);
-    if (imported < 0)
+    reset_function(p);
+    if (!imported && !tp_expr(p, b))
         return false;
-    struct buf *b = imported ? &p->sec[S_IMPORT] : &p->sec[S_GLOBAL];
-    if (!globaltype(p, b))
-        return false;
-    if (!imported) {
-        p->nsec[S_GLOBAL]++;
-        reset_function(p);
-        if (!tp_expr(p, b))
-            return false;
-    }
     return tp_close(p);
 }
 

@@ -256,27 +256,21 @@ static bool table_copy(struct txt_parser *p, struct buf *out)
     return put_index(p, SP_TABLE, out) && put_index(p, SP_TABLE, out);
 }
 
-static bool int_imm(struct txt_parser *p, unsigned bits, struct buf *out)
+/* i32/i64 literals (signed LEB) and f32/f64 literals (raw bits). */
+static bool const_imm(struct txt_parser *p, enum imm_kind k, struct buf *out)
 {
     uint64_t v;
-    if (!tp_int(p, bits, &v))
+    bool is_float = k == IMM_F32 || k == IMM_F64, wide = k == IMM_I64 || k == IMM_F64;
+    if (!(is_float ? tp_float(p, wide, &v) : tp_int(p, wide ? 64 : 32, &v)))
         return false;
-    if (bits == 32)
-        buf_s32leb(out, (int32_t)(uint32_t)v);
-    else
-        buf_s64leb(out, (int64_t)v);
-    return true;
-}
-
-static bool float_imm(struct txt_parser *p, bool f64, struct buf *out)
-{
-    uint64_t v;
-    if (!tp_float(p, f64, &v))
-        return false;
-    if (f64)
+    if (is_float && wide)
         buf_u64le(out, v);
-    else
+    else if (is_float)
         buf_u32le(out, (uint32_t)v);
+    else if (wide)
+        buf_s64leb(out, (int64_t)v);
+    else
+        buf_s32leb(out, (int32_t)(uint32_t)v);
     return true;
 }
 
@@ -327,10 +321,7 @@ static bool immediates(struct txt_parser *p, int op, struct buf *out)
     case IMM_MEMARG: return memarg(p, dec_ops[op].aux, out);
     case IMM_MEMARG_LANE: return memarg(p, dec_ops[op].aux, out) && lane_index(p, out);
     case IMM_MEMIDX: buf_byte(out, 0); return true;
-    case IMM_I32: return int_imm(p, 32, out);
-    case IMM_I64: return int_imm(p, 64, out);
-    case IMM_F32: return float_imm(p, false, out);
-    case IMM_F64: return float_imm(p, true, out);
+    case IMM_I32: case IMM_I64: case IMM_F32: case IMM_F64: return const_imm(p, dec_ops[op].imm, out);
     case IMM_V128: return v128_const(p, out);
     case IMM_LANE: return lane_index(p, out);
     case IMM_SHUFFLE:

@@ -257,7 +257,7 @@ void txt_tokens_free(struct txt_tokens *t)
     t->n = 0;
 }
 
-static void put_utf8(struct buf *out, uint32_t v)
+void txt_put_utf8(struct buf *out, uint32_t v)
 {
     if (v < 0x80) {
         buf_byte(out, (uint8_t)v);
@@ -294,7 +294,7 @@ void txt_string(const char *src, const struct txt_tok *t, struct buf *out)
         case 'n': buf_byte(out, '\n'); break;
         case 'r': buf_byte(out, '\r'); break;
         case '"': case '\'': case '\\': buf_byte(out, (uint8_t)c); break;
-        case 'u': put_utf8(out, (uint32_t)unicode_escape(s, n, &i)); break;
+        case 'u': txt_put_utf8(out, (uint32_t)unicode_escape(s, n, &i)); break;
         default:
             buf_byte(out, (uint8_t)(hex_value(c) * 16 + hex_value(s[i])));
             i++;

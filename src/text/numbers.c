@@ -274,6 +274,19 @@ static bool parse_exponent(const char *s, size_t n, size_t *i, int64_t *out)
     return true;
 }
 
+/* The end of a float: an optional exponent (marker letter in either case,
+ * sign, decimal digits; saturating far out of range), then nothing more. */
+static bool exponent_tail(const char *s, size_t n, size_t *i, char marker, int64_t *out)
+{
+    *out = 0;
+    if (*i < n && (s[*i] | 0x20) == marker) {
+        (*i)++;
+        if (!parse_exponent(s, n, i, out))
+            return false;
+    }
+    return *i == n;
+}
+
 static enum txt_num decimal_float(const char *s, size_t n, const struct ffmt *f, uint64_t *out)
 {
     struct decimal d = {.nd = 0};
@@ -291,13 +304,8 @@ static enum txt_num decimal_float(const char *s, size_t n, const struct ffmt *f,
                 if (s[j] != '_')
                     push_decimal(&d, s[j] - '0', &sticky), d.e10--;
     }
-    int64_t exp = 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (!parse_exponent(s, n, &i, &exp))
-            return TXT_NUM_SYNTAX;
-    }
-    if (i != n)
+    int64_t exp;
+    if (!exponent_tail(s, n, &i, 'e', &exp))
         return TXT_NUM_SYNTAX;
     d.e10 += exp;
     if (sticky)
@@ -334,7 +342,7 @@ static enum txt_num decimal_float(const char *s, size_t n, const struct ffmt *f,
 static enum txt_num hex_float(const char *s, size_t n, const struct ffmt *f, uint64_t *out)
 {
     uint64_t q = 0;
-    int64_t e2 = 0, exp = 0;
+    int64_t e2 = 0, exp;
     bool sticky = false, frac = false;
     size_t i = 2, start = 2;
     if (!digit_run(s, n, &i, true))
@@ -356,12 +364,7 @@ static enum txt_num hex_float(const char *s, size_t n, const struct ffmt *f, uin
         if (!digit_run(s, n, &i, true))
             break;
     }
-    if (i < n && (s[i] == 'p' || s[i] == 'P')) {
-        i++;
-        if (!parse_exponent(s, n, &i, &exp))
-            return TXT_NUM_SYNTAX;
-    }
-    if (i != n)
+    if (!exponent_tail(s, n, &i, 'p', &exp))
         return TXT_NUM_SYNTAX;
     *out = q ? round_pack(q, e2 + exp, sticky, f) : 0;
     return TXT_NUM_OK;

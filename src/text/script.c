@@ -46,10 +46,30 @@ static bool script_oom(struct script_parser *sp)
 }
 
 /* Copies bytes into the script arena (NUL-terminated). */
-static bool keep(struct script_parser *sp, const void *data, size_t len, char **out)
+static bool keep(struct script_parser *sp, const void *data, size_t len, const char **out)
 {
     *out = arena_strndup(&sp->s->arena, len ? data : "", len);
     return *out || script_oom(sp);
+}
+
+/* An optional $id, kept in the arena; *out is NULL when there is none. */
+static bool opt_id(struct script_parser *sp, const char **out)
+{
+    const char *id;
+    uint32_t len;
+    tp_opt_id(&sp->p, &id, &len);
+    *out = NULL;
+    return !id || keep(sp, id, len, out);
+}
+
+/* A string token's bytes, kept in the arena. */
+static bool string(struct script_parser *sp, const char **out, uint32_t *len)
+{
+    struct buf b = {0};
+    bool ok = tp_string(&sp->p, &b) && keep(sp, b.data, b.len, out);
+    *len = (uint32_t)b.len;
+    buf_free(&b);
+    return ok;
 }
 
 /* string* into one buffer. */
@@ -111,7 +131,9 @@ static bool module_body(struct script_parser *sp, struct txt_module *m, uint32_t
     }
     if (ok && m->ok) {
         m->len = out.len;
-        ok = !out.oom && keep(sp, out.data, out.len, (char **)&m->bytes);
+        const char *bytes = NULL;
+        ok = !out.oom && keep(sp, out.data, out.len, &bytes);
+        m->bytes = (const uint8_t *)bytes;
     }
     buf_free(&text);
     buf_free(&out);
@@ -126,12 +148,7 @@ static bool script_module(struct script_parser *sp, struct txt_module *m)
     m->line = line_at(sp, tp_peek(p, 1)->off);
     if (!tp_open(p, "module"))
         return tp_fail(p, tp_peek(p, 0), "module expected");
-    const char *id;
-    uint32_t id_len;
-    tp_opt_id(p, &id, &id_len);
-    if (id && !keep(sp, id, id_len, (char **)&m->name))
-        return false;
-    return module_body(sp, m, start);
+    return opt_id(sp, &m->name) && module_body(sp, m, start);
 }
 
 /* True when the script starts with a module field: it is one inline module. */
@@ -175,17 +192,9 @@ static bool script_action(struct script_parser *sp, struct txt_action *a)
         a->kind = TXT_GET;
     else
         return tp_fail(p, tp_peek(p, 0), "action expected");
-    const char *id;
-    uint32_t id_len;
-    tp_opt_id(p, &id, &id_len);
-    if (id && !keep(sp, id, id_len, (char **)&a->module))
-        return false;
-    struct buf field = {0};
-    bool ok = tp_string(p, &field) && keep(sp, field.data, field.len, (char **)&a->field);
-    a->field_len = (uint32_t)field.len;
-    buf_free(&field);
     struct txt_result *args;
-    if (!ok || !values(sp, false, &args, &a->nargs))
+    if (!opt_id(sp, &a->module) || !string(sp, &a->field, &a->field_len) ||
+        !values(sp, false, &args, &a->nargs))
         return false;
     a->args = arena_array(&sp->s->arena, a->nargs, sizeof *a->args);
     if (!a->args)
@@ -198,11 +207,7 @@ static bool script_action(struct script_parser *sp, struct txt_action *a)
 /* The expected message of an assertion, then ")". */
 static bool message(struct script_parser *sp, struct txt_command *c)
 {
-    struct buf b = {0};
-    bool ok = tp_string(&sp->p, &b) && keep(sp, b.data, b.len, (char **)&c->text);
-    c->text_len = (uint32_t)b.len;
-    buf_free(&b);
-    return ok && tp_close(&sp->p);
+    return string(sp, &c->text, &c->text_len) && tp_close(&sp->p);
 }
 
 static const struct {
@@ -259,15 +264,8 @@ static bool command(struct script_parser *sp, struct txt_command *c)
     }
     p->pos += 2;
     if (txt_tok_is(p->src, kw, "register")) {
-        struct buf name = {0};
-        const char *id;
-        uint32_t id_len;
         c->kind = TXT_CMD_REGISTER;
-        bool ok = tp_string(p, &name) && keep(sp, name.data, name.len, (char **)&c->text);
-        c->text_len = (uint32_t)name.len;
-        buf_free(&name);
-        tp_opt_id(p, &id, &id_len);
-        return ok && (!id || keep(sp, id, id_len, (char **)&c->reg_module)) && tp_close(p);
+        return string(sp, &c->text, &c->text_len) && opt_id(sp, &c->reg_module) && tp_close(p);
     }
     return assertion(sp, c, kw);
 }

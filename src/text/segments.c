@@ -17,6 +17,20 @@ static bool offset_expr(struct txt_parser *p)
     return tp_folded_expr(p, &p->body);
 }
 
+/* An active segment's (table x) or (memory x), optional, and its offset;
+ * with neither the segment stays passive. */
+static bool placement(struct txt_parser *p, const char *kw, enum txt_space sp,
+                      enum seg_mode *mode, uint32_t *index)
+{
+    bool explicit_index = tp_open(p, kw);
+    if (explicit_index && (!tp_index(p, sp, index) || !tp_close(p)))
+        return false;
+    if (!explicit_index && tp_peek(p, 0)->kind != TK_LPAR)
+        return true;
+    *mode = SEG_ACTIVE;
+    return offset_expr(p);
+}
+
 /* funcidx* into p->items. */
 static bool elem_funcs(struct txt_parser *p, uint32_t *count)
 {
@@ -41,25 +55,37 @@ static bool elem_exprs(struct txt_parser *p, uint32_t *count)
     return true;
 }
 
+/* Writes a segment entry: flags, the table or memory index when the flags
+ * say so, the offset (p->body) when active, the element kind (kind >= 0),
+ * then count and the items (p->items). */
+static void write_segment(struct txt_parser *p, int section, uint8_t flags, bool has_index,
+                          uint32_t index, bool active, int kind, uint32_t count)
+{
+    struct buf *b = &p->sec[section];
+    buf_byte(b, flags);
+    if (has_index)
+        buf_u32leb(b, index);
+    if (active)
+        buf_bytes(b, p->body.data, p->body.len);
+    if (kind >= 0)
+        buf_byte(b, (uint8_t)kind);
+    buf_u32leb(b, count);
+    buf_bytes(b, p->items.data, p->items.len);
+    p->nsec[section]++;
+    p->items.len = 0;
+}
+
+/* Element segment flags: bit 0 passive or declarative, bit 1 explicit
+ * table index (active) or declarative, bit 2 expressions. */
 static void write_elem(struct txt_parser *p, enum seg_mode mode, uint32_t table, bool exprs,
                        valtype t, uint32_t count)
 {
-    struct buf *b = &p->sec[S_ELEM];
     uint8_t flags = mode == SEG_PASSIVE ? 1 : mode == SEG_DECLARATIVE ? 3 : 0;
     if (mode == SEG_ACTIVE && (table != 0 || (exprs && t != VT_FUNCREF)))
         flags = 2;
     flags |= exprs ? 4 : 0;
-    buf_byte(b, flags);
-    if ((flags & 3) == 2)
-        buf_u32leb(b, table);
-    if (mode == SEG_ACTIVE)
-        buf_bytes(b, p->body.data, p->body.len);
-    if (flags & 3)
-        buf_byte(b, exprs ? t : 0x00);
-    buf_u32leb(b, count);
-    buf_bytes(b, p->items.data, p->items.len);
-    p->nsec[S_ELEM]++;
-    p->items.len = 0;
+    write_segment(p, S_ELEM, flags, (flags & 3) == 2, table, mode == SEG_ACTIVE,
+                  flags & 3 ? (exprs ? t : 0x00) : -1, count);
 }
 
 bool tp_field_elem(struct txt_parser *p)
@@ -69,20 +95,10 @@ bool tp_field_elem(struct txt_parser *p)
     p->count[SP_ELEM]++;
     enum seg_mode mode = SEG_PASSIVE;
     uint32_t table = 0, count;
-    if (tp_keyword(p, "declare")) {
+    if (tp_keyword(p, "declare"))
         mode = SEG_DECLARATIVE;
-    } else {
-        if (tp_open(p, "table")) {
-            mode = SEG_ACTIVE;
-            if (!tp_index(p, SP_TABLE, &table) || !tp_close(p))
-                return false;
-        }
-        if (mode == SEG_ACTIVE || tp_peek(p, 0)->kind == TK_LPAR) {
-            mode = SEG_ACTIVE;
-            if (!offset_expr(p))
-                return false;
-        }
-    }
+    else if (!placement(p, "table", SP_TABLE, &mode, &table))
+        return false;
     p->items.len = 0;
     bool exprs = false;
     valtype t = VT_FUNCREF;
@@ -125,16 +141,9 @@ static bool data_strings(struct txt_parser *p)
 
 static void write_data(struct txt_parser *p, enum seg_mode mode, uint32_t mem)
 {
-    struct buf *b = &p->sec[S_DATA];
-    buf_byte(b, mode == SEG_PASSIVE ? 1 : mem ? 2 : 0);
-    if (mode == SEG_ACTIVE && mem)
-        buf_u32leb(b, mem);
-    if (mode == SEG_ACTIVE)
-        buf_bytes(b, p->body.data, p->body.len);
-    buf_u32leb(b, (uint32_t)p->items.len);
-    buf_bytes(b, p->items.data, p->items.len);
-    p->nsec[S_DATA]++;
-    p->items.len = 0;
+    uint8_t flags = mode == SEG_PASSIVE ? 1 : mem ? 2 : 0;
+    write_segment(p, S_DATA, flags, flags == 2, mem, mode == SEG_ACTIVE, -1,
+                  (uint32_t)p->items.len);
 }
 
 bool tp_field_data(struct txt_parser *p)
@@ -144,16 +153,8 @@ bool tp_field_data(struct txt_parser *p)
     p->count[SP_DATA]++;
     enum seg_mode mode = SEG_PASSIVE;
     uint32_t mem = 0;
-    if (tp_open(p, "memory")) {
-        mode = SEG_ACTIVE;
-        if (!tp_index(p, SP_MEM, &mem) || !tp_close(p))
-            return false;
-    }
-    if (mode == SEG_ACTIVE || tp_peek(p, 0)->kind == TK_LPAR) {
-        mode = SEG_ACTIVE;
-        if (!offset_expr(p))
-            return false;
-    }
+    if (!placement(p, "memory", SP_MEM, &mode, &mem))
+        return false;
     if (!data_strings(p))
         return false;
     write_data(p, mode, mem);

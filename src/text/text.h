@@ -95,7 +95,7 @@ struct txt_module {
     enum txt_mod_kind kind;
     const char *name;   /* the $id, NUL-terminated, or NULL */
     bool ok;            /* converted to bytes; false: err says why */
-    uint8_t *bytes;     /* the binary module (script arena) */
+    const uint8_t *bytes; /* the binary module (script arena) */
     size_t len;
     struct err err;     /* the text error when !ok */
     uint32_t err_line, err_col; /* where: in the script for text modules,
@@ -106,7 +106,7 @@ struct txt_module {
 struct txt_action {
     enum { TXT_INVOKE, TXT_GET } kind;
     const char *module; /* $id of the module, or NULL for the latest */
-    const uint8_t *field; /* export name, not NUL-terminated */
+    const char *field;  /* export name: field_len bytes, may hold NULs */
     uint32_t field_len;
     uint32_t nargs;
     struct txt_value *args;
@@ -172,6 +172,8 @@ bool txt_lex(const char *src, size_t len, struct txt_tokens *t, struct err *e);
 void txt_tokens_free(struct txt_tokens *t);
 /* Appends the bytes a TK_STRING token stands for. */
 void txt_string(const char *src, const struct txt_tok *t, struct buf *out);
+/* Appends code point v (a Unicode scalar value) as UTF-8. */
+void txt_put_utf8(struct buf *out, uint32_t v);
 /* True when the token's text is s. */
 bool txt_tok_is(const char *src, const struct txt_tok *t, const char *s);
 

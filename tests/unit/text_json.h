@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "base/base.h"
+#include "text/text.h"
 
 enum json_kind { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
@@ -27,25 +27,6 @@ static void json_ws(struct json_reader *r)
 {
     while (r->p < r->end && strchr(" \t\r\n", *r->p))
         r->p++;
-}
-
-static void json_utf8(struct buf *b, unsigned long c)
-{
-    if (c < 0x80) {
-        buf_byte(b, (uint8_t)c);
-    } else if (c < 0x800) {
-        buf_byte(b, (uint8_t)(0xC0 | c >> 6));
-        buf_byte(b, (uint8_t)(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        buf_byte(b, (uint8_t)(0xE0 | c >> 12));
-        buf_byte(b, (uint8_t)(0x80 | (c >> 6 & 0x3F)));
-        buf_byte(b, (uint8_t)(0x80 | (c & 0x3F)));
-    } else {
-        buf_byte(b, (uint8_t)(0xF0 | c >> 18));
-        buf_byte(b, (uint8_t)(0x80 | (c >> 12 & 0x3F)));
-        buf_byte(b, (uint8_t)(0x80 | (c >> 6 & 0x3F)));
-        buf_byte(b, (uint8_t)(0x80 | (c & 0x3F)));
-    }
 }
 
 static unsigned long json_hex4(struct json_reader *r)
@@ -76,7 +57,7 @@ static char *json_string(struct json_reader *r, size_t *len)
                 r->p += 2;
                 c = 0x10000 + ((c - 0xD800) << 10) + (json_hex4(r) - 0xDC00);
             }
-            json_utf8(&b, c);
+            txt_put_utf8(&b, (uint32_t)c);
             r->p--;
         } else if (map) {
             buf_byte(&b, (uint8_t)map[1]);

@@ -99,60 +99,52 @@ static void test_float_patterns(void)
 {
     static const struct {
         const char *s;
-        enum txt_num r;
-        uint32_t bits;
-    } f32[] = {
-        {"0x1.fffffefffffffffffp127", TXT_NUM_OK, 0x7f7fffff},
-        {"0x1.ffffffp127", TXT_NUM_RANGE, 0},
-        {"1e39", TXT_NUM_RANGE, 0},
-        {"0x1p-149", TXT_NUM_OK, 0x00000001},
-        {"0x1p-150", TXT_NUM_OK, 0x00000000},        /* tie, to even */
-        {"0x1.000001p-150", TXT_NUM_OK, 0x00000001}, /* above the tie */
-        {"0x1.8p-149", TXT_NUM_OK, 0x00000002},      /* tie, to even */
-        {"-0x0p0", TXT_NUM_OK, 0x80000000},
-        {"nan", TXT_NUM_OK, 0x7fc00000},
-        {"-nan", TXT_NUM_OK, 0xffc00000},
-        {"nan:0x200000", TXT_NUM_OK, 0x7fa00000},
-        {"-nan:0x7fffff", TXT_NUM_OK, 0xffffffff},
-        {"nan:0x800000", TXT_NUM_RANGE, 0},
-        {"nan:0x0", TXT_NUM_RANGE, 0},
-        {"inf", TXT_NUM_OK, 0x7f800000},
-        {"+0x1.00000100000000001p-50", TXT_NUM_OK, 0x26800001},
-        {"1.000000059604644775390625", TXT_NUM_OK, 0x3f800000}, /* 1 + 2^-24: tie */
-        {"1.000000059604644775390626", TXT_NUM_OK, 0x3f800001},
-        {"0.000000000000000000000000000000000000000000001401298464324817070923729583289916131280e+0",
-         TXT_NUM_OK, 0x00000001},
-    };
-    for (size_t i = 0; i < ARRAY_LEN(f32); i++) {
-        uint32_t v = 0;
-        enum txt_num r = txt_f32(f32[i].s, strlen(f32[i].s), &v);
-        CHECK(r == f32[i].r && (r != TXT_NUM_OK || v == f32[i].bits), "f32 '%s': %d 0x%08x",
-              f32[i].s, r, v);
-    }
-    static const struct {
-        const char *s;
+        bool f64;
         enum txt_num r;
         uint64_t bits;
-    } f64[] = {
-        {"0x1p-1074", TXT_NUM_OK, 1},
-        {"0x1p-1075", TXT_NUM_OK, 0},
-        {"0x1.fffffffffffffp-1023", TXT_NUM_OK, 0x0010000000000000ull}, /* rounds up to normal */
-        {"0x1.fffffffffffff7ffffffp1023", TXT_NUM_OK, 0x7fefffffffffffffull},
-        {"0x1.fffffffffffff8p1023", TXT_NUM_RANGE, 0},
-        {"1e309", TXT_NUM_RANGE, 0},
-        {"1e-400", TXT_NUM_OK, 0},
-        {"-1e-400", TXT_NUM_OK, 0x8000000000000000ull},
-        {"nan:0x4000000000000", TXT_NUM_OK, 0x7ff4000000000000ull},
-        {"nan:0x10000000000000", TXT_NUM_RANGE, 0},
-        {"1e1000000000000", TXT_NUM_RANGE, 0},
-        {"0x1p-10000000000000", TXT_NUM_OK, 0},
-        {"0.0e1000000000000", TXT_NUM_OK, 0},
+    } cases[] = {
+        {"0x1.fffffefffffffffffp127", 0, TXT_NUM_OK, 0x7f7fffff},
+        {"0x1.ffffffp127", 0, TXT_NUM_RANGE, 0},
+        {"1e39", 0, TXT_NUM_RANGE, 0},
+        {"0x1p-149", 0, TXT_NUM_OK, 0x00000001},
+        {"0x1p-150", 0, TXT_NUM_OK, 0x00000000},        /* tie, to even */
+        {"0x1.000001p-150", 0, TXT_NUM_OK, 0x00000001}, /* above the tie */
+        {"0x1.8p-149", 0, TXT_NUM_OK, 0x00000002},      /* tie, to even */
+        {"-0x0p0", 0, TXT_NUM_OK, 0x80000000},
+        {"nan", 0, TXT_NUM_OK, 0x7fc00000},
+        {"-nan", 0, TXT_NUM_OK, 0xffc00000},
+        {"nan:0x200000", 0, TXT_NUM_OK, 0x7fa00000},
+        {"-nan:0x7fffff", 0, TXT_NUM_OK, 0xffffffff},
+        {"nan:0x800000", 0, TXT_NUM_RANGE, 0},
+        {"nan:0x0", 0, TXT_NUM_RANGE, 0},
+        {"inf", 0, TXT_NUM_OK, 0x7f800000},
+        {"+0x1.00000100000000001p-50", 0, TXT_NUM_OK, 0x26800001},
+        {"1.000000059604644775390625", 0, TXT_NUM_OK, 0x3f800000}, /* 1 + 2^-24: tie */
+        {"1.000000059604644775390626", 0, TXT_NUM_OK, 0x3f800001},
+        {"0.000000000000000000000000000000000000000000001401298464324817070923729583289916131280e+0",
+         0, TXT_NUM_OK, 0x00000001},
+        {"0x1p-1074", 1, TXT_NUM_OK, 1},
+        {"0x1p-1075", 1, TXT_NUM_OK, 0},
+        {"0x1.fffffffffffffp-1023", 1, TXT_NUM_OK, 0x0010000000000000ull}, /* up to normal */
+        {"0x1.fffffffffffff7ffffffp1023", 1, TXT_NUM_OK, 0x7fefffffffffffffull},
+        {"0x1.fffffffffffff8p1023", 1, TXT_NUM_RANGE, 0},
+        {"1e309", 1, TXT_NUM_RANGE, 0},
+        {"1e-400", 1, TXT_NUM_OK, 0},
+        {"-1e-400", 1, TXT_NUM_OK, 0x8000000000000000ull},
+        {"nan:0x4000000000000", 1, TXT_NUM_OK, 0x7ff4000000000000ull},
+        {"nan:0x10000000000000", 1, TXT_NUM_RANGE, 0},
+        {"1e1000000000000", 1, TXT_NUM_RANGE, 0},
+        {"0x1p-10000000000000", 1, TXT_NUM_OK, 0},
+        {"0.0e1000000000000", 1, TXT_NUM_OK, 0},
     };
-    for (size_t i = 0; i < ARRAY_LEN(f64); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         uint64_t v = 0;
-        enum txt_num r = txt_f64(f64[i].s, strlen(f64[i].s), &v);
-        CHECK(r == f64[i].r && (r != TXT_NUM_OK || v == f64[i].bits), "f64 '%s': %d 0x%016llx",
-              f64[i].s, r, (unsigned long long)v);
+        uint32_t v32 = 0;
+        const char *s = cases[i].s;
+        enum txt_num r = cases[i].f64 ? txt_f64(s, strlen(s), &v) : txt_f32(s, strlen(s), &v32);
+        v = cases[i].f64 ? v : v32;
+        CHECK(r == cases[i].r && (r != TXT_NUM_OK || v == cases[i].bits), "f%d '%s': %d 0x%llx",
+              cases[i].f64 ? 64 : 32, s, r, (unsigned long long)v);
     }
 }
 
