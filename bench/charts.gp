@@ -1,6 +1,6 @@
 # Clustered bar chart of a whitespace table whose first row names the
 # columns and whose first column labels the groups ("-" = no value).
-# Called by bench/report.py with: datafile, outfile, cols, ylabel, logscale.
+# Called by bench/report.py with: datafile, outfile, cols, title, ylabel, logscale.
 set terminal pngcairo size 1100,560 font "sans,10" noenhanced
 set output outfile
 set datafile missing "-"
@@ -11,6 +11,7 @@ set boxwidth 0.9
 set key top left
 set grid ytics
 set xtics rotate by -35 scale 0
+set title title
 set ylabel ylabel
 set yrange [0:*]
 if (logscale) { set logscale y; set yrange [*:*] }

@@ -187,12 +187,14 @@ def compile_section(out, charts):
     if not os.path.exists(path):
         return ["## Compile speed", "", "Not measured in this run."], []
     rows = read_tsv(path)
+    if not rows:
+        return ["## Compile speed", "", "No modules were measured (bench/fetch-modules.sh fetched none)."], []
     titles = read_titles(os.path.join(out, "compilers.tsv"))
     cells = {k: summarize(v) for k, v in group(rows, "module", "tool").items()}
     rss = {k: max(int(r["maxrss_kb"]) for r in v) for k, v in group(rows, "module", "tool").items()}
     modules = OrderedDict((r["module"], (int(r["bytes"]), int(r["code_bytes"]))) for r in rows)
     used = [n for n in titles if any(k[1] == n for k in cells)]
-    reps = max(int(r["rep"]) for r in rows) if rows else 0
+    reps = max(int(r["rep"]) for r in rows)
     lines = ["## Compile speed", "",
              "Large real modules from npm (bench/fetch-modules.sh). Throughput is the size "
              "of the code section (the function bodies: data segments cost no compile work) "
@@ -255,15 +257,15 @@ def write_compile_dat(out, modules, cells, used, titles):
 
 # ---- output ----
 
-def draw(out, kind, ylabel, logscale):
+def draw(out, kind, title, ylabel, logscale):
     """Runs gnuplot on OUT/KIND.dat; returns a note if it could not."""
     dat = os.path.join(out, kind + ".dat")
     with open(dat) as f:
         cols = len(next(csv.reader(f, delimiter=" ")))
     if cols < 2:
         return None
-    args = ["gnuplot", "-e", "datafile='%s'; outfile='%s'; cols=%d; ylabel='%s'; logscale=%d"
-            % (dat, os.path.join(out, kind + ".png"), cols, ylabel, logscale),
+    args = ["gnuplot", "-e", "datafile='%s'; outfile='%s'; cols=%d; title='%s'; ylabel='%s'; logscale=%d"
+            % (dat, os.path.join(out, kind + ".png"), cols, title, ylabel, logscale),
             os.path.join(runners.BENCH, "charts.gp")]
     try:
         r = subprocess.run(args, capture_output=True, text=True)
@@ -304,9 +306,11 @@ def main():
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = "Measured %s on %s." % (stamp, machine())
     text, bad = build(a.out, header, {k: k + ".png" for k in CHARTS})
-    notes = [draw(a.out, "runtime", "time / native time", 0)]
+    notes = [draw(a.out, "runtime", "Run time relative to native gcc -O2 (lower is better)",
+                  "time / native time", 0)]
     if os.path.exists(os.path.join(a.out, "compile.dat")):
-        notes.append(draw(a.out, "compile", "MB/s (log scale)", 1))
+        notes.append(draw(a.out, "compile", "Compile throughput, code section (higher is better)",
+                          "MB/s (log scale)", 1))
     with open(os.path.join(a.out, "report.md"), "w") as f:
         f.write(text)
     print(text)
