@@ -2,7 +2,10 @@
 #ifndef TRI_CLI_H
 #define TRI_CLI_H
 
+#include <trident.h>
+
 #include "../base/base.h"
+#include "../wasi/wasi.h"
 
 #define TRIDENT_VERSION "0.1.0"
 
@@ -10,6 +13,24 @@
 int cmd_validate(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+
+/* WASI for `trident run` (run_wasi.c): options, then the context behind
+ * the wasi_snapshot_preview1 imports. Functions returning int give 0 on
+ * success, else the exit status after printing why. */
+struct cli_wasi {
+    VEC(struct wasi_preopen) dirs; /* strings borrowed from argv */
+    VEC(char *) env;               /* "K=V", owned */
+    struct wasi_ctx *ctx;          /* owned; outlives the store */
+};
+/* Takes --dir/--env at argv[*i] (moving *i past a separate value): 1 when
+ * taken, 0 when not a WASI option, else a usage error's status. */
+int cli_wasi_option(struct cli_wasi *w, int argc, char **argv, int *i);
+/* Makes the context (argv = file, args...) and defines its imports. */
+int cli_wasi_define(struct cli_wasi *w, tri_store *s, tri_linker *l, const char *file,
+                    char **args, int nargs);
+/* Points guest pointers at the instance's exported memory. */
+void cli_wasi_bind(struct cli_wasi *w, tri_instance *inst);
+void cli_wasi_free(struct cli_wasi *w);
 
 /* Prints "trident: " and the message on stderr; returns 2 (usage error). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

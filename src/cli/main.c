@@ -10,7 +10,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"validate", cmd_validate, "validate FILE...      check modules; print nothing when valid"},
-    {"run", cmd_run, "run [--backend=B] [--invoke F] FILE [ARGS...]  call an export"},
+    {"run", cmd_run, "run [OPTIONS] FILE [ARGS...]  run a WASI program, or an export (--invoke)"},
     {"wast", cmd_wast, "wast [--backend=B] FILE.wast...  run spec test scripts"},
 };
 

@@ -1,16 +1,18 @@
-/* trident run [--backend=B] [--invoke F] FILE [ARGS...]: instantiates a
- * module and calls an export with ARGS parsed per its parameter types,
- * printing each result on its own line (i32/i64 signed decimal, floats in
- * the shortest form that reads back exactly). A trap prints its message
- * and backtrace on stderr and exits 1.
+/* trident run [--backend=B] [--dir D] [--env E] [--invoke F] FILE [ARGS...]
  *
- * Seam for WASI: define_host() is where the host's imports are added to the
- * linker; without --invoke the module's "_start" runs (the WASI command
- * convention) once the host provides what it imports. */
+ * Without --invoke: runs "_start" of a WASI command module with ARGS as its
+ * argv (argv[0] = FILE as given); proc_exit's status becomes ours.
+ * With --invoke: runs "_initialize" first if the module has it (a WASI
+ * reactor), then calls export F with ARGS parsed per its parameter types,
+ * printing each result on its own line (i32/i64 signed decimal, floats in
+ * the shortest form that reads back exactly).
+ * Either way a trap prints its message and backtrace on stderr and exits 1.
+ * The WASI options and context are in run_wasi.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +26,50 @@ struct run_opts {
     const char *file;
     char **args;
     int nargs;
+    struct cli_wasi wasi;
 };
+
+static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
+
+static void run_usage(void)
+{
+    printf("usage: trident run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n\n"
+           "Runs _start of a WASI command module with ARGS as its argv (argv[0] is FILE as\n"
+           "given); the program's exit status (proc_exit) is trident's. With --invoke F,\n"
+           "calls export F with ARGS as its arguments and prints its results, one per line,\n"
+           "after running _initialize if the module exports it (a WASI reactor).\n\n"
+           "options:\n"
+           "  --backend=B        compiler: singlepass (default), optimizing, llvm\n"
+           "  --dir HOST[::GUEST]  preopen directory HOST, seen by the guest as GUEST\n"
+           "                     (default: HOST as written); paths cannot leave it\n"
+           "  --env KEY=VALUE    set a variable for the guest (repeatable); --env KEY\n"
+           "                     passes the host's value. Nothing else is inherited.\n"
+           "  --invoke F         call export F instead of _start\n"
+           "  -h, --help         this text\n\n"
+           "exit status: the program's own (proc_exit, 0 when _start returns); 1 when\n"
+           "the module is invalid, cannot be linked or traps (the trap message and the\n"
+           "wasm backtrace go to stderr); 2 for a usage error.\n"
+           "environment: TRIDENT_WASI_RESOLVE=walk resolves paths without openat2.\n\n"
+           "backends:");
+    for (size_t i = 0; i < ARRAY_LEN(backends); i++)
+        printf(" %s%s", backends[i], tri_backend_available(backends[i]) ? "" : " (not built)");
+    printf("\n");
+}
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
     *o = (struct run_opts){.backend = "singlepass"};
     int i = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        int w = cli_wasi_option(&o->wasi, argc, argv, &i);
+        if (w == 1)
+            continue;
+        if (w)
+            return w;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            run_usage();
+            return -1;
+        }
         if (!strncmp(argv[i], "--backend=", 10))
             o->backend = argv[i] + 10;
         else if (!strcmp(argv[i], "--invoke") && i + 1 < argc)
@@ -162,16 +201,24 @@ static int report(const char *file, tri_error *e)
 
 /* ---- running ---- */
 
-/* Where the host's imports go (WASI plugs in here). */
-static tri_error *define_host(tri_linker *l, const struct run_opts *o)
+/* Calls an exported function without arguments or results if the
+ * instance has it (WASI's _start and _initialize); 0 or the status. */
+static int call_if_exported(tri_store *s, tri_instance *inst, const char *name,
+                            const struct run_opts *o)
 {
-    (void)l, (void)o;
-    return NULL;
+    tri_extern x;
+    if (!tri_instance_export(inst, name, strlen(name), &x) || x.kind != TRI_EXTERN_FUNC)
+        return 0;
+    tri_error *r = tri_func_call(s, x.of.func, NULL, 0, NULL, 0);
+    return r ? report(o->file, r) : 0;
 }
 
 static int invoke(tri_store *s, tri_instance *inst, const struct run_opts *o)
 {
     tri_extern x;
+    int status = call_if_exported(s, inst, "_initialize", o);
+    if (status)
+        return status;
     if (!tri_instance_export(inst, o->invoke, strlen(o->invoke), &x) ||
         x.kind != TRI_EXTERN_FUNC) {
         fprintf(stderr, "trident: %s: no exported function '%s'\n", o->file, o->invoke);
@@ -205,7 +252,7 @@ static int invoke(tri_store *s, tri_instance *inst, const struct run_opts *o)
     return r ? report(o->file, r) : 0;
 }
 
-static int run_module(tri_engine *e, const uint8_t *bytes, size_t len, const struct run_opts *o)
+static int run_module(tri_engine *e, const uint8_t *bytes, size_t len, struct run_opts *o)
 {
     tri_module *m;
     tri_error *r = tri_module_new(e, bytes, len, &m);
@@ -214,18 +261,17 @@ static int run_module(tri_engine *e, const uint8_t *bytes, size_t len, const str
     tri_store *s = tri_store_new(e);
     tri_linker *l = s ? tri_linker_new(s) : NULL;
     tri_instance *inst = NULL;
-    r = !l ? tri_trap_new("out of memory") : define_host(l, o);
-    if (!r)
-        r = tri_linker_instantiate(l, m, &inst);
-    int status = r ? report(o->file, r) : 0;
-    tri_extern start;
+    int status = !l ? report(o->file, tri_trap_new("out of memory"))
+                    : cli_wasi_define(&o->wasi, s, l, o->file, o->invoke ? NULL : o->args,
+                                      o->invoke ? 0 : o->nargs);
+    if (!status && (r = tri_linker_instantiate(l, m, &inst)))
+        status = report(o->file, r);
+    if (!status)
+        cli_wasi_bind(&o->wasi, inst);
     if (!status && o->invoke)
         status = invoke(s, inst, o);
-    else if (!status && tri_instance_export(inst, "_start", 6, &start) &&
-             start.kind == TRI_EXTERN_FUNC) {
-        r = tri_func_call(s, start.of.func, NULL, 0, NULL, 0);
-        status = r ? report(o->file, r) : 0;
-    }
+    else if (!status)
+        status = call_if_exported(s, inst, "_start", o);
     tri_store_delete(s);
     tri_module_delete(m);
     return status;
@@ -235,8 +281,13 @@ int cmd_run(int argc, char **argv)
 {
     struct run_opts o;
     int bad = parse_opts(argc, argv, &o);
-    if (bad)
-        return bad;
+    if (bad) {
+        cli_wasi_free(&o.wasi);
+        return bad < 0 ? 0 : bad;
+    }
+    /* A guest writing to a closed pipe gets EPIPE, as a native program
+     * ignoring SIGPIPE would, instead of killing trident. */
+    signal(SIGPIPE, SIG_IGN);
     tri_config c;
     tri_config_default(&c);
     c.backend = o.backend;
@@ -245,6 +296,7 @@ int cmd_run(int argc, char **argv)
     if (r) {
         fprintf(stderr, "trident: %s\n", tri_error_message(r));
         tri_error_delete(r);
+        cli_wasi_free(&o.wasi);
         return 2;
     }
     struct err err;
@@ -259,6 +311,7 @@ int cmd_run(int argc, char **argv)
         status = run_module(e, bytes, len, &o);
         free(bytes);
     }
+    cli_wasi_free(&o.wasi);
     tri_engine_delete(e);
     return status;
 }
