@@ -287,50 +287,52 @@ static bool exponent_tail(const char *s, size_t n, size_t *i, char marker, int64
     return *i == n;
 }
 
-static enum txt_num decimal_float(const char *s, size_t n, const struct ffmt *f, uint64_t *out)
+/* Reads digits [. digits] [e exp] into d, normalised: no trailing zero
+ * digits, and a final 1 standing for any nonzero digits dropped. */
+static bool read_decimal(const char *s, size_t n, struct decimal *d)
 {
-    struct decimal d = {.nd = 0};
     bool sticky = false;
     size_t i = 0, start = 0;
     if (!digit_run(s, n, &i, false))
-        return TXT_NUM_SYNTAX;
+        return false;
     for (size_t j = start; j < i; j++)
         if (s[j] != '_')
-            push_decimal(&d, s[j] - '0', &sticky);
+            push_decimal(d, s[j] - '0', &sticky);
     if (i < n && s[i] == '.') {
         start = ++i;
         if (digit_run(s, n, &i, false))
             for (size_t j = start; j < i; j++)
                 if (s[j] != '_')
-                    push_decimal(&d, s[j] - '0', &sticky), d.e10--;
+                    push_decimal(d, s[j] - '0', &sticky), d->e10--;
     }
     int64_t exp;
     if (!exponent_tail(s, n, &i, 'e', &exp))
-        return TXT_NUM_SYNTAX;
-    d.e10 += exp;
+        return false;
+    d->e10 += exp;
     if (sticky)
-        d.dig[d.nd++] = 1, d.e10--;
-    while (d.nd && !d.dig[d.nd - 1])
-        d.nd--, d.e10++;
-    if (d.nd == 0) {
+        d->dig[d->nd++] = 1, d->e10--;
+    while (d->nd && !d->dig[d->nd - 1])
+        d->nd--, d->e10++;
+    return true;
+}
+
+static enum txt_num decimal_float(const char *s, size_t n, const struct ffmt *f, uint64_t *out)
+{
+    struct decimal d = {.nd = 0};
+    if (!read_decimal(s, n, &d))
+        return TXT_NUM_SYNTAX;
+    int64_t mag = (int64_t)d.nd + d.e10; /* value < 10^mag */
+    if (d.nd == 0 || mag < -330) {       /* zero, or below half the least subnormal */
         *out = 0;
         return TXT_NUM_OK;
     }
-    int64_t mag = (int64_t)d.nd + d.e10; /* value < 10^mag */
-    if (mag > 310) {
+    if (mag > 310) { /* above any finite f64 */
         *out = inf_bits(f);
         return TXT_NUM_OK;
     }
-    if (mag < -330) {
-        *out = 0;
-        return TXT_NUM_OK;
-    }
-    struct bn num = {0}, den = {.n = 1, .d = {1}};
-    for (uint32_t j = 0; j < d.nd; j++) {
-        if (!num.n)
-            num.n = 1; /* so mul_add has a limb to add into */
+    struct bn num = {.n = 1}, den = {.n = 1, .d = {1}};
+    for (uint32_t j = 0; j < d.nd; j++)
         bn_mul_add(&num, 10, d.dig[j]);
-    }
     if (d.e10 >= 0)
         bn_mul_pow10(&num, d.e10);
     else
