@@ -15,7 +15,9 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-build/fuzz/fuzz_validate "$work/corpus" build/fuzz/seeds tests/fuzz/regressions \
+regressions=()
+[ -d tests/fuzz/regressions ] && regressions=(tests/fuzz/regressions)
+build/fuzz/fuzz_validate "$work/corpus" build/fuzz/seeds "${regressions[@]}" \
     -max_total_time=60 -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$work/" -print_final_stats=1 >"$work/log" 2>&1
 rc=$?

@@ -1,10 +1,14 @@
-/* libFuzzer target: decode + validate arbitrary bytes. Besides crashes,
- * leaks and undefined behaviour it checks two properties:
+/* libFuzzer target: decode + validate arbitrary bytes. Input starting with
+ * the binary magic is a whole module; other input is a function body (first
+ * byte: its type) placed in a fixed module where every index space has
+ * entries, so mutations reach the typing rules. Besides crashes, leaks and
+ * undefined behaviour it checks two properties:
  *  - val_module and (val_module_header + val_function with hooks on every
  *    body) agree on the verdict and the error;
  *  - every val_insn handed to the hooks is well formed (type arrays present
  *    and holding value types, operand types valid). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode/decode.h"
@@ -57,19 +61,72 @@ static bool by_function(const struct module *m, struct err *e)
     return true;
 }
 
+/* Types [] -> [], [i32] -> [i32], [i32 i64 f32 f64 v128 funcref externref]
+ * -> [i32 i64], [] -> [i32 i32]; imported globals i32 and mut i64; two
+ * functions (the fuzzed one, whose type index is patched in, and one of
+ * type 0); a funcref and an externref table; one memory; globals mut f32
+ * and funcref; an export; a passive and a declarative element segment; two
+ * passive data segments. */
+static const uint8_t head[] = {
+    0, 'a', 's', 'm', 1, 0, 0, 0,
+    1, 26, 4, 0x60, 0, 0, 0x60, 1, 0x7f, 1, 0x7f,
+    0x60, 7, 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 2, 0x7f, 0x7e, 0x60, 0, 2, 0x7f, 0x7f,
+    2, 15, 2, 1, 'm', 1, 'g', 3, 0x7f, 0, 1, 'm', 1, 'h', 3, 0x7e, 1,
+    3, 3, 2, 0 /* patched */, 0,
+    4, 7, 2, 0x70, 0, 1, 0x6f, 0, 0,
+    5, 3, 1, 0, 1,
+    6, 14, 2, 0x7d, 1, 0x43, 0, 0, 0, 0, 0x0b, 0x70, 0, 0xd2, 1, 0x0b,
+    7, 5, 1, 1, 'f', 0, 1,
+    9, 10, 2, 1, 0, 2, 0, 1, 3, 0, 1, 0,
+    12, 1, 2,
+};
+enum { TYPE_AT = 56, NTYPES = 4 };
+static const uint8_t tail[] = {11, 5, 2, 1, 0, 1, 0};
+
+/* The module around a fuzzed body; NULL when out of memory. */
+static uint8_t *wrap_body(const uint8_t *data, size_t size, size_t *len)
+{
+    struct buf b = {0}, code = {0};
+    buf_bytes(&b, head, sizeof head);
+    b.data[TYPE_AT] = data[0] % NTYPES;
+    buf_byte(&code, 2);
+    buf_u32leb(&code, (uint32_t)(size - 1));
+    buf_bytes(&code, data + 1, size - 1);
+    buf_bytes(&code, "\x02\x00\x0b", 3);
+    buf_byte(&b, 10);
+    buf_u32leb(&b, (uint32_t)code.len);
+    buf_bytes(&b, code.data, code.len);
+    buf_bytes(&b, tail, sizeof tail);
+    buf_free(&code);
+    *len = b.len;
+    return b.oom ? (buf_free(&b), NULL) : b.data;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct module m;
     struct err e1, e2;
     err_clear(&e1);
     err_clear(&e2);
-    if (!dec_module(&m, data, size, &e1))
+    uint8_t *wrapped = NULL;
+    if (size == 0)
         return 0;
+    if (size < 4 || memcmp(data, "\0asm", 4)) {
+        wrapped = wrap_body(data, size, &size);
+        if (!wrapped)
+            return 0;
+        data = wrapped;
+    }
+    if (!dec_module(&m, data, size, &e1)) {
+        free(wrapped);
+        return 0;
+    }
     bool ok1 = val_module(&m, &e1);
     bool ok2 = by_function(&m, &e2);
     require(ok1 == ok2);
     require(ok1 || (e1.code == e2.code && e1.offset == e2.offset && e1.func == e2.func &&
                     !strcmp(e1.msg, e2.msg)));
     dec_module_free(&m);
+    free(wrapped);
     return 0;
 }

@@ -9,6 +9,8 @@ secs=${1:?usage: tests/fuzz/run.sh SECONDS}
 shift
 make -s fuzz
 mkdir -p build/fuzz/corpus
-exec build/fuzz/fuzz_validate build/fuzz/corpus build/fuzz/seeds tests/fuzz/regressions \
+regressions=()
+[ -d tests/fuzz/regressions ] && regressions=(tests/fuzz/regressions)
+exec build/fuzz/fuzz_validate build/fuzz/corpus build/fuzz/seeds "${regressions[@]}" \
     -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build/fuzz/ -print_final_stats=1 "$@"
