@@ -80,7 +80,7 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
     return n == 0 || !memcmp(a, b, n);
 }
 
-bool rt_functype_eq(const tri_functype *a, const tri_functype *b)
+static bool functype_eq(const tri_functype *a, const tri_functype *b)
 {
     return a->nparams == b->nparams && a->nresults == b->nresults &&
            same_bytes(a->params, b->params, a->nparams) &&
@@ -141,7 +141,7 @@ uint32_t rt_type_intern(tri_engine *e, const tri_functype *t, const tri_functype
     uint32_t j = (uint32_t)h & (e->cap - 1);
     for (; e->types[j]; j = (j + 1) & (e->cap - 1)) {
         struct rt_type *r = e->types[j];
-        if (r->hash == h && rt_functype_eq(&r->type, t)) {
+        if (r->hash == h && functype_eq(&r->type, t)) {
             id = r->id;
             if (out)
                 *out = &r->type;

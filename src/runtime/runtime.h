@@ -43,7 +43,6 @@ struct tri_engine {
 /* Interns a function type; returns its canonical id (>= 1), or 0 when out
  * of memory. *out (may be NULL) gets the engine-owned copy. */
 uint32_t rt_type_intern(tri_engine *e, const tri_functype *t, const tri_functype **out);
-bool rt_functype_eq(const tri_functype *a, const tri_functype *b);
 
 /* ---- values ----
  * Inside the runtime a value is a raw 64-bit slot as compiled code sees it
@@ -167,7 +166,6 @@ struct tri_func {
     void (*finalizer)(void *);
     struct rt_hostbind bind;
 };
-static inline tri_func *rt_func_of_ref(uintptr_t raw) { return (tri_func *)raw; }
 
 struct tri_memory {
     struct rt_object obj;
@@ -282,7 +280,6 @@ bool rt_signals_init(void);
 /* Prepares this thread (alternate signal stack, stack bounds) and returns
  * the stack limit wasm entered now must respect. */
 uintptr_t rt_thread_enter(uint64_t max_stack);
-struct rt_activation *rt_activation_current(void);
 void rt_activation_push(struct rt_activation *a);
 void rt_activation_pop(struct rt_activation *a);
 /* Records a backtrace starting at a wasm pc and frame pointer. */

@@ -24,8 +24,6 @@ static _Thread_local uintptr_t thread_stack_lo, thread_limit;
 static _Thread_local bool thread_ready;
 static pthread_key_t altstack_key;
 
-struct rt_activation *rt_activation_current(void) { return current; }
-
 void rt_activation_push(struct rt_activation *a)
 {
     a->prev = current;
