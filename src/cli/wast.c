@@ -3,8 +3,9 @@
  * Module assertions that need no execution (assert_malformed,
  * assert_invalid, and the decoding and validation of every other module)
  * run here on the text parser, decoder and validator. Everything that
- * executes code goes through struct wast_engine; until the runtime is wired
- * in, the engine answers ERR_UNSUPPORTED and those commands count as
+ * executes code goes through struct wast_engine, the runtime of
+ * include/trident.h with the chosen backend; what it does not support
+ * (ERR_UNSUPPORTED, such as SIMD on a backend without it) counts as
  * skipped, never as passed. */
 #include <stdio.h>
 #include <string.h>
@@ -32,50 +33,256 @@ struct wast_engine {
                 struct txt_value *out, struct err *e);
 };
 
-/* ---- the engine used until the runtime exists ---- */
+/* ---- the engine: the runtime behind include/trident.h ---- */
 
-static bool no_runtime(struct err *e)
-{
-    return err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "no runtime");
-}
-
-static bool none_instantiate(void *ctx, const char *name, const uint8_t *bytes, size_t len,
-                             struct err *e)
-{
-    (void)ctx, (void)name, (void)bytes, (void)len;
-    return no_runtime(e);
-}
-
-static bool none_register(void *ctx, const char *module, const char *as, struct err *e)
-{
-    (void)ctx, (void)module, (void)as;
-    return no_runtime(e);
-}
-
-static bool none_invoke(void *ctx, const char *module, const char *field, uint32_t field_len,
-                        const struct txt_value *args, uint32_t nargs, struct txt_value *results,
-                        uint32_t *nresults, struct err *e)
-{
-    (void)ctx, (void)module, (void)field, (void)field_len, (void)args, (void)nargs;
-    (void)results, (void)nresults;
-    return no_runtime(e);
-}
-
-static bool none_get(void *ctx, const char *module, const char *field, uint32_t field_len,
-                     struct txt_value *out, struct err *e)
-{
-    (void)ctx, (void)module, (void)field, (void)field_len, (void)out;
-    return no_runtime(e);
-}
-
-static const struct wast_engine no_engine = {
-    NULL, none_instantiate, none_register, none_invoke, none_get,
+/* One store per script file; instances by $id for actions and register.
+ * A module the backend does not support has a NULL instance: what uses it
+ * is skipped too. */
+struct named {
+    const char *name; /* borrowed from the script */
+    tri_instance *inst;
 };
+
+struct rt_ctx {
+    tri_engine *engine;
+    tri_store *store;
+    tri_linker *linker;
+    tri_instance *last;
+    bool last_unsupported;
+    VEC(struct named) named;
+};
+
+/* Turns a runtime error into e (freeing it); stack exhaustion is ERR_LIMIT
+ * as assert_exhaustion expects. Returns false. */
+static bool from_error(tri_error *te, struct err *e)
+{
+    static const enum err_code codes[] = {
+        [TRI_ERR_MALFORMED] = ERR_MALFORMED, [TRI_ERR_INVALID] = ERR_INVALID,
+        [TRI_ERR_UNLINKABLE] = ERR_UNLINKABLE, [TRI_ERR_TRAP] = ERR_TRAP,
+        [TRI_ERR_LIMIT] = ERR_LIMIT, [TRI_ERR_NOMEM] = ERR_NOMEM, [TRI_ERR_IO] = ERR_IO,
+        [TRI_ERR_ARG] = ERR_ARG, [TRI_ERR_UNSUPPORTED] = ERR_UNSUPPORTED,
+    };
+    tri_error_kind k = tri_error_kind_of(te);
+    enum err_code code = (unsigned)k < ARRAY_LEN(codes) && codes[k] ? codes[k] : ERR_ARG;
+    if (code == ERR_TRAP && tri_error_trap_code(te) == TRI_TRAP_STACK_OVERFLOW)
+        code = ERR_LIMIT;
+    err_set(e, code, NO_OFFSET, "%s", tri_error_message(te));
+    tri_error_delete(te);
+    return false;
+}
+
+static tri_error *spectest_print(void *data, tri_instance *caller, const tri_val *args,
+                                 size_t nargs, tri_val *results, size_t nresults)
+{
+    (void)data, (void)caller, (void)args, (void)nargs, (void)results, (void)nresults;
+    return NULL;
+}
+
+static tri_error *define(struct rt_ctx *x, const char *name, tri_extern ext)
+{
+    return tri_linker_define(x->linker, "spectest", 8, name, strlen(name), ext);
+}
+
+/* The "spectest" module the suite imports from. */
+static tri_error *define_spectest(struct rt_ctx *x)
+{
+    static const struct { const char *name, *params; } prints[] = {
+        {"print", ""}, {"print_i32", "\x7f"}, {"print_i64", "\x7e"}, {"print_f32", "\x7d"},
+        {"print_f64", "\x7c"}, {"print_i32_f32", "\x7f\x7d"}, {"print_f64_f64", "\x7c\x7c"},
+    };
+    tri_error *te = NULL;
+    for (size_t i = 0; !te && i < ARRAY_LEN(prints); i++) {
+        tri_functype t = {(uint32_t)strlen(prints[i].params), 0,
+                          (const uint8_t *)prints[i].params, NULL};
+        tri_func *f = tri_func_new(x->store, &t, spectest_print, NULL, NULL);
+        te = f ? define(x, prints[i].name, (tri_extern){TRI_EXTERN_FUNC, {.func = f}})
+               : tri_trap_new("out of memory");
+    }
+    const struct { const char *name; tri_val v; } globals[] = {
+        {"global_i32", tri_val_i32(666)}, {"global_i64", tri_val_i64(666)},
+        {"global_f32", tri_val_f32(666.6f)}, {"global_f64", tri_val_f64(666.6)},
+    };
+    for (size_t i = 0; !te && i < ARRAY_LEN(globals); i++) {
+        tri_global *g;
+        te = tri_global_new(x->store, (tri_globaltype){globals[i].v.kind, false}, globals[i].v, &g);
+        if (!te)
+            te = define(x, globals[i].name, (tri_extern){TRI_EXTERN_GLOBAL, {.global = g}});
+    }
+    tri_table *t;
+    tri_memory *m;
+    if (!te)
+        te = tri_table_new(x->store, (tri_tabletype){TRI_FUNCREF, {10, 20, true}},
+                           (tri_val){.kind = TRI_FUNCREF}, &t);
+    if (!te)
+        te = define(x, "table", (tri_extern){TRI_EXTERN_TABLE, {.table = t}});
+    if (!te)
+        te = tri_memory_new(x->store, (tri_limits){1, 2, true}, &m);
+    if (!te)
+        te = define(x, "memory", (tri_extern){TRI_EXTERN_MEMORY, {.memory = m}});
+    return te;
+}
+
+static bool rt_open(struct rt_ctx *x, const char *backend, struct err *e)
+{
+    tri_config cfg;
+    tri_config_default(&cfg);
+    cfg.backend = backend;
+    memset(x, 0, sizeof *x);
+    tri_error *te = tri_engine_new(&cfg, &x->engine);
+    if (te)
+        return from_error(te, e);
+    x->store = tri_store_new(x->engine);
+    x->linker = x->store ? tri_linker_new(x->store) : NULL;
+    if (!x->linker)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    te = define_spectest(x);
+    return !te || from_error(te, e);
+}
+
+static void rt_close(struct rt_ctx *x)
+{
+    if (x->store)
+        tri_store_delete(x->store);
+    if (x->engine)
+        tri_engine_delete(x->engine);
+    vec_free(&x->named);
+}
+
+static tri_instance *find(struct rt_ctx *x, const char *name, struct err *e)
+{
+    bool unsupported = !name && x->last_unsupported;
+    for (size_t i = x->named.len; name && i-- > 0;)
+        if (!strcmp(x->named.data[i].name, name)) {
+            if (x->named.data[i].inst)
+                return x->named.data[i].inst;
+            unsupported = true;
+            break;
+        }
+    if (!name && x->last)
+        return x->last;
+    if (unsupported)
+        err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "the module is not supported");
+    else
+        err_set(e, ERR_ARG, NO_OFFSET, "no module %s", name ? name : "instantiated yet");
+    return NULL;
+}
+
+static bool add_name(struct rt_ctx *x, const char *name, tri_instance *inst, struct err *e)
+{
+    struct named *n = name ? vec_push(&x->named) : NULL;
+    if (n)
+        *n = (struct named){name, inst};
+    return !name || n || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}
+
+static bool rt_instantiate(void *ctx, const char *name, const uint8_t *bytes, size_t len,
+                           struct err *e)
+{
+    struct rt_ctx *x = ctx;
+    tri_module *m;
+    tri_instance *inst;
+    tri_error *te = tri_module_new(x->engine, bytes, len, &m);
+    if (te && tri_error_kind_of(te) == TRI_ERR_UNSUPPORTED) {
+        x->last = NULL;
+        x->last_unsupported = true;
+        add_name(x, name, NULL, e);
+    }
+    if (te)
+        return from_error(te, e);
+    te = tri_linker_instantiate(x->linker, m, &inst);
+    tri_module_delete(m);
+    if (te)
+        return from_error(te, e);
+    x->last = inst;
+    x->last_unsupported = false;
+    return add_name(x, name, inst, e);
+}
+
+static bool rt_register(void *ctx, const char *module, const char *as, struct err *e)
+{
+    struct rt_ctx *x = ctx;
+    tri_instance *inst = find(x, module, e);
+    tri_error *te = inst ? tri_linker_define_instance(x->linker, as, strlen(as), inst) : NULL;
+    return inst && (!te || from_error(te, e));
+}
+
+/* Script values and runtime values; externref N is the host word N + 1
+ * (0 is null). */
+static tri_val to_val(const struct txt_value *v)
+{
+    tri_val r = {.kind = v->type};
+    if (v->type == VT_EXTERNREF)
+        r.of.externref = v->u.ref.null ? NULL : (void *)(uintptr_t)(v->u.ref.host + 1ull);
+    else if (v->type == VT_FUNCREF)
+        r.of.funcref = NULL; /* scripts only write null funcrefs */
+    else
+        memcpy(r.of.v128, v->u.v128, sizeof r.of.v128);
+    return r;
+}
+
+static struct txt_value from_val(tri_val v)
+{
+    struct txt_value r = {.type = v.kind};
+    if (v.kind == TRI_EXTERNREF) {
+        r.u.ref.null = !v.of.externref;
+        r.u.ref.host = (uint32_t)((uintptr_t)v.of.externref - 1);
+    } else if (v.kind == TRI_FUNCREF) {
+        r.u.ref.null = !v.of.funcref;
+    } else {
+        memcpy(r.u.v128, v.of.v128, sizeof r.u.v128);
+    }
+    return r;
+}
+
+static bool export_of(struct rt_ctx *x, const char *module, const char *field, uint32_t len,
+                      tri_externkind kind, tri_extern *out, struct err *e)
+{
+    tri_instance *inst = find(x, module, e);
+    if (!inst)
+        return false;
+    if (!tri_instance_export(inst, field, len, out) || out->kind != kind)
+        return err_set(e, ERR_ARG, NO_OFFSET, "no such export");
+    return true;
+}
+
+static bool rt_invoke(void *ctx, const char *module, const char *field, uint32_t field_len,
+                      const struct txt_value *args, uint32_t nargs, struct txt_value *results,
+                      uint32_t *nresults, struct err *e)
+{
+    struct rt_ctx *x = ctx;
+    tri_extern ext;
+    if (!export_of(x, module, field, field_len, TRI_EXTERN_FUNC, &ext, e))
+        return false;
+    tri_functype t = tri_func_type(ext.of.func);
+    tri_val in[MAX_RESULTS], out[MAX_RESULTS];
+    if (nargs > MAX_RESULTS || t.nresults > MAX_RESULTS)
+        return err_set(e, ERR_LIMIT, NO_OFFSET, "too many values");
+    for (uint32_t i = 0; i < nargs; i++)
+        in[i] = to_val(&args[i]);
+    tri_error *te = tri_func_call(x->store, ext.of.func, in, nargs, out, t.nresults);
+    if (te)
+        return from_error(te, e);
+    for (uint32_t i = 0; i < t.nresults; i++)
+        results[i] = from_val(out[i]);
+    *nresults = t.nresults;
+    return true;
+}
+
+static bool rt_get(void *ctx, const char *module, const char *field, uint32_t field_len,
+                   struct txt_value *out, struct err *e)
+{
+    tri_extern ext;
+    if (!export_of(ctx, module, field, field_len, TRI_EXTERN_GLOBAL, &ext, e))
+        return false;
+    *out = from_val(tri_global_get(ext.of.global));
+    return true;
+}
 
 /* ---- running ---- */
 
 struct run {
     const char *file;
+    const char *backend;
     const struct wast_engine *eng;
     unsigned passed, failed, skipped;
 };
@@ -268,6 +475,15 @@ static void run_file(struct run *r, const char *path)
         fprintf(stderr, "%s:%u:%u: %s\n", path, line, col, e.msg);
         r->failed++;
     }
+    struct rt_ctx ctx;
+    struct wast_engine eng = {&ctx, rt_instantiate, rt_register, rt_invoke, rt_get};
+    r->eng = &eng;
+    err_clear(&e);
+    if (!rt_open(&ctx, r->backend, &e)) {
+        fprintf(stderr, "%s: %s\n", path, e.msg);
+        r->failed++;
+        s.ncommands = 0;
+    }
     for (uint32_t i = 0; i < s.ncommands; i++) {
         switch (run_command(r, &s.commands[i])) {
         case PASS: r->passed++; break;
@@ -275,6 +491,7 @@ static void run_file(struct run *r, const char *path)
         case SKIP: r->skipped++; break;
         }
     }
+    rt_close(&ctx);
     txt_script_free(&s);
     free(src);
 }
@@ -282,7 +499,7 @@ static void run_file(struct run *r, const char *path)
 int cmd_wast(int argc, char **argv)
 {
     static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
-    struct run r = {.eng = &no_engine};
+    struct run r = {.backend = "singlepass"};
     int files = 0;
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "--backend=", 10)) {
@@ -291,6 +508,7 @@ int cmd_wast(int argc, char **argv)
                 b++;
             if (b == ARRAY_LEN(backends))
                 return cli_usage_error("wast: unknown backend '%s'", argv[i] + 10);
+            r.backend = backends[b];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("wast: unknown option '%s'", argv[i]);
         } else {

@@ -1,0 +1,146 @@
+/* Calls: to defined functions (call rel32), imports (through the vmctx),
+ * tables (call_indirect with its three checks) and runtime builtins, all
+ * with the System V convention of docs/ABI.md. */
+#include "singlepass.h"
+
+static const uint8_t int_regs[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+
+/* call_indirect's checks; leaves the callee's funcref in rax. */
+static void indirect_lookup(struct sp_comp *c, const struct sp_call *call)
+{
+    struct x64_asm *a = &c->a;
+    sp_reg_claim(c, X64_RAX); /* before the pop, so the index is not in rax */
+    int i = sp_pop_reg(c);
+    int vm = sp_vmctx(c);
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(vm, (int32_t)(c->layout.tables + 8 * call->table)));
+    x64_alu_rm(a, X64_CMP, 4, i, x64_mem_base(X64_RAX, CC_TABLE_SIZE));
+    x64_jcc(a, X64_CC_AE, sp_trap_label(c, TRI_TRAP_UNDEFINED_ELEMENT));
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(X64_RAX, CC_TABLE_ELEMS));
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_index(X64_RAX, i, 8, 0));
+    x64_alu_rr(a, X64_TEST, 8, X64_RAX, X64_RAX);
+    x64_jcc(a, X64_CC_E, sp_trap_label(c, TRI_TRAP_NULL_ELEMENT));
+    x64_mov_rm(a, 4, SP_SCRATCH,
+               x64_mem_base(vm, (int32_t)(c->layout.type_ids + 4 * call->target)));
+    x64_alu_rm(a, X64_CMP, 4, SP_SCRATCH, x64_mem_base(X64_RAX, CC_FUNCREF_TYPE_ID));
+    x64_jcc(a, X64_CC_NE, sp_trap_label(c, TRI_TRAP_BAD_SIGNATURE));
+}
+
+/* Where each argument goes: the next integer or SSE register, else the
+ * next outgoing stack slot. Returns the number of stack slots. */
+static uint32_t plan_args(struct sp_comp *c, const struct sp_call *call, bool multi)
+{
+    uint32_t nint = multi, nflt = 0, nstack = 0;
+    uint32_t base = (uint32_t)c->stack.len - call->nargs;
+    c->moves.len = 0;
+    for (uint32_t i = 0; i < call->nimm + call->nargs; i++) {
+        struct sp_opnd src = {.kind = SP_CONST, .type = VT_I64};
+        if (i < call->nimm)
+            src.imm = call->imm[i];
+        else
+            src = sp_resolve(c, base + i - call->nimm);
+        bool xmm = sp_is_xmm_type(src.type);
+        int reg = -1;
+        if (xmm && nflt < 8)
+            reg = X64_XMM0 + (int)nflt++;
+        else if (!xmm && nint < ARRAY_LEN(int_regs))
+            reg = int_regs[nint++];
+        if (reg < 0)
+            sp_move_add(c, SP_PHASE_STORE, &src, SP_MEM, 0, X64_RSP, 8 * (int32_t)nstack++);
+        else
+            sp_move_add(c, src.kind == SP_REG ? SP_PHASE_REG : SP_PHASE_LOAD, &src, SP_REG,
+                        (uint8_t)reg, 0, 0);
+    }
+    return nstack;
+}
+
+static void emit_call(struct sp_comp *c, const struct sp_call *call)
+{
+    struct x64_asm *a = &c->a;
+    int vm = sp_vmctx(c);
+    switch (call->kind) {
+    case SP_CALL_IMPORT: {
+        int32_t at = (int32_t)(c->layout.imports + 16 * call->target);
+        x64_mov_rm(a, 8, X64_RDI, x64_mem_base(vm, at + 8));
+        x64_call_m(a, x64_mem_base(vm, at));
+        break;
+    }
+    case SP_CALL_INDIRECT:
+        x64_mov_rm(a, 8, X64_RDI, x64_mem_base(X64_RAX, CC_FUNCREF_VMCTX));
+        x64_call_m(a, x64_mem_base(X64_RAX, CC_FUNCREF_CODE));
+        break;
+    default:
+        x64_mov_rr(a, 8, X64_RDI, vm);
+        x64_call_reloc(a, call->kind == SP_CALL_DIRECT ? X64_TARGET_FUNC : X64_TARGET_SYM,
+                       call->target);
+        break;
+    }
+}
+
+/* Single results come back in rax or xmm0, more through the result area
+ * at [rsp + off], copied to the new entries' slots. */
+static void take_results(struct sp_comp *c, const struct sp_call *call, int32_t off)
+{
+    if (call->nresults == 1) {
+        valtype t = call->results[0];
+        int r = sp_is_xmm_type(t) ? X64_XMM0 : X64_RAX;
+        if (t == VT_I32)
+            x64_mov_rr(&c->a, 4, r, r);
+        sp_push_reg(c, t, r);
+        return;
+    }
+    for (uint32_t k = 0; call->nresults >= 2 && k < call->nresults; k++) {
+        x64_mov_rm(&c->a, 8, SP_SCRATCH, x64_mem_base(X64_RSP, off + 8 * (int32_t)k));
+        sp_push_mem(c, call->results[k]);
+        x64_mov_mr(&c->a, 8, sp_home(c, c->nlocals + (uint32_t)c->stack.len - 1), SP_SCRATCH);
+    }
+}
+
+bool sp_call(struct sp_comp *c, const struct sp_call *call)
+{
+    for (uint32_t i = 0; i < call->nargs + call->nresults; i++)
+        if (!sp_check_type(c, i < call->nargs ? call->args[i] : call->results[i - call->nargs]))
+            return false;
+    if (call->kind == SP_CALL_INDIRECT)
+        indirect_lookup(c, call);
+    uint32_t base = (uint32_t)c->stack.len - call->nargs;
+    sp_spill_caller_saved(c, base);
+    bool multi = call->nresults >= 2;
+    uint32_t nstack = plan_args(c, call, multi);
+    uint32_t area = (8 * (nstack + (multi ? call->nresults : 0)) + 15) & ~15u;
+    if (area)
+        x64_alu_ri(&c->a, X64_SUB, 8, X64_RSP, (int32_t)area);
+    sp_run_moves(c);
+    sp_truncate(c, base);
+    if (multi)
+        x64_lea(&c->a, 8, X64_RSI, x64_mem_base(X64_RSP, 8 * (int32_t)nstack));
+    emit_call(c, call);
+    take_results(c, call, 8 * (int32_t)nstack);
+    if (area)
+        x64_alu_ri(&c->a, X64_ADD, 8, X64_RSP, (int32_t)area);
+    return true;
+}
+
+bool sp_call_insn(struct sp_comp *c, const struct val_insn *vi)
+{
+    const struct insn *in = vi->in;
+    struct sp_call call = {.nargs = vi->nparams, .args = vi->params,
+                           .nresults = vi->nresults, .results = vi->results};
+    if (in->op == OP_CALL_INDIRECT) {
+        call.kind = SP_CALL_INDIRECT;
+        call.target = in->imm.call_indirect.type;
+        call.table = in->imm.call_indirect.table;
+    } else {
+        call.kind = in->imm.index < c->m->nfunc_imports ? SP_CALL_IMPORT : SP_CALL_DIRECT;
+        call.target = in->imm.index;
+    }
+    return sp_call(c, &call);
+}
+
+bool sp_builtin(struct sp_comp *c, enum cc_builtin b, uint32_t nimm, int64_t i0, int64_t i1,
+                uint32_t nargs, const valtype *args, valtype result)
+{
+    struct sp_call call = {.kind = SP_CALL_BUILTIN, .target = (uint32_t)b, .nargs = nargs,
+                           .args = args, .nimm = nimm, .imm = {i0, i1},
+                           .nresults = result != 0, .results = &result};
+    return sp_call(c, &call);
+}

@@ -1,0 +1,257 @@
+/* Structured control: blocks, loops, if/else, branches, br_table, return
+ * and unreachable. Code after an unconditional branch is not emitted; the
+ * state comes back at the next label a branch reached, or at else. */
+#include "singlepass.h"
+
+static struct sp_ctl *ctl_at(struct sp_comp *c, uint32_t depth)
+{
+    return &c->ctls.data[c->ctls.len - 1 - depth];
+}
+
+/* Puts the function's results where the ABI wants them (rax or xmm0, or
+ * the caller's result area). Leaves the state as it is. */
+void sp_return(struct sp_comp *c)
+{
+    uint32_t n = c->type->nresults, base = (uint32_t)c->stack.len - n;
+    if (n == 1) {
+        struct sp_opnd o = sp_resolve(c, base);
+        sp_opnd_to(c, sp_is_xmm_type(o.type) ? X64_XMM0 : X64_RAX, &o);
+        return;
+    }
+    if (n == 0)
+        return;
+    /* Registers first, then the rest through rax (no longer needed). */
+    x64_mov_rm(&c->a, 8, SP_SCRATCH, x64_mem_base(X64_RBP, SP_RESULT_PTR));
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; k < n; k++) {
+            struct sp_opnd o = sp_resolve(c, base + k);
+            struct x64_mem dst = x64_mem_base(SP_SCRATCH, 8 * (int32_t)k);
+            if ((o.kind == SP_REG) != (pass == 0))
+                continue;
+            if (o.kind == SP_REG) {
+                sp_store(c, o.type, dst, o.reg);
+            } else if (o.kind == SP_CONST && o.imm == (int32_t)o.imm) {
+                x64_mov_mi(&c->a, 8, dst, (int32_t)o.imm);
+            } else {
+                o.type = o.type == VT_I32 ? VT_I32 : VT_I64;
+                sp_opnd_to(c, X64_RAX, &o);
+                x64_mov_mr(&c->a, 8, dst, X64_RAX);
+            }
+        }
+    }
+}
+
+/* Emits the jump (with its moves) from here to t's label. */
+static bool branch_to(struct sp_comp *c, struct sp_ctl *t)
+{
+    if (t->func) {
+        sp_return(c);
+        x64_jmp(&c->a, c->ret_label);
+        return true;
+    }
+    if (!t->merged && !sp_merge_init(c, t))
+        return false;
+    sp_transfer(c, t);
+    x64_jmp(&c->a, t->label);
+    return true;
+}
+
+static bool needs_moves(struct sp_comp *c, struct sp_ctl *t)
+{
+    if (t->func)
+        return c->type->nresults != 0;
+    return !sp_transfer_empty(c, t);
+}
+
+static bool do_br_if(struct sp_comp *c, uint32_t depth)
+{
+    enum x64_cc cc = sp_pop_cond(c);
+    struct sp_ctl *t = ctl_at(c, depth);
+    if (!t->func && !t->merged && !sp_merge_init(c, t))
+        return false;
+    if (!needs_moves(c, t)) {
+        x64_jcc(&c->a, cc, t->func ? c->ret_label : t->label);
+        return true;
+    }
+    x64_label skip = x64_label_new(&c->a);
+    x64_jcc(&c->a, x64_cc_not(cc), skip);
+    bool ok = branch_to(c, t);
+    x64_label_bind(&c->a, skip);
+    return ok;
+}
+
+/* The stub label of frame `depth` for the br_table being compiled; the
+ * first visit queues the frame in c->table_frames. */
+static x64_label table_stub(struct sp_comp *c, uint32_t depth)
+{
+    struct sp_ctl *t = ctl_at(c, depth);
+    if (t->table_stamp != c->table_count) {
+        uint32_t *d = vec_push(&c->table_frames);
+        if (!d) {
+            sp_fail(c, ERR_NOMEM, "out of memory");
+            return 0;
+        }
+        *d = depth;
+        t->table_stamp = c->table_count;
+        t->table_label = x64_label_new(&c->a);
+    }
+    return t->table_label;
+}
+
+/* A jump table of 32-bit offsets from the table's start; each distinct
+ * target gets one stub with its moves. */
+static bool do_br_table(struct sp_comp *c, const struct insn *in)
+{
+    struct x64_asm *a = &c->a;
+    uint32_t count = in->imm.br_table.count;
+    struct sp_opnd o = sp_pop(c);
+    if (o.kind == SP_CONST) {
+        const uint8_t *p = in->imm.br_table.p;
+        uint32_t depth = in->imm.br_table.dflt;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t d = dec_br_table_next(&p);
+            if (i == (uint32_t)o.imm)
+                depth = d;
+        }
+        return branch_to(c, ctl_at(c, depth));
+    }
+    int r = sp_own(c, &o);
+    c->table_count++;
+    c->table_frames.len = 0;
+    x64_alu_ri(a, X64_CMP, 4, r, (int32_t)count);
+    x64_jcc(a, X64_CC_AE, table_stub(c, in->imm.br_table.dflt));
+    if (count) {
+        x64_label table = x64_label_new(a);
+        x64_lea(a, 8, SP_SCRATCH, x64_mem_label(table));
+        x64_ext_rm(a, X64_SX, 8, 4, r, x64_mem_index(SP_SCRATCH, r, 4, 0));
+        x64_alu_rr(a, X64_ADD, 8, SP_SCRATCH, r);
+        x64_jmp_r(a, SP_SCRATCH);
+        x64_label_bind(a, table);
+        uint32_t start = x64_pos(a);
+        const uint8_t *p = in->imm.br_table.p;
+        for (uint32_t i = 0; i < count; i++)
+            x64_label_rel32(a, table_stub(c, dec_br_table_next(&p)), start);
+    }
+    for (size_t i = 0; i < c->table_frames.len; i++) {
+        struct sp_ctl *t = ctl_at(c, c->table_frames.data[i]);
+        x64_label_bind(a, t->table_label);
+        if (!branch_to(c, t))
+            return false;
+    }
+    return true;
+}
+
+static bool open_block(struct sp_comp *c, const struct val_insn *vi)
+{
+    enum op op = vi->in->op;
+    struct sp_ctl *t = vec_push(&c->ctls);
+    if (!t)
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
+                         .results = vi->results, .nparams = vi->nparams,
+                         .nresults = vi->nresults};
+    for (uint32_t i = 0; i < vi->nparams + vi->nresults; i++)
+        if (!sp_check_type(c, i < vi->nparams ? vi->params[i] : vi->results[i - vi->nparams]))
+            return false;
+    if (t->dead)
+        return true;
+    enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE;
+    t->height = (uint32_t)c->stack.len - vi->nparams;
+    t->label = x64_label_new(&c->a);
+    sp_freeze(c, t->height);
+    if (op == OP_LOOP) {
+        if (!sp_merge_init(c, t))
+            return false;
+        sp_transfer(c, t);
+        x64_label_bind(&c->a, t->label);
+        sp_merge_enter(c, t);
+    } else if (op == OP_IF) {
+        t->else_label = x64_label_new(&c->a);
+        if (!sp_snapshot(c, t))
+            return false;
+        x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
+    }
+    return true;
+}
+
+/* The then arm ends: it goes to the end label, the else arm starts from
+ * the state the if had. */
+static bool start_else(struct sp_comp *c, struct sp_ctl *t)
+{
+    if (c->live && !branch_to(c, t))
+        return false;
+    x64_label_bind(&c->a, t->else_label);
+    sp_restore(c, t);
+    c->live = true;
+    t->op = OP_ELSE;
+    return true;
+}
+
+static bool do_end(struct sp_comp *c)
+{
+    struct sp_ctl *t = ctl_at(c, 0);
+    if (t->dead) {
+        c->ctls.len--;
+        return true;
+    }
+    if (t->op == OP_IF && !start_else(c, t)) /* no else: it passes the params on */
+        return false;
+    if (t->func) {
+        if (c->live)
+            sp_return(c);
+        c->live = false;
+    } else if (t->op != OP_LOOP) {
+        if (t->merged && c->live)
+            sp_transfer(c, t);
+        x64_label_bind(&c->a, t->label);
+        if (t->merged) {
+            sp_merge_enter(c, t);
+            c->live = true;
+        }
+    }
+    c->ctls.len--;
+    return true;
+}
+
+bool sp_control(struct sp_comp *c, const struct val_insn *vi)
+{
+    const struct insn *in = vi->in;
+    switch (in->op) {
+    case OP_BLOCK: case OP_LOOP: case OP_IF:
+        return open_block(c, vi);
+    case OP_ELSE: {
+        struct sp_ctl *t = ctl_at(c, 0);
+        if (t->dead) {
+            t->op = OP_ELSE;
+            return true;
+        }
+        return start_else(c, t);
+    }
+    case OP_END:
+        return do_end(c);
+    default:
+        break;
+    }
+    if (!c->live || in->op == OP_NOP)
+        return true;
+    bool ok = true;
+    switch (in->op) {
+    case OP_UNREACHABLE:
+        sp_trap_here(c, TRI_TRAP_UNREACHABLE);
+        x64_ud2(&c->a);
+        break;
+    case OP_BR:
+        ok = branch_to(c, ctl_at(c, in->imm.index));
+        break;
+    case OP_BR_IF:
+        return do_br_if(c, in->imm.index);
+    case OP_BR_TABLE:
+        ok = do_br_table(c, in);
+        break;
+    default: /* OP_RETURN */
+        ok = branch_to(c, ctl_at(c, (uint32_t)c->ctls.len - 1));
+        break;
+    }
+    c->live = false;
+    return ok;
+}

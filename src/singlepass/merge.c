@@ -1,0 +1,270 @@
+/* Merge points. A label's state says where each of the values it receives
+ * and each local kept in a register must be; the first branch to reach
+ * the label (or the loop head) makes it from its own state, and every
+ * branch emits the moves from its state to it:
+ *   A. stores to memory, in increasing position (a value moving down the
+ *      stack is read before anything writes over it),
+ *   B. register to register, as one parallel move,
+ *   C. loads of constants and slots into registers.
+ * Entries below the label's height are frozen (slots or constants) and
+ * equal on every path, so they need no moves. */
+#include "singlepass.h"
+
+#define NONE UINT32_MAX
+#define BIT(r) (1u << (r))
+
+static uint32_t arity(const struct sp_ctl *t) { return t->op == OP_LOOP ? t->nparams : t->nresults; }
+
+static const valtype *arity_types(const struct sp_ctl *t)
+{
+    return t->op == OP_LOOP ? t->params : t->results;
+}
+
+/* Where a value the label receives goes: its register if no other value
+ * of the state has it, else a free register, else memory. */
+static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t slot,
+                            uint32_t *taken)
+{
+    struct sp_mloc m = {.slot = slot, .kind = SP_MEM, .type = o->type};
+    int r = -1;
+    if (o->kind == SP_REG && !(*taken & BIT(o->reg))) {
+        r = o->reg;
+    } else if (o->kind != SP_MEM) {
+        uint32_t f = sp_reg_free_mask(c, sp_is_xmm_type(o->type)) & ~*taken;
+        r = f ? __builtin_ctz(f) : -1;
+    }
+    if (r >= 0) {
+        m.kind = SP_REG;
+        m.reg = (uint8_t)r;
+        *taken |= BIT(r);
+        sp_reg_mark_used(c, r);
+    }
+    return m;
+}
+
+bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t)
+{
+    uint32_t n = arity(t), src0 = (uint32_t)c->stack.len - n, start = (uint32_t)c->merges.len;
+    if (!vec_reserve(&c->merges, start + n + c->ndirty))
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    struct sp_mloc *mv = c->merges.data + start, *ml = mv + n;
+    uint32_t taken = 0, nl = 0;
+    for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
+        uint32_t x = c->dirty[k];
+        struct sp_opnd o = {.kind = c->locals[x].kind, .type = c->locals[x].type,
+                            .reg = c->locals[x].reg};
+        struct sp_mloc m = place(c, &o, x, &taken);
+        if (m.kind == SP_REG)
+            ml[nl++] = m;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct sp_opnd o = sp_resolve(c, src0 + i);
+        mv[i] = place(c, &o, i, &taken);
+        mv[i].type = arity_types(t)[i];
+    }
+    c->merges.len = start + n + nl;
+    t->merge = start;
+    t->nmerge_locals = nl;
+    t->merged = true;
+    return true;
+}
+
+/* ---- the moves of a transfer ---- */
+
+void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
+                 uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp)
+{
+    struct sp_move *m = vec_push(&c->moves);
+    if (!m) {
+        sp_fail(c, ERR_NOMEM, "out of memory");
+        return;
+    }
+    *m = (struct sp_move){.src = *src, .dst_kind = dst_kind, .dst_reg = dst_reg,
+                          .dst_disp = dst_disp, .dst_base = dst_base, .phase = (uint8_t)phase};
+}
+
+static void add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
+                uint8_t dst_kind, uint8_t dst_reg, int32_t dst_disp)
+{
+    sp_move_add(c, phase, src, dst_kind, dst_reg, X64_RBP, dst_disp);
+}
+
+/* One value or local: src to a register or to the slot at disp. */
+static void plan_one(struct sp_comp *c, struct sp_opnd src, const struct sp_mloc *dst,
+                     int32_t disp)
+{
+    if (dst->kind == SP_MEM) {
+        if (!(src.kind == SP_MEM && src.disp == disp))
+            add(c, SP_PHASE_STORE, &src, SP_MEM, 0, disp);
+        return;
+    }
+    if (src.kind == SP_REG) {
+        if (src.reg != dst->reg)
+            add(c, SP_PHASE_REG, &src, SP_REG, dst->reg, 0);
+        return;
+    }
+    if (src.kind == SP_MEM && src.disp != disp) {
+        /* A stack value moving down: park it in its new slot first, as a
+         * later store may overwrite its old one. */
+        add(c, SP_PHASE_STORE, &src, SP_MEM, 0, disp);
+        src.disp = disp;
+    }
+    add(c, SP_PHASE_LOAD, &src, SP_REG, dst->reg, 0);
+}
+
+/* Fills c->moves with the transfer from the current state to t's. */
+static void plan(struct sp_comp *c, const struct sp_ctl *t)
+{
+    c->moves.len = 0;
+    uint32_t n = arity(t), src0 = (uint32_t)c->stack.len - n;
+    const struct sp_mloc *mv = c->merges.data + t->merge, *ml = mv + n;
+    for (uint32_t i = 0; i < n; i++)
+        plan_one(c, sp_resolve(c, src0 + i), &mv[i],
+                 sp_home_disp(c, c->nlocals + t->height + i));
+    /* Locals: the dirty ones here go where the label wants them (home
+     * unless listed); listed ones at home here get loaded. */
+    const struct sp_mloc *want[SP_DIRTY_MAX] = {0};
+    for (uint32_t k = 0; k < t->nmerge_locals; k++) {
+        uint32_t x = ml[k].slot, at = c->dirty_pos[x];
+        if (at != NONE) {
+            want[at] = &ml[k];
+        } else {
+            struct sp_opnd home = {.kind = SP_MEM, .type = ml[k].type,
+                                   .disp = c->local_disp[x]};
+            plan_one(c, home, &ml[k], home.disp);
+        }
+    }
+    for (uint32_t k = 0; k < c->ndirty; k++) {
+        uint32_t x = c->dirty[k];
+        const struct sp_val *l = &c->locals[x];
+        struct sp_opnd src = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
+        struct sp_mloc mem = {.slot = x, .kind = SP_MEM, .type = l->type};
+        plan_one(c, src, want[k] ? want[k] : &mem, c->local_disp[x]);
+    }
+}
+
+bool sp_transfer_empty(struct sp_comp *c, const struct sp_ctl *t)
+{
+    plan(c, t);
+    return c->moves.len == 0;
+}
+
+void sp_emit_move(struct sp_comp *c, const struct sp_move *m)
+{
+    if (m->dst_kind == SP_MEM)
+        sp_opnd_store(c, x64_mem_base(m->dst_base, m->dst_disp), &m->src);
+    else
+        sp_opnd_to(c, m->dst_reg, &m->src);
+}
+
+void sp_run_moves(struct sp_comp *c)
+{
+    struct sp_move regs[32];
+    uint32_t nregs = 0;
+    for (size_t i = 0; i < c->moves.len; i++) {
+        const struct sp_move *m = &c->moves.data[i];
+        if (m->phase == SP_PHASE_STORE)
+            sp_emit_move(c, m);
+        else if (m->phase == SP_PHASE_REG && nregs < ARRAY_LEN(regs))
+            regs[nregs++] = *m;
+    }
+    sp_parallel_moves(c, regs, nregs);
+    for (size_t i = 0; i < c->moves.len; i++)
+        if (c->moves.data[i].phase == SP_PHASE_LOAD)
+            sp_emit_move(c, &c->moves.data[i]);
+}
+
+void sp_transfer(struct sp_comp *c, const struct sp_ctl *t)
+{
+    plan(c, t);
+    sp_run_moves(c);
+}
+
+void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
+{
+    uint8_t readers[33] = {0};
+    for (uint32_t i = 0; i < n; i++)
+        readers[mv[i].src.reg]++;
+    while (n) {
+        bool progress = false;
+        for (uint32_t i = 0; i < n;) {
+            if (readers[mv[i].dst_reg]) {
+                i++;
+                continue;
+            }
+            sp_mov(c, mv[i].src.type, mv[i].dst_reg, mv[i].src.reg);
+            readers[mv[i].src.reg]--;
+            mv[i] = mv[--n];
+            progress = true;
+        }
+        if (progress || !n)
+            continue;
+        /* Only cycles are left: park one destination's value in the
+         * scratch register and let its readers read it there. */
+        int d = mv[0].dst_reg, s = X64_IS_XMM(d) ? SP_XSCRATCH : SP_SCRATCH;
+        sp_mov(c, mv[0].src.type, s, d);
+        for (uint32_t i = 0; i < n; i++)
+            if (mv[i].src.reg == d) {
+                mv[i].src.reg = (uint8_t)s;
+                readers[d]--;
+            }
+    }
+}
+
+/* ---- entering a label, snapshots for else ---- */
+
+/* Forgets the current state down to height: everything above is dropped,
+ * locals go back to their slots, registers are all free. No code. */
+static void reset(struct sp_comp *c, uint32_t height)
+{
+    sp_truncate(c, height);
+    sp_locals_reset(c);
+    for (uint32_t m = c->busy; m; m &= m - 1)
+        sp_reg_own(c, __builtin_ctz(m), SP_FREE);
+    c->locked = 0;
+}
+
+void sp_merge_enter(struct sp_comp *c, const struct sp_ctl *t)
+{
+    reset(c, t->height);
+    uint32_t n = arity(t);
+    const struct sp_mloc *mv = c->merges.data + t->merge, *ml = mv + n;
+    for (uint32_t i = 0; i < n; i++) {
+        if (mv[i].kind == SP_REG)
+            sp_push_reg(c, mv[i].type, mv[i].reg);
+        else
+            sp_push_mem(c, mv[i].type);
+    }
+    for (uint32_t k = 0; k < t->nmerge_locals; k++) {
+        struct sp_val v = {.kind = SP_REG, .reg = ml[k].reg};
+        sp_local_place(c, ml[k].slot, &v);
+    }
+}
+
+bool sp_snapshot(struct sp_comp *c, struct sp_ctl *t)
+{
+    uint32_t start = (uint32_t)c->saved.len, nstack = (uint32_t)c->stack.len - t->height;
+    if (!vec_reserve(&c->saved, start + c->ndirty + nstack))
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    struct sp_saved *s = c->saved.data + start;
+    for (uint32_t k = 0; k < c->ndirty; k++)
+        *s++ = (struct sp_saved){c->dirty[k], c->locals[c->dirty[k]]};
+    for (uint32_t pos = t->height; pos < c->stack.len; pos++)
+        *s++ = (struct sp_saved){c->nlocals + pos, c->stack.data[pos]};
+    t->saved = start;
+    t->nsaved = c->ndirty + nstack;
+    c->saved.len = start + t->nsaved;
+    return true;
+}
+
+void sp_restore(struct sp_comp *c, const struct sp_ctl *t)
+{
+    reset(c, t->height);
+    for (uint32_t k = 0; k < t->nsaved; k++) {
+        const struct sp_saved *s = &c->saved.data[t->saved + k];
+        if (s->slot < c->nlocals)
+            sp_local_place(c, s->slot, &s->v);
+        else
+            sp_push_val(c, &s->v);
+    }
+}

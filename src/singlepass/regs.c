@@ -1,0 +1,150 @@
+/* The register file: which value owns each register, allocation (spilling
+ * the oldest stack value when none is free), claiming the fixed registers
+ * some instructions need, and freeing an instruction's temporaries. */
+#include "singlepass.h"
+
+#define BIT(r) (1u << (r))
+
+static const uint32_t gp_caller = BIT(X64_RAX) | BIT(X64_RCX) | BIT(X64_RDX) | BIT(X64_RSI) |
+                                  BIT(X64_RDI) | BIT(X64_R8) | BIT(X64_R9) | BIT(X64_R10);
+static const uint32_t gp_callee = BIT(X64_RBX) | BIT(X64_R12) | BIT(X64_R13);
+static const uint32_t xmm_all = 0x7fffu << 16; /* xmm0..xmm14; xmm15 is scratch */
+static const uint32_t callee_saved = BIT(X64_RBX) | BIT(X64_R12) | BIT(X64_R13) |
+                                     BIT(X64_R14) | BIT(X64_R15);
+
+bool sp_is_xmm_type(valtype t) { return t == VT_F32 || t == VT_F64; }
+
+static uint32_t class_mask(bool xmm) { return xmm ? xmm_all : gp_caller | gp_callee; }
+
+uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm)
+{
+    return class_mask(xmm) & ~c->busy & ~c->locked;
+}
+
+void sp_reg_mark_used(struct sp_comp *c, int reg) { c->used |= BIT(reg) & callee_saved; }
+
+static struct sp_val *slot_val(struct sp_comp *c, int32_t slot)
+{
+    return (uint32_t)slot < c->nlocals ? &c->locals[slot] : &c->stack.data[slot - c->nlocals];
+}
+
+void sp_reg_own(struct sp_comp *c, int reg, int32_t owner)
+{
+    c->owner[reg] = owner;
+    if (owner == SP_FREE)
+        c->busy &= ~BIT(reg);
+    else
+        c->busy |= BIT(reg);
+    if (owner == SP_TEMP)
+        c->temps |= BIT(reg);
+    else
+        c->temps &= ~BIT(reg);
+    if (owner != SP_FREE)
+        sp_reg_mark_used(c, reg);
+}
+
+static int hold(struct sp_comp *c, int reg)
+{
+    sp_reg_own(c, reg, SP_TEMP);
+    c->locked |= BIT(reg);
+    return reg;
+}
+
+int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
+{
+    uint32_t avail = class_mask(xmm) & ~c->busy & ~c->locked;
+    if (!xmm && (avail & gp_caller))
+        avail &= gp_caller; /* callee-saved ones cost a save in the prologue */
+    return avail ? hold(c, __builtin_ctz(avail)) : -1;
+}
+
+/* The register to spill: the one holding the deepest stack value (needed
+ * last), else one holding a local. */
+static int victim(struct sp_comp *c, bool xmm)
+{
+    uint32_t cand = class_mask(xmm) & c->busy & ~c->locked & ~c->temps;
+    int best = -1;
+    int32_t best_slot = INT32_MAX;
+    for (; cand; cand &= cand - 1) {
+        int r = __builtin_ctz(cand);
+        int32_t s = c->owner[r];
+        int32_t rank = (uint32_t)s >= c->nlocals ? s - (int32_t)c->nlocals : INT32_MAX - 1;
+        if (rank < best_slot) {
+            best_slot = rank;
+            best = r;
+        }
+    }
+    return best;
+}
+
+int sp_reg_alloc(struct sp_comp *c, bool xmm)
+{
+    int r = sp_reg_try_alloc(c, xmm);
+    if (r >= 0)
+        return r;
+    r = victim(c, xmm);
+    if (r < 0) {
+        /* Every register is an operand of this instruction: cannot happen
+         * with the operand counts wasm has, but never emit garbage. */
+        sp_fail(c, ERR_LIMIT, "singlepass: out of registers");
+        return xmm ? SP_XSCRATCH : SP_SCRATCH;
+    }
+    sp_reg_spill(c, r);
+    return hold(c, r);
+}
+
+void sp_reg_spill(struct sp_comp *c, int reg)
+{
+    int32_t s = c->owner[reg];
+    if (s < 0)
+        return;
+    struct sp_val *v = slot_val(c, s);
+    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
+    if ((uint32_t)s < c->nlocals) {
+        struct sp_val mem = {.kind = SP_MEM, .type = v->type};
+        sp_local_place(c, (uint32_t)s, &mem); /* frees reg */
+    } else {
+        v->kind = SP_MEM;
+        sp_reg_own(c, reg, SP_FREE);
+    }
+}
+
+void sp_reg_claim(struct sp_comp *c, int reg)
+{
+    int32_t s = c->owner[reg];
+    if (s == SP_TEMP || (c->locked & BIT(reg))) {
+        sp_fail(c, ERR_LIMIT, "singlepass: register claimed twice");
+        return;
+    }
+    if (s >= 0) {
+        int to = sp_reg_try_alloc(c, X64_IS_XMM(reg));
+        if (to < 0) {
+            sp_reg_spill(c, reg);
+        } else {
+            struct sp_val *v = slot_val(c, s);
+            sp_mov(c, v->type, to, reg);
+            v->reg = (uint8_t)to;
+            c->locked &= ~BIT(to);
+            sp_reg_own(c, to, s);
+        }
+    }
+    hold(c, reg);
+}
+
+void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
+{
+    uint32_t m = c->busy & (gp_caller | xmm_all) & ~c->temps;
+    for (; m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        int32_t s = c->owner[r];
+        if ((uint32_t)s < c->nlocals || (uint32_t)s - c->nlocals < below)
+            sp_reg_spill(c, r);
+    }
+}
+
+void sp_regs_release(struct sp_comp *c)
+{
+    for (uint32_t m = c->temps; m; m &= m - 1)
+        sp_reg_own(c, __builtin_ctz(m), SP_FREE);
+    c->locked = 0;
+}

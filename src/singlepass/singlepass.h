@@ -1,0 +1,320 @@
+/* singlepass: the baseline x86-64 backend.
+ *
+ * One pass over each function body, inside the validator's walk: every
+ * validated instruction goes to sp_insn, which emits its code at once. No
+ * IR, no second pass; forward branches are patched by the encoder's labels
+ * when their target is bound. The design follows V8's Liftoff and
+ * Cranelift's Winch:
+ *
+ * - A compile-time value stack whose entries live in a register, as a
+ *   constant, in their own stack slot, as a reference to a local (not yet
+ *   copied), or in the CPU flags (a comparison waiting for the br_if, if or
+ *   select that consumes it). Each register has at most one owner, so the
+ *   code that writes a register never has to ask who else reads it.
+ * - Locals live in their home slot, in a register or as a constant. At
+ *   most SP_DIRTY_MAX of them are away from their home slot at any time,
+ *   which keeps merges, calls and snapshots bounded whatever the number of
+ *   locals.
+ * - When a block, loop or if opens, the stack entries below its params are
+ *   moved to their slots (or stay constants), so nothing below a block
+ *   changes place inside it and merge states only describe the block's own
+ *   values and the locals.
+ * - Each control frame keeps the state its label expects (made by the
+ *   first branch to reach it, or at the loop head); every branch emits the
+ *   moves that turn its state into that one (stores, a parallel register
+ *   move, loads).
+ * - Trap and slow paths are queued and emitted after the body; the
+ *   prologue is made last, when the frame size and the callee-saved
+ *   registers used are known, and put in front of the body.
+ *
+ * Frame (rbp-relative): [rbp+16+8k] stack parameters, [rbp-8..-40] saves
+ * of rbx r12 r13 r14 r15, [rbp-48] the multi-value result pointer, then one
+ * 8-byte home slot per local and per value-stack position.
+ * Fixed registers: r15 = vmctx, r14 = memory 0 base (guard mode), r11 and
+ * xmm15 = scratch for single instructions. Everything else is allocated. */
+#ifndef TRI_SINGLEPASS_H
+#define TRI_SINGLEPASS_H
+
+#include "../compiler/compiler.h"
+#include "../validate/validate.h"
+#include "../x64/x64.h"
+
+extern const struct cc_backend sp_backend;
+
+/* ---- shared between the files of singlepass/ (not for other folders) ---- */
+
+enum {
+    SP_DIRTY_MAX = 32,   /* locals away from their home slot at once */
+    SP_RESULT_PTR = -48, /* rbp offset of the saved multi-value result pointer */
+    SP_HOMES = -48,      /* home slot k is at rbp + SP_HOMES - 8 * (k + 1) */
+    SP_FREE = -1,        /* register owners besides slot ids */
+    SP_TEMP = -2,        /* held by the instruction being compiled */
+};
+
+#define SP_VMCTX X64_R15
+#define SP_MEMBASE X64_R14
+#define SP_SCRATCH X64_R11
+#define SP_XSCRATCH X64_XMM15
+
+/* Where a value is. */
+enum sp_kind {
+    SP_MEM,   /* in its home slot */
+    SP_REG,   /* in register reg, which it owns */
+    SP_CONST, /* the constant imm */
+    SP_LOCAL, /* the current value of local `local` (stack entries only) */
+    SP_FLAGS, /* i32 1 when condition code reg holds, else 0 (top entry only) */
+};
+
+/* A value-stack entry or a local. Constants keep raw bits: an i32 as its
+ * sign-extended value, an f32 as its zero-extended bits. */
+struct sp_val {
+    uint8_t kind;
+    valtype type;
+    uint8_t reg;
+    uint32_t local;
+    int64_t imm;
+};
+
+/* An operand popped for one instruction: a register (owned: the
+ * instruction may overwrite it), a constant or a memory slot. */
+struct sp_opnd {
+    uint8_t kind; /* SP_REG, SP_CONST or SP_MEM */
+    valtype type;
+    uint8_t reg;
+    bool owned;
+    int64_t imm;
+    int32_t disp; /* SP_MEM: [rbp + disp] */
+};
+
+/* One location of a merge state: a block's value (slot = its index among
+ * the values) or a local kept in a register (slot = the local). */
+struct sp_mloc {
+    uint32_t slot;
+    uint8_t kind; /* SP_REG or SP_MEM */
+    uint8_t reg;
+    valtype type;
+};
+
+/* A saved value for the else arm of an if: a local (slot < nlocals) or a
+ * stack entry (slot = nlocals + position). */
+struct sp_saved {
+    uint32_t slot;
+    struct sp_val v;
+};
+
+struct sp_ctl {
+    enum op op;        /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE */
+    bool dead;         /* opened in unreachable code: no code, no state */
+    bool func;         /* the function body: branches to it return */
+    bool merged;       /* the label's state exists */
+    uint32_t height;   /* stack height below the params */
+    uint32_t nparams, nresults;
+    const valtype *params, *results;
+    x64_label label;   /* branch target: loop head or end */
+    x64_label else_label;
+    uint32_t merge, nmerge_locals; /* in merges: the values, then the locals */
+    uint32_t saved, nsaved;        /* if: the else arm's state in saved */
+    uint32_t table_stamp;          /* br_table: the last table that visited */
+    x64_label table_label;         /* its stub for this frame */
+};
+
+/* Code queued for after the body. */
+enum sp_stub_kind {
+    SP_STUB_TRAP,      /* ud2, a trap site */
+    SP_STUB_TRUNC,     /* float->int conversion slow path */
+};
+
+struct sp_stub {
+    uint8_t kind;
+    uint8_t trap; /* SP_STUB_TRAP: tri_trap_code */
+    uint16_t op;  /* SP_STUB_TRUNC: the conversion */
+    uint8_t src, dst; /* SP_STUB_TRUNC: its registers */
+    uint8_t variant;  /* SP_STUB_TRUNC: which test failed */
+    x64_label label, back;
+    uint32_t wasm_offset;
+};
+
+/* A move of the transfer to a label or of a call's arguments. */
+struct sp_move {
+    struct sp_opnd src;
+    uint8_t dst_kind; /* SP_REG or SP_MEM */
+    uint8_t dst_reg;
+    int32_t dst_disp; /* SP_MEM: [base + disp] */
+    uint8_t dst_base; /* SP_MEM: rbp, or rsp for outgoing arguments */
+    uint8_t phase;    /* transfers: stores, register moves, loads */
+};
+
+struct sp_comp {
+    const struct module *m;
+    struct cc_options opt;
+    struct cc_vmctx_layout layout;
+    struct err *e;
+    struct cc_artifact *art; /* being filled; owned by the caller */
+    struct x64_asm a;   /* the body of the function being compiled */
+    struct x64_asm pro; /* its prologue, made last */
+
+    /* the function */
+    const struct functype *type;
+    uint32_t func, nlocals;
+    uint32_t body_offset;
+    struct sp_val *locals;  /* nlocals */
+    int32_t *local_disp;    /* nlocals: rbp offset of each local's home */
+    uint32_t *refs;         /* nlocals: SP_LOCAL entries on the stack */
+    uint32_t *dirty_pos;    /* nlocals: index in dirty[] or UINT32_MAX */
+    uint32_t locals_cap;
+    uint32_t dirty[SP_DIRTY_MAX], ndirty, dirty_clock;
+    uint32_t nzero_from;    /* declared locals from here on are zeroed in the prologue */
+    VEC(struct sp_val) stack;
+    uint32_t frozen;        /* entries below are SP_MEM or SP_CONST */
+    uint32_t max_height;
+    VEC(struct sp_ctl) ctls;
+    VEC(struct sp_mloc) merges;
+    VEC(struct sp_saved) saved;
+    VEC(struct sp_stub) stubs;
+    VEC(struct sp_move) moves;
+    VEC(struct cc_trap_site) traps; /* code offsets in a */
+    int32_t owner[32];      /* per register: SP_FREE, SP_TEMP or a slot id */
+    uint32_t busy;          /* registers with an owner */
+    uint32_t temps;         /* registers owned SP_TEMP */
+    uint32_t locked;        /* registers the current instruction reads */
+    uint32_t zext;          /* registers holding i32 parameters at entry */
+    struct sp_val sink;     /* takes pushes after out of memory */
+    uint32_t used;          /* callee-saved registers written */
+    bool live;              /* the code being emitted can be reached */
+    bool uses_vmctx, uses_membase;
+    uint32_t table_count;   /* br_tables so far */
+    VEC(uint32_t) table_frames; /* depths the current br_table reaches */
+    x64_label ret_label;    /* the epilogue */
+    uint32_t at;            /* wasm offset of the current instruction */
+};
+
+/* ---- regs.c: the register file ---- */
+bool sp_is_xmm_type(valtype t);
+/* A free register of the class, spilling another value if needed; held
+ * SP_TEMP and locked until the instruction ends. */
+int sp_reg_alloc(struct sp_comp *c, bool xmm);
+/* A free register of the class without spilling, or -1. */
+int sp_reg_try_alloc(struct sp_comp *c, bool xmm);
+/* Makes reg free of any value (moving or spilling its owner) and holds it. */
+void sp_reg_claim(struct sp_comp *c, int reg);
+/* Stores the value in reg to its owner's home and frees it. */
+void sp_reg_spill(struct sp_comp *c, int reg);
+/* Spills every caller-saved register owned by a local or by a stack entry
+ * below position `below`. */
+void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
+void sp_reg_own(struct sp_comp *c, int reg, int32_t owner);
+/* Allocatable registers of the class that are neither owned nor locked. */
+uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
+/* Notes that reg gets written (callee-saved ones are then saved). */
+void sp_reg_mark_used(struct sp_comp *c, int reg);
+/* Ends an instruction: frees its temporaries and locks. */
+void sp_regs_release(struct sp_comp *c);
+
+/* ---- emit.c: moves between registers, slots and constants ---- */
+struct x64_mem sp_home(const struct sp_comp *c, uint32_t slot);
+int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot);
+int sp_vmctx(struct sp_comp *c);
+void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
+void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);
+void sp_store_const(struct sp_comp *c, valtype t, struct x64_mem m, int64_t imm);
+void sp_mov(struct sp_comp *c, valtype t, int dst, int src);
+void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm);
+/* Puts an operand in register reg. */
+void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o);
+/* Stores an operand to memory (r11 carries memory-to-memory copies). */
+void sp_opnd_store(struct sp_comp *c, struct x64_mem m, const struct sp_opnd *o);
+struct x64_mem sp_opnd_mem(const struct sp_opnd *o);
+/* Records a trap site at the current code offset. */
+void sp_trap_here(struct sp_comp *c, tri_trap_code code);
+/* A label whose out-of-line code traps with `code`. */
+x64_label sp_trap_label(struct sp_comp *c, tri_trap_code code);
+void sp_emit_stubs(struct sp_comp *c);
+
+/* ---- stack.c: the value stack and the locals ---- */
+struct sp_val *sp_top(struct sp_comp *c);
+void sp_push_reg(struct sp_comp *c, valtype t, int reg);
+void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
+void sp_push_mem(struct sp_comp *c, valtype t);
+void sp_push_flags(struct sp_comp *c, enum x64_cc cc);
+void sp_push_val(struct sp_comp *c, const struct sp_val *v);
+struct sp_opnd sp_pop(struct sp_comp *c);
+/* Pops into a register the instruction may read (not write). */
+int sp_pop_reg(struct sp_comp *c);
+/* Pops into a register the instruction owns and may overwrite. */
+int sp_pop_owned(struct sp_comp *c);
+/* Turns an operand into an owned register. */
+int sp_own(struct sp_comp *c, struct sp_opnd *o);
+int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o);
+/* Pops an i32 condition: the condition code under which it is non-zero
+ * (flags already set). */
+enum x64_cc sp_pop_cond(struct sp_comp *c);
+void sp_materialize_flags(struct sp_comp *c);
+/* Moves the entries in [frozen, below) to their slots (or constants). */
+void sp_freeze(struct sp_comp *c, uint32_t below);
+void sp_truncate(struct sp_comp *c, uint32_t height);
+/* The location an entry has, with SP_LOCAL resolved to the local's. */
+struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos);
+void sp_local_get(struct sp_comp *c, uint32_t x);
+void sp_local_set(struct sp_comp *c, uint32_t x, bool tee);
+/* Sets local x's location (registers already owned by nobody else). */
+void sp_local_place(struct sp_comp *c, uint32_t x, const struct sp_val *v);
+void sp_locals_reset(struct sp_comp *c);
+bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
+/* False (ERR_UNSUPPORTED recorded) for v128. */
+bool sp_check_type(struct sp_comp *c, valtype t);
+
+/* ---- merge.c: labels' states, transfers, snapshots ---- */
+bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t);
+/* True when branching to t from the current state needs no code. */
+bool sp_transfer_empty(struct sp_comp *c, const struct sp_ctl *t);
+void sp_transfer(struct sp_comp *c, const struct sp_ctl *t);
+void sp_merge_enter(struct sp_comp *c, const struct sp_ctl *t);
+bool sp_snapshot(struct sp_comp *c, struct sp_ctl *t);
+void sp_restore(struct sp_comp *c, const struct sp_ctl *t);
+/* Moves with distinct register destinations, in an order that reads every
+ * source before it is overwritten (cycles go through the scratch registers). */
+void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n);
+void sp_emit_move(struct sp_comp *c, const struct sp_move *m);
+/* Appends a move to c->moves; sp_run_moves emits them all by phase:
+ * stores in order, then register moves in parallel, then loads. */
+enum sp_phase { SP_PHASE_STORE, SP_PHASE_REG, SP_PHASE_LOAD };
+void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
+                 uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp);
+void sp_run_moves(struct sp_comp *c);
+
+/* ---- control.c ---- */
+bool sp_control(struct sp_comp *c, const struct val_insn *vi);
+void sp_return(struct sp_comp *c);
+
+/* ---- call.c ---- */
+enum sp_call_kind { SP_CALL_DIRECT, SP_CALL_IMPORT, SP_CALL_INDIRECT, SP_CALL_BUILTIN };
+struct sp_call {
+    enum sp_call_kind kind;
+    uint32_t target;            /* function index, type index (indirect), builtin id */
+    uint32_t table;             /* indirect */
+    uint32_t nargs;             /* operands taken from the stack */
+    const valtype *args;
+    uint32_t nimm;              /* leading integer immediates (builtins) */
+    int64_t imm[2];
+    uint32_t nresults;
+    const valtype *results;
+};
+bool sp_call(struct sp_comp *c, const struct sp_call *call);
+bool sp_call_insn(struct sp_comp *c, const struct val_insn *vi);
+/* Calls a builtin with nimm immediates then nargs i32/ref operands; pushes
+ * its result (if any) of type result. */
+bool sp_builtin(struct sp_comp *c, enum cc_builtin b, uint32_t nimm, int64_t i0, int64_t i1,
+                uint32_t nargs, const valtype *args, valtype result);
+
+/* ---- the instruction groups ---- */
+bool sp_int_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_float_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_convert_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_memory_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_var_op(struct sp_comp *c, const struct val_insn *vi);
+void sp_emit_trunc_stub(struct sp_comp *c, const struct sp_stub *s);
+
+/* Records ERR_NOMEM (or another failure) for the function being compiled. */
+bool sp_fail(struct sp_comp *c, enum err_code code, const char *msg);
+
+#endif

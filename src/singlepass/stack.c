@@ -1,0 +1,395 @@
+/* The compile-time value stack and the locals.
+ *
+ * local.get pushes a reference to the local (SP_LOCAL) instead of a copy;
+ * consumers read the local where it is. local.set first turns the
+ * references to the local still on the stack into copies, then gives the
+ * local the new value's location (a register changes owner, no move). */
+#include <string.h>
+
+#include "singlepass.h"
+
+#define NONE UINT32_MAX
+
+static uint32_t slot_of(const struct sp_comp *c, uint32_t pos) { return c->nlocals + pos; }
+
+struct sp_val *sp_top(struct sp_comp *c) { return &c->stack.data[c->stack.len - 1]; }
+
+/* A new top entry; on out of memory the error is recorded and a sink
+ * takes the writes. */
+static struct sp_val *push(struct sp_comp *c, valtype t, uint8_t kind)
+{
+    struct sp_val *v = vec_push(&c->stack);
+    if (!v) {
+        sp_fail(c, ERR_NOMEM, "out of memory");
+        v = &c->sink;
+    } else if (c->stack.len > c->max_height) {
+        c->max_height = (uint32_t)c->stack.len;
+    }
+    *v = (struct sp_val){.kind = kind, .type = t};
+    return v;
+}
+
+void sp_push_reg(struct sp_comp *c, valtype t, int reg)
+{
+    push(c, t, SP_REG)->reg = (uint8_t)reg;
+    if (c->stack.len)
+        sp_reg_own(c, reg, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
+}
+
+void sp_push_const(struct sp_comp *c, valtype t, int64_t imm) { push(c, t, SP_CONST)->imm = imm; }
+void sp_push_mem(struct sp_comp *c, valtype t) { push(c, t, SP_MEM); }
+void sp_push_flags(struct sp_comp *c, enum x64_cc cc) { push(c, VT_I32, SP_FLAGS)->reg = (uint8_t)cc; }
+
+void sp_push_val(struct sp_comp *c, const struct sp_val *v)
+{
+    if (v->kind == SP_REG) {
+        sp_push_reg(c, v->type, v->reg);
+        return;
+    }
+    *push(c, v->type, v->kind) = *v;
+    if (v->kind == SP_LOCAL)
+        c->refs[v->local]++;
+}
+
+static struct sp_opnd local_opnd(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    struct sp_opnd o = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
+    if (l->kind == SP_MEM)
+        o.disp = c->local_disp[x];
+    return o;
+}
+
+struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
+{
+    const struct sp_val *v = &c->stack.data[pos];
+    if (v->kind == SP_LOCAL)
+        return local_opnd(c, v->local);
+    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg, .imm = v->imm};
+    if (v->kind == SP_MEM)
+        o.disp = sp_home_disp(c, slot_of(c, pos));
+    return o;
+}
+
+void sp_materialize_flags(struct sp_comp *c)
+{
+    struct sp_val *v = sp_top(c);
+    enum x64_cc cc = (enum x64_cc)v->reg;
+    int r = sp_reg_alloc(c, false); /* may spill: moves only, the flags live on */
+    x64_setcc(&c->a, cc, r);
+    x64_ext_rr(&c->a, X64_ZX, 4, 1, r, r);
+    v = sp_top(c);
+    v->kind = SP_REG;
+    v->reg = (uint8_t)r;
+    c->locked &= ~(1u << r);
+    sp_reg_own(c, r, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
+}
+
+struct sp_opnd sp_pop(struct sp_comp *c)
+{
+    if (sp_top(c)->kind == SP_FLAGS)
+        sp_materialize_flags(c);
+    uint32_t pos = (uint32_t)--c->stack.len;
+    if (c->frozen > pos)
+        c->frozen = pos;
+    struct sp_val *v = &c->stack.data[pos];
+    if (v->kind == SP_LOCAL)
+        c->refs[v->local]--;
+    struct sp_opnd o = sp_resolve(c, pos);
+    if (o.kind == SP_REG) {
+        c->locked |= 1u << o.reg;
+        if (v->kind == SP_REG) {
+            o.owned = true;
+            sp_reg_own(c, o.reg, SP_TEMP);
+        }
+    }
+    return o;
+}
+
+int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
+{
+    if (o->kind != SP_REG) {
+        int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
+        sp_opnd_to(c, r, o);
+        *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
+    }
+    return o->reg;
+}
+
+int sp_own(struct sp_comp *c, struct sp_opnd *o)
+{
+    if (o->kind == SP_REG && !o->owned) {
+        int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
+        sp_mov(c, o->type, r, o->reg);
+        o->reg = (uint8_t)r;
+        o->owned = true;
+    }
+    return sp_opnd_reg(c, o);
+}
+
+int sp_pop_reg(struct sp_comp *c)
+{
+    struct sp_opnd o = sp_pop(c);
+    return sp_opnd_reg(c, &o);
+}
+
+int sp_pop_owned(struct sp_comp *c)
+{
+    struct sp_opnd o = sp_pop(c);
+    return sp_own(c, &o);
+}
+
+enum x64_cc sp_pop_cond(struct sp_comp *c)
+{
+    struct sp_val *v = sp_top(c);
+    if (v->kind == SP_FLAGS) {
+        c->stack.len--;
+        if (c->frozen > c->stack.len)
+            c->frozen = (uint32_t)c->stack.len;
+        return (enum x64_cc)v->reg;
+    }
+    struct sp_opnd o = sp_pop(c);
+    if (o.kind == SP_CONST) {
+        x64_mov_ri(&c->a, 4, SP_SCRATCH, (uint32_t)o.imm);
+        o = (struct sp_opnd){.kind = SP_REG, .type = VT_I32, .reg = SP_SCRATCH};
+    }
+    if (o.kind == SP_REG)
+        x64_alu_rr(&c->a, X64_TEST, 4, o.reg, o.reg);
+    else
+        x64_alu_mi(&c->a, X64_CMP, 4, sp_opnd_mem(&o), 0);
+    return X64_CC_NE;
+}
+
+/* A free register for a value that stays (no spilling), or -1. */
+static int take_free(struct sp_comp *c, bool xmm)
+{
+    int r = sp_reg_try_alloc(c, xmm);
+    if (r >= 0)
+        c->locked &= ~(1u << r);
+    return r;
+}
+
+void sp_freeze(struct sp_comp *c, uint32_t below)
+{
+    for (uint32_t pos = c->frozen; pos < below; pos++) {
+        struct sp_val *v = &c->stack.data[pos];
+        if (v->kind == SP_MEM || v->kind == SP_CONST)
+            continue;
+        struct sp_opnd o = sp_resolve(c, pos);
+        if (v->kind == SP_LOCAL)
+            c->refs[v->local]--;
+        if (o.kind == SP_CONST) {
+            v->kind = SP_CONST;
+            v->imm = o.imm;
+            continue;
+        }
+        sp_opnd_store(c, sp_home(c, slot_of(c, pos)), &o);
+        if (v->kind == SP_REG)
+            sp_reg_own(c, v->reg, SP_FREE);
+        v->kind = SP_MEM;
+    }
+    if (below > c->frozen)
+        c->frozen = below;
+}
+
+void sp_truncate(struct sp_comp *c, uint32_t height)
+{
+    while (c->stack.len > height) {
+        const struct sp_val *v = &c->stack.data[--c->stack.len];
+        if (v->kind == SP_REG && c->owner[v->reg] == (int32_t)slot_of(c, (uint32_t)c->stack.len))
+            sp_reg_own(c, v->reg, SP_FREE);
+        else if (v->kind == SP_LOCAL)
+            c->refs[v->local]--;
+    }
+    if (c->frozen > height)
+        c->frozen = height;
+}
+
+/* ---- locals ---- */
+
+static void dirty_remove(struct sp_comp *c, uint32_t x)
+{
+    uint32_t at = c->dirty_pos[x];
+    if (at == NONE)
+        return;
+    uint32_t last = c->dirty[--c->ndirty];
+    c->dirty[at] = last;
+    c->dirty_pos[last] = at;
+    c->dirty_pos[x] = NONE;
+}
+
+/* Sends one dirty local other than keep back to its home slot. */
+static void dirty_evict(struct sp_comp *c, uint32_t keep)
+{
+    uint32_t y = c->dirty[c->dirty_clock++ % c->ndirty];
+    if (y == keep)
+        y = c->dirty[c->dirty_clock++ % c->ndirty];
+    struct sp_opnd o = local_opnd(c, y);
+    sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[y]), &o);
+    struct sp_val mem = {.kind = SP_MEM, .type = c->locals[y].type};
+    sp_local_place(c, y, &mem);
+}
+
+void sp_local_place(struct sp_comp *c, uint32_t x, const struct sp_val *v)
+{
+    struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_REG && !(v->kind == SP_REG && v->reg == l->reg) &&
+        c->owner[l->reg] == (int32_t)x)
+        sp_reg_own(c, l->reg, SP_FREE);
+    valtype t = l->type;
+    *l = *v;
+    l->type = t;
+    if (v->kind == SP_REG)
+        sp_reg_own(c, v->reg, (int32_t)x);
+    if (v->kind == SP_MEM) {
+        dirty_remove(c, x);
+    } else if (c->dirty_pos[x] == NONE) {
+        if (c->ndirty == SP_DIRTY_MAX)
+            dirty_evict(c, x);
+        c->dirty_pos[x] = c->ndirty;
+        c->dirty[c->ndirty++] = x;
+    }
+}
+
+void sp_locals_reset(struct sp_comp *c)
+{
+    while (c->ndirty) {
+        uint32_t x = c->dirty[c->ndirty - 1];
+        struct sp_val mem = {.kind = SP_MEM};
+        sp_local_place(c, x, &mem);
+    }
+}
+
+void sp_local_get(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_CONST) {
+        sp_push_const(c, l->type, l->imm);
+        return;
+    }
+    push(c, l->type, SP_LOCAL)->local = x;
+    c->refs[x]++;
+}
+
+/* Copies the references to local x on the stack before x changes. */
+static void detach_refs(struct sp_comp *c, uint32_t x)
+{
+    for (uint32_t pos = (uint32_t)c->stack.len; c->refs[x] && pos-- > c->frozen;) {
+        struct sp_val *v = &c->stack.data[pos];
+        if (v->kind != SP_LOCAL || v->local != x)
+            continue;
+        struct sp_opnd o = local_opnd(c, x);
+        int r = take_free(c, sp_is_xmm_type(v->type));
+        if (r >= 0) {
+            sp_opnd_to(c, r, &o);
+            v->kind = SP_REG;
+            v->reg = (uint8_t)r;
+            sp_reg_own(c, r, (int32_t)slot_of(c, pos));
+        } else {
+            sp_opnd_store(c, sp_home(c, slot_of(c, pos)), &o);
+            v->kind = SP_MEM;
+        }
+        c->refs[x]--;
+    }
+}
+
+void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
+{
+    struct sp_val top = *sp_top(c);
+    if (top.kind == SP_LOCAL && top.local == x) { /* x = x */
+        if (!tee)
+            sp_truncate(c, (uint32_t)c->stack.len - 1);
+        return;
+    }
+    struct sp_opnd o = sp_pop(c);
+    detach_refs(c, x);
+    struct sp_val nv = {.kind = o.kind, .reg = o.reg, .imm = o.imm};
+    bool xmm = sp_is_xmm_type(o.type);
+    struct x64_mem home = x64_mem_base(X64_RBP, c->local_disp[x]);
+    if ((o.kind == SP_REG && !o.owned) || o.kind == SP_MEM) {
+        int r = take_free(c, xmm);
+        if (r >= 0) {
+            sp_opnd_to(c, r, &o);
+            nv = (struct sp_val){.kind = SP_REG, .reg = (uint8_t)r};
+        } else {
+            sp_opnd_store(c, home, &o);
+            nv.kind = SP_MEM;
+        }
+    }
+    sp_local_place(c, x, &nv);
+    if (tee)
+        sp_local_get(c, x);
+}
+
+/* System V argument registers (rdi carries the vmctx). */
+static const uint8_t int_args[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+
+static bool locals_alloc(struct sp_comp *c, uint32_t n)
+{
+    if (n <= c->locals_cap)
+        return true;
+    void *p[4] = {realloc(c->locals, n * sizeof *c->locals),
+                  realloc(c->local_disp, n * sizeof *c->local_disp),
+                  realloc(c->refs, n * sizeof *c->refs),
+                  realloc(c->dirty_pos, n * sizeof *c->dirty_pos)};
+    /* Keep what was reallocated so sp_comp_free frees it either way. */
+    if (p[0]) c->locals = p[0];
+    if (p[1]) c->local_disp = p[1];
+    if (p[2]) c->refs = p[2];
+    if (p[3]) c->dirty_pos = p[3];
+    if (!p[0] || !p[1] || !p[2] || !p[3])
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    c->locals_cap = n;
+    return true;
+}
+
+bool sp_check_type(struct sp_comp *c, valtype t)
+{
+    return t != VT_V128 || sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
+}
+
+/* Parameters start in their argument registers (or the caller's stack
+ * slots); the first declared locals start as the constant 0, the others
+ * in home slots the prologue zeroes. */
+bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
+{
+    uint32_t n = f->nlocals ? f->nlocals : 1;
+    if (!locals_alloc(c, n))
+        return false;
+    c->nlocals = f->nlocals;
+    c->ndirty = 0;
+    c->zext = 0;
+    memset(c->refs, 0, n * sizeof *c->refs);
+    memset(c->dirty_pos, 0xff, n * sizeof *c->dirty_pos);
+    uint32_t np = c->type->nparams, nint = c->type->nresults >= 2, nflt = 0, nstack = 0;
+    for (uint32_t x = 0; x < f->nlocals; x++) {
+        valtype t = f->local_types[x];
+        if (!sp_check_type(c, t))
+            return false;
+        c->locals[x] = (struct sp_val){.kind = SP_MEM, .type = t};
+        c->local_disp[x] = SP_HOMES - 8 * (int32_t)(x + 1);
+    }
+    for (uint32_t x = 0; x < np; x++) {
+        valtype t = c->locals[x].type;
+        struct sp_val v = {.kind = SP_REG};
+        if (sp_is_xmm_type(t) && nflt < 8) {
+            v.reg = (uint8_t)(X64_XMM0 + nflt++);
+        } else if (!sp_is_xmm_type(t) && nint < ARRAY_LEN(int_args)) {
+            v.reg = int_args[nint++];
+            if (t == VT_I32) /* upper half unspecified: the prologue clears it */
+                c->zext |= 1u << v.reg;
+        } else {
+            c->local_disp[x] = 16 + 8 * (int32_t)nstack++;
+            continue;
+        }
+        sp_local_place(c, x, &v);
+    }
+    uint32_t k = SP_DIRTY_MAX - 4 - c->ndirty; /* leave room to work */
+    if (k > f->nlocals - np)
+        k = f->nlocals - np;
+    struct sp_val zero = {.kind = SP_CONST};
+    for (uint32_t x = np; x < np + k; x++)
+        sp_local_place(c, x, &zero);
+    c->nzero_from = np + k;
+    return true;
+}
