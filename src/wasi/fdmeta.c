@@ -10,15 +10,11 @@
 
 uint16_t wasi_fd_filestat_get(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), WASI_R(FD_FILESTAT_GET), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
     uint8_t *p = wasi_mem(c, wasi_u32(a, 1), WASI_FILESTAT_SIZE);
     if (!p)
         return WASI_EFAULT;
     struct stat st;
-    if (fstat(f->host, &st) != 0)
+    if (fstat(c->fd->host, &st) != 0)
         return wasi_errno_of(errno);
     wasi_filestat_put(p, &st);
     return WASI_ESUCCESS;
@@ -26,26 +22,19 @@ uint16_t wasi_fd_filestat_get(struct wasi_call *c, const tri_val *a)
 
 uint16_t wasi_fd_filestat_set_size(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), WASI_R(FD_FILESTAT_SET_SIZE), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
     uint64_t size = wasi_u64(a, 1);
     if (size > INT64_MAX)
         return WASI_EFBIG;
-    return ftruncate(f->host, (off_t)size) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
+    return ftruncate(c->fd->host, (off_t)size) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
 }
 
 uint16_t wasi_fd_filestat_set_times(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), WASI_R(FD_FILESTAT_SET_TIMES), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    uint16_t r;
     struct timespec ts[2];
     if ((r = wasi_times_get(wasi_u64(a, 1), wasi_u64(a, 2), wasi_u32(a, 3), ts)))
         return r;
-    return futimens(f->host, ts) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
+    return futimens(c->fd->host, ts) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
 }
 
 /* ---- fd_readdir ----
@@ -91,10 +80,7 @@ static uint32_t put_entry(uint8_t *out, uint32_t used, uint32_t len, int dirfd,
 
 uint16_t wasi_fd_readdir(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), WASI_R(FD_READDIR), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    int dir = c->fd->host;
     uint32_t len = wasi_u32(a, 2), usedp = wasi_u32(a, 4);
     uint64_t cookie = wasi_u64(a, 3);
     uint8_t *out = wasi_mem(c, wasi_u32(a, 1), len);
@@ -102,12 +88,12 @@ uint16_t wasi_fd_readdir(struct wasi_call *c, const tri_val *a)
         return WASI_EFAULT;
     if (cookie > INT64_MAX)
         return WASI_EINVAL;
-    if (lseek(f->host, (off_t)cookie, SEEK_SET) < 0)
+    if (lseek(dir, (off_t)cookie, SEEK_SET) < 0)
         return wasi_errno_of(errno);
     _Alignas(struct dirent64) char hbuf[4096];
     uint32_t used = 0;
     while (used < len) {
-        ssize_t n = getdents64(f->host, hbuf, sizeof hbuf);
+        ssize_t n = getdents64(dir, hbuf, sizeof hbuf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -116,7 +102,7 @@ uint16_t wasi_fd_readdir(struct wasi_call *c, const tri_val *a)
             break;
         for (ssize_t at = 0; at < n && used < len;) {
             const struct dirent64 *d = (const struct dirent64 *)(hbuf + at);
-            used = put_entry(out, used, len, f->host, d);
+            used = put_entry(out, used, len, dir, d);
             at += d->d_reclen;
         }
     }

@@ -78,19 +78,15 @@ void wasi_fd_release(struct wasi_fd *f)
 
 uint16_t wasi_fd_close(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), 0, &f);
-    if (r == WASI_ESUCCESS)
-        wasi_fd_release(f);
-    return r;
+    (void)a;
+    wasi_fd_release(c->fd);
+    return WASI_ESUCCESS;
 }
 
 uint16_t wasi_fd_renumber(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *from, *to;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), 0, &from);
-    if (r == WASI_ESUCCESS)
-        r = wasi_fd_get(c->ctx, wasi_u32(a, 1), 0, &to);
+    struct wasi_fd *from = c->fd, *to;
+    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 1), 0, &to);
     if (r != WASI_ESUCCESS || from == to)
         return r;
     wasi_fd_release(to);
@@ -117,10 +113,7 @@ static uint16_t fdflags_of_host(int fl)
 
 uint16_t wasi_fd_fdstat_get(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), 0, &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    const struct wasi_fd *f = c->fd;
     uint8_t *p = wasi_mem(c, wasi_u32(a, 1), WASI_FDSTAT_SIZE);
     if (!p)
         return WASI_EFAULT;
@@ -137,12 +130,9 @@ uint16_t wasi_fd_fdstat_get(struct wasi_call *c, const tri_val *a)
 
 uint16_t wasi_fd_fdstat_set_flags(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), WASI_R(FD_FDSTAT_SET_FLAGS), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    int host = c->fd->host;
     uint32_t want = wasi_u32(a, 1);
-    int fl = fcntl(f->host, F_GETFL);
+    int fl = fcntl(host, F_GETFL);
     if (want > 31)
         return WASI_EINVAL;
     if (fl < 0)
@@ -154,15 +144,12 @@ uint16_t wasi_fd_fdstat_set_flags(struct wasi_call *c, const tri_val *a)
         return WASI_ENOTSUP;
     fl &= ~(O_APPEND | O_NONBLOCK);
     fl |= (want & WASI_FD_APPEND ? O_APPEND : 0) | (want & WASI_FD_NONBLOCK ? O_NONBLOCK : 0);
-    return fcntl(f->host, F_SETFL, fl) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
+    return fcntl(host, F_SETFL, fl) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
 }
 
 uint16_t wasi_fd_fdstat_set_rights(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), 0, &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    struct wasi_fd *f = c->fd;
     uint64_t base = wasi_u64(a, 1), inh = wasi_u64(a, 2);
     /* Rights only ever shrink. */
     if ((base & ~f->base) || (inh & ~f->inheriting))
@@ -174,41 +161,32 @@ uint16_t wasi_fd_fdstat_set_rights(struct wasi_call *c, const tri_val *a)
 
 /* ---- preopens ---- */
 
-static uint16_t preopen_of(struct wasi_call *c, uint32_t fd, struct wasi_fd **f)
-{
-    uint16_t r = wasi_fd_get(c->ctx, fd, 0, f);
-    if (r == WASI_ESUCCESS && !(*f)->preopen)
-        r = WASI_EBADF; /* wasi-libc scans fds 3.. until EBADF */
-    return r;
-}
-
+/* Other open fds are EBADF too: wasi-libc scans fds 3.. until EBADF. */
 uint16_t wasi_fd_prestat_get(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = preopen_of(c, wasi_u32(a, 0), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
+    const char *name = c->fd->preopen;
+    if (!name)
+        return WASI_EBADF;
     uint8_t *p = wasi_mem(c, wasi_u32(a, 1), 8);
     if (!p)
         return WASI_EFAULT;
     memset(p, 0, 8); /* tag 0: preopentype::dir */
-    wasi_st32(p + 4, (uint32_t)strlen(f->preopen));
+    wasi_st32(p + 4, (uint32_t)strlen(name));
     return WASI_ESUCCESS;
 }
 
 uint16_t wasi_fd_prestat_dir_name(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
-    uint16_t r = preopen_of(c, wasi_u32(a, 0), &f);
-    if (r != WASI_ESUCCESS)
-        return r;
-    size_t n = strlen(f->preopen);
+    const char *name = c->fd->preopen;
+    if (!name)
+        return WASI_EBADF;
+    size_t n = strlen(name);
     uint32_t len = wasi_u32(a, 2);
     uint8_t *p = wasi_mem(c, wasi_u32(a, 1), len);
     if (!p)
         return WASI_EFAULT;
     if (len < n)
         return WASI_ENAMETOOLONG;
-    memcpy(p, f->preopen, n);
+    memcpy(p, name, n);
     return WASI_ESUCCESS;
 }

@@ -10,11 +10,12 @@ static const char MODULE[] = "wasi_snapshot_preview1";
 struct wasi_def {
     const char *name;
     const char *params; /* 'i' i32, 'I' i64 */
+    uint64_t need;      /* rights of the fd in argument 0, or WASI_NOFD */
     wasi_handler fn;
 };
 
 static const struct wasi_def defs[] = {
-#define WASI_DEF(name, params) {#name, params, wasi_##name},
+#define WASI_DEF(name, params, need) {#name, params, need, wasi_##name},
     WASI_FUNCS(WASI_DEF)
 #undef WASI_DEF
 };
@@ -51,7 +52,11 @@ static tri_error *call(void *data, tri_instance *caller, const tri_val *args, si
         c.mem = tri_memory_data(m);
         c.memlen = tri_memory_data_size(m);
     }
-    uint16_t r = b->def->fn(&c, args);
+    uint16_t r = WASI_ESUCCESS;
+    if (b->def->need != WASI_NOFD)
+        r = wasi_fd_get(b->ctx, (uint32_t)args[0].of.i32, b->def->need, &c.fd);
+    if (r == WASI_ESUCCESS)
+        r = b->def->fn(&c, args);
     if (c.trap)
         return c.trap;
     if (nresults)

@@ -10,24 +10,30 @@
 
 #include "wasi.h"
 
-/* Directory fd `fd` with rights `need`, the guest path at (ptr, len),
- * resolved into *out. */
-static uint16_t at_path(struct wasi_call *c, uint32_t fd, uint64_t need, uint32_t ptr,
-                        uint32_t len, bool follow, struct wasi_resolved *out)
+/* The guest path at (ptr, len) resolved beneath directory fd f. */
+static uint16_t at_path(struct wasi_call *c, const struct wasi_fd *f, uint32_t ptr, uint32_t len,
+                        bool follow, struct wasi_resolved *out)
 {
-    struct wasi_fd *f;
     char *path;
     *out = (struct wasi_resolved){.dir = -1};
-    uint16_t r = wasi_fd_get(c->ctx, fd, need, &f);
-    if (r != WASI_ESUCCESS)
-        return r;
     if (f->type != WASI_FT_DIR)
         return WASI_ENOTDIR;
-    if ((r = wasi_path_get(c, ptr, len, &path)) != WASI_ESUCCESS)
+    uint16_t r = wasi_path_get(c, ptr, len, &path);
+    if (r != WASI_ESUCCESS)
         return r;
     r = wasi_resolve(c->ctx, f->host, path, follow, out);
     free(path);
     return r;
+}
+
+/* at_path for a directory fd given by number, needing rights `need`. */
+static uint16_t at_fd_path(struct wasi_call *c, uint32_t fd, uint64_t need, uint32_t ptr,
+                           uint32_t len, bool follow, struct wasi_resolved *out)
+{
+    struct wasi_fd *f;
+    uint16_t r = wasi_fd_get(c->ctx, fd, need, &f);
+    *out = (struct wasi_resolved){.dir = -1};
+    return r != WASI_ESUCCESS ? r : at_path(c, f, ptr, len, follow, out);
 }
 
 /* Lookup flags: only symlink_follow exists. */
@@ -59,7 +65,7 @@ static uint16_t host_result(int rc) { return rc == 0 ? WASI_ESUCCESS : wasi_errn
 uint16_t wasi_path_create_directory(struct wasi_call *c, const tri_val *a)
 {
     struct wasi_resolved p;
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_CREATE_DIRECTORY), wasi_u32(a, 1),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 1),
                          wasi_u32(a, 2), false, &p);
     if (r == WASI_ESUCCESS)
         r = host_result(mkdirat(p.dir, p.name, 0777));
@@ -70,7 +76,7 @@ uint16_t wasi_path_create_directory(struct wasi_call *c, const tri_val *a)
 uint16_t wasi_path_remove_directory(struct wasi_call *c, const tri_val *a)
 {
     struct wasi_resolved p;
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_REMOVE_DIRECTORY), wasi_u32(a, 1),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 1),
                          wasi_u32(a, 2), false, &p);
     if (r == WASI_ESUCCESS)
         r = host_result(unlinkat(p.dir, p.name, AT_REMOVEDIR));
@@ -82,7 +88,7 @@ uint16_t wasi_path_unlink_file(struct wasi_call *c, const tri_val *a)
 {
     struct wasi_resolved p;
     struct stat st;
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_UNLINK_FILE), wasi_u32(a, 1),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 1),
                          wasi_u32(a, 2), false, &p);
     if (r == WASI_ESUCCESS && p.trailing_slash) /* "x/" is never a file to unlink */
         r = fstatat(p.dir, p.name, &st, AT_SYMLINK_NOFOLLOW) != 0 ? wasi_errno_of(errno)
@@ -104,7 +110,7 @@ uint16_t wasi_path_filestat_get(struct wasi_call *c, const tri_val *a)
         return WASI_EINVAL;
     struct wasi_resolved p;
     struct stat st;
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_FILESTAT_GET), wasi_u32(a, 2),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 2),
                          wasi_u32(a, 3), flags & WASI_LOOKUP_FOLLOW, &p);
     if (r == WASI_ESUCCESS)
         r = host_result(fstatat(p.dir, p.name, &st, AT_SYMLINK_NOFOLLOW));
@@ -126,7 +132,7 @@ uint16_t wasi_path_filestat_set_times(struct wasi_call *c, const tri_val *a)
     if (!lookup_flags_ok(flags))
         return WASI_EINVAL;
     struct wasi_resolved p;
-    r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_FILESTAT_SET_TIMES), wasi_u32(a, 2),
+    r = at_path(c, c->fd, wasi_u32(a, 2),
                 wasi_u32(a, 3), flags & WASI_LOOKUP_FOLLOW, &p);
     if (r == WASI_ESUCCESS)
         r = dir_if_slash(&p);
@@ -142,10 +148,10 @@ uint16_t wasi_path_link(struct wasi_call *c, const tri_val *a)
     if (!lookup_flags_ok(flags))
         return WASI_EINVAL;
     struct wasi_resolved from, to = {.dir = -1};
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_LINK_SOURCE), wasi_u32(a, 2),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 2),
                          wasi_u32(a, 3), flags & WASI_LOOKUP_FOLLOW, &from);
     if (r == WASI_ESUCCESS)
-        r = at_path(c, wasi_u32(a, 4), WASI_R(PATH_LINK_TARGET), wasi_u32(a, 5), wasi_u32(a, 6),
+        r = at_fd_path(c, wasi_u32(a, 4), WASI_R(PATH_LINK_TARGET), wasi_u32(a, 5), wasi_u32(a, 6),
                     false, &to);
     if (r == WASI_ESUCCESS)
         r = dir_if_slash(&from);
@@ -162,10 +168,10 @@ uint16_t wasi_path_rename(struct wasi_call *c, const tri_val *a)
 {
     struct wasi_resolved from, to = {.dir = -1};
     struct stat st;
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_RENAME_SOURCE), wasi_u32(a, 1),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 1),
                          wasi_u32(a, 2), false, &from);
     if (r == WASI_ESUCCESS)
-        r = at_path(c, wasi_u32(a, 3), WASI_R(PATH_RENAME_TARGET), wasi_u32(a, 4), wasi_u32(a, 5),
+        r = at_fd_path(c, wasi_u32(a, 3), WASI_R(PATH_RENAME_TARGET), wasi_u32(a, 4), wasi_u32(a, 5),
                     false, &to);
     /* A trailing '/' on either side says the source is a directory. */
     if (r == WASI_ESUCCESS && (from.trailing_slash || to.trailing_slash))
@@ -193,7 +199,7 @@ uint16_t wasi_path_symlink(struct wasi_call *c, const tri_val *a)
         return r;
     }
     struct wasi_resolved p;
-    r = at_path(c, wasi_u32(a, 2), WASI_R(PATH_SYMLINK), wasi_u32(a, 3), wasi_u32(a, 4), false, &p);
+    r = at_fd_path(c, wasi_u32(a, 2), WASI_R(PATH_SYMLINK), wasi_u32(a, 3), wasi_u32(a, 4), false, &p);
     if (r == WASI_ESUCCESS)
         r = new_if_slash(&p);
     if (r == WASI_ESUCCESS)
@@ -211,7 +217,7 @@ uint16_t wasi_path_readlink(struct wasi_call *c, const tri_val *a)
         return WASI_EFAULT;
     struct wasi_resolved p;
     char tmp[PATH_MAX];
-    uint16_t r = at_path(c, wasi_u32(a, 0), WASI_R(PATH_READLINK), wasi_u32(a, 1), wasi_u32(a, 2),
+    uint16_t r = at_path(c, c->fd, wasi_u32(a, 1), wasi_u32(a, 2),
                          false, &p);
     ssize_t n = r == WASI_ESUCCESS ? readlinkat(p.dir, p.name, tmp, sizeof tmp) : 0;
     if (n < 0)
@@ -248,13 +254,13 @@ uint16_t wasi_path_open(struct wasi_call *c, const tri_val *a)
     uint32_t lookup = wasi_u32(a, 1), oflags = wasi_u32(a, 4), fdflags = wasi_u32(a, 7);
     uint64_t base = wasi_u64(a, 5), inh = wasi_u64(a, 6);
     uint32_t out = wasi_u32(a, 8);
-    uint64_t need = WASI_R(PATH_OPEN) | (oflags & WASI_O_CREAT ? WASI_R(PATH_CREATE_FILE) : 0) |
+    uint64_t need = (oflags & WASI_O_CREAT ? WASI_R(PATH_CREATE_FILE) : 0) |
                     (oflags & WASI_O_TRUNC ? WASI_R(PATH_FILESTAT_SET_SIZE) : 0);
-    struct wasi_fd *dir;
+    const struct wasi_fd *dir = c->fd; /* invalid once wasi_fd_add grows the table */
     char *path;
-    uint16_t r = wasi_fd_get(c->ctx, wasi_u32(a, 0), need, &dir);
-    if (r != WASI_ESUCCESS)
-        return r;
+    uint16_t r;
+    if ((dir->base & need) != need)
+        return WASI_ENOTCAPABLE;
     if (dir->type != WASI_FT_DIR)
         return WASI_ENOTDIR;
     if (!lookup_flags_ok(lookup) || oflags > 15 || fdflags > 31)

@@ -9,28 +9,26 @@
 
 enum { RI_PEEK = 1, RI_WAITALL = 2, RO_TRUNCATED = 1 };
 
-static uint16_t sock_get(struct wasi_call *c, uint32_t fd, uint64_t need, struct wasi_fd **out)
+/* Not being a socket comes before missing rights. */
+static uint16_t sock_check(const struct wasi_call *c, uint64_t need)
 {
-    uint16_t r = wasi_fd_get(c->ctx, fd, 0, out);
-    if (r != WASI_ESUCCESS)
-        return r;
-    if ((*out)->type != WASI_FT_SOCK_STREAM && (*out)->type != WASI_FT_SOCK_DGRAM)
+    uint8_t t = c->fd->type;
+    if (t != WASI_FT_SOCK_STREAM && t != WASI_FT_SOCK_DGRAM)
         return WASI_ENOTSOCK;
-    return ((*out)->base & need) == need ? WASI_ESUCCESS : WASI_ENOTCAPABLE;
+    return (c->fd->base & need) == need ? WASI_ESUCCESS : WASI_ENOTCAPABLE;
 }
 
 uint16_t wasi_sock_accept(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
     uint32_t flags = wasi_u32(a, 1), out = wasi_u32(a, 2);
-    uint16_t r = sock_get(c, wasi_u32(a, 0), WASI_R(SOCK_ACCEPT), &f);
+    uint16_t r = sock_check(c, WASI_R(SOCK_ACCEPT));
     if (r != WASI_ESUCCESS)
         return r;
     if (flags & ~(uint32_t)WASI_FD_NONBLOCK)
         return WASI_EINVAL;
     if (!wasi_mem(c, out, 4))
         return WASI_EFAULT;
-    int s = accept4(f->host, NULL, NULL, SOCK_CLOEXEC | (flags ? SOCK_NONBLOCK : 0));
+    int s = accept4(c->fd->host, NULL, NULL, SOCK_CLOEXEC | (flags ? SOCK_NONBLOCK : 0));
     if (s < 0)
         return wasi_errno_of(errno);
     uint8_t type = wasi_filetype_of_fd(s);
@@ -41,8 +39,8 @@ uint16_t wasi_sock_accept(struct wasi_call *c, const tri_val *a)
 }
 
 /* recvmsg/sendmsg over the guest's iovecs; *n gets the bytes moved. */
-static uint16_t sock_msg(struct wasi_call *c, const tri_val *a, bool send, int flags,
-                         struct wasi_fd *f, ssize_t *n, int *msg_flags)
+static uint16_t sock_msg(struct wasi_call *c, const tri_val *a, bool send, int flags, ssize_t *n,
+                         int *msg_flags)
 {
     struct wasi_iovs v;
     uint16_t r = wasi_iovs_get(c, wasi_u32(a, 1), wasi_u32(a, 2), &v);
@@ -50,7 +48,7 @@ static uint16_t sock_msg(struct wasi_call *c, const tri_val *a, bool send, int f
         return r;
     struct msghdr m = {.msg_iov = v.v, .msg_iovlen = (size_t)v.n};
     do
-        *n = send ? sendmsg(f->host, &m, flags) : recvmsg(f->host, &m, flags);
+        *n = send ? sendmsg(c->fd->host, &m, flags) : recvmsg(c->fd->host, &m, flags);
     while (*n < 0 && errno == EINTR);
     int err = errno;
     wasi_iovs_free(&v);
@@ -60,9 +58,8 @@ static uint16_t sock_msg(struct wasi_call *c, const tri_val *a, bool send, int f
 
 uint16_t wasi_sock_recv(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
     uint32_t ri = wasi_u32(a, 3), len_out = wasi_u32(a, 4), flags_out = wasi_u32(a, 5);
-    uint16_t r = sock_get(c, wasi_u32(a, 0), WASI_R(FD_READ), &f);
+    uint16_t r = sock_check(c, WASI_R(FD_READ));
     if (r != WASI_ESUCCESS)
         return r;
     if (ri & ~(uint32_t)(RI_PEEK | RI_WAITALL))
@@ -72,7 +69,7 @@ uint16_t wasi_sock_recv(struct wasi_call *c, const tri_val *a)
         return WASI_EFAULT;
     int flags = (ri & RI_PEEK ? MSG_PEEK : 0) | (ri & RI_WAITALL ? MSG_WAITALL : 0), got;
     ssize_t n;
-    if ((r = sock_msg(c, a, false, flags, f, &n, &got)) != WASI_ESUCCESS)
+    if ((r = sock_msg(c, a, false, flags, &n, &got)) != WASI_ESUCCESS)
         return r;
     wasi_put_u32(c, len_out, (uint32_t)n);
     wasi_st16(fo, got & MSG_TRUNC ? RO_TRUNCATED : 0);
@@ -81,9 +78,8 @@ uint16_t wasi_sock_recv(struct wasi_call *c, const tri_val *a)
 
 uint16_t wasi_sock_send(struct wasi_call *c, const tri_val *a)
 {
-    struct wasi_fd *f;
     uint32_t out = wasi_u32(a, 4);
-    uint16_t r = sock_get(c, wasi_u32(a, 0), WASI_R(FD_WRITE), &f);
+    uint16_t r = sock_check(c, WASI_R(FD_WRITE));
     if (r != WASI_ESUCCESS)
         return r;
     if (wasi_u32(a, 3) != 0) /* siflags: none defined */
@@ -93,7 +89,7 @@ uint16_t wasi_sock_send(struct wasi_call *c, const tri_val *a)
     ssize_t n;
     int unused;
     /* MSG_NOSIGNAL: a closed peer is EPIPE for the guest, not SIGPIPE for us. */
-    if ((r = sock_msg(c, a, true, MSG_NOSIGNAL, f, &n, &unused)) != WASI_ESUCCESS)
+    if ((r = sock_msg(c, a, true, MSG_NOSIGNAL, &n, &unused)) != WASI_ESUCCESS)
         return r;
     wasi_put_u32(c, out, (uint32_t)n);
     return WASI_ESUCCESS;
@@ -102,12 +98,11 @@ uint16_t wasi_sock_send(struct wasi_call *c, const tri_val *a)
 uint16_t wasi_sock_shutdown(struct wasi_call *c, const tri_val *a)
 {
     static const int how[] = {-1, SHUT_RD, SHUT_WR, SHUT_RDWR};
-    struct wasi_fd *f;
     uint32_t sd = wasi_u32(a, 1);
-    uint16_t r = sock_get(c, wasi_u32(a, 0), WASI_R(SOCK_SHUTDOWN), &f);
+    uint16_t r = sock_check(c, WASI_R(SOCK_SHUTDOWN));
     if (r != WASI_ESUCCESS)
         return r;
     if (sd == 0 || sd >= ARRAY_LEN(how))
         return WASI_EINVAL;
-    return shutdown(f->host, how[sd]) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
+    return shutdown(c->fd->host, how[sd]) == 0 ? WASI_ESUCCESS : wasi_errno_of(errno);
 }

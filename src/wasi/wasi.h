@@ -157,6 +157,8 @@ struct wasi_call {
     struct wasi_ctx *ctx;
     uint8_t *mem;          /* the guest's memory, valid for this call */
     uint64_t memlen;
+    struct wasi_fd *fd;    /* argument 0, checked, when the function's row
+                              names the rights it needs (else NULL) */
     tri_error *trap;       /* set by proc_exit: unwinds instead of returning */
 };
 
@@ -164,25 +166,60 @@ struct wasi_call {
  * and returns the errno the guest gets. */
 typedef uint16_t (*wasi_handler)(struct wasi_call *c, const tri_val *a);
 
-/* Every function with its wasm type: parameters as letters (i = i32,
- * I = i64); all return an i32 errno except proc_exit. */
+/* Every function: its wasm parameters as letters (i = i32, I = i64; all
+ * return an i32 errno except proc_exit), and the rights argument 0 must
+ * have as an open fd, checked before the handler runs (EBADF/ENOTCAPABLE),
+ * or WASI_NOFD when argument 0 is no fd or the handler checks it itself. */
+#define WASI_NOFD UINT64_MAX
 #define WASI_FUNCS(X)                                                                             \
-    X(args_get, "ii") X(args_sizes_get, "ii") X(environ_get, "ii") X(environ_sizes_get, "ii")     \
-    X(clock_res_get, "ii") X(clock_time_get, "iIi") X(fd_advise, "iIIi") X(fd_allocate, "iII")    \
-    X(fd_close, "i") X(fd_datasync, "i") X(fd_fdstat_get, "ii") X(fd_fdstat_set_flags, "ii")      \
-    X(fd_fdstat_set_rights, "iII") X(fd_filestat_get, "ii") X(fd_filestat_set_size, "iI")         \
-    X(fd_filestat_set_times, "iIIi") X(fd_pread, "iiiIi") X(fd_prestat_get, "ii")                 \
-    X(fd_prestat_dir_name, "iii") X(fd_pwrite, "iiiIi") X(fd_read, "iiii")                        \
-    X(fd_readdir, "iiiIi") X(fd_renumber, "ii") X(fd_seek, "iIii") X(fd_sync, "i")                \
-    X(fd_tell, "ii") X(fd_write, "iiii") X(path_create_directory, "iii")                          \
-    X(path_filestat_get, "iiiii") X(path_filestat_set_times, "iiiiIIi") X(path_link, "iiiiiii")   \
-    X(path_open, "iiiiiIIii") X(path_readlink, "iiiiii") X(path_remove_directory, "iii")          \
-    X(path_rename, "iiiiii") X(path_symlink, "iiiii") X(path_unlink_file, "iii")                  \
-    X(poll_oneoff, "iiii") X(proc_exit, "i") X(proc_raise, "i") X(sched_yield, "")                \
-    X(random_get, "ii") X(sock_accept, "iii") X(sock_recv, "iiiiii") X(sock_send, "iiiii")        \
-    X(sock_shutdown, "ii")
+    X(args_get, "ii", WASI_NOFD)                                                                  \
+    X(args_sizes_get, "ii", WASI_NOFD)                                                            \
+    X(environ_get, "ii", WASI_NOFD)                                                               \
+    X(environ_sizes_get, "ii", WASI_NOFD)                                                         \
+    X(clock_res_get, "ii", WASI_NOFD)                                                             \
+    X(clock_time_get, "iIi", WASI_NOFD)                                                           \
+    X(fd_advise, "iIIi", WASI_R(FD_ADVISE))                                                       \
+    X(fd_allocate, "iII", WASI_R(FD_ALLOCATE))                                                    \
+    X(fd_close, "i", 0)                                                                           \
+    X(fd_datasync, "i", WASI_R(FD_DATASYNC))                                                      \
+    X(fd_fdstat_get, "ii", 0)                                                                     \
+    X(fd_fdstat_set_flags, "ii", WASI_R(FD_FDSTAT_SET_FLAGS))                                     \
+    X(fd_fdstat_set_rights, "iII", 0)                                                             \
+    X(fd_filestat_get, "ii", WASI_R(FD_FILESTAT_GET))                                             \
+    X(fd_filestat_set_size, "iI", WASI_R(FD_FILESTAT_SET_SIZE))                                   \
+    X(fd_filestat_set_times, "iIIi", WASI_R(FD_FILESTAT_SET_TIMES))                               \
+    X(fd_pread, "iiiIi", WASI_R(FD_READ) | WASI_R(FD_SEEK))                                       \
+    X(fd_prestat_get, "ii", 0)                                                                    \
+    X(fd_prestat_dir_name, "iii", 0)                                                              \
+    X(fd_pwrite, "iiiIi", WASI_R(FD_WRITE) | WASI_R(FD_SEEK))                                     \
+    X(fd_read, "iiii", WASI_R(FD_READ))                                                           \
+    X(fd_readdir, "iiiIi", WASI_R(FD_READDIR))                                                    \
+    X(fd_renumber, "ii", 0)                                                                       \
+    X(fd_seek, "iIii", 0)                                                                         \
+    X(fd_sync, "i", WASI_R(FD_SYNC))                                                              \
+    X(fd_tell, "ii", WASI_R(FD_TELL))                                                             \
+    X(fd_write, "iiii", WASI_R(FD_WRITE))                                                         \
+    X(path_create_directory, "iii", WASI_R(PATH_CREATE_DIRECTORY))                                \
+    X(path_filestat_get, "iiiii", WASI_R(PATH_FILESTAT_GET))                                      \
+    X(path_filestat_set_times, "iiiiIIi", WASI_R(PATH_FILESTAT_SET_TIMES))                        \
+    X(path_link, "iiiiiii", WASI_R(PATH_LINK_SOURCE))                                             \
+    X(path_open, "iiiiiIIii", WASI_R(PATH_OPEN))                                                  \
+    X(path_readlink, "iiiiii", WASI_R(PATH_READLINK))                                             \
+    X(path_remove_directory, "iii", WASI_R(PATH_REMOVE_DIRECTORY))                                \
+    X(path_rename, "iiiiii", WASI_R(PATH_RENAME_SOURCE))                                          \
+    X(path_symlink, "iiiii", WASI_NOFD)                                                           \
+    X(path_unlink_file, "iii", WASI_R(PATH_UNLINK_FILE))                                          \
+    X(poll_oneoff, "iiii", WASI_NOFD)                                                             \
+    X(proc_exit, "i", WASI_NOFD)                                                                  \
+    X(proc_raise, "i", WASI_NOFD)                                                                 \
+    X(sched_yield, "", WASI_NOFD)                                                                 \
+    X(random_get, "ii", WASI_NOFD)                                                                \
+    X(sock_accept, "iii", 0)                                                                      \
+    X(sock_recv, "iiiiii", 0)                                                                     \
+    X(sock_send, "iiiii", 0)                                                                      \
+    X(sock_shutdown, "ii", 0)
 
-#define WASI_HANDLER_DECL(name, params) uint16_t wasi_##name(struct wasi_call *c, const tri_val *a);
+#define WASI_HANDLER_DECL(name, params, need) uint16_t wasi_##name(struct wasi_call *c, const tri_val *a);
 WASI_FUNCS(WASI_HANDLER_DECL)
 #undef WASI_HANDLER_DECL
 

@@ -9,21 +9,7 @@ trident=${TRIDENT:-build/trident}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-check() { # name expected-status expected-stdout stderr-pattern command...
-    local name=$1 want=$2 out=$3 errpat=$4
-    shift 4
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL wasi-cli-$name: status $got, wanted $want: $(head -c 300 "$tmp/err")"
-    elif [ "$(cat "$tmp/out")" != "$out" ]; then
-        echo "FAIL wasi-cli-$name: printed '$(head -c 300 "$tmp/out")', wanted '$out'"
-    elif [ -n "$errpat" ] && ! grep -q -- "$errpat" "$tmp/err"; then
-        echo "FAIL wasi-cli-$name: stderr lacks '$errpat': $(head -c 300 "$tmp/err")"
-    else
-        echo "PASS wasi-cli-$name"
-    fi
-}
+source tests/wasi/lib.sh
 
 # Memory: an iovec at 0 -> "hello\n" at 16; paths at 32 and 48.
 cat >"$tmp/m.wat" <<'W'
@@ -47,33 +33,33 @@ m=$tmp/m.wat
 mkdir -p "$tmp/box" "$tmp/outside"
 ln -s ../outside "$tmp/box/up"
 
-check args-after-file 0 "" "" "$trident" run "$m" --dir
-check usage-dir-value 2 "" "needs a value" "$trident" run --dir
-check usage-dir-empty 2 "" "HOST\[::GUEST\]" "$trident" run --dir ::guest --invoke exit "$m" 0
-check usage-env 2 "" "KEY=VALUE" "$trident" run --env =x --invoke exit "$m" 0
-check usage-unknown 2 "" "unknown option '--mapdir'" "$trident" run --mapdir x "$m"
-check missing-dir 1 "" "cannot open directory '$tmp/absent'" "$trident" run --dir "$tmp/absent" --invoke exit "$m" 0
-check help 0 "$("$trident" run --help)" "" "$trident" run --help
+check wasi-cli-args-after-file 0 "" "" "$trident" run "$m" --dir
+check wasi-cli-usage-dir-value 2 "" "needs a value" "$trident" run --dir
+check wasi-cli-usage-dir-empty 2 "" "HOST\[::GUEST\]" "$trident" run --dir ::guest --invoke exit "$m" 0
+check wasi-cli-usage-env 2 "" "KEY=VALUE" "$trident" run --env =x --invoke exit "$m" 0
+check wasi-cli-usage-unknown 2 "" "unknown option '--mapdir'" "$trident" run --mapdir x "$m"
+check wasi-cli-missing-dir 1 "" "cannot open directory '$tmp/absent'" "$trident" run --dir "$tmp/absent" --invoke exit "$m" 0
+check wasi-cli-help 0 "$("$trident" run --help)" "" "$trident" run --help
 "$trident" run --help | grep -q "^backends: singlepass" && echo "PASS wasi-cli-help-backends" ||
     echo "FAIL wasi-cli-help-backends: run --help lists no backends"
-check missing-wasm 1 "" "" "$trident" run "$tmp/absent.wasm"
+check wasi-cli-missing-wasm 1 "" "" "$trident" run "$tmp/absent.wasm"
 
-check write 0 "$(printf 'hello\n0')" "" "$trident" run --invoke write "$m" 1 0 1 100
-check write-efault 0 "21" "" "$trident" run --invoke write "$m" 1 65535 1 100
-check write-ebadf 0 "8" "" "$trident" run --invoke write "$m" 9 0 1 100
-check exit-status 0 "" "" "$trident" run --invoke exit "$m" 0
-check exit-42 42 "" "" "$trident" run --invoke exit "$m" 42
-check prestat 0 "0" "" "$trident" run --dir "$tmp/box::/sb" --invoke prestat "$m" 3 200
-check no-preopen 0 "8" "" "$trident" run --invoke prestat "$m" 3 200
+check wasi-cli-write 0 "$(printf 'hello\n0')" "" "$trident" run --invoke write "$m" 1 0 1 100
+check wasi-cli-write-efault 0 "21" "" "$trident" run --invoke write "$m" 1 65535 1 100
+check wasi-cli-write-ebadf 0 "8" "" "$trident" run --invoke write "$m" 9 0 1 100
+check wasi-cli-exit-status 0 "" "" "$trident" run --invoke exit "$m" 0
+check wasi-cli-exit-42 42 "" "" "$trident" run --invoke exit "$m" 42
+check wasi-cli-prestat 0 "0" "" "$trident" run --dir "$tmp/box::/sb" --invoke prestat "$m" 3 200
+check wasi-cli-no-preopen 0 "8" "" "$trident" run --invoke prestat "$m" 3 200
 
 for mode in openat2 walk; do
     export TRIDENT_WASI_RESOLVE=$mode
     rm -rf "$tmp/box/newdir"
-    check "mkdir-$mode" 0 "0" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 32 6
+    check "wasi-cli-mkdir-$mode" 0 "0" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 32 6
     [ -d "$tmp/box/newdir" ] && echo "PASS wasi-cli-made-$mode" ||
         echo "FAIL wasi-cli-made-$mode: $tmp/box/newdir missing"
-    check "dotdot-$mode" 0 "76" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 48 10
-    check "symlink-$mode" 0 "76" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 64 10
+    check "wasi-cli-dotdot-$mode" 0 "76" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 48 10
+    check "wasi-cli-symlink-$mode" 0 "76" "" "$trident" run --dir "$tmp/box" --invoke mkdir "$m" 3 64 10
     [ -z "$(ls "$tmp/outside")" ] && [ ! -e "$tmp/escaped" ] && echo "PASS wasi-cli-outside-$mode" ||
         echo "FAIL wasi-cli-outside-$mode: something was made outside the preopen"
 done

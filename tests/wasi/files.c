@@ -1,7 +1,7 @@
 /* Files in the directory argv[1] (a preopen): create, read, write, seek,
  * pread/pwrite, append, truncate, stat, rename, link, symlink, readlink,
- * unlink, mkdir, rmdir, readdir (timestamps are in times.c). Prints one line per step; a
- * failed check prints FAIL and the status is the number of failures. */
+ * unlink, mkdir, rmdir, readdir (timestamps are in times.c). Prints one
+ * line per step; the status is the number of failed checks. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,16 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-static const char *base;
+#include "check.h"
 
-#define CHECK(c)                                                                                  \
-    do {                                                                                          \
-        if (!(c)) {                                                                               \
-            printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #c, errno, strerror(errno));     \
-            failures++;                                                                           \
-        }                                                                                         \
-    } while (0)
+static const char *base;
 
 static const char *p(const char *name)
 {

@@ -10,15 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(c)                                                                                  \
-    do {                                                                                          \
-        if (!(c)) {                                                                               \
-            printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #c, errno, strerror(errno));     \
-            failures++;                                                                           \
-        }                                                                                         \
-    } while (0)
+#include "check.h"
 
 static double ms_between(struct timespec a, struct timespec b)
 {
