@@ -79,7 +79,7 @@ def backend_status(trident, command, args, expect=None):
             r = subprocess.run([trident, command, "--backend=" + b] + args,
                                capture_output=True, text=True, timeout=60)
             ok = r.returncode == 0 and (expect is None or r.stdout == expect)
-            why = (r.stderr.strip().splitlines() or ["no message"])[0]
+            why = (r.stderr.strip().splitlines() or ["no message"])[-1]  # the error comes last
             status[b] = None if ok else \
                 "not available yet (probe: exit %d: %s)" % (r.returncode, why[:120])
         except subprocess.TimeoutExpired:
