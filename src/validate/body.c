@@ -13,12 +13,13 @@
  * matches anything. */
 enum { VT_ANY = 0 };
 
-/* Immediates the walker resolves itself (nothing, constants, labels,
- * locals); the others go to val_immediates. */
-#define WALKER_IMMS                                                            \
-    ((1u << IMM_NONE) | (1u << IMM_LABEL) | (1u << IMM_BR_TABLE) | (1u << IMM_LOCAL) |   \
-     (1u << IMM_I32) | (1u << IMM_I64) | (1u << IMM_F32) | (1u << IMM_F64) |  \
-     (1u << IMM_V128))
+/* Immediates the walker resolves itself (nothing, constants, labels, locals,
+ * and for speed globals and memory accesses); the others go to
+ * val_immediates. */
+#define WALKER_IMMS                                                                        \
+    ((1u << IMM_NONE) | (1u << IMM_LABEL) | (1u << IMM_BR_TABLE) | (1u << IMM_LOCAL) |     \
+     (1u << IMM_I32) | (1u << IMM_I64) | (1u << IMM_F32) | (1u << IMM_F64) |               \
+     (1u << IMM_V128) | (1u << IMM_GLOBAL) | (1u << IMM_MEMARG) | (1u << IMM_MEMARG_LANE))
 
 struct ctl {
     const valtype *params, *results;
@@ -50,21 +51,45 @@ struct sig {
     uint8_t n;
     valtype p[3];
     valtype r;
+    bool module_imm; /* immediates val_immediates checks */
+    bool mem;        /* a load or store (mem_access checks it) */
 };
 static struct sig sigs[OP_COUNT];
+
+/* How next_insn reads each one-byte opcode's immediates. */
+enum form { F_SLOW, F_NONE, F_INDEX, F_I32, F_BLOCK, F_MEMARG };
+static uint8_t forms[256];
 static pthread_once_t sigs_once = PTHREAD_ONCE_INIT;
+
+static enum form form_of(const struct op_info *oi)
+{
+    if (!oi->name)
+        return F_SLOW;
+    switch (oi->imm) {
+    case IMM_NONE: return F_NONE;
+    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: case IMM_FUNC: return F_INDEX;
+    case IMM_I32: return F_I32;
+    case IMM_BLOCK: return F_BLOCK;
+    case IMM_MEMARG: return F_MEMARG;
+    default: return F_SLOW;
+    }
+}
 
 static void sigs_init(void)
 {
     for (unsigned op = 0; op < OP_COUNT; op++) {
         const struct op_info *oi = &dec_ops[op];
         struct sig *s = &sigs[op];
+        s->module_imm = !((1u << oi->imm) & WALKER_IMMS);
+        s->mem = oi->imm == IMM_MEMARG || oi->imm == IMM_MEMARG_LANE;
         if (!oi->params)
             continue;
         for (const char *c = oi->params; *c && s->n < 3; c++)
             s->p[s->n++] = dec_letter_type(*c);
         s->r = oi->results[0] ? dec_letter_type(oi->results[0]) : 0;
     }
+    for (unsigned b = 0; b < 256; b++)
+        forms[b] = (uint8_t)form_of(&dec_ops[b]);
 }
 
 static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
@@ -355,6 +380,33 @@ static bool do_local(struct walker *w, const struct insn *in, struct val_insn *v
     return in->op == OP_LOCAL_SET || push(w, vi->type);
 }
 
+static inline bool do_global(struct walker *w, const struct insn *in, struct val_insn *vi)
+{
+    uint32_t g = in->imm.index;
+    if (g >= w->m->nglobals)
+        return fail(w, ERR_INVALID, "unknown global %u", g);
+    vi->type = w->m->globals[g].type.type;
+    if (in->op == OP_GLOBAL_GET)
+        return push(w, vi->type);
+    if (!w->m->globals[g].type.mut)
+        return fail(w, ERR_INVALID, "global is immutable");
+    return pop_expect(w, vi->type);
+}
+
+/* A load or store: memory 0 exists, the alignment is at most the natural
+ * one (the opcode's aux), and a lane access's lane is in range. */
+static inline bool mem_access(struct walker *w, const struct insn *in)
+{
+    uint8_t natural = dec_ops[in->op].aux;
+    if (w->m->nmems == 0)
+        return fail(w, ERR_INVALID, "unknown memory 0");
+    if (in->imm.mem.m.align > natural)
+        return fail(w, ERR_INVALID, "alignment must not be larger than natural");
+    if (dec_ops[in->op].imm == IMM_MEMARG_LANE && in->imm.mem.lane >= 16u >> natural)
+        return fail(w, ERR_INVALID, "invalid lane index");
+    return true;
+}
+
 static bool do_ref_func(struct walker *w, uint32_t f)
 {
     if (!w->declared && !(w->declared = val_declared_funcs(w->m, w->e)))
@@ -380,7 +432,8 @@ static bool do_ref_is_null(struct walker *w, struct val_insn *vi)
  * the variable, table or reference type val_immediates resolved. */
 static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
-    if (!((1u << dec_ops[in->op].imm) & WALKER_IMMS) && !val_immediates(w->m, in, vi, w->e))
+    const struct sig *sig = &sigs[in->op];
+    if (sig->module_imm && !val_immediates(w->m, in, vi, w->e))
         return false;
     valtype t = vi->type;
     switch (in->op) {
@@ -396,10 +449,10 @@ static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
         return pop_expect(w, VT_I32) && pop_expect(w, t) && pop_expect(w, t) && push(w, t);
     case OP_LOCAL_GET: case OP_LOCAL_SET: case OP_LOCAL_TEE:
         return do_local(w, in, vi);
-    case OP_GLOBAL_GET: case OP_REF_NULL:
+    case OP_GLOBAL_GET: case OP_GLOBAL_SET:
+        return do_global(w, in, vi);
+    case OP_REF_NULL:
         return push(w, t);
-    case OP_GLOBAL_SET:
-        return pop_expect(w, t);
     case OP_TABLE_GET:
         return pop_expect(w, VT_I32) && push(w, t);
     case OP_TABLE_SET:
@@ -413,7 +466,9 @@ static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
     case OP_REF_FUNC:
         return do_ref_func(w, in->imm.index);
     default:
-        return apply_sig(w, &sigs[in->op]);
+        if (sig->mem && !mem_access(w, in))
+            return false;
+        return apply_sig(w, sig);
     }
 }
 
@@ -460,45 +515,38 @@ static inline int short_leb(const uint8_t *p, uint32_t *v)
 static inline bool next_insn(struct reader *r, struct insn *in)
 {
     const uint8_t *p = r->p;
-    if (r->end - p < 9 || !dec_ops[*p].name)
+    if (r->end - p < 9)
         return dec_insn(r, in);
     in->op = *p;
     in->offset = (uint32_t)(p - r->base);
-    int n = 0, n2 = 0;
-    enum imm_kind k = dec_ops[*p].imm;
-    if (k == IMM_NONE) {
-        r->p = p + 1;
-        return true;
-    }
-    if (p[1] < 0x80 && (k == IMM_LOCAL || k == IMM_GLOBAL || k == IMM_LABEL || k == IMM_FUNC)) {
-        in->imm.index = p[1];
-        r->p = p + 2;
-        return true;
-    }
-    switch (k) {
-    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: case IMM_FUNC:
+    int n = 0, n2;
+    switch ((enum form)forms[*p]) {
+    case F_NONE:
+        n = 1;
+        break;
+    case F_INDEX:
         n = short_leb(p + 1, &in->imm.index);
         n = n ? n + 1 : 0;
         break;
-    case IMM_I32: /* sign-extend from the last byte's top bit */
+    case F_I32: /* sign-extend from the last byte's top bit */
         n = short_leb(p + 1, (uint32_t *)&in->imm.i32);
         if (n)
             in->imm.i32 = (int32_t)((uint32_t)in->imm.i32 << (32 - 7 * n)) >> (32 - 7 * n);
         n = n ? n + 1 : 0;
         break;
-    case IMM_BLOCK:
+    case F_BLOCK:
         if (p[1] == 0x40 || dec_is_valtype(p[1])) {
             in->imm.block.kind = p[1] == 0x40 ? BT_EMPTY : BT_VALUE;
             in->imm.block.value = p[1];
             n = 2;
         }
         break;
-    case IMM_MEMARG:
+    case F_MEMARG:
         n = short_leb(p + 1, &in->imm.mem.m.align);
         n2 = n ? short_leb(p + 1 + n, &in->imm.mem.m.offset) : 0;
         n = n2 ? n + n2 + 1 : 0;
         break;
-    default:
+    case F_SLOW:
         break;
     }
     if (!n)

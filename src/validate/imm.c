@@ -1,7 +1,8 @@
-/* Immediates of one instruction: the indices it names must exist, memory
- * alignments and lane numbers must be in range, and what they resolve to
- * (block and callee types, variable and table types) goes into val_insn.
- * Nothing here touches the operand stack. */
+/* Immediates of one instruction: the indices it names must exist, lane
+ * numbers must be in range, and what they resolve to (block and callee
+ * types, table types) goes into val_insn. Nothing here touches the operand
+ * stack. Locals, labels, globals and memory accesses, the most frequent,
+ * are the walker's own. */
 #include "validate.h"
 
 /* A one-element type array for each value type, so a block type that is a
@@ -63,19 +64,6 @@ static bool data(const struct module *m, const struct insn *in, uint32_t x, stru
     return x < m->data_count || invalid(in, e, "unknown data segment", x);
 }
 
-static bool memarg(const struct module *m, const struct insn *in, struct err *e)
-{
-    uint8_t natural = dec_ops[in->op].aux;
-    if (!memory(m, in, e))
-        return false;
-    if (in->imm.mem.m.align > natural)
-        return err_set(e, ERR_INVALID, in->offset, "alignment must not be larger than natural");
-    /* Lane loads and stores access one lane of 2^natural bytes. */
-    if (dec_ops[in->op].imm == IMM_MEMARG_LANE && in->imm.mem.lane >= 16u >> natural)
-        return err_set(e, ERR_INVALID, in->offset, "invalid lane index");
-    return true;
-}
-
 static bool shuffle(const struct insn *in, struct err *e)
 {
     for (int i = 0; i < 16; i++)
@@ -97,18 +85,6 @@ static bool call_indirect(const struct module *m, const struct insn *in, struct 
                        dec_valtype_name(m->tables[t].elem));
     set_type(vi, &m->types[type]);
     vi->type = VT_FUNCREF;
-    return true;
-}
-
-static bool global(const struct module *m, const struct insn *in, struct val_insn *vi,
-                   struct err *e)
-{
-    uint32_t g = in->imm.index;
-    if (g >= m->nglobals)
-        return invalid(in, e, "unknown global", g);
-    if (in->op == OP_GLOBAL_SET && !m->globals[g].type.mut)
-        return err_set(e, ERR_INVALID, in->offset, "global is immutable");
-    vi->type = m->globals[g].type.type;
     return true;
 }
 
@@ -159,15 +135,11 @@ bool val_immediates(const struct module *m, const struct insn *in, struct val_in
             return err_set(e, ERR_INVALID, in->offset, "invalid result arity");
         vi->type = in->imm.select.type;
         return true;
-    case IMM_GLOBAL:
-        return global(m, in, vi, e);
     case IMM_TABLE:
         if (!table(m, in, in->imm.index, e))
             return false;
         vi->type = m->tables[in->imm.index].elem;
         return true;
-    case IMM_MEMARG: case IMM_MEMARG_LANE:
-        return memarg(m, in, e);
     case IMM_MEMIDX: case IMM_MEMORY_COPY:
         return memory(m, in, e);
     case IMM_LANE:
@@ -186,7 +158,8 @@ bool val_immediates(const struct module *m, const struct insn *in, struct val_in
         return elem(m, in, in->imm.index, e);
     case IMM_TABLE_INIT: case IMM_TABLE_COPY:
         return table_pair(m, in, vi, e);
-    default: /* no immediate, constants, labels and locals (the walker's) */
+    default: /* no immediate, constants, labels, locals, globals and memory
+              * accesses (the walker's, for speed) */
         return true;
     }
 }

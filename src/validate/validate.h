@@ -97,9 +97,9 @@ bool val_module(const struct module *m, struct err *e);
 bool val_const_expr(const struct module *m, const struct expr *x, valtype t, struct err *e);
 
 /* Checks the immediates of one decoded instruction against the module
- * (indices exist, alignment, lanes, data count) and fills what they resolve
- * to into vi (block and callee types, variable and table types). Locals and
- * labels are left to the walker, which owns them. */
+ * (indices exist, lanes, data count) and fills what they resolve to into vi
+ * (block and callee types, table types). Locals, labels, globals and memory
+ * accesses are left to the walker. */
 bool val_immediates(const struct module *m, const struct insn *in, struct val_insn *vi,
                     struct err *e);
 

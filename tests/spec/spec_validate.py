@@ -104,6 +104,9 @@ def main():
     if len(args) < 2:
         sys.exit(__doc__)
     trident, spec = os.path.abspath(args[0]), args[1]
+    if not os.access(trident, os.X_OK):
+        print("FAIL spec-validate: %s is not an executable" % trident)
+        return 1
     names = args[2:] or sorted(f[:-5] for f in os.listdir(spec) if f.endswith(".wast"))
     failed, other_msg, skipped = 0, 0, 0
     with tempfile.TemporaryDirectory() as work:
