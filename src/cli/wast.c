@@ -1,4 +1,6 @@
-/* trident wast [--backend=B] FILE.wast...: runs spec test scripts.
+/* trident wast [--backend=B] [--bounds-checks] FILE.wast...: runs spec test
+ * scripts (--bounds-checks: explicit memory bounds checks instead of guard
+ * pages).
  *
  * Module assertions that need no execution (assert_malformed,
  * assert_invalid, and the decoding and validation of every other module)
@@ -122,11 +124,12 @@ static tri_error *define_spectest(struct rt_ctx *x)
     return te;
 }
 
-static bool rt_open(struct rt_ctx *x, const char *backend, struct err *e)
+static bool rt_open(struct rt_ctx *x, const char *backend, bool bounds_checks, struct err *e)
 {
     tri_config cfg;
     tri_config_default(&cfg);
     cfg.backend = backend;
+    cfg.bounds_checks = bounds_checks;
     memset(x, 0, sizeof *x);
     tri_error *te = tri_engine_new(&cfg, &x->engine);
     if (te)
@@ -283,6 +286,7 @@ static bool rt_get(void *ctx, const char *module, const char *field, uint32_t fi
 struct run {
     const char *file;
     const char *backend;
+    bool bounds_checks;
     const struct wast_engine *eng;
     unsigned passed, failed, skipped;
 };
@@ -479,7 +483,7 @@ static void run_file(struct run *r, const char *path)
     struct wast_engine eng = {&ctx, rt_instantiate, rt_register, rt_invoke, rt_get};
     r->eng = &eng;
     err_clear(&e);
-    if (!rt_open(&ctx, r->backend, &e)) {
+    if (!rt_open(&ctx, r->backend, r->bounds_checks, &e)) {
         fprintf(stderr, "%s: %s\n", path, e.msg);
         r->failed++;
         s.ncommands = 0;
@@ -509,6 +513,8 @@ int cmd_wast(int argc, char **argv)
             if (b == ARRAY_LEN(backends))
                 return cli_usage_error("wast: unknown backend '%s'", argv[i] + 10);
             r.backend = backends[b];
+        } else if (!strcmp(argv[i], "--bounds-checks")) {
+            r.bounds_checks = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("wast: unknown option '%s'", argv[i]);
         } else {
@@ -516,7 +522,8 @@ int cmd_wast(int argc, char **argv)
         }
     }
     if (!files)
-        return cli_usage_error("wast: no file given (usage: trident wast [--backend=B] FILE...)");
+        return cli_usage_error("wast: no file given (usage: trident wast [--backend=B] [--bounds-checks] "
+                               "FILE...)");
     for (int i = 0; i < argc; i++)
         if (argv[i][0] != '-' || !argv[i][1])
             run_file(&r, argv[i]);

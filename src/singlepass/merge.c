@@ -45,7 +45,7 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
 bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t)
 {
     uint32_t n = arity(t), src0 = (uint32_t)c->stack.len - n, start = (uint32_t)c->merges.len;
-    if (!vec_reserve(&c->merges, start + n + c->ndirty))
+    if (!vec_reserve(&c->merges, start + n + c->ndirty + 1)) /* never NULL */
         return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + n;
     uint32_t taken = 0, nl = 0;
@@ -244,7 +244,7 @@ void sp_merge_enter(struct sp_comp *c, const struct sp_ctl *t)
 bool sp_snapshot(struct sp_comp *c, struct sp_ctl *t)
 {
     uint32_t start = (uint32_t)c->saved.len, nstack = (uint32_t)c->stack.len - t->height;
-    if (!vec_reserve(&c->saved, start + c->ndirty + nstack))
+    if (!vec_reserve(&c->saved, start + c->ndirty + nstack + 1))
         return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_saved *s = c->saved.data + start;
     for (uint32_t k = 0; k < c->ndirty; k++)
