@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 #include "check.h"
 
@@ -28,8 +29,10 @@ static void file_times(const char *dir)
     CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
     CHECK(stat(path, &st) == 0 && st.st_atim.tv_sec == 1000000000 && st.st_atim.tv_nsec == 0 &&
           st.st_mtim.tv_sec == 1500000000 && st.st_mtim.tv_nsec == 123456789);
-    struct timespec now[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
-    CHECK(futimens(fd, now) == 0);
+    /* "Leave atime, set mtime to now" straight through WASI: this
+     * wasi-libc's UTIME_NOW/UTIME_OMIT differ between its header and its
+     * build, so futimens refuses them before asking the host. */
+    CHECK(__wasi_fd_filestat_set_times(fd, 0, 0, __WASI_FSTFLAGS_MTIM_NOW) == 0);
     time_t t = time(NULL);
     CHECK(fstat(fd, &st) == 0 && st.st_atim.tv_sec == 1000000000 &&
           st.st_mtim.tv_sec > t - 60 && st.st_mtim.tv_sec <= t + 60);
