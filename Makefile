@@ -15,6 +15,7 @@ LLVM_CONFIG := $(shell command -v llvm-config-19 2>/dev/null)
 ifneq ($(LLVM_CONFIG),)
 STAGES += llvm
 LLVM_CFLAGS := $(shell $(LLVM_CONFIG) --cflags) -DTRI_HAVE_LLVM=1
+CFLAGS += -DTRI_LLVM_BACKEND=1
 LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core analysis passes target x86 mc object 2>/dev/null) $(shell $(LLVM_CONFIG) --system-libs 2>/dev/null)
 endif
 

@@ -20,7 +20,7 @@
 #define OPTIMIZING NULL
 #endif
 
-#if __has_include("../llvm/llvm.h")
+#if defined(TRI_LLVM_BACKEND) && __has_include("../llvm/llvm.h")
 #include "../llvm/llvm.h"
 #define LLVM_BACKEND (&llv_backend)
 #else

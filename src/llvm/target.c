@@ -1,0 +1,92 @@
+/* LLVM set-up: target initialisation (once per process), target machines
+ * for the host CPU or a portable baseline, the optimisation pipeline and
+ * object emission into memory. */
+#include <pthread.h>
+#include <string.h>
+
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "llvm.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static bool init_ok;
+
+static void init(void)
+{
+    /* The asm parser reads our trap asm; the disassembler finds the
+     * memory accesses in the emitted code (sites.c). */
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    LLVMInitializeX86AsmParser();
+    LLVMInitializeX86Disassembler();
+    init_ok = LLVMIsMultithreaded();
+}
+
+bool llv_init(struct err *e)
+{
+    pthread_once(&init_once, init);
+    if (!init_ok)
+        return err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "llvm: the library is not thread-safe");
+    return true;
+}
+
+/* Position-independent code in the small code model: constants and jump
+ * tables are reached rip-relative, calls are rel32, nothing needs a GOT,
+ * and the code runs wherever the runtime maps it. */
+LLVMTargetMachineRef llv_target(bool portable, unsigned opt_level, struct err *e)
+{
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (LLVMGetTargetFromTriple(LLV_TRIPLE, &target, &msg)) {
+        err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "llvm: no x86-64 target: %s", msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return NULL;
+    }
+    /* x86-64-v2 has SSE4.1 (roundss for ceil/floor/trunc/nearest) and
+     * popcnt: the portable code needs no library calls either. */
+    char *cpu = portable ? NULL : LLVMGetHostCPUName();
+    char *features = portable ? NULL : LLVMGetHostCPUFeatures();
+    LLVMCodeGenOptLevel level = opt_level >= 3   ? LLVMCodeGenLevelAggressive
+                                : opt_level == 2 ? LLVMCodeGenLevelDefault
+                                                 : LLVMCodeGenLevelLess;
+    LLVMTargetMachineRef tm =
+        LLVMCreateTargetMachine(target, LLV_TRIPLE, cpu ? cpu : "x86-64-v2", features ? features : "",
+                                level, LLVMRelocPIC, LLVMCodeModelSmall);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    if (!tm)
+        err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "llvm: cannot make a target machine");
+    return tm;
+}
+
+bool llv_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, unsigned opt_level, struct err *e)
+{
+    static const char *const pipelines[] = {"function(sroa,early-cse,simplifycfg)",
+                                            "default<O1>", "default<O2>", "default<O3>"};
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(mod, pipelines[opt_level > 3 ? 3 : opt_level], tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    if (err) {
+        char *msg = LLVMGetErrorMessage(err);
+        err_set(e, ERR_LIMIT, NO_OFFSET, "llvm: optimisation failed: %s", msg);
+        LLVMDisposeErrorMessage(msg);
+        return false;
+    }
+    return true;
+}
+
+bool llv_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *buf,
+              struct err *e)
+{
+    char *msg = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, buf)) {
+        err_set(e, ERR_LIMIT, NO_OFFSET, "llvm: code generation failed: %s", msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return false;
+    }
+    return true;
+}
