@@ -22,7 +22,9 @@ enum { MAX_RESULTS = 64 };
 /* What the runner needs from an execution engine. Each call returns false
  * with e set on failure: ERR_UNSUPPORTED (skip the command), ERR_TRAP (a
  * trap; e->msg is its message), ERR_LIMIT (stack exhausted), ERR_UNLINKABLE
- * or another code. Module names are $ids or NULL for the latest module. */
+ * or another code. Module names are $ids or NULL for the latest module.
+ * invoke: *nresults holds the capacity of results on entry, the count on
+ * return. */
 struct wast_engine {
     void *ctx;
     bool (*instantiate)(void *ctx, const char *name, const uint8_t *bytes, size_t len,
@@ -401,6 +403,7 @@ static bool do_action(struct run *r, const struct txt_action *a, struct txt_valu
         *n = 1;
         return r->eng->get(r->eng->ctx, a->module, a->field, a->field_len, results, e);
     }
+    *n = MAX_RESULTS;
     return r->eng->invoke(r->eng->ctx, a->module, a->field, a->field_len, a->args, a->nargs,
                           results, n, e);
 }
