@@ -9,6 +9,10 @@
 
 #include "validate.h"
 
+/* For the few helpers of the per-instruction path used from several places,
+ * which the compiler would otherwise call rather than inline. */
+#define HOT static inline __attribute__((always_inline))
+
 /* The type of a value popped from the polymorphic stack of dead code: it
  * matches anything. */
 enum { VT_ANY = 0 };
@@ -59,6 +63,10 @@ static struct sig sigs[OP_COUNT];
 /* How next_insn reads each one-byte opcode's immediates. */
 enum form { F_SLOW, F_NONE, F_INDEX, F_I32, F_BLOCK, F_MEMARG };
 static uint8_t forms[256];
+
+/* The one-byte opcodes fast_step decodes and checks in one dispatch. */
+enum fast { X_NO, X_SIG, X_LOCAL, X_GLOBAL, X_I32, X_MEM };
+static uint8_t fasts[256];
 static pthread_once_t sigs_once = PTHREAD_ONCE_INIT;
 
 static enum form form_of(const struct op_info *oi)
@@ -88,8 +96,15 @@ static void sigs_init(void)
             s->p[s->n++] = dec_letter_type(*c);
         s->r = oi->results[0] ? dec_letter_type(oi->results[0]) : 0;
     }
-    for (unsigned b = 0; b < 256; b++)
+    for (unsigned b = 0; b < 256; b++) {
         forms[b] = (uint8_t)form_of(&dec_ops[b]);
+        bool typed = dec_ops[b].params != NULL;
+        fasts[b] = forms[b] == F_NONE && typed ? X_SIG
+                 : b == OP_LOCAL_GET || b == OP_LOCAL_SET || b == OP_LOCAL_TEE ? X_LOCAL
+                 : b == OP_GLOBAL_GET || b == OP_GLOBAL_SET ? X_GLOBAL
+                 : b == OP_I32_CONST ? X_I32
+                 : forms[b] == F_MEMARG && typed ? X_MEM : X_NO;
+    }
 }
 
 static bool fail(struct walker *w, enum err_code code, const char *fmt, ...)
@@ -130,7 +145,7 @@ static bool grow_vals(struct walker *w, uint32_t n)
     return vec_reserve(&w->vals, w->vals.len + n) || nomem(w);
 }
 
-static inline bool push(struct walker *w, valtype t)
+HOT bool push(struct walker *w, valtype t)
 {
     if (w->vals.len == w->vals.cap && !grow_vals(w, 1))
         return false;
@@ -140,7 +155,7 @@ static inline bool push(struct walker *w, valtype t)
 
 /* Pops one operand of type want (VT_ANY: any type) and returns its actual
  * type in *got, VT_ANY when it comes from the polymorphic stack. */
-static inline bool pop(struct walker *w, valtype want, valtype *got)
+HOT bool pop(struct walker *w, valtype want, valtype *got)
 {
     const struct ctl *c = top(w);
     if (w->vals.len == c->height) {
@@ -152,7 +167,7 @@ static inline bool pop(struct walker *w, valtype want, valtype *got)
     return t == want || want == VT_ANY || t == VT_ANY || mismatch(w, want, t);
 }
 
-static inline bool pop_expect(struct walker *w, valtype want)
+HOT bool pop_expect(struct walker *w, valtype want)
 {
     valtype got;
     return pop(w, want, &got);
@@ -202,9 +217,23 @@ static void set_unreachable(struct walker *w)
     c->unreachable = true;
 }
 
-/* Types an instruction by its table signature ("ii" -> "i" and such). */
-static bool apply_sig(struct walker *w, const struct sig *s)
+/* Types an instruction by its table signature ("ii" -> "i" and such). The
+ * usual case, all operands there with exactly the types wanted, is checked
+ * in one go; dead code and errors take the general path. */
+HOT bool apply_sig(struct walker *w, const struct sig *s)
 {
+    size_t len = w->vals.len;
+    if (len - w->cur->height >= s->n && (s->n > 0 || len < w->vals.cap)) {
+        const valtype *top = w->vals.data + (len - s->n);
+        if ((s->n < 1 || top[0] == s->p[0]) && (s->n < 2 || top[1] == s->p[1]) &&
+            (s->n < 3 || top[2] == s->p[2])) {
+            len -= s->n;
+            if (s->r)
+                w->vals.data[len++] = s->r;
+            w->vals.len = len;
+            return true;
+        }
+    }
     return pop_types(w, s->p, s->n) && (!s->r || push(w, s->r));
 }
 
@@ -368,7 +397,7 @@ static bool do_select(struct walker *w, struct val_insn *vi)
     return push(w, vi->type);
 }
 
-static bool do_local(struct walker *w, const struct insn *in, struct val_insn *vi)
+HOT bool do_local(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
     if (in->imm.index >= w->f.nlocals)
         return fail(w, ERR_INVALID, "unknown local %u", in->imm.index);
@@ -380,7 +409,7 @@ static bool do_local(struct walker *w, const struct insn *in, struct val_insn *v
     return in->op == OP_LOCAL_SET || push(w, vi->type);
 }
 
-static inline bool do_global(struct walker *w, const struct insn *in, struct val_insn *vi)
+HOT bool do_global(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
     uint32_t g = in->imm.index;
     if (g >= w->m->nglobals)
@@ -395,7 +424,7 @@ static inline bool do_global(struct walker *w, const struct insn *in, struct val
 
 /* A load or store: memory 0 exists, the alignment is at most the natural
  * one (the opcode's aux), and a lane access's lane is in range. */
-static inline bool mem_access(struct walker *w, const struct insn *in)
+HOT bool mem_access(struct walker *w, const struct insn *in)
 {
     uint8_t natural = dec_ops[in->op].aux;
     if (w->m->nmems == 0)
@@ -555,6 +584,56 @@ static inline bool next_insn(struct reader *r, struct insn *in)
     return true;
 }
 
+/* Takes the n-byte instruction at the reader as the current one. */
+static inline void take(struct walker *w, struct insn *in, int n)
+{
+    in->op = *w->r.p;
+    in->offset = w->at = (uint32_t)(w->r.p - w->r.base);
+    w->r.p += n;
+}
+
+/* Decodes and checks, in one dispatch, the most frequent instructions
+ * (numeric operators, locals, globals, i32.const, loads and stores) when
+ * their immediates are short, with the same checks step makes. Returns
+ * false, leaving everything as it was, for any other instruction; else
+ * *ok holds the verdict. */
+static inline bool fast_step(struct walker *w, struct insn *in, struct val_insn *vi, bool *ok)
+{
+    const uint8_t *p = w->r.p;
+    int n, n2;
+    if (w->r.end - p < 9)
+        return false;
+    switch ((enum fast)fasts[*p]) {
+    case X_SIG:
+        take(w, in, 1);
+        *ok = apply_sig(w, &sigs[in->op]);
+        return true;
+    case X_LOCAL: case X_GLOBAL:
+        if (!(n = short_leb(p + 1, &in->imm.index)))
+            return false;
+        take(w, in, n + 1);
+        *ok = fasts[*p] == X_LOCAL ? do_local(w, in, vi) : do_global(w, in, vi);
+        return true;
+    case X_I32:
+        if (!(n = short_leb(p + 1, (uint32_t *)&in->imm.i32)))
+            return false;
+        in->imm.i32 = (int32_t)((uint32_t)in->imm.i32 << (32 - 7 * n)) >> (32 - 7 * n);
+        take(w, in, n + 1);
+        *ok = push(w, VT_I32);
+        return true;
+    case X_MEM:
+        if (!(n = short_leb(p + 1, &in->imm.mem.m.align)) ||
+            !(n2 = short_leb(p + 1 + n, &in->imm.mem.m.offset)))
+            return false;
+        take(w, in, n + n2 + 1);
+        *ok = mem_access(w, in) && apply_sig(w, &sigs[in->op]);
+        return true;
+    case X_NO:
+        break;
+    }
+    return false;
+}
+
 /* Walks the body until the end that closes the function's own block. */
 static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
 {
@@ -564,12 +643,16 @@ static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
             return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
                            "END opcode expected");
         struct insn in;
-        if (!next_insn(&w->r, &in))
-            return false;
-        w->at = in.offset;
         const struct ctl *c = top(w);
         struct val_insn vi = {.in = &in, .unreachable = c->unreachable || c->dead};
-        if (!step(w, &in, &vi))
+        bool ok;
+        if (!fast_step(w, &in, &vi, &ok)) {
+            if (!next_insn(&w->r, &in))
+                return false;
+            w->at = in.offset;
+            ok = step(w, &in, &vi);
+        }
+        if (!ok)
             return false;
         if (h && h->insn && !h->insn(ctx, &vi))
             return false;

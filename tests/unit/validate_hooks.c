@@ -185,6 +185,65 @@ static void test_stop_and_args(const struct module *m)
     CHECK(!val_function(m, 4, &hooks, &l, &e) && e.code == ERR_ARG, "function 4 accepted");
 }
 
+/* Immediates as the walker's fast decoding reads them: LEB128s of one to
+ * five bytes, negative constants, a two-byte local index, a memarg with a
+ * multi-byte offset. */
+static int64_t imms[16];
+static int nimms;
+
+static bool on_imm(void *ctx, const struct val_insn *vi)
+{
+    (void)ctx;
+    const struct insn *in = vi->in;
+    if (nimms < 16 && in->op == OP_I32_CONST)
+        imms[nimms++] = in->imm.i32;
+    else if (nimms < 16 && in->op == OP_LOCAL_GET)
+        imms[nimms++] = in->imm.index;
+    else if (nimms < 16 && in->op == OP_I32_LOAD)
+        imms[nimms++] = in->imm.mem.m.offset;
+    return true;
+}
+
+static void test_immediates(void)
+{
+    struct buf b;
+    mb_begin(&b);
+    mb_section(&b, S_TYPE, BYTES(1, 0x60, 0, 0));
+    mb_section(&b, S_FUNC, BYTES(1, 0));
+    mb_section(&b, S_MEM, BYTES(1, 0, 1));
+    static const uint8_t body[] = {
+        1, 0xC8, 0x01, VT_I32,                      /* 200 i32 locals */
+        0x41, 0x7F, 0x1A,                           /* i32.const -1 */
+        0x41, 0xC0, 0x00, 0x1A,                     /* i32.const 64 */
+        0x41, 0x80, 0x40, 0x1A,                     /* i32.const -8192 */
+        0x41, 0xFF, 0xFF, 0xFF, 0x3F, 0x1A,         /* i32.const 2^27 - 1 */
+        0x41, 0x80, 0x80, 0x80, 0x40, 0x1A,         /* i32.const -2^27 */
+        0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x1A,   /* i32.const INT32_MIN */
+        0x20, 0x96, 0x01, 0x1A,                     /* local.get 150 */
+        0x41, 0, 0x28, 2, 0xAC, 0x02, 0x1A,         /* i32.load offset=300 */
+        0x0B,
+    };
+    const uint8_t *bodies[] = {body};
+    const size_t lens[] = {sizeof body};
+    mb_code(&b, 1, bodies, lens);
+    struct module m;
+    struct err e;
+    err_clear(&e);
+    static const struct val_hooks h = {NULL, on_imm, NULL};
+    bool decoded = dec_module(&m, b.data, b.len, &e);
+    CHECK(decoded && val_module_header(&m, &e) && val_function(&m, 0, &h, NULL, &e), "%s",
+          e.msg);
+    static const int64_t want[] = {-1, 64, -8192, (1 << 27) - 1, -(1 << 27), INT32_MIN, 150, 0,
+                                   300};
+    CHECK(nimms == 9, "%d immediates", nimms);
+    for (int i = 0; i < nimms && i < 9; i++)
+        CHECK(imms[i] == want[i], "immediate %d: %lld, expected %lld", i, (long long)imms[i],
+              (long long)want[i]);
+    if (decoded)
+        dec_module_free(&m);
+    buf_free(&b);
+}
+
 /* val_functions walks every body in order with the same hooks. */
 static void test_all(const struct module *m)
 {
@@ -212,6 +271,7 @@ int main(void)
         test_f2_f3(&m);
         test_stop_and_args(&m);
         test_all(&m);
+        test_immediates();
         dec_module_free(&m);
     }
     buf_free(&b);
