@@ -15,7 +15,7 @@ static bool fn_begin(void *ctx, const struct val_func *f)
     c->body_offset = c->m->funcs[f->index].code_offset;
     c->at = c->body_offset;
     x64_reset(&c->a);
-    c->stack.len = c->ctls.len = c->merges.len = c->saved.len = 0;
+    c->stack.len = c->ctls.len = c->merges.len = 0;
     c->stubs.len = c->traps.len = 0;
     for (int r = 0; r < 32; r++)
         c->owner[r] = SP_FREE;
@@ -102,7 +102,7 @@ static void epilogue(struct sp_comp *c)
 /* Zeroes the home slots of the declared locals that start in memory. */
 static void zero_locals(struct sp_comp *c, struct x64_asm *p)
 {
-    uint32_t n = c->nlocals - c->nzero_from;
+    uint32_t n = c->nlocals - c->type->nparams;
     if (n == 0)
         return;
     int32_t low = c->local_disp[c->nlocals - 1]; /* homes go down */
@@ -216,7 +216,6 @@ static void comp_free(struct sp_comp *c)
     vec_free(&c->stack);
     vec_free(&c->ctls);
     vec_free(&c->merges);
-    vec_free(&c->saved);
     vec_free(&c->stubs);
     vec_free(&c->moves);
     vec_free(&c->traps);
@@ -224,13 +223,36 @@ static void comp_free(struct sp_comp *c)
     free(c);
 }
 
+/* Room for the artifact as big as such modules usually come out, so it
+ * grows without copying: about 3 bytes of code per byte of wasm code, a
+ * trap site per 20 bytes, a relocation per 80. */
+static bool reserve(struct cc_artifact *a, const struct module *m)
+{
+    size_t n = 0;
+    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
+        n += (size_t)(m->funcs[f].code_end - m->funcs[f].code);
+    size_t cap = 3 * n + 4096;
+    uint8_t *p = realloc(a->code.data, cap);
+    if (!p)
+        return false;
+    a->code.data = p;
+    a->code.cap = cap;
+    return vec_reserve(&a->traps, n / 20 + 16) && vec_reserve(&a->relocs, n / 80 + 16);
+}
+
 static bool compile(const struct module *m, const struct cc_options *o, struct cc_artifact *out,
                     struct err *e)
 {
     cc_artifact_init(out, "singlepass", o);
-    struct sp_comp *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!reserve(out, m)) {
+        cc_artifact_free(out);
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    }
+    struct sp_comp *c = calloc(1, sizeof *c);
+    if (!c) {
+        cc_artifact_free(out);
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    }
     c->m = m;
     c->opt = *o;
     c->e = e;

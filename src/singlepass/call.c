@@ -103,9 +103,11 @@ bool sp_call(struct sp_comp *c, const struct sp_call *call)
     if (call->kind == SP_CALL_INDIRECT)
         indirect_lookup(c, call);
     uint32_t base = (uint32_t)c->stack.len - call->nargs;
-    sp_spill_caller_saved(c, base);
     bool multi = call->nresults >= 2;
+    /* Plan from where the arguments are now; spilling only stores, so the
+     * registers still hold them when the moves run. */
     uint32_t nstack = plan_args(c, call, multi);
+    sp_spill_caller_saved(c, base);
     uint32_t area = (8 * (nstack + (multi ? call->nresults : 0)) + 15) & ~15u;
     if (area)
         x64_alu_ri(&c->a, X64_SUB, 8, X64_RSP, (int32_t)area);

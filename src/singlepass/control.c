@@ -1,6 +1,8 @@
 /* Structured control: blocks, loops, if/else, branches, br_table, return
  * and unreachable. Code after an unconditional branch is not emitted; the
  * state comes back at the next label a branch reached, or at else. */
+#include <string.h>
+
 #include "singlepass.h"
 
 static struct sp_ctl *ctl_at(struct sp_comp *c, uint32_t depth)
@@ -41,43 +43,58 @@ void sp_return(struct sp_comp *c)
     }
 }
 
-/* Emits the jump (with its moves) from here to t's label. */
-static bool branch_to(struct sp_comp *c, struct sp_ctl *t)
+/* The values a branch to t carries: a loop's params, a block's results. */
+static uint32_t arity(const struct sp_ctl *t) { return t->op == OP_LOOP ? t->nparams : t->nresults; }
+
+static const valtype *arity_types(const struct sp_ctl *t)
+{
+    return t->op == OP_LOOP ? t->params : t->results;
+}
+
+/* A branch to t's label: plan_branch makes the label's state if needed and
+ * plans the moves (false when there are none); emit_branch emits them and
+ * the jump. */
+static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
+{
+    if (t->func)
+        return c->type->nresults != 0;
+    if (!t->merged && !sp_state_init(c, &t->state, arity(t), arity_types(t)))
+        return false;
+    t->merged = true;
+    return sp_state_plan(c, &t->state, t->height);
+}
+
+static void emit_branch(struct sp_comp *c, const struct sp_ctl *t)
 {
     if (t->func) {
         sp_return(c);
         x64_jmp(&c->a, c->ret_label);
-        return true;
+        return;
     }
-    if (!t->merged && !sp_merge_init(c, t))
-        return false;
-    sp_transfer(c, t);
+    sp_run_moves(c);
     x64_jmp(&c->a, t->label);
-    return true;
 }
 
-static bool needs_moves(struct sp_comp *c, struct sp_ctl *t)
+static bool branch_to(struct sp_comp *c, struct sp_ctl *t)
 {
-    if (t->func)
-        return c->type->nresults != 0;
-    return !sp_transfer_empty(c, t);
+    plan_branch(c, t);
+    emit_branch(c, t);
+    return err_ok(c->e);
 }
 
 static bool do_br_if(struct sp_comp *c, uint32_t depth)
 {
     enum x64_cc cc = sp_pop_cond(c);
     struct sp_ctl *t = ctl_at(c, depth);
-    if (!t->func && !t->merged && !sp_merge_init(c, t))
-        return false;
-    if (!needs_moves(c, t)) {
+    if (!plan_branch(c, t)) {
         x64_jcc(&c->a, cc, t->func ? c->ret_label : t->label);
-        return true;
+        return err_ok(c->e);
     }
     x64_label skip = x64_label_new(&c->a);
     x64_jcc(&c->a, x64_cc_not(cc), skip);
-    bool ok = branch_to(c, t);
+    emit_branch(c, t);
     x64_label_bind(&c->a, skip);
-    return ok;
+    return err_ok(c->e);
 }
 
 /* The stub label of frame `depth` for the br_table being compiled; the
@@ -141,6 +158,30 @@ static bool do_br_table(struct sp_comp *c, const struct insn *in)
     return true;
 }
 
+/* Makes a state from the current one for its top n values and moves
+ * there (a plan without moves means the state is already the same). */
+static bool settle(struct sp_comp *c, struct sp_state *st, uint32_t n, const valtype *types,
+                   uint32_t height)
+{
+    if (!sp_state_init(c, st, n, types))
+        return false;
+    if (sp_state_plan(c, st, height)) {
+        sp_run_moves(c);
+        sp_state_enter(c, st, height);
+    }
+    return true;
+}
+
+static bool same_types(const struct sp_ctl *t)
+{
+    return t->nparams == t->nresults &&
+           (!t->nparams || !memcmp(t->params, t->results, t->nparams));
+}
+
+/* block, loop, if. The entries below the params are frozen; a loop head
+ * and the start of an if's arms get a state of their own (an if whose
+ * params are its results shares it with its end, so its else path jumps
+ * there with no moves). */
 static bool open_block(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
@@ -155,62 +196,64 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
             return false;
     if (t->dead)
         return true;
-    enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE;
+    enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE; /* only moves until the jcc */
     t->height = (uint32_t)c->stack.len - vi->nparams;
     t->label = x64_label_new(&c->a);
     sp_freeze(c, t->height);
     if (op == OP_LOOP) {
-        if (!sp_merge_init(c, t))
+        if (!settle(c, &t->state, t->nparams, t->params, t->height))
             return false;
-        sp_transfer(c, t);
+        t->merged = true;
         x64_label_bind(&c->a, t->label);
-        sp_merge_enter(c, t);
     } else if (op == OP_IF) {
-        t->else_label = x64_label_new(&c->a);
-        if (!sp_snapshot(c, t))
+        if (!settle(c, &t->else_state, t->nparams, t->params, t->height))
             return false;
+        if (same_types(t)) {
+            t->state = t->else_state;
+            t->merged = true;
+        }
+        t->else_label = x64_label_new(&c->a);
         x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
     }
     return true;
 }
 
-/* The then arm ends: it goes to the end label, the else arm starts from
- * the state the if had. */
+/* The then arm goes to the end label, the else arm starts from the state
+ * the if had. */
 static bool start_else(struct sp_comp *c, struct sp_ctl *t)
 {
     if (c->live && !branch_to(c, t))
         return false;
     x64_label_bind(&c->a, t->else_label);
-    sp_restore(c, t);
+    sp_state_enter(c, &t->else_state, t->height);
     c->live = true;
     t->op = OP_ELSE;
     return true;
 }
 
-static bool do_end(struct sp_comp *c)
+static void do_end(struct sp_comp *c)
 {
     struct sp_ctl *t = ctl_at(c, 0);
-    if (t->dead) {
-        c->ctls.len--;
-        return true;
-    }
-    if (t->op == OP_IF && !start_else(c, t)) /* no else: it passes the params on */
-        return false;
+    c->ctls.len--;
+    if (t->dead)
+        return;
     if (t->func) {
         if (c->live)
             sp_return(c);
         c->live = false;
-    } else if (t->op != OP_LOOP) {
-        if (t->merged && c->live)
-            sp_transfer(c, t);
-        x64_label_bind(&c->a, t->label);
-        if (t->merged) {
-            sp_merge_enter(c, t);
-            c->live = true;
-        }
+        return;
     }
-    c->ctls.len--;
-    return true;
+    if (t->op == OP_LOOP)
+        return;
+    if (t->merged && c->live)
+        sp_state_transfer(c, &t->state, t->height);
+    if (t->op == OP_IF) /* no else: that path gets here in the label's state */
+        x64_label_bind(&c->a, t->else_label);
+    x64_label_bind(&c->a, t->label);
+    if (t->merged) {
+        sp_state_enter(c, &t->state, t->height);
+        c->live = true;
+    }
 }
 
 bool sp_control(struct sp_comp *c, const struct val_insn *vi)
@@ -228,7 +271,8 @@ bool sp_control(struct sp_comp *c, const struct val_insn *vi)
         return start_else(c, t);
     }
     case OP_END:
-        return do_end(c);
+        do_end(c);
+        return err_ok(c->e);
     default:
         break;
     }

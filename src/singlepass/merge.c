@@ -13,13 +13,6 @@
 #define NONE UINT32_MAX
 #define BIT(r) (1u << (r))
 
-static uint32_t arity(const struct sp_ctl *t) { return t->op == OP_LOOP ? t->nparams : t->nresults; }
-
-static const valtype *arity_types(const struct sp_ctl *t)
-{
-    return t->op == OP_LOOP ? t->params : t->results;
-}
-
 /* Where a value the label receives goes: its register if no other value
  * of the state has it, else a free register, else memory. */
 static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t slot,
@@ -42,12 +35,12 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
     return m;
 }
 
-bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t)
+bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types)
 {
-    uint32_t n = arity(t), src0 = (uint32_t)c->stack.len - n, start = (uint32_t)c->merges.len;
-    if (!vec_reserve(&c->merges, start + n + c->ndirty + 1)) /* never NULL */
+    uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
+    if (!vec_reserve(&c->merges, start + nvals + c->ndirty + 1)) /* never NULL */
         return sp_fail(c, ERR_NOMEM, "out of memory");
-    struct sp_mloc *mv = c->merges.data + start, *ml = mv + n;
+    struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
     for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
         uint32_t x = c->dirty[k];
@@ -57,15 +50,13 @@ bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t)
         if (m.kind == SP_REG)
             ml[nl++] = m;
     }
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < nvals; i++) {
         struct sp_opnd o = sp_resolve(c, src0 + i);
         mv[i] = place(c, &o, i, &taken);
-        mv[i].type = arity_types(t)[i];
+        mv[i].type = types[i];
     }
-    c->merges.len = start + n + nl;
-    t->merge = start;
-    t->nmerge_locals = nl;
-    t->merged = true;
+    c->merges.len = start + nvals + nl;
+    *st = (struct sp_state){start, nvals, nl};
     return true;
 }
 
@@ -74,12 +65,11 @@ bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t)
 void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
                  uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp)
 {
-    struct sp_move *m = vec_push(&c->moves);
-    if (!m) {
+    if (c->moves.len == c->moves.cap && !vec_reserve(&c->moves, 2 * c->moves.len + 16)) {
         sp_fail(c, ERR_NOMEM, "out of memory");
         return;
     }
-    *m = (struct sp_move){.src = *src, .dst_kind = dst_kind, .dst_reg = dst_reg,
+    c->moves.data[c->moves.len++] = (struct sp_move){.src = *src, .dst_kind = dst_kind, .dst_reg = dst_reg,
                           .dst_disp = dst_disp, .dst_base = dst_base, .phase = (uint8_t)phase};
 }
 
@@ -90,48 +80,53 @@ static void add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *sr
 }
 
 /* One value or local: src to a register or to the slot at disp. */
-static void plan_one(struct sp_comp *c, struct sp_opnd src, const struct sp_mloc *dst,
+static void plan_one(struct sp_comp *c, const struct sp_opnd *src, const struct sp_mloc *dst,
                      int32_t disp)
 {
     if (dst->kind == SP_MEM) {
-        if (!(src.kind == SP_MEM && src.disp == disp))
-            add(c, SP_PHASE_STORE, &src, SP_MEM, 0, disp);
+        if (!(src->kind == SP_MEM && src->disp == disp))
+            add(c, SP_PHASE_STORE, src, SP_MEM, 0, disp);
         return;
     }
-    if (src.kind == SP_REG) {
-        if (src.reg != dst->reg)
-            add(c, SP_PHASE_REG, &src, SP_REG, dst->reg, 0);
+    if (src->kind == SP_REG) {
+        if (src->reg != dst->reg)
+            add(c, SP_PHASE_REG, src, SP_REG, dst->reg, 0);
         return;
     }
-    if (src.kind == SP_MEM && src.disp != disp) {
+    if (src->kind == SP_MEM && src->disp != disp) {
         /* A stack value moving down: park it in its new slot first, as a
          * later store may overwrite its old one. */
-        add(c, SP_PHASE_STORE, &src, SP_MEM, 0, disp);
-        src.disp = disp;
+        add(c, SP_PHASE_STORE, src, SP_MEM, 0, disp);
+        struct sp_opnd parked = *src;
+        parked.disp = disp;
+        add(c, SP_PHASE_LOAD, &parked, SP_REG, dst->reg, 0);
+        return;
     }
-    add(c, SP_PHASE_LOAD, &src, SP_REG, dst->reg, 0);
+    add(c, SP_PHASE_LOAD, src, SP_REG, dst->reg, 0);
 }
 
-/* Fills c->moves with the transfer from the current state to t's. */
-static void plan(struct sp_comp *c, const struct sp_ctl *t)
+bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height)
 {
     c->moves.len = 0;
-    uint32_t n = arity(t), src0 = (uint32_t)c->stack.len - n;
-    const struct sp_mloc *mv = c->merges.data + t->merge, *ml = mv + n;
-    for (uint32_t i = 0; i < n; i++)
-        plan_one(c, sp_resolve(c, src0 + i), &mv[i],
-                 sp_home_disp(c, c->nlocals + t->height + i));
+    uint32_t n = st->nvals, src0 = (uint32_t)c->stack.len - n;
+    const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + n;
+    for (uint32_t i = 0; i < n; i++) {
+        struct sp_opnd src = sp_resolve(c, src0 + i);
+        plan_one(c, &src, &mv[i], sp_home_disp(c, c->nlocals + height + i));
+    }
     /* Locals: the dirty ones here go where the label wants them (home
      * unless listed); listed ones at home here get loaded. */
-    const struct sp_mloc *want[SP_DIRTY_MAX] = {0};
-    for (uint32_t k = 0; k < t->nmerge_locals; k++) {
+    const struct sp_mloc *want[SP_DIRTY_MAX];
+    uint32_t wanted = 0; /* bit k: want[k] is set for dirty[k] */
+    for (uint32_t k = 0; k < st->nlocals; k++) {
         uint32_t x = ml[k].slot, at = c->dirty_pos[x];
         if (at != NONE) {
             want[at] = &ml[k];
+            wanted |= 1u << at;
         } else {
             struct sp_opnd home = {.kind = SP_MEM, .type = ml[k].type,
                                    .disp = c->local_disp[x]};
-            plan_one(c, home, &ml[k], home.disp);
+            plan_one(c, &home, &ml[k], home.disp);
         }
     }
     for (uint32_t k = 0; k < c->ndirty; k++) {
@@ -139,14 +134,9 @@ static void plan(struct sp_comp *c, const struct sp_ctl *t)
         const struct sp_val *l = &c->locals[x];
         struct sp_opnd src = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
         struct sp_mloc mem = {.slot = x, .kind = SP_MEM, .type = l->type};
-        plan_one(c, src, want[k] ? want[k] : &mem, c->local_disp[x]);
+        plan_one(c, &src, wanted & (1u << k) ? want[k] : &mem, c->local_disp[x]);
     }
-}
-
-bool sp_transfer_empty(struct sp_comp *c, const struct sp_ctl *t)
-{
-    plan(c, t);
-    return c->moves.len == 0;
+    return c->moves.len != 0;
 }
 
 void sp_emit_move(struct sp_comp *c, const struct sp_move *m)
@@ -174,17 +164,23 @@ void sp_run_moves(struct sp_comp *c)
             sp_emit_move(c, &c->moves.data[i]);
 }
 
-void sp_transfer(struct sp_comp *c, const struct sp_ctl *t)
+void sp_state_transfer(struct sp_comp *c, const struct sp_state *st, uint32_t height)
 {
-    plan(c, t);
+    sp_state_plan(c, st, height);
     sp_run_moves(c);
 }
 
 void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
 {
     uint8_t readers[33] = {0};
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n;) {
+        if (mv[i].src.reg == mv[i].dst_reg) {
+            mv[i] = mv[--n];
+            continue;
+        }
         readers[mv[i].src.reg]++;
+        i++;
+    }
     while (n) {
         bool progress = false;
         for (uint32_t i = 0; i < n;) {
@@ -211,60 +207,26 @@ void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
     }
 }
 
-/* ---- entering a label, snapshots for else ---- */
+/* ---- entering a label ---- */
 
-/* Forgets the current state down to height: everything above is dropped,
- * locals go back to their slots, registers are all free. No code. */
-static void reset(struct sp_comp *c, uint32_t height)
+void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height)
 {
+    /* Forget the current state: what is above height goes, locals go back
+     * to their slots, every register is free. No code. */
     sp_truncate(c, height);
     sp_locals_reset(c);
     for (uint32_t m = c->busy; m; m &= m - 1)
-        sp_reg_own(c, __builtin_ctz(m), SP_FREE);
-    c->locked = 0;
-}
-
-void sp_merge_enter(struct sp_comp *c, const struct sp_ctl *t)
-{
-    reset(c, t->height);
-    uint32_t n = arity(t);
-    const struct sp_mloc *mv = c->merges.data + t->merge, *ml = mv + n;
-    for (uint32_t i = 0; i < n; i++) {
+        c->owner[__builtin_ctz(m)] = SP_FREE;
+    c->busy = c->temps = c->locked = 0;
+    const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + st->nvals;
+    for (uint32_t i = 0; i < st->nvals; i++) {
         if (mv[i].kind == SP_REG)
             sp_push_reg(c, mv[i].type, mv[i].reg);
         else
             sp_push_mem(c, mv[i].type);
     }
-    for (uint32_t k = 0; k < t->nmerge_locals; k++) {
+    for (uint32_t k = 0; k < st->nlocals; k++) {
         struct sp_val v = {.kind = SP_REG, .reg = ml[k].reg};
         sp_local_place(c, ml[k].slot, &v);
-    }
-}
-
-bool sp_snapshot(struct sp_comp *c, struct sp_ctl *t)
-{
-    uint32_t start = (uint32_t)c->saved.len, nstack = (uint32_t)c->stack.len - t->height;
-    if (!vec_reserve(&c->saved, start + c->ndirty + nstack + 1))
-        return sp_fail(c, ERR_NOMEM, "out of memory");
-    struct sp_saved *s = c->saved.data + start;
-    for (uint32_t k = 0; k < c->ndirty; k++)
-        *s++ = (struct sp_saved){c->dirty[k], c->locals[c->dirty[k]]};
-    for (uint32_t pos = t->height; pos < c->stack.len; pos++)
-        *s++ = (struct sp_saved){c->nlocals + pos, c->stack.data[pos]};
-    t->saved = start;
-    t->nsaved = c->ndirty + nstack;
-    c->saved.len = start + t->nsaved;
-    return true;
-}
-
-void sp_restore(struct sp_comp *c, const struct sp_ctl *t)
-{
-    reset(c, t->height);
-    for (uint32_t k = 0; k < t->nsaved; k++) {
-        const struct sp_saved *s = &c->saved.data[t->saved + k];
-        if (s->slot < c->nlocals)
-            sp_local_place(c, s->slot, &s->v);
-        else
-            sp_push_val(c, &s->v);
     }
 }

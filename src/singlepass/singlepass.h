@@ -86,8 +86,8 @@ struct sp_opnd {
     int32_t disp; /* SP_MEM: [rbp + disp] */
 };
 
-/* One location of a merge state: a block's value (slot = its index among
- * the values) or a local kept in a register (slot = the local). */
+/* One location of a label's state: a value (slot = its index among the
+ * values) or a local kept in a register (slot = the local). */
 struct sp_mloc {
     uint32_t slot;
     uint8_t kind; /* SP_REG or SP_MEM */
@@ -95,11 +95,11 @@ struct sp_mloc {
     valtype type;
 };
 
-/* A saved value for the else arm of an if: a local (slot < nlocals) or a
- * stack entry (slot = nlocals + position). */
-struct sp_saved {
-    uint32_t slot;
-    struct sp_val v;
+/* The state a label expects: nvals values (the top of the stack, from the
+ * label's height up), then nlocals locals in registers (every other local
+ * in its home slot); stored in c->merges from index `at`. */
+struct sp_state {
+    uint32_t at, nvals, nlocals;
 };
 
 struct sp_ctl {
@@ -112,10 +112,10 @@ struct sp_ctl {
     const valtype *params, *results;
     x64_label label;   /* branch target: loop head or end */
     x64_label else_label;
-    uint32_t merge, nmerge_locals; /* in merges: the values, then the locals */
-    uint32_t saved, nsaved;        /* if: the else arm's state in saved */
-    uint32_t table_stamp;          /* br_table: the last table that visited */
-    x64_label table_label;         /* its stub for this frame */
+    struct sp_state state;      /* the label's, once merged */
+    struct sp_state else_state; /* if: where the else arm starts */
+    uint32_t table_stamp;       /* br_table: the last table that visited */
+    x64_label table_label;      /* its stub for this frame */
 };
 
 /* Code queued for after the body. */
@@ -163,13 +163,11 @@ struct sp_comp {
     uint32_t *dirty_pos;    /* nlocals: index in dirty[] or UINT32_MAX */
     uint32_t locals_cap;
     uint32_t dirty[SP_DIRTY_MAX], ndirty, dirty_clock;
-    uint32_t nzero_from;    /* declared locals from here on are zeroed in the prologue */
     VEC(struct sp_val) stack;
     uint32_t frozen;        /* entries below are SP_MEM or SP_CONST */
     uint32_t max_height;
     VEC(struct sp_ctl) ctls;
     VEC(struct sp_mloc) merges;
-    VEC(struct sp_saved) saved;
     VEC(struct sp_stub) stubs;
     VEC(struct sp_move) moves;
     VEC(struct cc_trap_site) traps; /* code offsets in a */
@@ -263,14 +261,15 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 /* False (ERR_UNSUPPORTED recorded) for v128. */
 bool sp_check_type(struct sp_comp *c, valtype t);
 
-/* ---- merge.c: labels' states, transfers, snapshots ---- */
-bool sp_merge_init(struct sp_comp *c, struct sp_ctl *t);
-/* True when branching to t from the current state needs no code. */
-bool sp_transfer_empty(struct sp_comp *c, const struct sp_ctl *t);
-void sp_transfer(struct sp_comp *c, const struct sp_ctl *t);
-void sp_merge_enter(struct sp_comp *c, const struct sp_ctl *t);
-bool sp_snapshot(struct sp_comp *c, struct sp_ctl *t);
-void sp_restore(struct sp_comp *c, const struct sp_ctl *t);
+/* ---- merge.c: labels' states and the moves that reach them ---- */
+/* Makes a state from the current one, for its top nvals values. */
+bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types);
+/* Puts the moves from the current state to st (values going to height)
+ * in c->moves; false when there are none. */
+bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height);
+void sp_state_transfer(struct sp_comp *c, const struct sp_state *st, uint32_t height);
+/* Makes st the current state (what the code at its label starts with). */
+void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height);
 /* Moves with distinct register destinations, in an order that reads every
  * source before it is overwritten (cycles go through the scratch registers). */
 void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n);

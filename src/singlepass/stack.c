@@ -18,12 +18,13 @@ struct sp_val *sp_top(struct sp_comp *c) { return &c->stack.data[c->stack.len - 
  * takes the writes. */
 static struct sp_val *push(struct sp_comp *c, valtype t, uint8_t kind)
 {
-    struct sp_val *v = vec_push(&c->stack);
-    if (!v) {
+    struct sp_val *v = &c->sink;
+    if (c->stack.len < c->stack.cap || vec_reserve(&c->stack, 2 * c->stack.len + 16)) {
+        v = &c->stack.data[c->stack.len++];
+        if (c->stack.len > c->max_height)
+            c->max_height = (uint32_t)c->stack.len;
+    } else {
         sp_fail(c, ERR_NOMEM, "out of memory");
-        v = &c->sink;
-    } else if (c->stack.len > c->max_height) {
-        c->max_height = (uint32_t)c->stack.len;
     }
     *v = (struct sp_val){.kind = kind, .type = t};
     return v;
@@ -253,11 +254,15 @@ void sp_local_place(struct sp_comp *c, uint32_t x, const struct sp_val *v)
 
 void sp_locals_reset(struct sp_comp *c)
 {
-    while (c->ndirty) {
-        uint32_t x = c->dirty[c->ndirty - 1];
-        struct sp_val mem = {.kind = SP_MEM};
-        sp_local_place(c, x, &mem);
+    for (uint32_t k = 0; k < c->ndirty; k++) {
+        uint32_t x = c->dirty[k];
+        struct sp_val *l = &c->locals[x];
+        if (l->kind == SP_REG && c->owner[l->reg] == (int32_t)x)
+            sp_reg_own(c, l->reg, SP_FREE);
+        l->kind = SP_MEM;
+        c->dirty_pos[x] = NONE;
     }
+    c->ndirty = 0;
 }
 
 void sp_local_get(struct sp_comp *c, uint32_t x)
@@ -349,8 +354,7 @@ bool sp_check_type(struct sp_comp *c, valtype t)
 }
 
 /* Parameters start in their argument registers (or the caller's stack
- * slots); the first declared locals start as the constant 0, the others
- * in home slots the prologue zeroes. */
+ * slots); declared locals in home slots the prologue zeroes. */
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
 {
     uint32_t n = f->nlocals ? f->nlocals : 1;
@@ -384,12 +388,5 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
         }
         sp_local_place(c, x, &v);
     }
-    uint32_t k = SP_DIRTY_MAX - 4 - c->ndirty; /* leave room to work */
-    if (k > f->nlocals - np)
-        k = f->nlocals - np;
-    struct sp_val zero = {.kind = SP_CONST};
-    for (uint32_t x = np; x < np + k; x++)
-        sp_local_place(c, x, &zero);
-    c->nzero_from = np + k;
     return true;
 }
