@@ -18,21 +18,25 @@ cat >"$d/good.wast" <<'WAST'
 WAST
 out=$("$trident" wast "$d/good.wast" 2>&1)
 rc=$?
-[ $rc = 0 ] && grep -qx "3 passed, 0 failed, 2 skipped" <<<"$out"
+[ $rc = 0 ] && grep -qx "5 passed, 0 failed, 0 skipped" <<<"$out"
 result counts $(( $? == 0 )) "status $rc: $out"
 
 cat >"$d/bad.wast" <<'WAST'
-(module (func))
+(module (func (export "id") (param i32) (result i32) (local.get 0)))
 
 (assert_malformed (module quote "(func nop)") "oops")
 (assert_invalid (module (func)) "oops")
+(assert_return (invoke "id" (i32.const 3)) (i32.const 4))
+(assert_trap (invoke "id" (i32.const 3)) "unreachable")
 (module (func (result i32)))
 WAST
 out=$("$trident" wast "$d/bad.wast" 2>&1)
 rc=$?
 [ $rc = 1 ] && grep -q "bad.wast:3: assert_malformed: " <<<"$out" &&
-    grep -q "bad.wast:4: assert_invalid: " <<<"$out" && grep -q "bad.wast:5: module: " <<<"$out" &&
-    grep -qx "0 passed, 3 failed, 1 skipped" <<<"$out"
+    grep -q "bad.wast:4: assert_invalid: " <<<"$out" &&
+    grep -q "bad.wast:5: assert_return: result 0 is i32:3, expected i32:4" <<<"$out" &&
+    grep -q "bad.wast:6: assert_trap: " <<<"$out" && grep -q "bad.wast:7: module: " <<<"$out" &&
+    grep -qx "1 passed, 5 failed, 0 skipped" <<<"$out"
 result failures $(( $? == 0 )) "status $rc: $out"
 
 printf '(module)\n(assert_return (invoke "f") (i32.const 1)\n' >"$d/broken.wast"
