@@ -62,6 +62,36 @@ static inline void call_import(struct emit *e, uint32_t i)
     x64_call_r(e->a, X64_RAX);
 }
 
+/* Traps with `code` unless the flags satisfy cc. */
+static inline void trap_unless(struct emit *e, enum x64_cc cc, tri_trap_code code)
+{
+    x64_label ok = x64_label_new(e->a);
+    x64_jcc(e->a, cc, ok);
+    site(e, code);
+    x64_ud2(e->a);
+    x64_label_bind(e->a, ok);
+}
+
+/* call_indirect (type index `type`, table `table`) per docs/ABI.md, with
+ * the element index in ecx and the arguments in place after rdi. */
+static inline void call_indirect(struct emit *e, uint32_t table, uint32_t type)
+{
+    struct x64_asm *a = e->a;
+    x64_mov_rr(a, 4, X64_RCX, X64_RCX);
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(X64_RDI, (int32_t)(e->layout.tables + 8 * table)));
+    x64_alu_rm(a, X64_CMP, 4, X64_RCX, x64_mem_base(X64_RAX, CC_TABLE_SIZE));
+    trap_unless(e, X64_CC_B, TRI_TRAP_UNDEFINED_ELEMENT);
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(X64_RAX, CC_TABLE_ELEMS));
+    x64_mov_rm(a, 8, X64_RAX, x64_mem_index(X64_RAX, X64_RCX, 8, 0));
+    x64_alu_rr(a, X64_TEST, 8, X64_RAX, X64_RAX);
+    trap_unless(e, X64_CC_NE, TRI_TRAP_NULL_ELEMENT);
+    x64_mov_rm(a, 4, X64_R8, x64_mem_base(X64_RDI, (int32_t)(e->layout.type_ids + 4 * type)));
+    x64_alu_rm(a, X64_CMP, 4, X64_R8, x64_mem_base(X64_RAX, CC_FUNCREF_TYPE_ID));
+    trap_unless(e, X64_CC_E, TRI_TRAP_BAD_SIGNATURE);
+    x64_mov_rm(a, 8, X64_RDI, x64_mem_base(X64_RAX, CC_FUNCREF_VMCTX));
+    x64_call_m(a, x64_mem_base(X64_RAX, CC_FUNCREF_CODE));
+}
+
 static inline bool test_compile(const struct module *m, const struct cc_options *o,
                          struct cc_artifact *out, struct err *err)
 {

@@ -44,34 +44,8 @@ static void body_call_import(struct emit *e)
     call_import(e, 0);
 }
 
-/* Traps with `code` unless the flags satisfy cc. */
-static void trap_unless(struct emit *e, enum x64_cc cc, tri_trap_code code)
-{
-    x64_label ok = x64_label_new(e->a);
-    x64_jcc(e->a, cc, ok);
-    site(e, code);
-    x64_ud2(e->a);
-    x64_label_bind(e->a, ok);
-}
-
-/* (a, b, index): call_indirect (type 2) through table 0, per docs/ABI.md. */
-static void body_call_indirect(struct emit *e)
-{
-    struct x64_asm *a = e->a;
-    x64_mov_rr(a, 4, X64_RCX, X64_RCX);
-    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(X64_RDI, (int32_t)e->layout.tables));
-    x64_alu_rm(a, X64_CMP, 4, X64_RCX, x64_mem_base(X64_RAX, CC_TABLE_SIZE));
-    trap_unless(e, X64_CC_B, TRI_TRAP_UNDEFINED_ELEMENT);
-    x64_mov_rm(a, 8, X64_RAX, x64_mem_base(X64_RAX, CC_TABLE_ELEMS));
-    x64_mov_rm(a, 8, X64_RAX, x64_mem_index(X64_RAX, X64_RCX, 8, 0));
-    x64_alu_rr(a, X64_TEST, 8, X64_RAX, X64_RAX);
-    trap_unless(e, X64_CC_NE, TRI_TRAP_NULL_ELEMENT);
-    x64_mov_rm(a, 4, X64_R8, x64_mem_base(X64_RDI, (int32_t)e->layout.type_ids + 4 * 2));
-    x64_alu_rm(a, X64_CMP, 4, X64_R8, x64_mem_base(X64_RAX, CC_FUNCREF_TYPE_ID));
-    trap_unless(e, X64_CC_E, TRI_TRAP_BAD_SIGNATURE);
-    x64_mov_rm(a, 8, X64_RDI, x64_mem_base(X64_RAX, CC_FUNCREF_VMCTX));
-    x64_call_m(a, x64_mem_base(X64_RAX, CC_FUNCREF_CODE));
-}
+/* (a, b, index): call_indirect (type 2) through table 0. */
+static void body_call_indirect(struct emit *e) { call_indirect(e, 0, 2); }
 
 static tri_module *load(tri_engine *e, const char *text)
 {
