@@ -81,8 +81,9 @@ def machine():
                 break
     with open("/proc/loadavg") as f:
         load = f.read().split()[2]  # the last 15 minutes: other work slows every runner
-    return ("%s, %d cores, Linux %s, load average %s; %s; %s; node %s; wabt %s"
-            % (cpu, os.cpu_count(), platform.release(), load, version(["gcc", "--version"]),
+    commit = version(["git", "-C", runners.BENCH, "rev-parse", "--short", "HEAD"])
+    return ("%s, %d cores, Linux %s, load average %s; Trident checkout at %s; %s; %s; node %s; wabt %s"
+            % (cpu, os.cpu_count(), platform.release(), load, commit, version(["gcc", "--version"]),
                version(["clang-19", "--version"]), version(["node", "--version"]),
                version(["wasm2c", "--version"])))
 

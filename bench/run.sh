@@ -7,6 +7,7 @@
 #   RUNNERS=a,b      only these runners; native always runs (it is the reference)
 #   COMPILE=0        skip the compile-speed part
 #   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
+#   TRIDENT=PATH     the trident binary to measure (default: build/trident)
 # Exit status 1 when any run failed, timed out or printed other output than
 # the native build.
 set -uo pipefail
@@ -19,12 +20,14 @@ full=0 # a full run (every program, runner and part) is the one the docs show
 
 bash bench/build.sh "$out" "${progs[@]}" || exit 1
 status=0
-python3 bench/measure.py --out "$out" ${RUNNERS:+--runners "$RUNNERS"} "${progs[@]}" || status=1
+trident=${TRIDENT:-build/trident}
+python3 bench/measure.py --out "$out" --trident "$trident" ${RUNNERS:+--runners "$RUNNERS"} \
+    "${progs[@]}" || status=1
 
 if [ "${COMPILE:-1}" = 1 ]; then
     bash bench/fetch-modules.sh >&2 ||
         echo "run.sh: fetching modules failed; timing the modules already there" >&2
-    python3 bench/compile_speed.py --out "$out" || status=1
+    python3 bench/compile_speed.py --out "$out" --trident "$trident" || status=1
 else
     rm -f "$out/compile.tsv" "$out/compile.dat" "$out/compile.png"
 fi
