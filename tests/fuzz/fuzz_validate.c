@@ -6,7 +6,9 @@
  *  - val_module and (val_module_header + val_function with hooks on every
  *    body) agree on the verdict and the error;
  *  - every val_insn handed to the hooks is well formed (type arrays present
- *    and holding value types, operand types valid). */
+ *    and holding value types, operand types valid), and its instruction is
+ *    what dec_insn decodes at that offset (the walker decodes the frequent
+ *    forms itself, for speed). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +29,38 @@ static void check_types(const valtype *t, uint32_t n)
         require(dec_is_valtype(t[i]));
 }
 
+/* The walker's decoding of the instruction matches the decoder's. */
+static void check_decoding(const struct module *m, const struct insn *in)
+{
+    struct err e;
+    err_clear(&e);
+    struct reader r = {m->bytes, m->bytes + in->offset, m->bytes + m->size, &e};
+    struct insn ref;
+    require(dec_insn(&r, &ref) && ref.op == in->op && ref.offset == in->offset);
+    switch (dec_ops[in->op].imm) {
+    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: case IMM_FUNC:
+        require(ref.imm.index == in->imm.index);
+        break;
+    case IMM_I32:
+        require(ref.imm.i32 == in->imm.i32);
+        break;
+    case IMM_BLOCK:
+        require(ref.imm.block.kind == in->imm.block.kind &&
+                (ref.imm.block.kind != BT_VALUE || ref.imm.block.value == in->imm.block.value) &&
+                (ref.imm.block.kind != BT_INDEX || ref.imm.block.index == in->imm.block.index));
+        break;
+    case IMM_MEMARG:
+        require(ref.imm.mem.m.align == in->imm.mem.m.align &&
+                ref.imm.mem.m.offset == in->imm.mem.m.offset);
+        break;
+    default:
+        break;
+    }
+}
+
 static bool on_insn(void *ctx, const struct val_insn *vi)
 {
-    (*(uint64_t *)ctx)++;
+    check_decoding(ctx, vi->in);
     check_types(vi->params, vi->nparams);
     check_types(vi->results, vi->nresults);
     /* Only dead code may leave an operand type unknown. */
@@ -53,11 +84,9 @@ static bool by_function(const struct module *m, struct err *e)
 {
     if (!val_module_header(m, e))
         return false;
-    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
-        uint64_t count = 0;
-        if (!val_function(m, f, &hooks, &count, e))
+    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
+        if (!val_function(m, f, &hooks, (void *)m, e))
             return false;
-    }
     return true;
 }
 
