@@ -1,0 +1,529 @@
+/* IR construction from the validator's walk: the operand stack holds SSA
+ * values, control frames map wasm's structured control onto blocks, and
+ * every branch records what it carries to its label (the locals' state and
+ * the label's values) so the join can make its phis when it is sealed.
+ *
+ * Code the validator knows is dead is skipped. Code it cannot know is dead
+ * (after a block that nothing reaches) goes into a block without
+ * predecessors, which opt_pass_prune drops. */
+#include <string.h>
+
+#include "optimizing.h"
+
+enum { NO_BLOCK = UINT32_MAX };
+
+bool opt_b_nomem(struct opt_build *b)
+{
+    return err_set(b->e, ERR_NOMEM, b->at, "out of memory");
+}
+
+struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block) { return &b->bi[block]; }
+
+/* A new block with its builder record. */
+static uint32_t new_block(struct opt_build *b)
+{
+    uint32_t id = opt_block_new(b->f);
+    if (id == UINT32_MAX ||
+        !opt_grow(b->a, &b->bi, &b->cap_bi, b->f->nblock, sizeof *b->bi)) {
+        opt_b_nomem(b);
+        return NO_BLOCK;
+    }
+    b->bi[id] = (struct opt_binfo){0};
+    b->nbi = b->f->nblock;
+    return id;
+}
+
+opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
+                   opt_val a2, int64_t imm)
+{
+    opt_val v = opt_insn_add(b->f, b->cur, op, t, a0, a1, a2, imm);
+    if (!v)
+        opt_b_nomem(b);
+    else
+        b->f->insn[v].wasm = b->at;
+    return v;
+}
+
+opt_val opt_b_icmp(struct opt_build *b, enum opt_icc cc, opt_val x, opt_val y)
+{
+    opt_val c = opt_b_emit(b, OPT_ICMP, OPT_I32, x, y, 0, 0);
+    if (c)
+        b->f->insn[c].aux = (uint8_t)cc;
+    return c;
+}
+
+bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code)
+{
+    opt_val t = cond ? opt_b_emit(b, OPT_TRAP_IF, OPT_VOID, cond, 0, 0, 0) : OPT_NONE;
+    if (t)
+        b->f->insn[t].aux = (uint8_t)code;
+    return t;
+}
+
+opt_val opt_b_iconst(struct opt_build *b, enum opt_type t, int64_t v)
+{
+    return opt_b_emit(b, OPT_ICONST, t, 0, 0, 0, t == OPT_I32 ? (int64_t)(uint32_t)v : v);
+}
+
+bool opt_b_push(struct opt_build *b, opt_val v)
+{
+    opt_val *p = v ? vec_push(&b->stack) : NULL;
+    if (p)
+        *p = v;
+    return p || opt_b_nomem(b);
+}
+
+opt_val opt_b_pop(struct opt_build *b) { return b->stack.data[--b->stack.len]; }
+
+static opt_val *top_vals(struct opt_build *b, uint32_t n)
+{
+    return n ? b->stack.data + b->stack.len - n : b->stack.data;
+}
+
+/* ---- edges ---- */
+
+/* Ends the current block with a terminator going to the targets. */
+static opt_val terminate(struct opt_build *b, enum opt_op op, opt_val a0, const uint32_t *to,
+                         uint32_t n)
+{
+    opt_val t = opt_b_emit(b, op, OPT_VOID, a0, 0, 0, 0);
+    for (uint32_t i = 0; t && i < n; i++)
+        if (!opt_edge_add(b->f, b->cur, to[i])) {
+            opt_b_nomem(b);
+            return OPT_NONE;
+        }
+    return t;
+}
+
+/* The block a branch to frame c goes to (made on first use for a merge). */
+static uint32_t label_block(struct opt_build *b, struct opt_bctl *c)
+{
+    if (c->target == NO_BLOCK) {
+        uint32_t blk = new_block(b);
+        if (blk == NO_BLOCK)
+            return NO_BLOCK;
+        b->bi[blk].arity = c->nresults;
+        c->target = blk;
+    }
+    return c->target;
+}
+
+/* Records what the current block carries along its edge to blk (called
+ * after the edge was added): the locals and the top `arity` values. */
+static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
+{
+    struct opt_binfo *bi = opt_b_info(b, blk);
+    if (bi->nst == b->f->block[blk].npred) /* not a new edge (br_table) */
+        return true;
+    struct opt_pstate *s;
+    if (!opt_grow(b->a, &bi->st, &bi->cap_st, bi->nst + 1, sizeof *bi->st) ||
+        !opt_grow(b->a, &bi->vals, &bi->cap_val, bi->nval + bi->arity, sizeof *bi->vals))
+        return opt_b_nomem(b);
+    s = &bi->st[bi->nst++];
+    *s = opt_b_snapshot(b);
+    if (bi->arity)
+        memcpy(bi->vals + bi->nval, vals, bi->arity * sizeof *vals);
+    bi->nval += bi->arity;
+    return true;
+}
+
+/* ---- blocks, loops, ifs ---- */
+
+static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct val_insn *vi,
+                                 bool dead)
+{
+    struct opt_bctl *c = vec_push(&b->ctl);
+    if (!c) {
+        opt_b_nomem(b);
+        return NULL;
+    }
+    *c = (struct opt_bctl){.op = op, .dead = dead, .nparams = vi->nparams,
+                           .nresults = vi->nresults, .params = vi->params,
+                           .results = vi->results, .target = NO_BLOCK,
+                           .else_block = NO_BLOCK};
+    c->height = dead ? 0 : (uint32_t)b->stack.len - vi->nparams;
+    return c;
+}
+
+static bool do_loop(struct opt_build *b, struct opt_bctl *c)
+{
+    uint32_t h = new_block(b);
+    if (h == NO_BLOCK)
+        return false;
+    c->target = h;
+    b->bi[h].arity = c->nparams;
+    if (!terminate(b, OPT_JMP, 0, &h, 1) || !record_edge(b, h, top_vals(b, c->nparams)))
+        return false;
+    b->cur = h;
+    opt_b_adopt(b, (struct opt_pstate){NULL, h});
+    for (uint32_t k = 0; k < c->nparams; k++) { /* filled when sealed */
+        opt_val phi = opt_phi_new(b->f, h, opt_type_of(c->params[k]));
+        if (!phi)
+            return opt_b_nomem(b);
+        top_vals(b, c->nparams)[k] = phi;
+    }
+    return true;
+}
+
+static bool do_if(struct opt_build *b, struct opt_bctl *c, opt_val cond)
+{
+    uint32_t arms[2] = {new_block(b), new_block(b)};
+    if (arms[1] == NO_BLOCK || !terminate(b, OPT_BRIF, cond, arms, 2))
+        return false;
+    c->else_block = arms[1];
+    c->if_st = opt_b_snapshot(b);
+    c->saved = (uint32_t)b->saved.len;
+    if (!vec_reserve(&b->saved, b->saved.len + c->nparams))
+        return opt_b_nomem(b);
+    if (c->nparams)
+        memcpy(b->saved.data + b->saved.len, top_vals(b, c->nparams),
+               c->nparams * sizeof(opt_val));
+    b->saved.len += c->nparams;
+    b->cur = arms[0];
+    return true;
+}
+
+/* The fall-through edge from the current block to the frame's merge. */
+static bool fall_to_merge(struct opt_build *b, struct opt_bctl *c)
+{
+    uint32_t m = label_block(b, c);
+    return m != NO_BLOCK && terminate(b, OPT_JMP, 0, &m, 1) &&
+           record_edge(b, m, top_vals(b, c->nresults));
+}
+
+/* Starts the else arm: the state and params of the branch. */
+static bool enter_else(struct opt_build *b, struct opt_bctl *c)
+{
+    b->cur = c->else_block;
+    opt_b_adopt(b, c->if_st);
+    b->stack.len = c->height;
+    for (uint32_t k = 0; k < c->nparams; k++)
+        if (!opt_b_push(b, b->saved.data[c->saved + k]))
+            return false;
+    return true;
+}
+
+static bool do_else(struct opt_build *b, struct opt_bctl *c, bool unreachable)
+{
+    if (!unreachable && !fall_to_merge(b, c))
+        return false;
+    c->has_else = true;
+    return enter_else(b, c);
+}
+
+/* A block nothing reaches, for code after a construct nothing leaves. */
+static bool orphan(struct opt_build *b)
+{
+    uint32_t blk = new_block(b);
+    if (blk == NO_BLOCK)
+        return false;
+    b->bi[blk].sealed = true;
+    b->cur = blk;
+    opt_b_adopt(b, (struct opt_pstate){NULL, blk});
+    return true;
+}
+
+/* Code after a frame whose end nothing reaches: an orphan block, with
+ * zeros standing for the frame's results. */
+static bool continue_dead(struct opt_build *b, struct opt_bctl *c)
+{
+    b->stack.len = c->height;
+    if (!orphan(b))
+        return false;
+    for (uint32_t k = 0; k < c->nresults; k++)
+        if (!opt_b_push(b, b->zero[opt_type_of(c->results[k])]))
+            return false;
+    return true;
+}
+
+/* After the frame's end: continue at its merge with its results. */
+static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
+{
+    uint32_t m = c->target;
+    b->stack.len = c->height;
+    if (!opt_b_seal(b, m))
+        return false;
+    b->cur = m;
+    const struct opt_binfo *bi = opt_b_info(b, m);
+    if (b->f->block[m].npred == 1)
+        opt_b_adopt(b, bi->st[0]);
+    else
+        opt_b_adopt(b, (struct opt_pstate){NULL, m});
+    for (uint32_t k = 0; k < c->nresults; k++) {
+        opt_val v = opt_b_merge_value(b, m, k, opt_type_of(c->results[k]));
+        if (!v || !opt_b_push(b, v))
+            return false;
+    }
+    return true;
+}
+
+/* end of a block, if or else (the body's end is a return). */
+static bool end_block(struct opt_build *b, struct opt_bctl *c, bool unreachable)
+{
+    if (c->op == OP_IF && !c->has_else) { /* the missing else passes params on */
+        if (!unreachable && !fall_to_merge(b, c))
+            return false;
+        if (!enter_else(b, c))
+            return false;
+        unreachable = false;
+    }
+    if (c->target == NO_BLOCK) /* nothing branched here */
+        return unreachable ? continue_dead(b, c) : true;
+    if (!unreachable && !fall_to_merge(b, c))
+        return false;
+    return enter_merge(b, c);
+}
+
+/* Seals the header: its phis get the back edges' operands. The code
+ * after the loop continues the body's last block. */
+static bool end_loop(struct opt_build *b, struct opt_bctl *c, bool unreachable)
+{
+    uint32_t h = c->target;
+    for (uint32_t k = 0; k < c->nparams; k++)
+        if (!opt_b_fill_value_phi(b, h, b->f->block[h].phi[k], k))
+            return false;
+    return opt_b_seal(b, h) && (!unreachable || continue_dead(b, c));
+}
+
+/* ---- branches ---- */
+
+/* The frame a branch of depth d targets. */
+static struct opt_bctl *label_ctl(struct opt_build *b, uint32_t d)
+{
+    return &b->ctl.data[b->ctl.len - 1 - d];
+}
+
+/* Branch target block for depth d (a loop header, a merge, or for the
+ * body's frame a fresh block that returns). */
+static uint32_t branch_block(struct opt_build *b, uint32_t d, uint32_t *ret_block)
+{
+    if (d + 1 < b->ctl.len)
+        return label_block(b, label_ctl(b, d));
+    if (*ret_block == NO_BLOCK)
+        *ret_block = new_block(b);
+    return *ret_block;
+}
+
+/* Fills the return block made for branches to the body's label. */
+static bool fill_return(struct opt_build *b, uint32_t blk, opt_val *vals, uint32_t n)
+{
+    uint32_t cur = b->cur;
+    size_t len = b->stack.len;
+    b->cur = blk;
+    for (uint32_t i = 0; i < n; i++)
+        if (!opt_b_push(b, vals[i]))
+            return false;
+    bool ok = opt_b_return(b);
+    b->stack.len = len;
+    b->cur = cur;
+    return ok;
+}
+
+/* Records the edges to every distinct target (and fills a return block). */
+static bool branch_edges(struct opt_build *b, const uint32_t *depth, uint32_t n, uint32_t ret)
+{
+    bool ret_done = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (depth[i] + 1 >= b->ctl.len) {
+            if (!ret_done && !fill_return(b, ret, top_vals(b, b->f->type->nresults),
+                                          b->f->type->nresults))
+                return false;
+            ret_done = true;
+            continue;
+        }
+        struct opt_bctl *c = label_ctl(b, depth[i]);
+        uint32_t arity = c->op == OP_LOOP ? c->nparams : c->nresults;
+        if (!record_edge(b, c->target, top_vals(b, arity)))
+            return false;
+    }
+    return true;
+}
+
+static bool do_br(struct opt_build *b, uint32_t d)
+{
+    if (d + 1 >= b->ctl.len)
+        return opt_b_return(b);
+    uint32_t ret = NO_BLOCK, t = branch_block(b, d, &ret);
+    return t != NO_BLOCK && terminate(b, OPT_JMP, 0, &t, 1) && branch_edges(b, &d, 1, ret);
+}
+
+static bool do_br_if(struct opt_build *b, uint32_t d)
+{
+    opt_val cond = opt_b_pop(b);
+    uint32_t ret = NO_BLOCK, to[2] = {branch_block(b, d, &ret), new_block(b)};
+    if (to[0] == NO_BLOCK || to[1] == NO_BLOCK || !terminate(b, OPT_BRIF, cond, to, 2) ||
+        !branch_edges(b, &d, 1, ret))
+        return false;
+    b->cur = to[1];
+    return true;
+}
+
+static bool do_br_table(struct opt_build *b, const struct insn *in)
+{
+    uint32_t n = in->imm.br_table.count + 1, ret = NO_BLOCK;
+    uint32_t at = opt_extra_add(b->f, NULL, n);
+    uint32_t *depth = arena_array(b->a, n, sizeof *depth);
+    if (at == UINT32_MAX || !depth)
+        return opt_b_nomem(b);
+    const uint8_t *p = in->imm.br_table.p;
+    opt_val idx = opt_b_pop(b);
+    opt_val t = opt_b_emit(b, OPT_BR_TABLE, OPT_VOID, idx, n - 1, 0, at);
+    for (uint32_t i = 0; t && i < n; i++) {
+        depth[i] = dec_br_table_next(&p);
+        uint32_t blk = branch_block(b, depth[i], &ret);
+        if (blk == NO_BLOCK || !opt_edge_add(b->f, b->cur, blk))
+            return opt_b_nomem(b);
+        b->f->extra[at + i] = blk;
+    }
+    return t && branch_edges(b, depth, n, ret);
+}
+
+/* ---- the hooks ---- */
+
+static bool control(struct opt_build *b, const struct val_insn *vi)
+{
+    const struct insn *in = vi->in;
+    struct opt_bctl *c;
+    switch (in->op) {
+    case OP_BLOCK: case OP_LOOP: case OP_IF: {
+        opt_val cond = in->op == OP_IF ? opt_b_pop(b) : OPT_NONE;
+        if (!(c = push_ctl(b, in->op, vi, false)))
+            return false;
+        return in->op == OP_BLOCK || (in->op == OP_LOOP ? do_loop(b, c) : do_if(b, c, cond));
+    }
+    case OP_ELSE:
+        return do_else(b, &b->ctl.data[b->ctl.len - 1], vi->unreachable);
+    case OP_END:
+        c = &b->ctl.data[b->ctl.len - 1];
+        if (b->ctl.len == 1)
+            return vi->unreachable || opt_b_return(b);
+        bool ok = c->op == OP_LOOP ? end_loop(b, c, vi->unreachable)
+                                   : end_block(b, c, vi->unreachable);
+        b->saved.len = c->op == OP_IF || c->op == OP_ELSE ? c->saved : b->saved.len;
+        b->ctl.len--;
+        return ok;
+    case OP_BR: return do_br(b, in->imm.index);
+    case OP_BR_IF: return do_br_if(b, in->imm.index);
+    case OP_BR_TABLE: return do_br_table(b, in);
+    case OP_RETURN: return opt_b_return(b);
+    case OP_UNREACHABLE: {
+        opt_val t = opt_b_emit(b, OPT_TRAP, OPT_VOID, 0, 0, 0, 0);
+        if (t)
+            b->f->insn[t].aux = TRI_TRAP_UNREACHABLE;
+        return t;
+    }
+    default:
+        return opt_b_call(b, vi);
+    }
+}
+
+/* Dead code only opens and closes frames. */
+static bool dead_insn(struct opt_build *b, const struct val_insn *vi)
+{
+    enum op op = vi->in->op;
+    if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF)
+        return push_ctl(b, op, vi, true) != NULL;
+    struct opt_bctl *c = &b->ctl.data[b->ctl.len - 1];
+    if (op == OP_END && c->dead)
+        b->ctl.len--;
+    else if (op == OP_END || op == OP_ELSE)
+        return control(b, vi);
+    return true;
+}
+
+static bool hook_insn(void *ctx, const struct val_insn *vi)
+{
+    struct opt_build *b = ctx;
+    b->at = vi->in->offset;
+    if (vi->unreachable)
+        return dead_insn(b, vi);
+    switch (vi->in->op) {
+    case OP_UNREACHABLE: case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
+    case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_RETURN: case OP_CALL:
+    case OP_CALL_INDIRECT:
+        return control(b, vi);
+    default:
+        return opt_b_op(b, vi);
+    }
+}
+
+/* The entry block: PARAMs (vmctx, the result area for 2+ results, the
+ * wasm params), the zero of each type for locals, the memory base. */
+static bool entry(struct opt_build *b, const struct val_func *vf)
+{
+    const struct functype *t = b->f->type;
+    uint32_t k = 0;
+    b->vmctx = opt_b_emit(b, OPT_PARAM, OPT_I64, 0, 0, 0, k++);
+    b->results = t->nresults >= 2 ? opt_b_emit(b, OPT_PARAM, OPT_I64, 0, 0, 0, k++) : OPT_NONE;
+    b->params = arena_array(b->a, t->nparams + 1, sizeof *b->params);
+    if (!b->params)
+        return opt_b_nomem(b);
+    for (uint32_t i = 0; i < t->nparams; i++)
+        b->params[i] = opt_b_emit(b, OPT_PARAM, opt_type_of(ft_params(t)[i]), 0, 0, 0, k++);
+    b->f->nparam_abi = k;
+    for (enum opt_type ty = OPT_I32; ty <= OPT_F64; ty++)
+        b->zero[ty] = opt_b_emit(b, ty <= OPT_I64 ? OPT_ICONST : OPT_FCONST, ty, 0, 0, 0, 0);
+    b->heap_base = OPT_NONE;
+    if (b->m->nmems && !b->opt.bounds_checks)
+        b->heap_base = opt_b_load(b, OPT_I64, MEM_64, b->vmctx, CC_VMCTX_MEM_BASE);
+    b->nlocals = vf->nlocals;
+    b->local_types = arena_array(b->a, vf->nlocals + 1, 1);
+    if (!b->local_types || !b->zero[OPT_F64])
+        return opt_b_nomem(b);
+    memcpy(b->local_types, vf->local_types, vf->nlocals);
+    return opt_b_vars_begin(b);
+}
+
+static bool hook_begin(void *ctx, const struct val_func *vf)
+{
+    struct opt_build *b = ctx;
+    b->stack.len = b->ctl.len = b->saved.len = b->work.len = 0;
+    b->cur = 0;
+    b->bi = NULL;
+    b->nbi = b->cap_bi = 0;
+    if (!opt_grow(b->a, &b->bi, &b->cap_bi, 1, sizeof *b->bi))
+        return opt_b_nomem(b);
+    b->bi[0] = (struct opt_binfo){.sealed = true};
+    b->nbi = 1;
+    struct val_insn body = {.nresults = vf->type->nresults, .results = ft_results(vf->type)};
+    return entry(b, vf) && push_ctl(b, OP_BLOCK, &body, false);
+}
+
+const struct val_hooks opt_build_hooks = {hook_begin, hook_insn, NULL};
+
+struct opt_build *opt_build_new(const struct module *m, const struct cc_options *o)
+{
+    struct opt_build *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->m = m;
+    b->opt = *o;
+    if (!cc_vmctx_layout(m, &b->layout)) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void opt_build_free(struct opt_build *b)
+{
+    if (!b)
+        return;
+    vec_free(&b->stack);
+    vec_free(&b->ctl);
+    vec_free(&b->saved);
+    vec_free(&b->work);
+    free(b);
+}
+
+bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
+                    struct err *e)
+{
+    b->f = f;
+    b->a = a;
+    b->e = e;
+    b->at = b->m->funcs[index].code_offset;
+    if (!opt_func_init(f, a, b->m, index))
+        return err_set(e, ERR_NOMEM, b->at, "out of memory");
+    return val_function(b->m, index, &opt_build_hooks, b, e);
+}

@@ -1,0 +1,338 @@
+/* Locals as SSA values: on-the-fly SSA construction after Braun et al.,
+ * "Simple and Efficient Construction of Static Single Assignment Form"
+ * (CC 2013), with one change that keeps it linear on long chains of
+ * blocks. The locals written since the last join live in a persistent
+ * 16-ary trie (copied on write, so a branch keeps the state it saw for the
+ * price of a pointer); a local not written since is asked of that join
+ * block, which answers once per local (a phi, or the single value all its
+ * edges carry) and remembers the answer. Blocks with one predecessor never
+ * ask anything: they continue their predecessor's state. Loop headers are
+ * sealed at the loop's end; lookups before that make incomplete phis. */
+#include <string.h>
+
+#include "optimizing.h"
+
+enum { FAN_BITS = 4, FAN = 1 << FAN_BITS, SINGLE = UINT32_MAX };
+
+struct opt_pnode {
+    uint32_t stamp;
+    union {
+        struct opt_pnode *kid[FAN];
+        uint32_t val[FAN];
+    } u;
+};
+
+/* ---- the trie ---- */
+
+static opt_val trie_get(const struct opt_build *b, const struct opt_pnode *n, uint32_t var)
+{
+    for (int l = (int)b->depth - 1; n && l > 0; l--)
+        n = n->u.kid[(var >> (FAN_BITS * l)) & (FAN - 1)];
+    return n ? n->u.val[var & (FAN - 1)] : OPT_NONE;
+}
+
+/* Writes var in the current state, copying the nodes a snapshot shares. */
+static bool trie_set(struct opt_build *b, uint32_t var, opt_val v)
+{
+    struct opt_pnode **slot = &b->st.root;
+    for (int l = (int)b->depth - 1;; l--) {
+        struct opt_pnode *n = *slot;
+        if (!n || n->stamp != b->stamp) {
+            struct opt_pnode *c = arena_alloc(b->a, sizeof *c);
+            if (!c)
+                return opt_b_nomem(b);
+            if (n)
+                memcpy(c, n, sizeof *c);
+            c->stamp = b->stamp;
+            *slot = n = c;
+        }
+        if (l == 0) {
+            n->u.val[var & (FAN - 1)] = v;
+            return true;
+        }
+        slot = &n->u.kid[(var >> (FAN_BITS * l)) & (FAN - 1)];
+    }
+}
+
+struct opt_pstate opt_b_snapshot(struct opt_build *b)
+{
+    struct opt_pstate s = b->st;
+    b->stamp++;
+    return s;
+}
+
+void opt_b_adopt(struct opt_build *b, struct opt_pstate s)
+{
+    b->st = s;
+    b->stamp++;
+}
+
+/* ---- answers of join blocks: (block, local) -> value ---- */
+
+static uint32_t slot_of(const struct opt_build *b, uint64_t key)
+{
+    uint32_t mask = b->ccap - 1;
+    uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (b->ckey[i] != UINT64_MAX && b->ckey[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static uint64_t key_of(uint32_t block, uint32_t var) { return (uint64_t)block << 32 | var; }
+
+static opt_val cache_get(const struct opt_build *b, uint32_t block, uint32_t var)
+{
+    if (!b->ccap)
+        return OPT_NONE;
+    uint32_t i = slot_of(b, key_of(block, var));
+    return b->ckey[i] == UINT64_MAX ? OPT_NONE : b->cval[i];
+}
+
+static bool cache_rehash(struct opt_build *b, uint32_t cap)
+{
+    uint64_t *ok = b->ckey;
+    uint32_t *ov = b->cval, ocap = b->ccap;
+    b->ckey = arena_array(b->a, cap, sizeof *b->ckey);
+    b->cval = arena_array(b->a, cap, sizeof *b->cval);
+    if (!b->ckey || !b->cval)
+        return opt_b_nomem(b);
+    memset(b->ckey, 0xff, cap * sizeof *b->ckey);
+    b->ccap = cap;
+    for (uint32_t i = 0; i < ocap; i++)
+        if (ok[i] != UINT64_MAX) {
+            uint32_t j = slot_of(b, ok[i]);
+            b->ckey[j] = ok[i];
+            b->cval[j] = ov[i];
+        }
+    return true;
+}
+
+static bool cache_put(struct opt_build *b, uint32_t block, uint32_t var, opt_val v)
+{
+    if ((b->cn + 1) * 2 > b->ccap && !cache_rehash(b, b->ccap ? b->ccap * 2 : 256))
+        return false;
+    uint64_t key = key_of(block, var);
+    uint32_t i = slot_of(b, key);
+    b->cn += b->ckey[i] == UINT64_MAX;
+    b->ckey[i] = key;
+    b->cval[i] = v;
+    return true;
+}
+
+/* ---- phis ---- */
+
+static enum opt_type var_type(const struct opt_build *b, uint32_t var)
+{
+    return opt_type_of(b->local_types[var]);
+}
+
+/* Gives a phi made before its block was sealed one operand slot per pred. */
+static bool phi_alloc(struct opt_build *b, opt_val phi)
+{
+    struct opt_func *f = b->f;
+    uint32_t n = f->block[f->insn[phi].block].npred;
+    uint32_t at = opt_extra_add(f, NULL, n);
+    if (at == UINT32_MAX)
+        return opt_b_nomem(b);
+    f->insn[phi].arg[0] = at;
+    f->insn[phi].arg[1] = n;
+    return true;
+}
+
+/* The value a phi whose operands are all one value (or itself) stands
+ * for, the phi then being removed; else the phi. */
+static opt_val trivial(struct opt_build *b, opt_val phi)
+{
+    struct opt_func *f = b->f;
+    opt_val same = opt_phi_same(f, phi);
+    if (same == phi)
+        return phi;
+    if (!same) /* only reachable through itself: never defined */
+        same = b->zero[f->insn[phi].type];
+    f->insn[phi].dead = 1;
+    opt_replace(f, phi, same);
+    return same;
+}
+
+/* ---- lookups ---- */
+
+static opt_val entry_value(const struct opt_build *b, uint32_t var)
+{
+    uint32_t np = b->f->type->nparams;
+    return var < np ? b->params[var] : b->zero[var_type(b, var)];
+}
+
+static bool work_push(struct opt_build *b, uint32_t block)
+{
+    struct opt_rframe *r = vec_push(&b->work);
+    if (!r)
+        return opt_b_nomem(b);
+    *r = (struct opt_rframe){block, 0, 0};
+    return true;
+}
+
+/* First step of a lookup at a join. Either answers (*v set), or turns the
+ * frame into one that waits: SINGLE for the one predecessor's answer, or
+ * a new phi (already remembered, which ends cycles through loops) whose
+ * operands come from the predecessors. */
+static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var, opt_val *v)
+{
+    struct opt_func *f = b->f;
+    struct opt_binfo *bi = opt_b_info(b, r->block);
+    uint32_t npred = f->block[r->block].npred;
+    if ((*v = cache_get(b, r->block, var)))
+        return true;
+    if (r->block == 0)
+        *v = entry_value(b, var);
+    else if (bi->sealed && npred == 0) /* dead code */
+        *v = b->zero[var_type(b, var)];
+    else if (bi->sealed && npred == 1) {
+        r->phi = SINGLE;
+        *v = trie_get(b, bi->st[0].root, var);
+        return !*v || cache_put(b, r->block, var, *v);
+    } else {
+        opt_val phi = opt_phi_new(f, r->block, var_type(b, var));
+        if (!phi)
+            return opt_b_nomem(b);
+        if (bi->sealed)
+            r->phi = phi;
+        else if (!opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, var) ||
+                 !opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, phi))
+            return opt_b_nomem(b);
+        else
+            *v = phi;
+        return cache_put(b, r->block, var, phi);
+    }
+    return cache_put(b, r->block, var, *v);
+}
+
+/* The value of var at the start of join block `block`. */
+static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
+{
+    struct opt_func *f = b->f;
+    size_t base = b->work.len;
+    opt_val v = OPT_NONE, result = OPT_NONE;
+    if (!work_push(b, block))
+        return OPT_NONE;
+    while (b->work.len > base) {
+        uint32_t top = (uint32_t)b->work.len - 1;
+        struct opt_rframe *r = &b->work.data[top];
+        const struct opt_binfo *bi = opt_b_info(b, r->block);
+        if (!r->phi) {
+            if (!lookup_start(b, r, var, &v))
+                return OPT_NONE;
+            if (v)
+                goto done;
+            if (r->phi == SINGLE) {
+                if (!work_push(b, bi->st[0].base))
+                    return OPT_NONE;
+                continue;
+            }
+        } else if (r->phi == SINGLE) {
+            v = result;
+            goto done;
+        } else {
+            f->extra[f->insn[r->phi].arg[0] + r->next++] = result;
+        }
+        uint32_t at = f->insn[r->phi].arg[0], n = f->insn[r->phi].arg[1];
+        while (r->next < n && (v = trie_get(b, bi->st[r->next].root, var)))
+            f->extra[at + r->next++] = v;
+        if (r->next < n) {
+            if (!work_push(b, bi->st[r->next].base))
+                return OPT_NONE;
+            continue;
+        }
+        v = trivial(b, r->phi);
+    done:
+        if (!cache_put(b, b->work.data[top].block, var, v))
+            return OPT_NONE;
+        b->work.len--;
+        result = v;
+    }
+    return result;
+}
+
+static opt_val read_state(struct opt_build *b, struct opt_pstate s, uint32_t var)
+{
+    opt_val v = trie_get(b, s.root, var);
+    return v ? v : lookup(b, s.base, var);
+}
+
+opt_val opt_b_local_get(struct opt_build *b, uint32_t local)
+{
+    return read_state(b, b->st, local);
+}
+
+bool opt_b_local_set(struct opt_build *b, uint32_t local, opt_val v)
+{
+    return trie_set(b, local, v);
+}
+
+bool opt_b_vars_begin(struct opt_build *b)
+{
+    b->depth = 1;
+    while (b->depth < 8 && (1ull << (FAN_BITS * b->depth)) < b->nlocals)
+        b->depth++;
+    b->st = (struct opt_pstate){NULL, 0};
+    b->stamp = 1;
+    b->ckey = NULL;
+    b->cval = NULL;
+    b->ccap = b->cn = 0;
+    return true;
+}
+
+/* ---- sealing and label values ---- */
+
+bool opt_b_seal(struct opt_build *b, uint32_t blk)
+{
+    struct opt_binfo *bi = opt_b_info(b, blk);
+    bi->sealed = true;
+    for (uint32_t i = 0; i < bi->ninc; i += 2) {
+        uint32_t var = bi->incomplete[i];
+        opt_val phi = bi->incomplete[i + 1];
+        if (!phi_alloc(b, phi))
+            return false;
+        for (uint32_t k = 0; k < b->f->insn[phi].arg[1]; k++) {
+            opt_val v = read_state(b, opt_b_info(b, blk)->st[k], var);
+            if (!v)
+                return false;
+            b->f->extra[b->f->insn[phi].arg[0] + k] = v;
+        }
+        bi = opt_b_info(b, blk);
+        if (!cache_put(b, blk, var, trivial(b, phi)))
+            return false;
+    }
+    return true;
+}
+
+bool opt_b_fill_value_phi(struct opt_build *b, uint32_t blk, opt_val phi, uint32_t k)
+{
+    if (!phi_alloc(b, phi))
+        return false;
+    const struct opt_binfo *bi = opt_b_info(b, blk);
+    for (uint32_t i = 0; i < b->f->insn[phi].arg[1]; i++)
+        b->f->extra[b->f->insn[phi].arg[0] + i] = bi->vals[i * bi->arity + k];
+    trivial(b, phi);
+    return true;
+}
+
+opt_val opt_b_merge_value(struct opt_build *b, uint32_t blk, uint32_t k, enum opt_type t)
+{
+    const struct opt_binfo *bi = opt_b_info(b, blk);
+    uint32_t n = b->f->block[blk].npred;
+    opt_val first = opt_resolve(b->f, bi->vals[k]);
+    uint32_t i = 1;
+    while (i < n && opt_resolve(b->f, bi->vals[i * bi->arity + k]) == first)
+        i++;
+    if (i == n)
+        return first;
+    opt_val phi = opt_phi_new(b->f, blk, t);
+    if (!phi) {
+        opt_b_nomem(b);
+        return OPT_NONE;
+    }
+    bi = opt_b_info(b, blk);
+    for (i = 0; i < n; i++)
+        b->f->extra[b->f->insn[phi].arg[0] + i] = bi->vals[i * bi->arity + k];
+    return phi;
+}

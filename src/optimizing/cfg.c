@@ -1,0 +1,180 @@
+/* Control-flow passes: dropping unreachable blocks, splitting critical
+ * edges, the block layout (reverse postorder) and dominators. */
+#include <string.h>
+
+#include "optimizing.h"
+
+static bool nomem(struct err *e)
+{
+    return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}
+
+/* Reverse postorder of the blocks reachable from the entry, by an
+ * iterative depth-first search. The last successor is visited last, so it
+ * is laid out right after its block (a BRIF's fall-through side). */
+static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
+{
+    uint32_t *out = arena_array(f->arena, f->nblock, sizeof *out);
+    uint32_t *stack = arena_array(f->arena, f->nblock, sizeof *stack);
+    uint32_t *next = arena_array(f->arena, f->nblock, sizeof *next); /* succ index + 1 */
+    if (!out || !stack || !next) {
+        nomem(e);
+        return NULL;
+    }
+    uint32_t sp = 0, k = 0;
+    stack[sp++] = 0;
+    next[0] = 1;
+    while (sp) {
+        uint32_t b = stack[sp - 1];
+        const struct opt_block *bl = &f->block[b];
+        if (next[b] <= bl->nsucc) {
+            uint32_t s = bl->succ[next[b]++ - 1];
+            if (!next[s]) {
+                next[s] = 1;
+                stack[sp++] = s;
+            }
+            continue;
+        }
+        out[k++] = b;
+        sp--;
+    }
+    *n = k;
+    return out;
+}
+
+/* Removes pred i of block b and the matching phi operands. */
+static void drop_pred(struct opt_func *f, uint32_t b, uint32_t i)
+{
+    struct opt_block *bl = &f->block[b];
+    for (uint32_t k = 0; k < bl->nphi; k++) {
+        struct opt_insn *phi = &f->insn[bl->phi[k]];
+        uint32_t *ops = f->extra + phi->arg[0];
+        memmove(ops + i, ops + i + 1, (phi->arg[1] - i - 1) * sizeof *ops);
+        phi->arg[1]--;
+    }
+    memmove(bl->pred + i, bl->pred + i + 1, (bl->npred - i - 1) * sizeof *bl->pred);
+    bl->npred--;
+}
+
+bool opt_pass_prune(struct opt_func *f, struct err *e)
+{
+    uint32_t n;
+    uint32_t *po = postorder(f, &n, e);
+    if (!po)
+        return false;
+    uint8_t *live = arena_alloc(f->arena, f->nblock);
+    if (!live)
+        return nomem(e);
+    for (uint32_t i = 0; i < n; i++)
+        live[po[i]] = 1;
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        struct opt_block *bl = &f->block[b];
+        if (!live[b]) {
+            bl->dead = true;
+            for (uint32_t i = 0; i < bl->ninsn; i++)
+                f->insn[bl->insn[i]].dead = 1;
+            for (uint32_t i = 0; i < bl->nphi; i++)
+                f->insn[bl->phi[i]].dead = 1;
+            continue;
+        }
+        for (uint32_t i = bl->npred; i-- > 0;)
+            if (!live[bl->pred[i]])
+                drop_pred(f, b, i);
+    }
+    return true;
+}
+
+bool opt_pass_order(struct opt_func *f, struct err *e)
+{
+    uint32_t n;
+    uint32_t *po = postorder(f, &n, e);
+    if (!po)
+        return false;
+    for (uint32_t i = 0; i < n / 2; i++) {
+        uint32_t t = po[i];
+        po[i] = po[n - 1 - i];
+        po[n - 1 - i] = t;
+    }
+    for (uint32_t b = 0; b < f->nblock; b++)
+        f->block[b].order = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        f->block[po[i]].order = i;
+    f->order = po;
+    f->norder = n;
+    return true;
+}
+
+/* Puts a block holding only a jump on the edge p -> s. */
+static bool split(struct opt_func *f, uint32_t p, uint32_t si, struct err *e)
+{
+    uint32_t s = f->block[p].succ[si];
+    uint32_t m = opt_block_new(f);
+    if (m == UINT32_MAX || !opt_insn_add(f, m, OPT_JMP, OPT_VOID, 0, 0, 0, 0) ||
+        !opt_push(f->arena, &f->block[m].succ, &f->block[m].nsucc, &f->block[m].cap_succ, s) ||
+        !opt_push(f->arena, &f->block[m].pred, &f->block[m].npred, &f->block[m].cap_pred, p))
+        return nomem(e);
+    f->block[m].loop = f->block[s].loop;
+    f->block[p].succ[si] = m;
+    f->block[s].pred[opt_pred_index(f, s, p)] = m;
+    const struct opt_insn *t = opt_term(f, p);
+    if (t && t->op == OPT_BR_TABLE) {
+        uint32_t cnt;
+        uint32_t *tab = (uint32_t *)opt_table(f, t, &cnt);
+        for (uint32_t i = 0; i <= cnt; i++)
+            if (tab[i] == s)
+                tab[i] = m;
+    }
+    return true;
+}
+
+bool opt_pass_split_edges(struct opt_func *f, struct err *e)
+{
+    uint32_t nb = f->nblock;
+    for (uint32_t p = 0; p < nb; p++) {
+        if (f->block[p].dead || f->block[p].nsucc < 2)
+            continue;
+        for (uint32_t i = 0; i < f->block[p].nsucc; i++)
+            if (f->block[f->block[p].succ[i]].npred >= 2 && !split(f, p, i, e))
+                return false;
+    }
+    return true;
+}
+
+/* Cooper, Harvey and Kennedy's iterative dominator algorithm over the
+ * layout order (which must be current). idom[entry] = entry; blocks out
+ * of the layout get UINT32_MAX. */
+bool opt_dominators(struct opt_func *f, uint32_t *idom)
+{
+    for (uint32_t b = 0; b < f->nblock; b++)
+        idom[b] = UINT32_MAX;
+    idom[0] = 0;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t i = 1; i < f->norder; i++) {
+            uint32_t b = f->order[i], d = UINT32_MAX;
+            const struct opt_block *bl = &f->block[b];
+            for (uint32_t k = 0; k < bl->npred; k++) {
+                uint32_t p = bl->pred[k];
+                if (idom[p] == UINT32_MAX)
+                    continue;
+                if (d == UINT32_MAX) {
+                    d = p;
+                    continue;
+                }
+                uint32_t x = p, y = d;
+                while (x != y) {
+                    while (f->block[x].order > f->block[y].order)
+                        x = idom[x];
+                    while (f->block[y].order > f->block[x].order)
+                        y = idom[y];
+                }
+                d = x;
+            }
+            if (d != UINT32_MAX && idom[b] != d) {
+                idom[b] = d;
+                changed = true;
+            }
+        }
+    }
+    return true;
+}

@@ -1,0 +1,221 @@
+/* The IR's storage: instructions, blocks and operand lists in arrays that
+ * grow inside the function's arena (a grown array leaves its old copy
+ * behind until the arena is freed, at most as much again). */
+#include <string.h>
+
+#include "optimizing.h"
+
+const struct opt_op_info opt_ops[OPT_OP_COUNT] = {
+#define X(id, name, shape, flags) [OPT_##id] = {name, shape, flags},
+    OPT_OPS(X)
+#undef X
+};
+
+bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint64_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    if (n > UINT32_MAX / 2)
+        return false;
+    void **p = arr;
+    void *fresh = arena_array(a, (size_t)n, elem);
+    if (!fresh)
+        return false;
+    if (*p)
+        memcpy(fresh, *p, *cap * elem);
+    *p = fresh;
+    *cap = (uint32_t)n;
+    return true;
+}
+
+bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v)
+{
+    if (*n == *cap && !opt_grow(a, arr, cap, *n + 1, sizeof **arr))
+        return false;
+    (*arr)[(*n)++] = v;
+    return true;
+}
+
+uint32_t opt_block_new(struct opt_func *f)
+{
+    if (!opt_grow(f->arena, &f->block, &f->cap_block, f->nblock + 1, sizeof *f->block))
+        return UINT32_MAX;
+    f->block[f->nblock] = (struct opt_block){0};
+    return f->nblock++;
+}
+
+bool opt_func_init(struct opt_func *f, struct arena *a, const struct module *m, uint32_t index)
+{
+    *f = (struct opt_func){.arena = a, .m = m, .index = index, .type = dec_func_type(m, index)};
+    f->ninsn = 1; /* id 0 is "no value" */
+    return opt_grow(a, &f->insn, &f->cap_insn, 64, sizeof *f->insn) &&
+           opt_grow(a, &f->alias, &(uint32_t){0}, 64, sizeof *f->alias) &&
+           opt_block_new(f) == 0;
+}
+
+opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
+                     opt_val a0, opt_val a1, opt_val a2, int64_t imm)
+{
+    uint32_t old = f->cap_insn;
+    if (!opt_grow(f->arena, &f->insn, &f->cap_insn, f->ninsn + 1, sizeof *f->insn))
+        return OPT_NONE;
+    if (old != f->cap_insn) {
+        /* the alias table follows the instruction array's size */
+        uint32_t *alias = arena_array(f->arena, f->cap_insn, sizeof *alias);
+        if (!alias)
+            return OPT_NONE;
+        memcpy(alias, f->alias, old * sizeof *alias);
+        f->alias = alias;
+    }
+    opt_val id = f->ninsn;
+    f->insn[id] = (struct opt_insn){.op = (uint8_t)op, .type = (uint8_t)t, .block = b,
+                                    .arg = {a0, a1, a2}, .imm = imm};
+    if (b != UINT32_MAX) {
+        struct opt_block *bl = &f->block[b];
+        if (!opt_push(f->arena, &bl->insn, &bl->ninsn, &bl->cap_insn, id))
+            return OPT_NONE;
+    }
+    f->ninsn++;
+    return id;
+}
+
+uint32_t opt_extra_add(struct opt_func *f, const uint32_t *v, uint32_t n)
+{
+    if (!opt_grow(f->arena, &f->extra, &f->cap_extra, f->nextra + n, sizeof *f->extra))
+        return UINT32_MAX;
+    uint32_t at = f->nextra;
+    if (n && v)
+        memcpy(f->extra + at, v, n * sizeof *v);
+    else if (n)
+        memset(f->extra + at, 0, n * sizeof *v);
+    f->nextra += n;
+    return at;
+}
+
+opt_val opt_phi_new(struct opt_func *f, uint32_t b, enum opt_type t)
+{
+    uint32_t n = f->block[b].npred;
+    uint32_t at = opt_extra_add(f, NULL, n);
+    if (at == UINT32_MAX)
+        return OPT_NONE;
+    opt_val p = opt_insn_add(f, UINT32_MAX, OPT_PHI, t, at, n, 0, 0);
+    struct opt_block *bl = &f->block[b];
+    if (!p || !opt_push(f->arena, &bl->phi, &bl->nphi, &bl->cap_phi, p))
+        return OPT_NONE;
+    f->insn[p].block = b;
+    return p;
+}
+
+uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p)
+{
+    const struct opt_block *bl = &f->block[b];
+    for (uint32_t i = 0; i < bl->npred; i++)
+        if (bl->pred[i] == p)
+            return i;
+    return UINT32_MAX;
+}
+
+bool opt_edge_add(struct opt_func *f, uint32_t from, uint32_t to)
+{
+    struct opt_block *a = &f->block[from];
+    for (uint32_t i = 0; i < a->nsucc; i++)
+        if (a->succ[i] == to)
+            return true;
+    struct opt_block *b = &f->block[to];
+    return opt_push(f->arena, &a->succ, &a->nsucc, &a->cap_succ, to) &&
+           opt_push(f->arena, &b->pred, &b->npred, &b->cap_pred, from);
+}
+
+opt_val opt_resolve(struct opt_func *f, opt_val v)
+{
+    opt_val r = v;
+    while (f->alias[r])
+        r = f->alias[r];
+    while (f->alias[v] && f->alias[v] != r) { /* path compression */
+        opt_val next = f->alias[v];
+        f->alias[v] = r;
+        v = next;
+    }
+    return r;
+}
+
+void opt_replace(struct opt_func *f, opt_val v, opt_val by)
+{
+    by = opt_resolve(f, by);
+    if (by != v)
+        f->alias[v] = by;
+}
+
+opt_val opt_phi_same(struct opt_func *f, opt_val phi)
+{
+    uint32_t *ops, n = opt_args(f, &f->insn[phi], &ops);
+    opt_val same = OPT_NONE;
+    for (uint32_t i = 0; i < n; i++) {
+        opt_val o = opt_resolve(f, ops[i]);
+        if (o == phi || o == same)
+            continue;
+        if (same)
+            return phi;
+        same = o;
+    }
+    return same;
+}
+
+uint32_t opt_args(const struct opt_func *f, const struct opt_insn *in, uint32_t **args)
+{
+    uint32_t *a = (uint32_t *)in->arg;
+    *args = a;
+    switch (opt_ops[in->op].shape) {
+    case SH_A: return 1;
+    case SH_AB: return 2;
+    case SH_ABC: return 3;
+    case SH_LIST:
+        *args = f->extra + a[0];
+        return a[1];
+    case SH_TERM:
+        return (in->op == OPT_BRIF || in->op == OPT_BR_TABLE || in->op == OPT_RET) && a[0];
+    default: return 0;
+    }
+}
+
+const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, uint32_t *count)
+{
+    *count = in->arg[1];
+    return f->extra + in->imm;
+}
+
+enum opt_type opt_type_of(valtype t)
+{
+    switch (t) {
+    case VT_I32: return OPT_I32;
+    case VT_F32: return OPT_F32;
+    case VT_F64: return OPT_F64;
+    default: return OPT_I64; /* i64 and references */
+    }
+}
+
+uint8_t opt_mem_of_type(enum opt_type t)
+{
+    static const uint8_t kinds[] = {0, MEM_I32, MEM_64, MEM_F32, MEM_F64};
+    return kinds[t];
+}
+
+bool opt_is_float(enum opt_type t) { return t == OPT_F32 || t == OPT_F64; }
+
+const char *opt_type_name(enum opt_type t)
+{
+    static const char *const names[] = {"void", "i32", "i64", "f32", "f64"};
+    return (unsigned)t < ARRAY_LEN(names) ? names[t] : "?";
+}
+
+struct opt_insn *opt_term(const struct opt_func *f, uint32_t b)
+{
+    const struct opt_block *bl = &f->block[b];
+    if (!bl->ninsn)
+        return NULL;
+    struct opt_insn *in = &f->insn[bl->insn[bl->ninsn - 1]];
+    return opt_ops[in->op].flags & OF_TERM ? in : NULL;
+}

@@ -1,0 +1,397 @@
+/* optimizing: the SSA compiler backend (docs/IR.md describes the IR).
+ *
+ * Each function body is turned into an SSA IR during the validator's walk
+ * (build*.c), run through the passes listed in pipeline.c, lowered to
+ * machine instructions on virtual registers (isel*.c), given registers by
+ * a linear-scan allocator with interval splitting (live.c, regalloc.c,
+ * resolve.c, checked by rcheck.c in debug mode) and encoded through the
+ * shared x86-64 encoder (emit*.c). Functions compile in parallel
+ * (backend.c); everything made for one function lives in its arena.
+ *
+ * Layout of this header: the IR (opcodes, instructions, blocks, the
+ * function), the IR helpers, the passes, then the machine level (MIR),
+ * register allocation and emission. */
+#ifndef TRI_OPTIMIZING_H
+#define TRI_OPTIMIZING_H
+
+#include "../compiler/compiler.h"
+#include "../validate/validate.h"
+#include "../x64/x64.h"
+
+extern const struct cc_backend opt_backend;
+
+/* ======================= the IR ======================= */
+
+/* Value types. References (funcref, externref) are 64-bit words: I64. */
+enum opt_type { OPT_VOID, OPT_I32, OPT_I64, OPT_F32, OPT_F64 };
+
+/* Operand shapes: how arg[] of an instruction is read. */
+enum opt_shape {
+    SH_NONE,  /* no operands */
+    SH_A,     /* arg[0] */
+    SH_AB,    /* arg[0], arg[1] */
+    SH_ABC,   /* arg[0..2] */
+    SH_LIST,  /* arg[0] = first index in fn->extra, arg[1] = count */
+    SH_TERM,  /* terminator: arg[0] as the op says, targets in the block */
+};
+
+/* Op flags. */
+enum {
+    OF_PURE = 1 << 0,   /* no effect besides its value: removable, movable */
+    OF_TRAPS = 1 << 1,  /* may trap (its wasm offset says where) */
+    OF_READS = 1 << 2,  /* reads memory (linear memory or runtime state) */
+    OF_WRITES = 1 << 3, /* writes memory or runtime state */
+    OF_TERM = 1 << 4,   /* ends its block */
+    OF_COMM = 1 << 5,   /* commutative in its two operands */
+    OF_CALL = 1 << 6,   /* calls out (clobbers everything caller-saved) */
+};
+
+/* The IR opcodes: X(NAME, "name", shape, flags). See docs/IR.md for the
+ * exact meaning of each. */
+#define OPT_OPS(X)                                                                \
+    X(NOP, "nop", SH_NONE, OF_PURE)                                               \
+    X(PARAM, "param", SH_NONE, OF_PURE)           /* imm: ABI param index */      \
+    X(PHI, "phi", SH_LIST, OF_PURE)               /* one operand per pred */      \
+    X(ICONST, "iconst", SH_NONE, OF_PURE)         /* imm: value */                \
+    X(FCONST, "fconst", SH_NONE, OF_PURE)         /* imm: bits */                 \
+    X(ADD, "add", SH_AB, OF_PURE | OF_COMM)                                       \
+    X(SUB, "sub", SH_AB, OF_PURE)                                                 \
+    X(MUL, "mul", SH_AB, OF_PURE | OF_COMM)                                       \
+    X(AND, "and", SH_AB, OF_PURE | OF_COMM)                                       \
+    X(OR, "or", SH_AB, OF_PURE | OF_COMM)                                         \
+    X(XOR, "xor", SH_AB, OF_PURE | OF_COMM)                                       \
+    X(SHL, "shl", SH_AB, OF_PURE)                 /* count mod width */           \
+    X(SHR_S, "shr_s", SH_AB, OF_PURE)                                             \
+    X(SHR_U, "shr_u", SH_AB, OF_PURE)                                             \
+    X(ROTL, "rotl", SH_AB, OF_PURE)                                               \
+    X(ROTR, "rotr", SH_AB, OF_PURE)                                               \
+    X(DIV_S, "div_s", SH_AB, OF_PURE)   /* b != 0, no overflow: checked before */ \
+    X(DIV_U, "div_u", SH_AB, OF_PURE)   /* b != 0: checked before */              \
+    X(REM_S, "rem_s", SH_AB, OF_PURE)   /* b != 0; INT_MIN rem -1 = 0 */          \
+    X(REM_U, "rem_u", SH_AB, OF_PURE)                                             \
+    X(CLZ, "clz", SH_A, OF_PURE)                                                  \
+    X(CTZ, "ctz", SH_A, OF_PURE)                                                  \
+    X(POPCNT, "popcnt", SH_A, OF_PURE)                                            \
+    X(ICMP, "icmp", SH_AB, OF_PURE)     /* aux: enum opt_icc; result i32 */       \
+    X(SEXT, "sext", SH_A, OF_PURE)      /* aux: source bits 8, 16, 32 */          \
+    X(ZEXT, "zext", SH_A, OF_PURE)      /* i32 -> i64 */                          \
+    X(WRAP, "wrap", SH_A, OF_PURE)      /* i64 -> i32 */                          \
+    X(FADD, "fadd", SH_AB, OF_PURE | OF_COMM)                                     \
+    X(FSUB, "fsub", SH_AB, OF_PURE)                                               \
+    X(FMUL, "fmul", SH_AB, OF_PURE | OF_COMM)                                     \
+    X(FDIV, "fdiv", SH_AB, OF_PURE)                                               \
+    X(FMIN, "fmin", SH_AB, OF_PURE | OF_COMM)                                     \
+    X(FMAX, "fmax", SH_AB, OF_PURE | OF_COMM)                                     \
+    X(FCOPYSIGN, "fcopysign", SH_AB, OF_PURE)                                     \
+    X(FABS, "fabs", SH_A, OF_PURE)                                                \
+    X(FNEG, "fneg", SH_A, OF_PURE)                                                \
+    X(FSQRT, "fsqrt", SH_A, OF_PURE)                                              \
+    X(FROUND, "fround", SH_A, OF_PURE)  /* aux: enum opt_round */                 \
+    X(FCMP, "fcmp", SH_AB, OF_PURE)     /* aux: enum opt_fcc; result i32 */       \
+    X(FCVT, "fcvt", SH_A, OF_PURE)      /* f32 <-> f64 (promote, demote) */       \
+    X(I2F, "i2f", SH_A, OF_PURE)        /* aux: OPT_CVT_SIGNED */                 \
+    X(F2I, "f2i", SH_A, OF_PURE | OF_TRAPS) /* aux: OPT_CVT_* flags */            \
+    X(BITCAST, "bitcast", SH_A, OF_PURE)  /* same width, other class */          \
+    X(SELECT, "select", SH_ABC, OF_PURE)  /* arg[0] != 0 ? arg[1] : arg[2] */     \
+    X(LOAD, "load", SH_A, OF_READS | OF_TRAPS)    /* [arg0 + imm], aux: mem */    \
+    X(STORE, "store", SH_AB, OF_WRITES | OF_TRAPS) /* [arg0 + imm] = arg1 */      \
+    X(SLOT_ADDR, "slot_addr", SH_NONE, OF_PURE)   /* imm: frame slot */           \
+    X(CALL, "call", SH_LIST, OF_CALL | OF_READS | OF_WRITES | OF_TRAPS)           \
+    X(CALL_IND, "call_ind", SH_LIST, OF_CALL | OF_READS | OF_WRITES | OF_TRAPS)   \
+    X(CALL_RT, "call_rt", SH_LIST, OF_CALL | OF_READS | OF_WRITES | OF_TRAPS)     \
+    X(TRAP_IF, "trap_if", SH_A, OF_TRAPS)         /* aux: tri_trap_code */        \
+    X(JMP, "jmp", SH_TERM, OF_TERM)                                               \
+    X(BRIF, "brif", SH_TERM, OF_TERM)   /* arg[0] != 0 ? succ[0] : succ[1] */     \
+    X(BR_TABLE, "br_table", SH_TERM, OF_TERM) /* arg0: index; see IR.md */        \
+    X(RET, "ret", SH_TERM, OF_TERM)     /* arg[0]: the value or 0 */              \
+    X(TRAP, "trap", SH_TERM, OF_TERM | OF_TRAPS) /* aux: tri_trap_code */
+
+enum opt_op {
+#define X(id, name, shape, flags) OPT_##id,
+    OPT_OPS(X)
+#undef X
+    OPT_OP_COUNT
+};
+
+struct opt_op_info {
+    const char *name;
+    uint8_t shape; /* enum opt_shape */
+    uint8_t flags;
+};
+extern const struct opt_op_info opt_ops[OPT_OP_COUNT];
+
+/* Integer comparisons (ICMP aux), in wasm's order. */
+enum opt_icc { ICC_EQ, ICC_NE, ICC_LT_S, ICC_LT_U, ICC_GT_S, ICC_GT_U, ICC_LE_S, ICC_LE_U,
+               ICC_GE_S, ICC_GE_U, ICC_COUNT };
+/* Float comparisons (FCMP aux): all false on NaN except NE. */
+enum opt_fcc { FCC_EQ, FCC_NE, FCC_LT, FCC_GT, FCC_LE, FCC_GE, FCC_COUNT };
+/* FROUND modes. */
+enum opt_round { ROUND_CEIL, ROUND_FLOOR, ROUND_TRUNC, ROUND_NEAREST };
+/* I2F / F2I aux flags. F2I without SAT traps on NaN (invalid conversion)
+ * and on out-of-range values (integer overflow). */
+enum { OPT_CVT_SIGNED = 1, OPT_CVT_SAT = 2 };
+
+/* LOAD and STORE aux: the access (low 4 bits) and where it goes. */
+enum opt_mem {
+    MEM_I8 = 1, MEM_U8, MEM_I16, MEM_U16, MEM_I32, MEM_U32, MEM_64, MEM_F32, MEM_F64,
+    MEM_KIND = 0x0f,
+    MEM_HEAP = 0x80, /* linear memory: a fault is the trap "out of bounds" */
+};
+
+/* Value and block ids are 32-bit indices; 0 is "none" for both values and
+ * the entry block is block 0 (so 0 is never a branch target). */
+typedef uint32_t opt_val;
+#define OPT_NONE 0u
+
+/* One instruction; its id is also the id of the value it defines. */
+struct opt_insn {
+    uint8_t op;       /* enum opt_op */
+    uint8_t type;     /* enum opt_type of the result, OPT_VOID for none */
+    uint8_t aux;      /* per op: condition, trap code, memory access, ... */
+    uint8_t dead;     /* removed (kept in the arrays, skipped everywhere) */
+    uint32_t block;   /* the block it belongs to */
+    uint32_t arg[3];  /* operands, by the op's shape */
+    int64_t imm;      /* constant, offset, callee, slot, table start */
+    uint32_t wasm;    /* byte offset of the wasm instruction (trap sites) */
+    uint32_t pad;
+};
+
+/* A basic block: phis, then instructions, the last one a terminator. The
+ * arrays grow inside the function's arena. succ order matters: BRIF goes
+ * to succ[0] when its condition is non-zero; phi operands follow pred
+ * order. */
+struct opt_block {
+    uint32_t *insn, ninsn, cap_insn;
+    uint32_t *phi, nphi, cap_phi;
+    uint32_t *pred, npred, cap_pred;
+    uint32_t *succ, nsucc, cap_succ;
+    uint32_t order;  /* position in the layout (opt_order) */
+    uint32_t loop;   /* loop depth, for spill costs */
+    bool dead;       /* removed */
+};
+
+/* A frame area the function addresses (multi-value call results). */
+struct opt_slot {
+    uint32_t size;
+    int32_t offset; /* from rbp, set by the frame layout */
+};
+
+struct opt_func {
+    struct arena *arena;            /* owns everything below; borrowed */
+    const struct module *m;
+    const struct functype *type;
+    uint32_t index;                 /* in the function index space */
+    struct opt_insn *insn;          /* ninsn, insn[0] unused */
+    uint32_t ninsn, cap_insn;
+    struct opt_block *block;
+    uint32_t nblock, cap_block;
+    uint32_t *extra, nextra, cap_extra; /* operand and target lists */
+    struct opt_slot *slot;
+    uint32_t nslot, cap_slot;
+    uint32_t *alias;                /* replaced value -> replacement, or 0 */
+    uint32_t nparam_abi;            /* PARAMs: vmctx, [results], wasm params */
+    uint32_t *order, norder;        /* block layout after opt_order */
+};
+
+/* ---- ir.c: making and reading IR ---- */
+
+/* Sets up an empty function (entry block 0 made) in the arena. False on
+ * out of memory. */
+bool opt_func_init(struct opt_func *f, struct arena *a, const struct module *m, uint32_t index);
+/* New block; returns its id or UINT32_MAX on out of memory. */
+uint32_t opt_block_new(struct opt_func *f);
+/* New instruction appended to block b (or made blockless with b =
+ * UINT32_MAX, for phis, until opt_phi_add); returns its id or 0 on out of
+ * memory. */
+opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
+                     opt_val a0, opt_val a1, opt_val a2, int64_t imm);
+/* New phi in block b with room for its operands (one per current pred,
+ * all 0 until set). */
+opt_val opt_phi_new(struct opt_func *f, uint32_t b, enum opt_type t);
+/* Appends n values to fn->extra; returns the first index or UINT32_MAX. */
+uint32_t opt_extra_add(struct opt_func *f, const uint32_t *v, uint32_t n);
+/* Adds the CFG edge from -> to (once; a second add is ignored). */
+bool opt_edge_add(struct opt_func *f, uint32_t from, uint32_t to);
+/* Index of p in b's preds, or UINT32_MAX. */
+uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p);
+/* Grows *arr (of *cap elements of size elem) in the arena to hold need. */
+bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem);
+/* Appends v to a u32 array growing in the arena. */
+bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
+/* The value v stands for after replacements (follows fn->alias). */
+opt_val opt_resolve(struct opt_func *f, opt_val v);
+/* Records that v is replaced by by. */
+void opt_replace(struct opt_func *f, opt_val v, opt_val by);
+/* The one value all operands of a phi are (besides the phi itself), 0 when
+ * they are only the phi, or the phi when they differ. */
+opt_val opt_phi_same(struct opt_func *f, opt_val phi);
+/* Number of value operands of an instruction and a pointer to them. */
+uint32_t opt_args(const struct opt_func *f, const struct opt_insn *in, uint32_t **args);
+/* The br_table targets (count entries then the default) of a BR_TABLE. */
+const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, uint32_t *count);
+/* The IR type of a wasm value type. */
+enum opt_type opt_type_of(valtype t);
+bool opt_is_float(enum opt_type t);
+/* The memory access kind that loads or stores a whole value of type t. */
+uint8_t opt_mem_of_type(enum opt_type t);
+const char *opt_type_name(enum opt_type t);
+/* The terminator of b (its last instruction) or NULL. */
+struct opt_insn *opt_term(const struct opt_func *f, uint32_t b);
+
+/* ---- dump.c: the textual form (docs/IR.md) ---- */
+/* Appends the function's IR as text to out. */
+void opt_dump(const struct opt_func *f, struct buf *out);
+/* The stage named by env TRIDENT_DUMP_IR ("all" or a stage name), or NULL. */
+const char *opt_dump_stage(void);
+/* Prints the function to stderr if `stage` is the one asked for. */
+void opt_dump_if(const struct opt_func *f, const char *stage);
+
+/* ---- verify.c ---- */
+/* Checks the IR's invariants (docs/IR.md); on failure records ERR_LIMIT
+ * with what is wrong, naming `stage`. Recomputes the block layout. */
+bool opt_verify(const struct opt_func *f, const char *stage, struct err *e);
+
+/* ---- build*.c: IR construction from the validator's walk ---- */
+struct opt_build;
+/* Hooks for val_function; ctx is a struct opt_build made by
+ * opt_build_new. */
+extern const struct val_hooks opt_build_hooks;
+/* A builder reused across functions by one thread, making each function
+ * in the given arena. NULL on out of memory. */
+struct opt_build *opt_build_new(const struct module *m, const struct cc_options *o);
+void opt_build_free(struct opt_build *b);
+/* Walks and builds function `index` into *f (in arena a). */
+bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
+                    struct err *e);
+
+/* ---- shared between the build*.c files (not for other folders) ---- */
+
+/* The locals at one program point: writes since the last join (a
+ * persistent trie, copied on write) and the join block that answers for
+ * every local not written since (docs/IR.md, "construction"). */
+struct opt_pnode;
+struct opt_pstate {
+    struct opt_pnode *root;
+    uint32_t base;
+};
+
+/* Per IR block: what its incoming edges carried. */
+struct opt_binfo {
+    struct opt_pstate *st;   /* one per pred, in pred order */
+    uint32_t nst, cap_st;
+    uint32_t *vals;          /* arity per pred: the label's values */
+    uint32_t nval, cap_val, arity;
+    uint32_t *incomplete;    /* (local, phi) pairs made before sealing */
+    uint32_t ninc, cap_inc;
+    bool sealed;
+};
+
+/* A control frame of the walk. */
+struct opt_bctl {
+    enum op op;          /* OP_BLOCK (also the body), OP_LOOP, OP_IF, OP_ELSE */
+    bool dead;           /* opened in dead code: no IR */
+    bool has_else;
+    uint32_t height;     /* operand stack height below the params */
+    uint32_t nparams, nresults;
+    const valtype *params, *results;
+    uint32_t target;     /* loop: header; others: merge block or UINT32_MAX */
+    uint32_t else_block; /* if: the else arm's first block */
+    struct opt_pstate if_st; /* if: the locals at the branch */
+    uint32_t saved;      /* if: where its params are kept in saved[] */
+};
+
+/* A pending step of a local's lookup (the lookup is iterative so deep
+ * chains of joins cannot overflow the C stack). */
+struct opt_rframe {
+    uint32_t block, phi, next;
+};
+
+struct opt_build {
+    const struct module *m;
+    struct cc_options opt;
+    struct cc_vmctx_layout layout;
+    struct opt_func *f;
+    struct arena *a;
+    struct err *e;
+    uint32_t nlocals;
+    valtype *local_types;     /* nlocals, in the arena */
+    uint32_t at;              /* wasm offset of the instruction */
+    uint32_t cur;             /* block being filled */
+    struct opt_pstate st;     /* the locals at the current point */
+    uint32_t stamp, depth;    /* trie nodes with another stamp are shared */
+    opt_val vmctx, results, heap_base;
+    opt_val zero[5];          /* by enum opt_type */
+    opt_val *params;          /* PARAM of each wasm parameter */
+    struct opt_binfo *bi;
+    uint32_t nbi, cap_bi;
+    uint64_t *ckey;           /* join lookups: (block << 32 | local) -> value */
+    uint32_t *cval, ccap, cn;
+    /* scratch reused across functions (malloc'd) */
+    VEC(opt_val) stack;
+    VEC(struct opt_bctl) ctl;
+    VEC(opt_val) saved;
+    VEC(struct opt_rframe) work;
+};
+
+/* build.c */
+bool opt_b_nomem(struct opt_build *b);
+struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block);
+opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
+                   opt_val a2, int64_t imm);
+opt_val opt_b_iconst(struct opt_build *b, enum opt_type t, int64_t v);
+opt_val opt_b_icmp(struct opt_build *b, enum opt_icc cc, opt_val x, opt_val y);
+/* A trap_if on cond (false, with the error set, if cond is 0: it failed). */
+bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code);
+bool opt_b_push(struct opt_build *b, opt_val v);
+opt_val opt_b_pop(struct opt_build *b);
+/* build_vars.c: locals */
+bool opt_b_vars_begin(struct opt_build *b);
+opt_val opt_b_local_get(struct opt_build *b, uint32_t local);
+bool opt_b_local_set(struct opt_build *b, uint32_t local, opt_val v);
+/* The current state, frozen (later writes copy). */
+struct opt_pstate opt_b_snapshot(struct opt_build *b);
+/* Continues from a recorded state. */
+void opt_b_adopt(struct opt_build *b, struct opt_pstate s);
+/* Fills the phis made in block blk before it was sealed; marks it sealed. */
+bool opt_b_seal(struct opt_build *b, uint32_t blk);
+/* A phi for a label value at a sealed join, or the one value all edges
+ * carry: the k-th of the arity values of each edge. */
+opt_val opt_b_merge_value(struct opt_build *b, uint32_t blk, uint32_t k, enum opt_type t);
+/* Fills phi (made before sealing) from the edges' k-th values. */
+bool opt_b_fill_value_phi(struct opt_build *b, uint32_t blk, opt_val phi, uint32_t k);
+/* build_ops.c: everything but control and calls */
+bool opt_b_op(struct opt_build *b, const struct val_insn *vi);
+opt_val opt_b_load(struct opt_build *b, enum opt_type t, uint8_t mem, opt_val ptr, int64_t disp);
+/* build_call.c */
+bool opt_b_call(struct opt_build *b, const struct val_insn *vi);
+bool opt_b_return(struct opt_build *b);
+bool opt_b_builtin(struct opt_build *b, enum cc_builtin id, const opt_val *args, uint32_t n,
+                   enum opt_type result);
+
+/* ---- passes (one file each), run by pipeline.c ---- */
+/* Drops blocks the entry does not reach (with their edges and phi
+ * operands). */
+bool opt_pass_prune(struct opt_func *f, struct err *e);
+/* Removes phis whose operands are all one value (or the phi itself) and
+ * resolves every operand through the replacement table. */
+bool opt_pass_phis(struct opt_func *f, struct err *e);
+/* Splits edges from blocks with several successors to blocks with several
+ * predecessors. */
+bool opt_pass_split_edges(struct opt_func *f, struct err *e);
+/* Computes the block layout (reverse postorder) and loop depths. */
+bool opt_pass_order(struct opt_func *f, struct err *e);
+/* Immediate dominators by block id (f->order must be current; blocks not
+ * in it get UINT32_MAX, the entry itself). */
+bool opt_dominators(struct opt_func *f, uint32_t *idom);
+
+/* ---- pipeline.c: the compiler's table of contents ---- */
+/* Builds function `index` and runs the IR passes (verifying between them
+ * in debug mode). */
+bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
+                     struct err *e);
+
+/* Debug checks (verifier between stages, register allocation checker):
+ * on in ASan builds and when env TRIDENT_OPT_CHECK is set. */
+bool opt_checks_on(void);
+
+#endif
