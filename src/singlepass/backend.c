@@ -161,8 +161,9 @@ static enum cc_target_kind target_kind(uint8_t k)
 static bool append(struct sp_comp *c, uint32_t field, uint32_t stack_stub)
 {
     struct cc_artifact *art = c->art;
-    while (art->code.len % 16)
-        buf_byte(&art->code, 0xcc); /* int3 between functions */
+    static const uint8_t int3[16] = {0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+                                     0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc};
+    buf_bytes(&art->code, int3, -art->code.len % 16); /* between functions */
     uint32_t plen = x64_pos(&c->pro), base = (uint32_t)art->code.len + plen;
     x64_patch_rel32(&c->pro, field, plen + stack_stub);
     if (!x64_finish(&c->pro, c->e) || !cc_func_begin(art))
@@ -262,8 +263,7 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
     bool ok = cc_vmctx_layout(m, &c->layout) ||
               err_set(e, ERR_LIMIT, NO_OFFSET, "module too large for a vmctx");
     static const struct val_hooks hooks = {fn_begin, fn_insn, fn_end};
-    for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++)
-        ok = val_function(m, f, &hooks, c, e);
+    ok = ok && val_functions(m, &hooks, c, e);
     ok = ok && cc_artifact_finish(out, m, e);
     comp_free(c);
     if (!ok)

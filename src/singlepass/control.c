@@ -245,15 +245,17 @@ static void do_end(struct sp_comp *c)
     }
     if (t->op == OP_LOOP)
         return;
-    if (t->merged && c->live)
-        sp_state_transfer(c, &t->state, t->height);
+    /* Falling through without moves means the state already is the
+     * label's: nothing to enter. */
+    bool enter = t->merged && (!c->live || sp_state_plan(c, &t->state, t->height));
+    if (enter && c->live)
+        sp_run_moves(c);
     if (t->op == OP_IF) /* no else: that path gets here in the label's state */
         x64_label_bind(&c->a, t->else_label);
     x64_label_bind(&c->a, t->label);
-    if (t->merged) {
+    if (enter)
         sp_state_enter(c, &t->state, t->height);
-        c->live = true;
-    }
+    c->live |= t->merged;
 }
 
 bool sp_control(struct sp_comp *c, const struct val_insn *vi)

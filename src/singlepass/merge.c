@@ -213,11 +213,21 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
 {
     /* Forget the current state: what is above height goes, locals go back
      * to their slots, every register is free. No code. */
-    sp_truncate(c, height);
-    sp_locals_reset(c);
+    for (size_t pos = c->stack.len; pos-- > height;)
+        if (c->stack.data[pos].kind == SP_LOCAL)
+            c->refs[c->stack.data[pos].local]--;
+    c->stack.len = height;
+    if (c->frozen > height)
+        c->frozen = height;
+    for (uint32_t k = 0; k < c->ndirty; k++) {
+        c->locals[c->dirty[k]].kind = SP_MEM;
+        c->dirty_pos[c->dirty[k]] = NONE;
+    }
+    c->ndirty = 0;
     for (uint32_t m = c->busy; m; m &= m - 1)
         c->owner[__builtin_ctz(m)] = SP_FREE;
     c->busy = c->temps = c->locked = 0;
+    /* Take st's. */
     const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + st->nvals;
     for (uint32_t i = 0; i < st->nvals; i++) {
         if (mv[i].kind == SP_REG)
@@ -226,7 +236,13 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
             sp_push_mem(c, mv[i].type);
     }
     for (uint32_t k = 0; k < st->nlocals; k++) {
-        struct sp_val v = {.kind = SP_REG, .reg = ml[k].reg};
-        sp_local_place(c, ml[k].slot, &v);
+        uint32_t x = ml[k].slot;
+        c->locals[x].kind = SP_REG;
+        c->locals[x].reg = ml[k].reg;
+        c->owner[ml[k].reg] = (int32_t)x;
+        c->busy |= BIT(ml[k].reg);
+        c->dirty_pos[x] = k;
+        c->dirty[k] = x;
     }
+    c->ndirty = st->nlocals;
 }

@@ -101,8 +101,7 @@ void sp_reg_spill(struct sp_comp *c, int reg)
     struct sp_val *v = slot_val(c, s);
     sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
     if ((uint32_t)s < c->nlocals) {
-        struct sp_val mem = {.kind = SP_MEM, .type = v->type};
-        sp_local_place(c, (uint32_t)s, &mem); /* frees reg */
+        sp_local_place(c, (uint32_t)s, SP_MEM, 0, 0); /* frees reg */
     } else {
         v->kind = SP_MEM;
         sp_reg_own(c, reg, SP_FREE);

@@ -254,8 +254,8 @@ void sp_truncate(struct sp_comp *c, uint32_t height);
 struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos);
 void sp_local_get(struct sp_comp *c, uint32_t x);
 void sp_local_set(struct sp_comp *c, uint32_t x, bool tee);
-/* Sets local x's location (registers already owned by nobody else). */
-void sp_local_place(struct sp_comp *c, uint32_t x, const struct sp_val *v);
+/* Sets local x's location (a register must be owned by nobody else). */
+void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm);
 void sp_locals_reset(struct sp_comp *c);
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 /* False (ERR_UNSUPPORTED recorded) for v128. */

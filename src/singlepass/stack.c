@@ -227,22 +227,20 @@ static void dirty_evict(struct sp_comp *c, uint32_t keep)
         y = c->dirty[c->dirty_clock++ % c->ndirty];
     struct sp_opnd o = local_opnd(c, y);
     sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[y]), &o);
-    struct sp_val mem = {.kind = SP_MEM, .type = c->locals[y].type};
-    sp_local_place(c, y, &mem);
+    sp_local_place(c, y, SP_MEM, 0, 0);
 }
 
-void sp_local_place(struct sp_comp *c, uint32_t x, const struct sp_val *v)
+void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm)
 {
     struct sp_val *l = &c->locals[x];
-    if (l->kind == SP_REG && !(v->kind == SP_REG && v->reg == l->reg) &&
-        c->owner[l->reg] == (int32_t)x)
+    if (l->kind == SP_REG && !(kind == SP_REG && reg == l->reg) && c->owner[l->reg] == (int32_t)x)
         sp_reg_own(c, l->reg, SP_FREE);
-    valtype t = l->type;
-    *l = *v;
-    l->type = t;
-    if (v->kind == SP_REG)
-        sp_reg_own(c, v->reg, (int32_t)x);
-    if (v->kind == SP_MEM) {
+    l->kind = kind;
+    l->reg = reg;
+    l->imm = imm;
+    if (kind == SP_REG)
+        sp_reg_own(c, reg, (int32_t)x);
+    if (kind == SP_MEM) {
         dirty_remove(c, x);
     } else if (c->dirty_pos[x] == NONE) {
         if (c->ndirty == SP_DIRTY_MAX)
@@ -308,20 +306,20 @@ void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
     }
     struct sp_opnd o = sp_pop(c);
     detach_refs(c, x);
-    struct sp_val nv = {.kind = o.kind, .reg = o.reg, .imm = o.imm};
-    bool xmm = sp_is_xmm_type(o.type);
-    struct x64_mem home = x64_mem_base(X64_RBP, c->local_disp[x]);
+    uint8_t kind = o.kind, reg = o.reg;
     if ((o.kind == SP_REG && !o.owned) || o.kind == SP_MEM) {
-        int r = take_free(c, xmm);
+        /* a copy: into a free register, else straight to the home slot */
+        int r = take_free(c, sp_is_xmm_type(o.type));
         if (r >= 0) {
             sp_opnd_to(c, r, &o);
-            nv = (struct sp_val){.kind = SP_REG, .reg = (uint8_t)r};
+            kind = SP_REG;
+            reg = (uint8_t)r;
         } else {
-            sp_opnd_store(c, home, &o);
-            nv.kind = SP_MEM;
+            sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[x]), &o);
+            kind = SP_MEM;
         }
     }
-    sp_local_place(c, x, &nv);
+    sp_local_place(c, x, kind, reg, o.imm);
     if (tee)
         sp_local_get(c, x);
 }
@@ -375,18 +373,18 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
     }
     for (uint32_t x = 0; x < np; x++) {
         valtype t = c->locals[x].type;
-        struct sp_val v = {.kind = SP_REG};
+        uint8_t reg;
         if (sp_is_xmm_type(t) && nflt < 8) {
-            v.reg = (uint8_t)(X64_XMM0 + nflt++);
+            reg = (uint8_t)(X64_XMM0 + nflt++);
         } else if (!sp_is_xmm_type(t) && nint < ARRAY_LEN(int_args)) {
-            v.reg = int_args[nint++];
+            reg = int_args[nint++];
             if (t == VT_I32) /* upper half unspecified: the prologue clears it */
-                c->zext |= 1u << v.reg;
+                c->zext |= 1u << reg;
         } else {
             c->local_disp[x] = 16 + 8 * (int32_t)nstack++;
             continue;
         }
-        sp_local_place(c, x, &v);
+        sp_local_place(c, x, SP_REG, reg, 0);
     }
     return true;
 }
