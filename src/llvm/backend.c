@@ -65,6 +65,7 @@ static bool build(struct llv_unit *u, struct chunk *c, uint32_t *simd)
         f.skip = *simd != UINT32_MAX;
     }
     LLVMDisposeBuilder(f.alloca_b);
+    llv_unit_finish(u);
     arena_free(&f.arena);
     vec_free(&f.stack);
     vec_free(&f.ctls);

@@ -7,7 +7,8 @@
  *     inside the chunk) are applied here, as their distance never changes;
  *     calls to functions of other chunks and to builtins become artifact
  *     relocations; absolute ones (R_X86_64_64) too;
- *   - the trap records (.trident_traps, trident_mem) become llv_sites.
+ *   - the trap records of .trident_traps and the line table (.debug_line,
+ *     wasm offsets of the code) go to sites.c, which makes the trap sites.
  * The object is LLVM's, but every offset is still checked before use. */
 #include <elf.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ struct obj {
     const struct module *m;
     struct cc_artifact *out;
     VEC(struct llv_site) sites;
+    uint8_t *lines;  /* a copy of .debug_line, relocated */
+    size_t lines_len;
     struct err *e;
 };
 
@@ -84,11 +87,6 @@ static bool read_headers(struct obj *o, uint16_t *shstrndx)
     return true;
 }
 
-/* Our trap records: read through their relocations, never laid out. */
-static bool is_record_section(const char *name)
-{
-    return !strcmp(name, ".trident_traps") || !strcmp(name, "trident_mem");
-}
 
 /* Appends section s to the code at its alignment; int3 pads code. */
 static void place(struct obj *o, uint16_t s, uint8_t pad)
@@ -102,14 +100,12 @@ static void place(struct obj *o, uint16_t s, uint8_t pad)
 }
 
 /* Code first, then the read-only data the code refers to. */
-static bool layout(struct obj *o, uint16_t shstrndx)
+static bool layout(struct obj *o)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (uint16_t s = 1; s < o->nsec; s++) {
             const Elf64_Shdr *h = &o->sh[s];
-            const char *name = section_name(o, s, shstrndx);
-            if (!(h->sh_flags & SHF_ALLOC) || h->sh_size == 0 || is_record_section(name) ||
-                h->sh_type == SHT_X86_64_UNWIND)
+            if (!(h->sh_flags & SHF_ALLOC) || h->sh_size == 0 || h->sh_type == SHT_X86_64_UNWIND)
                 continue;
             if (h->sh_type == SHT_NOBITS || (h->sh_flags & SHF_WRITE))
                 return bad(o, "writable data");
@@ -246,38 +242,49 @@ static bool apply(struct obj *o, int64_t base, const Elf64_Rela *r)
     return true;
 }
 
-/* Trap records: an address (relocated) followed by two words, trap code
- * and wasm offset. In .trident_traps (our asm) each record is {quad
- * address, code, offset}. In trident_mem (LLVM's !pcsections) the
- * instructions sharing one metadata node are listed together: a run of
- * pc-relative int32 addresses, then the node's two words once. The
- * relocations mark the addresses, so the words after a run are its aux. */
-static bool records(struct obj *o, uint16_t rs, Elf64_Rela *r, size_t n, bool pcsections)
+/* .trident_traps records: {quad address (relocated), trap code, wasm
+ * offset}, written by trap.c's asm. */
+static bool records(struct obj *o, uint16_t rs, const Elf64_Rela *r, size_t n)
 {
-    uint64_t width = pcsections ? 4 : 8;
     for (size_t i = 0; i < n; i++) {
-        size_t last = i;
-        while (pcsections && last + 1 < n && r[last + 1].r_offset == r[last].r_offset + 4)
-            last++;
-        uint64_t aux = (pcsections ? r[last].r_offset : r[i].r_offset) + width;
-        uint32_t words[2];
-        if (aux + 8 > o->sh[rs].sh_size)
+        bool defined;
+        int64_t s = 0;
+        enum cc_target_kind kind;
+        uint32_t target, words[2];
+        if (!resolve(o, ELF64_R_SYM(r[i].r_info), &defined, &s, &kind, &target))
+            return false;
+        if (!defined || r[i].r_offset + 16 > o->sh[rs].sh_size)
             return bad(o, "trap record");
-        memcpy(words, o->p + o->sh[rs].sh_offset + aux, 8);
-        for (; i <= last; i++) {
-            bool defined;
-            int64_t s = 0;
-            enum cc_target_kind kind;
-            uint32_t target;
-            if (!resolve(o, ELF64_R_SYM(r[i].r_info), &defined, &s, &kind, &target))
-                return false;
-            struct llv_site *site = defined ? vec_push(&o->sites) : NULL;
-            if (!site)
-                return defined ? err_set(o->e, ERR_NOMEM, NO_OFFSET, "out of memory")
-                               : bad(o, "trap record");
-            *site = (struct llv_site){(uint32_t)(s + r[i].r_addend), words[0], words[1]};
-        }
-        i = last;
+        memcpy(words, o->p + o->sh[rs].sh_offset + r[i].r_offset + 8, 8);
+        struct llv_site *site = vec_push(&o->sites);
+        if (!site)
+            return err_set(o->e, ERR_NOMEM, NO_OFFSET, "out of memory");
+        *site = (struct llv_site){(uint32_t)(s + r[i].r_addend), words[0], words[1]};
+    }
+    return true;
+}
+
+/* A copy of .debug_line whose addresses (R_X86_64_64 into the code) are
+ * filled in as code offsets. */
+static bool line_table(struct obj *o, uint16_t ls, const Elf64_Rela *r, size_t n)
+{
+    o->lines_len = o->sh[ls].sh_size;
+    if (!(o->lines = malloc(o->lines_len ? o->lines_len : 1)))
+        return err_set(o->e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    memcpy(o->lines, o->p + o->sh[ls].sh_offset, o->lines_len);
+    for (size_t i = 0; i < n; i++) {
+        bool defined;
+        int64_t s = 0;
+        enum cc_target_kind kind;
+        uint32_t target;
+        if (ELF64_R_TYPE(r[i].r_info) != R_X86_64_64)
+            continue;
+        if (!resolve(o, ELF64_R_SYM(r[i].r_info), &defined, &s, &kind, &target))
+            return false;
+        uint64_t v = (uint64_t)(s + r[i].r_addend);
+        if (!defined || r[i].r_offset + 8 > o->lines_len)
+            return bad(o, "line table address");
+        memcpy(o->lines + r[i].r_offset, &v, 8);
     }
     return true;
 }
@@ -312,15 +319,15 @@ static bool relocate(struct obj *o, uint16_t shstrndx)
             return bad(o, "relocation section");
         uint16_t ts = (uint16_t)h->sh_info;
         const char *name = section_name(o, ts, shstrndx);
-        bool traps = !strcmp(name, ".trident_traps"), mem = !strcmp(name, "trident_mem");
-        if (!traps && !mem && o->place[ts] < 0)
-            continue; /* .eh_frame and such: not loaded */
+        bool traps = !strcmp(name, ".trident_traps"), lines = !strcmp(name, ".debug_line");
+        if (!traps && !lines && o->place[ts] < 0)
+            continue; /* the rest of the debug info, .eh_frame: not loaded */
         size_t n;
         Elf64_Rela *r = relas(o, h, &n);
         bool ok = r != NULL;
-        if (ok && (traps || mem))
-            ok = records(o, ts, r, n, mem);
-        for (size_t k = 0; ok && !traps && !mem && k < n; k++)
+        if (ok)
+            ok = traps ? records(o, ts, r, n) : lines ? line_table(o, ts, r, n) : true;
+        for (size_t k = 0; ok && !traps && !lines && k < n; k++)
             ok = apply(o, o->place[ts], &r[k]);
         free(r);
         if (!ok)
@@ -334,12 +341,18 @@ bool llv_elf_read(const uint8_t *obj, size_t len, const struct module *m, uint32
 {
     struct obj o = {.p = obj, .len = len, .m = m, .out = out, .e = e};
     uint16_t shstrndx;
-    bool ok = read_headers(&o, &shstrndx) && layout(&o, shstrndx) && read_symbols(&o) &&
+    bool ok = read_headers(&o, &shstrndx) && layout(&o) && read_symbols(&o) &&
               read_extents(&o, first, end) && relocate(&o, shstrndx);
     if (ok && out->code.oom)
         ok = err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    struct llv_row *rows = NULL;
+    size_t nrows = 0;
+    if (ok && o.lines)
+        ok = llv_lines_read(o.lines, o.lines_len, &rows, &nrows, e);
     if (ok)
-        ok = llv_sites_add(out, o.sites.data, o.sites.len, e);
+        ok = llv_sites_add(out, m, first, o.sites.data, o.sites.len, rows, nrows, e);
+    free(rows);
+    free(o.lines);
     free(o.sh);
     free(o.place);
     free(o.syms);

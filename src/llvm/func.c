@@ -73,7 +73,6 @@ static void stack_check(struct llv_fn *f)
     LLVMValueRef rd = llv_intrinsic(u, "llvm.read_register", &t, 1, &fnty);
     LLVMValueRef sp = LLVMBuildCall2(u->b, fnty, rd, &u->rsp_name, 1, "");
     LLVMValueRef limit = llv_vmctx_load(f, t, CC_VMCTX_STACK_LIMIT, LLV_TBAA_LIMIT);
-    f->at = u->m->funcs[f->vf->index].code_offset;
     llv_trap_if(f, LLVMBuildICmp(u->b, LLVMIntULT, sp, limit, ""), TRI_TRAP_STACK_OVERFLOW);
 }
 
@@ -108,6 +107,14 @@ static bool locals_init(struct llv_fn *f)
     return true;
 }
 
+/* Instructions built from now on have the wasm offset `at` as their line. */
+static void locate(struct llv_fn *f, uint32_t at)
+{
+    f->at = at;
+    LLVMMetadataRef loc = LLVMDIBuilderCreateDebugLocation(f->u->ctx, at, 0, f->sp, NULL);
+    LLVMSetCurrentDebugLocation2(f->u->b, loc);
+}
+
 static bool on_begin(void *ctx, const struct val_func *vf)
 {
     struct llv_fn *f = ctx;
@@ -120,6 +127,8 @@ static bool on_begin(void *ctx, const struct val_func *vf)
     f->unsupported = f->skip || !types_supported(f);
     if (f->unsupported || !(f->fn = llv_func(u, vf->index)))
         return f->unsupported = true;
+    f->sp = llv_subprogram(u, f->fn, vf->index);
+    locate(f, u->m->funcs[vf->index].code_offset);
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "entry");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "body");
     LLVMPositionBuilderAtEnd(u->b, entry);
@@ -202,7 +211,7 @@ static bool on_insn(void *ctx, const struct val_insn *vi)
     }
     if (vi->unreachable && !is_structure(vi->in->op))
         return true;
-    f->at = vi->in->offset;
+    locate(f, vi->in->offset);
     if (!dispatch(f, vi))
         return false;
     if (f->oom)

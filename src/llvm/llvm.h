@@ -21,15 +21,15 @@
  *     keep their own record.
  *   - Linear-memory accesses are ordinary IR loads and stores, so LLVM can
  *     optimise them, through pointers in address space 258: the x86 backend
- *     gives them an SS segment prefix (a no-op in 64-bit mode). Each carries
- *     !pcsections metadata, so LLVM writes the address of the machine
- *     instruction with the wasm offset into the section trident_mem. After
+ *     gives them an SS segment prefix (a no-op in 64-bit mode). After
  *     emission every function is disassembled and each SS-prefixed
- *     instruction becomes a MEMORY_OOB site even if an optimisation dropped
- *     its metadata (it then gets the nearest preceding wasm offset).
+ *     instruction becomes a MEMORY_OOB site: no optimisation can lose one.
+ *     Its wasm offset comes from the DWARF line table: every instruction's
+ *     line is the offset of its wasm instruction (the instruction a load
+ *     folds into gets the load's), and LLVM keeps lines through its passes.
  *   Loads from the heap are never speculated: LLVM cannot prove them
  *   dereferenceable, so it does not hoist them above the checks guarding
- *   them.
+ *   them. A load whose value is dropped is volatile, so it is not deleted.
  *
  * Frames keep rbp ("frame-pointer"="all", no red zone); the stack-limit
  * check reads rsp after the prologue (llvm.read_register) and compares it
@@ -45,6 +45,7 @@ extern const struct cc_backend llv_backend;
 #ifdef TRI_HAVE_LLVM
 
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/TargetMachine.h>
 
 #include "../validate/validate.h"
@@ -84,7 +85,10 @@ struct llv_unit {
     } t;
     LLVMValueRef *funcs;                       /* nfuncs, NULL until declared */
     LLVMValueRef builtins[CC_BUILTIN_COUNT];   /* NULL until declared */
-    unsigned md_pcsections, md_tbaa, md_invariant, md_prof;
+    unsigned md_tbaa, md_invariant, md_prof;
+    /* Line-table debug info: each instruction's line is its wasm offset. */
+    LLVMDIBuilderRef dib;
+    LLVMMetadataRef di_file, di_fnty;
     LLVMValueRef tbaa[LLV_TBAA_COUNT];         /* access tags */
     LLVMValueRef empty_md, unlikely, rsp_name; /* shared metadata values */
     LLVMAttributeRef fn_attrs[6];              /* put on every defined function */
@@ -111,6 +115,7 @@ struct llv_fn {
     struct llv_unit *u;
     const struct val_func *vf;
     LLVMValueRef fn, vmctx, results; /* results: the hidden result area, or NULL */
+    LLVMMetadataRef sp;              /* fn's debug-info subprogram */
     LLVMBuilderRef alloca_b;         /* inserts before the entry block's branch */
     LLVMValueRef *locals;            /* allocas, one per local */
     LLVMValueRef heap_base;          /* guard mode: loaded once in the entry */
@@ -129,7 +134,12 @@ struct llv_fn {
 /* unit.c: types, declarations and metadata of a chunk's module. */
 bool llv_unit_init(struct llv_unit *u, const struct module *m, const struct cc_options *o,
                    LLVMTargetMachineRef tm, uint32_t first, uint32_t end, struct err *e);
+/* Completes the module's debug info: call once all functions are built. */
+void llv_unit_finish(struct llv_unit *u);
 void llv_unit_free(struct llv_unit *u);
+/* The debug-info description of defined function index (its line: the
+ * body's offset), attached to fn. */
+LLVMMetadataRef llv_subprogram(struct llv_unit *u, LLVMValueRef fn, uint32_t index);
 /* The LLVM type of a value type; NULL for v128 (unsupported). */
 LLVMTypeRef llv_type(const struct llv_unit *u, valtype t);
 LLVMTypeRef llv_func_type(const struct llv_unit *u, const struct functype *ft);
@@ -180,6 +190,8 @@ LLVMValueRef llv_demote(struct llv_fn *f, LLVMValueRef x);
 bool llv_memory(struct llv_fn *f, const struct insn *in);
 /* Keeps a dropped value's heap load from being deleted (it may trap). */
 void llv_keep_load(LLVMValueRef v);
+/* Gives user the location (wasm offset) of operand if that is a heap load. */
+void llv_like_access(LLVMValueRef user, LLVMValueRef operand);
 
 /* call.c: calls and builtins. */
 bool llv_call(struct llv_fn *f, const struct val_insn *vi);
@@ -198,19 +210,31 @@ bool llv_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, unsigned opt_level
 bool llv_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *buf,
               struct err *e);
 
-/* elf.c and sites.c: the object file -> a chunk's artifact. */
+/* elf.c, lines.c and sites.c: the object file -> a chunk's artifact. */
 /* Reads an x86-64 ELF relocatable object made for functions [first, end)
  * into out (initialised by the caller): code and constants, extents,
  * relocations and trap sites. */
 bool llv_elf_read(const uint8_t *obj, size_t len, const struct module *m, uint32_t first,
                   uint32_t end, struct cc_artifact *out, struct err *e);
-/* One trap-record entry: code offset, trap code, wasm offset. */
+/* An explicit trap's record: code offset, trap code, wasm offset. */
 struct llv_site {
     uint32_t pc, trap, wasm;
 };
-/* Adds the sites: records from the object, then every SS-prefixed
- * instruction of the functions' code that has no record. */
-bool llv_sites_add(struct cc_artifact *a, struct llv_site *recs, size_t n, struct err *e);
+/* A line-table row: from code offset pc on, the wasm offset `line` (0:
+ * unknown). */
+struct llv_row {
+    uint32_t pc, line;
+};
+/* The rows of a .debug_line section (addresses already relocated to code
+ * offsets), sorted by pc; *rows is malloc'd, owned by the caller. */
+bool llv_lines_read(const uint8_t *p, size_t len, struct llv_row **rows, size_t *n,
+                    struct err *e);
+/* Adds the trap sites of a chunk whose functions start at index first:
+ * the explicit traps recorded, and every SS-prefixed instruction of the
+ * functions' code with the wasm offset the line table gives it. */
+bool llv_sites_add(struct cc_artifact *a, const struct module *m, uint32_t first,
+                   const struct llv_site *recs, size_t n, const struct llv_row *rows,
+                   size_t nrows, struct err *e);
 
 #endif /* TRI_HAVE_LLVM */
 

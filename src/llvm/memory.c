@@ -1,7 +1,7 @@
 /* Linear memory. Guard mode (the default): base + zext(address) + offset
  * is accessed with no check; the access is an SS-prefixed instruction
- * (address space 258) recorded as a MEMORY_OOB site through !pcsections
- * (see llvm.h). Bounds-check mode: base and size are loaded from the vmctx
+ * (address space 258) found in the code and made a MEMORY_OOB site (see
+ * llvm.h). Bounds-check mode: base and size are loaded from the vmctx
  * at each access (LLVM keeps them in registers until a call may have
  * changed them) and the end of the access is compared with the size.
  * The bulk operations call runtime builtins, which check bounds. */
@@ -49,19 +49,12 @@ static LLVMValueRef address(struct llv_fn *f, uint32_t offset, unsigned size)
     return llv_gep(f, base, ea);
 }
 
-/* Alignment 1 (wasm alignment is a hint), heap alias class, and the
- * record of the access as a trap site with its wasm offset. */
+/* Alignment 1 (wasm alignment is a hint) and the heap alias class. The
+ * access's line (its wasm offset) comes from the builder. */
 static void mark_access(struct llv_fn *f, LLVMValueRef access)
 {
-    struct llv_unit *u = f->u;
     LLVMSetAlignment(access, 1);
-    llv_tbaa(u, access, LLV_TBAA_HEAP);
-    LLVMMetadataRef aux[2] = {LLVMValueAsMetadata(llv_i32(f, TRI_TRAP_MEMORY_OOB)),
-                              LLVMValueAsMetadata(llv_i32(f, f->at))};
-    LLVMMetadataRef md[2] = {LLVMMDStringInContext2(u->ctx, "trident_mem", 11),
-                             LLVMMDNodeInContext2(u->ctx, aux, 2)};
-    LLVMSetMetadata(access, u->md_pcsections,
-                    LLVMMetadataAsValue(u->ctx, LLVMMDNodeInContext2(u->ctx, md, 2)));
+    llv_tbaa(f->u, access, LLV_TBAA_HEAP);
 }
 
 static void load(struct llv_fn *f, const struct insn *in)
@@ -72,8 +65,12 @@ static void load(struct llv_fn *f, const struct insn *in)
     LLVMValueRef p = address(f, in->imm.mem.m.offset, 1u << dec_ops[in->op].aux);
     LLVMValueRef v = LLVMBuildLoad2(b, at, p, "");
     mark_access(f, v);
-    if (at != rt)
-        v = signed_load(in->op) ? LLVMBuildSExt(b, v, rt, "") : LLVMBuildZExt(b, v, rt, "");
+    if (at != rt) {
+        LLVMValueRef x = signed_load(in->op) ? LLVMBuildSExt(b, v, rt, "")
+                                             : LLVMBuildZExt(b, v, rt, "");
+        llv_like_access(x, v);
+        v = x;
+    }
     llv_push(f, v);
 }
 
@@ -99,14 +96,35 @@ static void bulk(struct llv_fn *f, enum cc_builtin which, uint32_t nimm, uint32_
     llv_builtin(f, which, args, nimm + nops);
 }
 
-/* A heap load whose value is dropped still traps out of bounds: made
- * volatile, LLVM keeps it (it deletes unused ordinary loads). */
-void llv_keep_load(LLVMValueRef v)
+/* The heap load v is, or extends; NULL if none. */
+static LLVMValueRef heap_load(LLVMValueRef v)
 {
     if (LLVMIsAZExtInst(v) || LLVMIsASExtInst(v))
         v = LLVMGetOperand(v, 0);
     if (LLVMIsALoadInst(v) &&
         LLVMGetPointerAddressSpace(LLVMTypeOf(LLVMGetOperand(v, 0))) == LLV_HEAP_AS)
+        return v;
+    return NULL;
+}
+
+/* The x86 code generator folds a load into the instruction using it (add
+ * reg, [mem]), which keeps only its own line: giving the user the load's
+ * line keeps the wasm offset of a folded access exact. */
+void llv_like_access(LLVMValueRef user, LLVMValueRef operand)
+{
+    LLVMValueRef load = heap_load(operand);
+    if (!load || !LLVMIsAInstruction(user))
+        return;
+    LLVMInstructionSetDebugLoc(user, LLVMInstructionGetDebugLoc(load));
+    if (LLVMIsAZExtInst(user)) /* a comparison's i1 widened: the compare folds */
+        llv_like_access(LLVMGetOperand(user, 0), operand);
+}
+
+/* A heap load whose value is dropped still traps out of bounds: made
+ * volatile, LLVM keeps it (it deletes unused ordinary loads). */
+void llv_keep_load(LLVMValueRef v)
+{
+    if ((v = heap_load(v)))
         LLVMSetVolatile(v, 1);
 }
 

@@ -227,8 +227,15 @@ bool llv_numeric(struct llv_fn *f, enum op op, const struct insn *in)
     if (oi->params[1]) {
         LLVMValueRef b = llv_pop(f), a = llv_pop(f);
         v = binary(f, o, a, b, rt);
+        /* Of two loads x86 folds one not extended, the second when both
+         * are: that one's line is given last, so it stays. */
+        bool b_folds = LLVMIsALoadInst(b) || !LLVMIsALoadInst(a);
+        llv_like_access(v, b_folds ? a : b);
+        llv_like_access(v, b_folds ? b : a);
     } else {
-        v = unary(f, o, llv_pop(f), rt);
+        LLVMValueRef a = llv_pop(f);
+        v = unary(f, o, a, rt);
+        llv_like_access(v, a);
     }
     llv_push(f, v);
     return true;

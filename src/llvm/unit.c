@@ -46,7 +46,6 @@ static void tbaa_init(struct llv_unit *u)
 
 static void metadata_init(struct llv_unit *u)
 {
-    u->md_pcsections = LLVMGetMDKindIDInContext(u->ctx, "pcsections", 10);
     u->md_tbaa = LLVMGetMDKindIDInContext(u->ctx, "tbaa", 4);
     u->md_invariant = LLVMGetMDKindIDInContext(u->ctx, "invariant.load", 14);
     u->md_prof = LLVMGetMDKindIDInContext(u->ctx, "prof", 4);
@@ -91,6 +90,23 @@ static void attrs_init(struct llv_unit *u)
     u->noreturn = enum_attr(u->ctx, "noreturn");
 }
 
+/* Line tables only (DWARF 4, whose line program elf.c reads): the wasm
+ * offset of each instruction survives optimisation as its line, and the
+ * line table maps the emitted code back to it. */
+static void debug_init(struct llv_unit *u)
+{
+    u->dib = LLVMCreateDIBuilder(u->mod);
+    u->di_file = LLVMDIBuilderCreateFile(u->dib, "wasm", 4, "", 0);
+    LLVMDIBuilderCreateCompileUnit(u->dib, LLVMDWARFSourceLanguageC, u->di_file, "trident", 7, 1,
+                                   "", 0, 0, "", 0, LLVMDWARFEmissionLineTablesOnly, 0, 0, 0,
+                                   "", 0, "", 0);
+    u->di_fnty = LLVMDIBuilderCreateSubroutineType(u->dib, u->di_file, NULL, 0, LLVMDIFlagZero);
+    LLVMAddModuleFlag(u->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+                      md_int(u->t.i32, LLVMDebugMetadataVersion()));
+    LLVMAddModuleFlag(u->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+                      md_int(u->t.i32, 4));
+}
+
 bool llv_unit_init(struct llv_unit *u, const struct module *m, const struct cc_options *o,
                    LLVMTargetMachineRef tm, uint32_t first, uint32_t end, struct err *e)
 {
@@ -114,11 +130,31 @@ bool llv_unit_init(struct llv_unit *u, const struct module *m, const struct cc_o
     types_init(u);
     metadata_init(u);
     attrs_init(u);
+    debug_init(u);
     return true;
+}
+
+void llv_unit_finish(struct llv_unit *u)
+{
+    LLVMDIBuilderFinalize(u->dib);
+}
+
+LLVMMetadataRef llv_subprogram(struct llv_unit *u, LLVMValueRef fn, uint32_t index)
+{
+    size_t len;
+    const char *name = LLVMGetValueName2(fn, &len);
+    unsigned line = u->m->funcs[index].code_offset;
+    LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(u->dib, u->di_file, name, len, name, len,
+                                                     u->di_file, line, u->di_fnty, 0, 1, line,
+                                                     LLVMDIFlagZero, 1);
+    LLVMSetSubprogram(fn, sp);
+    return sp;
 }
 
 void llv_unit_free(struct llv_unit *u)
 {
+    if (u->dib)
+        LLVMDisposeDIBuilder(u->dib);
     if (u->b)
         LLVMDisposeBuilder(u->b);
     if (u->mod)
