@@ -29,18 +29,27 @@ static void free_list(char **list)
     free(list);
 }
 
-/* Guest fd i (0..2) = a duplicate of host fd `host`, or a free slot. */
+/* Guest fd i (0..2) = a duplicate of host fd `host`, or a free slot. Its
+ * rights follow the host's access mode: no writing to a read-only stdin. */
 static bool add_stdio(struct wasi_ctx *ctx, int host)
 {
+    static const uint64_t write_rights = WASI_R(FD_WRITE) | WASI_R(FD_DATASYNC) |
+                                         WASI_R(FD_ALLOCATE) | WASI_R(FD_FILESTAT_SET_SIZE);
     struct wasi_fd *f = vec_push(&ctx->fds);
     if (!f)
         return false;
     f->host = host >= 0 ? fcntl(host, F_DUPFD_CLOEXEC, 3) : -1;
-    if (f->host >= 0) {
-        f->type = wasi_filetype_of_fd(f->host);
-        f->base = wasi_rights_for(f->type);
-        f->inheriting = wasi_rights_inheriting_for(f->type);
-    }
+    int fl = f->host >= 0 ? fcntl(f->host, F_GETFL) : -1;
+    if (fl < 0)
+        return true;
+    int mode = fl & O_ACCMODE;
+    f->type = wasi_filetype_of_fd(f->host);
+    f->base = wasi_rights_for(f->type);
+    if (mode == O_RDONLY)
+        f->base &= ~write_rights;
+    if (mode == O_WRONLY)
+        f->base &= ~(WASI_R(FD_READ) | WASI_R(FD_READDIR));
+    f->inheriting = wasi_rights_inheriting_for(f->type);
     return true;
 }
 

@@ -43,6 +43,16 @@ check wasi-cli-help 0 "$("$trident" run --help)" "" "$trident" run --help
 "$trident" run --help | grep -q "^backends: singlepass" && echo "PASS wasi-cli-help-backends" ||
     echo "FAIL wasi-cli-help-backends: run --help lists no backends"
 check wasi-cli-missing-wasm 1 "" "" "$trident" run "$tmp/absent.wasm"
+cat >"$tmp/unknown.wat" <<'W'
+(module (import "wasi_snapshot_preview1" "fd_frobnicate" (func (param i32) (result i32))))
+W
+check wasi-cli-unknown-import 1 "" 'unknown import "wasi_snapshot_preview1" "fd_frobnicate"' \
+    "$trident" run "$tmp/unknown.wat"
+cat >"$tmp/badtype.wat" <<'W'
+(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32) (result i32))))
+W
+check wasi-cli-wrong-type 1 "" 'incompatible import type for "wasi_snapshot_preview1" "fd_write"' \
+    "$trident" run "$tmp/badtype.wat"
 
 check wasi-cli-write 0 "$(printf 'hello\n0')" "" "$trident" run --invoke write "$m" 1 0 1 100
 check wasi-cli-write-efault 0 "21" "" "$trident" run --invoke write "$m" 1 65535 1 100

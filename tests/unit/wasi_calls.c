@@ -109,7 +109,8 @@ static void test_stdio(struct harness *h, int in_w, int out_r)
     CHECK(h->m[OUT] == WASI_FT_UNKNOWN && !(ld64(h, OUT + 8) & WASI_R(FD_SEEK)), "pipe: no seek");
     CHECK(CALL(h, "fd_seek", 1, 0, 0, OUT) == WASI_ENOTCAPABLE, "seek on a pipe");
     CHECK(write_str(h, 7, "x", &n) == WASI_EBADF, "write to a closed fd");
-    CHECK(write_str(h, 0, "x", &n) == WASI_EBADF, "write to the read end");
+    CHECK(write_str(h, 0, "x", &n) == WASI_ENOTCAPABLE, "stdin is read-only");
+    CHECK(read_n(h, 1, 1) == -WASI_ENOTCAPABLE, "stdout is write-only");
     put_iov(h, IOV, MEMSIZE - 2, 4);
     CHECK(CALL(h, "fd_write", 1, IOV, 1, OUT) == WASI_EFAULT, "iovec past the end");
     CHECK(CALL(h, "fd_write", 1, MEMSIZE - 4, 1, OUT) == WASI_EFAULT, "iovec array past the end");
@@ -315,6 +316,17 @@ static void test_poll(struct harness *h, int in_w)
     CHECK(ld64(h, OUT) == 7 && h->m[OUT + 10] == 1 && ld64(h, OUT + 16) == 3, "stdin readable, 3 bytes");
     CHECK(ld64(h, OUT + 32) == 8 && (ld32(h, OUT + 40) & 0xffff) == WASI_EBADF, "bad fd event");
     CHECK(read_n(h, 0, 8) == 3, "drain");
+    /* stdout (a pipe with room) is writable; stdin is not. */
+    memset(h->m + DATA, 0, WASI_SUBSCRIPTION_SIZE);
+    st64(h, DATA, 9);
+    h->m[DATA + 8] = 2;
+    st32(h, DATA + 16, 1);
+    CHECK(CALL(h, "poll_oneoff", DATA, OUT, 1, OUT + 512) == 0 && ld32(h, OUT + 512) == 1 &&
+              ld64(h, OUT) == 9 && h->m[OUT + 10] == 2 && (ld32(h, OUT + 8) & 0xffff) == 0,
+          "stdout writable");
+    st32(h, DATA + 16, 0);
+    CHECK(CALL(h, "poll_oneoff", DATA, OUT, 1, OUT + 512) == 0 &&
+              (ld32(h, OUT + 8) & 0xffff) == WASI_ENOTCAPABLE, "stdin (read-only) not for writing");
     CHECK(CALL(h, "poll_oneoff", DATA, OUT, 0, OUT + 512) == WASI_EINVAL, "no subscriptions");
     CHECK(CALL(h, "poll_oneoff", DATA, MEMSIZE - 40, 2, OUT + 512) == WASI_EFAULT, "events past the end");
 }
