@@ -116,14 +116,15 @@ static x64_label table_stub(struct sp_comp *c, uint32_t depth)
 }
 
 /* A jump table of 32-bit offsets from the table's start; each distinct
- * target gets one stub with its moves. */
+ * target gets one stub with its moves. The stubs come first so the table
+ * after them only holds offsets of bound labels. */
 static bool do_br_table(struct sp_comp *c, const struct insn *in)
 {
     struct x64_asm *a = &c->a;
     uint32_t count = in->imm.br_table.count;
     struct sp_opnd o = sp_pop(c);
+    const uint8_t *p = in->imm.br_table.p;
     if (o.kind == SP_CONST) {
-        const uint8_t *p = in->imm.br_table.p;
         uint32_t depth = in->imm.br_table.dflt;
         for (uint32_t i = 0; i < count; i++) {
             uint32_t d = dec_br_table_next(&p);
@@ -137,24 +138,25 @@ static bool do_br_table(struct sp_comp *c, const struct insn *in)
     c->table_frames.len = 0;
     x64_alu_ri(a, X64_CMP, 4, r, (int32_t)count);
     x64_jcc(a, X64_CC_AE, table_stub(c, in->imm.br_table.dflt));
-    if (count) {
-        x64_label table = x64_label_new(a);
-        x64_lea(a, 8, SP_SCRATCH, x64_mem_label(table));
-        x64_ext_rm(a, X64_SX, 8, 4, r, x64_mem_index(SP_SCRATCH, r, 4, 0));
-        x64_alu_rr(a, X64_ADD, 8, SP_SCRATCH, r);
-        x64_jmp_r(a, SP_SCRATCH);
-        x64_label_bind(a, table);
-        uint32_t start = x64_pos(a);
-        const uint8_t *p = in->imm.br_table.p;
-        for (uint32_t i = 0; i < count; i++)
-            x64_label_rel32(a, table_stub(c, dec_br_table_next(&p)), start);
-    }
+    x64_label table = x64_label_new(a);
+    x64_lea(a, 8, SP_SCRATCH, x64_mem_label(table));
+    x64_ext_rm(a, X64_SX, 8, 4, r, x64_mem_index(SP_SCRATCH, r, 4, 0));
+    x64_alu_rr(a, X64_ADD, 8, SP_SCRATCH, r);
+    x64_jmp_r(a, SP_SCRATCH);
+    for (uint32_t i = 0; i < count; i++)
+        table_stub(c, dec_br_table_next(&p));
     for (size_t i = 0; i < c->table_frames.len; i++) {
         struct sp_ctl *t = ctl_at(c, c->table_frames.data[i]);
         x64_label_bind(a, t->table_label);
         if (!branch_to(c, t))
             return false;
     }
+    x64_align(a, 4);
+    x64_label_bind(a, table);
+    uint32_t start = x64_pos(a);
+    p = in->imm.br_table.p;
+    for (uint32_t i = 0; i < count; i++)
+        x64_label_rel32(a, ctl_at(c, dec_br_table_next(&p))->table_label, start);
     return true;
 }
 

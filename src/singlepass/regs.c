@@ -9,10 +9,6 @@ static const uint32_t gp_caller = BIT(X64_RAX) | BIT(X64_RCX) | BIT(X64_RDX) | B
                                   BIT(X64_RDI) | BIT(X64_R8) | BIT(X64_R9) | BIT(X64_R10);
 static const uint32_t gp_callee = BIT(X64_RBX) | BIT(X64_R12) | BIT(X64_R13);
 static const uint32_t xmm_all = 0x7fffu << 16; /* xmm0..xmm14; xmm15 is scratch */
-static const uint32_t callee_saved = BIT(X64_RBX) | BIT(X64_R12) | BIT(X64_R13) |
-                                     BIT(X64_R14) | BIT(X64_R15);
-
-bool sp_is_xmm_type(valtype t) { return t == VT_F32 || t == VT_F64; }
 
 static uint32_t class_mask(bool xmm) { return xmm ? xmm_all : gp_caller | gp_callee; }
 
@@ -21,26 +17,9 @@ uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm)
     return class_mask(xmm) & ~c->busy & ~c->locked;
 }
 
-void sp_reg_mark_used(struct sp_comp *c, int reg) { c->used |= BIT(reg) & callee_saved; }
-
 static struct sp_val *slot_val(struct sp_comp *c, int32_t slot)
 {
     return (uint32_t)slot < c->nlocals ? &c->locals[slot] : &c->stack.data[slot - c->nlocals];
-}
-
-void sp_reg_own(struct sp_comp *c, int reg, int32_t owner)
-{
-    c->owner[reg] = owner;
-    if (owner == SP_FREE)
-        c->busy &= ~BIT(reg);
-    else
-        c->busy |= BIT(reg);
-    if (owner == SP_TEMP)
-        c->temps |= BIT(reg);
-    else
-        c->temps &= ~BIT(reg);
-    if (owner != SP_FREE)
-        sp_reg_mark_used(c, reg);
 }
 
 static int hold(struct sp_comp *c, int reg)
@@ -144,6 +123,7 @@ void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
 void sp_regs_release(struct sp_comp *c)
 {
     for (uint32_t m = c->temps; m; m &= m - 1)
-        sp_reg_own(c, __builtin_ctz(m), SP_FREE);
-    c->locked = 0;
+        c->owner[__builtin_ctz(m)] = SP_FREE;
+    c->busy &= ~c->temps;
+    c->temps = c->locked = 0;
 }

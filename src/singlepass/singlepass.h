@@ -55,6 +55,8 @@ enum {
 #define SP_MEMBASE X64_R14
 #define SP_SCRATCH X64_R11
 #define SP_XSCRATCH X64_XMM15
+#define SP_CALLEE_SAVED                                                                      \
+    ((1u << X64_RBX) | (1u << X64_R12) | (1u << X64_R13) | (1u << X64_R14) | (1u << X64_R15))
 
 /* Where a value is. */
 enum sp_kind {
@@ -186,8 +188,28 @@ struct sp_comp {
     uint32_t at;            /* wasm offset of the current instruction */
 };
 
+static inline bool sp_is_xmm_type(valtype t) { return t == VT_F32 || t == VT_F64; }
+
+static inline struct sp_val *sp_top(struct sp_comp *c) { return &c->stack.data[c->stack.len - 1]; }
+
+/* Notes that reg gets written (callee-saved ones are then saved). */
+static inline void sp_reg_mark_used(struct sp_comp *c, int reg)
+{
+    c->used |= (1u << reg) & SP_CALLEE_SAVED;
+}
+
+/* Gives reg to owner (SP_FREE, SP_TEMP or a slot id). */
+static inline void sp_reg_own(struct sp_comp *c, int reg, int32_t owner)
+{
+    uint32_t bit = 1u << reg;
+    c->owner[reg] = owner;
+    c->busy = owner == SP_FREE ? c->busy & ~bit : c->busy | bit;
+    c->temps = owner == SP_TEMP ? c->temps | bit : c->temps & ~bit;
+    if (owner != SP_FREE)
+        sp_reg_mark_used(c, reg);
+}
+
 /* ---- regs.c: the register file ---- */
-bool sp_is_xmm_type(valtype t);
 /* A free register of the class, spilling another value if needed; held
  * SP_TEMP and locked until the instruction ends. */
 int sp_reg_alloc(struct sp_comp *c, bool xmm);
@@ -200,11 +222,8 @@ void sp_reg_spill(struct sp_comp *c, int reg);
 /* Spills every caller-saved register owned by a local or by a stack entry
  * below position `below`. */
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
-void sp_reg_own(struct sp_comp *c, int reg, int32_t owner);
 /* Allocatable registers of the class that are neither owned nor locked. */
 uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
-/* Notes that reg gets written (callee-saved ones are then saved). */
-void sp_reg_mark_used(struct sp_comp *c, int reg);
 /* Ends an instruction: frees its temporaries and locks. */
 void sp_regs_release(struct sp_comp *c);
 
@@ -229,7 +248,6 @@ x64_label sp_trap_label(struct sp_comp *c, tri_trap_code code);
 void sp_emit_stubs(struct sp_comp *c);
 
 /* ---- stack.c: the value stack and the locals ---- */
-struct sp_val *sp_top(struct sp_comp *c);
 void sp_push_reg(struct sp_comp *c, valtype t, int reg);
 void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
 void sp_push_mem(struct sp_comp *c, valtype t);

@@ -12,8 +12,6 @@
 
 static uint32_t slot_of(const struct sp_comp *c, uint32_t pos) { return c->nlocals + pos; }
 
-struct sp_val *sp_top(struct sp_comp *c) { return &c->stack.data[c->stack.len - 1]; }
-
 /* A new top entry; on out of memory the error is recorded and a sink
  * takes the writes. */
 static struct sp_val *push(struct sp_comp *c, valtype t, uint8_t kind)

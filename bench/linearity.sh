@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Compile time of the singlepass backend.
+#
+# 1. Linearity: each pathological shape of bench/gen/pathological.py (deep
+#    nesting, a huge br_table, thousands of locals, long straight-line code,
+#    many small functions) at scale 1 and 10; the 10x/1x time ratio should
+#    stay near 10.
+# 2. Speed on the large real modules of bench/fetch-modules.sh (when
+#    fetched): singlepass against validation alone and against V8 Liftoff.
+#
+# Trident is timed in-process (bench/gen/compile_time.c: decode + validate,
+# and decode + validate + compile, single thread, best of RUNS, CPU time);
+# V8 inside node around `new WebAssembly.Module` with eager single-threaded
+# Liftoff (bench/v8-compile.mjs, best of V8_RUNS). MB/s counts the bytes of
+# the function bodies. Prints markdown tables.
+#   bench/linearity.sh            (RUNS=5 V8_RUNS=3; SPEED=0 skips part 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-5}
+v8_runs=${V8_RUNS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc=$(command -v clang-19 || echo cc)
+# Only the stages a compile needs (not the registry), so it builds alone.
+$cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc bench/gen/compile_time.c src/base/*.c \
+    src/decode/*.c src/validate/*.c src/compiler/artifact.c src/compiler/layout.c src/x64/*.c \
+    src/singlepass/*.c -o "$tmp/compile_time" -lm -lpthread
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
+
+echo "### Linearity (singlepass, compile time at 1x and 10x)"
+echo
+echo "| Shape | Code 1x (KB) | 1x (ms) | Code 10x (KB) | 10x (ms) | Ratio |"
+echo "|---|---:|---:|---:|---:|---:|"
+for shape in nesting br_table locals straight functions; do
+    row="| $shape"
+    t=()
+    for scale in 1 10; do
+        python3 bench/gen/pathological.py "$shape" "$scale" "$tmp/$shape$scale.wasm"
+        read -r code _ comp _ < <("$tmp/compile_time" "$tmp/$shape$scale.wasm" "$runs")
+        t+=("$comp")
+        row+=" | $((code / 1024)) | $(ms "$comp")"
+    done
+    echo "$row | $(awk -v a="${t[0]}" -v b="${t[1]}" 'BEGIN { printf "%.1f", b / a }') |"
+done
+
+[ "${SPEED:-1}" = 0 ] && exit 0
+mods=(bench/out/modules/*.wasm)
+[ -e "${mods[0]}" ] || { echo; echo "(no real modules: run bench/fetch-modules.sh)"; exit 0; }
+
+liftoff() { # FILE -> best seconds, or "-"
+    command -v node >/dev/null || { echo -; return; }
+    local best="" t
+    for _ in $(seq "$v8_runs"); do
+        t=$(node --no-warnings --liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering \
+            --no-wasm-lazy-compilation --single-threaded bench/v8-compile.mjs compile "$1" \
+            2>/dev/null) || { echo -; return; }
+        if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$t
+        fi
+    done
+    echo "$best"
+}
+
+echo
+echo "### Compile speed (single thread)"
+echo
+echo "| Module | Code (MB) | Validate (ms) | Singlepass (ms) | Singlepass MB/s | x validate | V8 Liftoff (ms) | Liftoff / singlepass |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for m in "${mods[@]}"; do
+    read -r code val comp _ < <("$tmp/compile_time" "$m" "$runs")
+    lo=$(liftoff "$m")
+    awk -v n="$(basename "$m" .wasm)" -v code="$code" -v val="$val" -v comp="$comp" -v lo="$lo" \
+        'BEGIN {
+            lift = lo == "-" ? "-" : sprintf("%.0f", lo * 1000)
+            ratio = lo == "-" ? "-" : sprintf("%.1f", lo / comp)
+            printf "| %s | %.1f | %.0f | %.0f | %.0f | %.1f | %s | %s |\n", n, code / 1e6,
+                   val * 1000, comp * 1000, code / 1e6 / comp, comp / val, lift, ratio
+        }'
+done
