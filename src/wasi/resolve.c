@@ -227,6 +227,34 @@ static uint16_t expand_last(int fd, const char *dir, const char *name, bool trai
     return r;
 }
 
+/* A path cut in place into the directory text and its last component. */
+struct split {
+    const char *dir, *name;
+    bool trailing; /* it ended in '/' (now dropped) */
+    bool dots;     /* it ended in "." or "..": the directory itself, as its "." */
+};
+
+static struct split split_last(char *buf)
+{
+    struct split sp = {.dir = "."};
+    size_t len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/') {
+        buf[--len] = 0;
+        sp.trailing = true;
+    }
+    char *slash = strrchr(buf, '/');
+    sp.name = slash ? slash + 1 : buf;
+    sp.dots = !strcmp(sp.name, ".") || !strcmp(sp.name, "..");
+    if (sp.dots) {
+        sp.dir = buf;
+        sp.name = ".";
+    } else if (slash) {
+        *slash = 0;
+        sp.dir = buf;
+    }
+    return sp;
+}
+
 uint16_t wasi_resolve(const struct wasi_ctx *ctx, int dirfd, const char *path, bool follow,
                       struct wasi_resolved *out)
 {
@@ -238,38 +266,27 @@ uint16_t wasi_resolve(const struct wasi_ctx *ctx, int dirfd, const char *path, b
     char *buf = strdup(path);
     uint16_t r = buf ? WASI_ESUCCESS : WASI_ENOMEM;
     for (int links = 0; r == WASI_ESUCCESS; links++) {
-        size_t len = strlen(buf);
-        bool trailing = false;
-        while (len > 1 && buf[len - 1] == '/') {
-            buf[--len] = 0;
-            trailing = true;
-        }
-        char *slash = strrchr(buf, '/');
-        const char *name = slash ? slash + 1 : buf, *dir = ".";
-        bool dots = !strcmp(name, ".") || !strcmp(name, "..");
-        if (dots) { /* "a/.." names a directory itself: act on its "." */
-            dir = buf;
-            name = ".";
-        } else if (slash) {
-            *slash = 0;
-            dir = buf;
-        }
-        int fd = open_dir(ctx, dirfd, dir);
+        struct split sp = split_last(buf);
+        int fd = open_dir(ctx, dirfd, sp.dir);
         if (fd < 0) {
             r = (uint16_t)-fd;
             break;
         }
         char *next = NULL;
-        if ((follow || trailing) && !dots)
-            r = links < MAX_SYMLINKS ? expand_last(fd, dir, name, trailing, &next) : WASI_ELOOP;
-        if (r != WASI_ESUCCESS || next) {
-            close(fd);
-            free(buf);
-            buf = next;
-            continue;
+        if ((follow || sp.trailing) && !sp.dots)
+            r = expand_last(fd, sp.dir, sp.name, sp.trailing, &next);
+        if (next && links >= MAX_SYMLINKS) {
+            free(next);
+            next = NULL;
+            r = WASI_ELOOP;
         }
-        *out = (struct wasi_resolved){fd, name, trailing, buf};
-        return WASI_ESUCCESS;
+        if (r == WASI_ESUCCESS && !next) {
+            *out = (struct wasi_resolved){fd, sp.name, sp.trailing, buf};
+            return WASI_ESUCCESS;
+        }
+        close(fd);
+        free(buf);
+        buf = next; /* another round with the link's target */
     }
     free(buf);
     return r;

@@ -114,6 +114,8 @@ static const struct attempt attempts[] = {
     {OPEN, "sub/dotdot/sub/file", 0},
     {OPEN, "sub/dotdot/sub/dotdot/inner/../sub/./file", 0},
     {OPEN, "sub//file", 0},
+    {OPEN, "chain0", 0},
+    {STAT_FOLLOW, "chain3", 0},
     {STAT, "abs", 0},
     {STAT, "loop", 0},
     {STAT_FOLLOW, "inner/", 0},
@@ -146,6 +148,13 @@ static bool make_tree(void)
     ok &= symlink("loop", AT("box/loop")) == 0;
     ok &= symlink("../outside/created", AT("box/dangle")) == 0;
     ok &= symlink("sub", AT("box/inner")) == 0;
+    /* A chain of 12 links, each to the next, the last to a file inside. */
+    for (int i = 0; i < 12; i++) {
+        char target[16], name[32];
+        snprintf(target, sizeof target, i < 11 ? "chain%d" : "sub/file", i + 1);
+        snprintf(name, sizeof name, "box/chain%d", i);
+        ok &= symlink(target, AT(name)) == 0;
+    }
 #undef AT
     return ok;
 }
