@@ -7,8 +7,9 @@ that has `trident compile`, beside V8's validation, Liftoff and TurboFan.
 
 Writes OUT/compile.tsv (one row per run, the median is the report's) and
 OUT/compilers.tsv (each tool's title, and why it was not used if it was not).
-Trident's times are whole processes (start-up and file read included); V8's
-are measured inside node around the one call, so node's start-up is not.
+Times are CPU time (user + system) and wall clock. Trident's are whole
+processes (start-up and file read included); V8's are measured inside node
+around the one call, so node's start-up is not.
 Peak RSS is the whole process in both cases (node's own is ~45 MB).
 """
 import argparse
@@ -23,7 +24,7 @@ import runners
 
 Tool = namedtuple("Tool", "name title argv inprocess")
 # argv(file, scratch): the command line; inprocess: the command prints its
-# own time (V8), else the process's wall time is the figure.
+# own wall and CPU times (V8), else the whole process's are the figures.
 
 V8_SCRIPT = os.path.join(runners.BENCH, "v8-compile.mjs")
 EAGER = ["--no-wasm-lazy-compilation", "--single-threaded"]
@@ -101,25 +102,25 @@ def main():
         print("%s: %s" % (name, why), file=sys.stderr)
     failures = 0
     with open(os.path.join(a.out, "compile.tsv"), "w") as f:
-        f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tmaxrss_kb\tstatus\n")
+        f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\n")
         for rep in range(1, a.reps + 1):
             for m in modules:
                 for t in usable:
                     r = proc.run_timed(t.argv(m, scratch), a.timeout)
-                    seconds = r.seconds
                     if t.inprocess and r.status == "ok":
                         try:
-                            seconds = float(r.stdout.split()[-1])
-                        except (ValueError, IndexError):
-                            r = r._replace(status="bad output")
+                            wall, cpu = (float(x) for x in r.stdout.split())
+                            r = r._replace(seconds=wall, cpu_seconds=cpu)
+                        except ValueError:
+                            r = r._replace(status="bad output: " + r.stdout[:60])
                     failures += r.status != "ok"
-                    f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%d\t%s\n"
+                    f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%.4f\t%d\t%s\n"
                             % (os.path.basename(m), os.path.getsize(m), code_bytes(m), t.name, rep,
-                               seconds, r.maxrss_kb, r.status))
+                               r.seconds, r.cpu_seconds, r.maxrss_kb, r.status))
                     f.flush()
-                    print("rep %d/%d  %-40s %-18s %7.3f s  %s"
-                          % (rep, a.reps, os.path.basename(m)[:40], t.name, seconds, r.status),
-                          file=sys.stderr)
+                    print("rep %d/%d  %-40s %-18s %7.3f s wall %7.3f s cpu  %s"
+                          % (rep, a.reps, os.path.basename(m)[:40], t.name, r.seconds,
+                             r.cpu_seconds, r.status), file=sys.stderr)
     if os.path.exists(scratch):
         os.remove(scratch)
     os.rmdir(scratch_dir)

@@ -49,7 +49,7 @@ def checksum_line(stdout):
 def run_one(runner, a, prog):
     """Runs prog once on runner; a missing file is a status, not a crash."""
     if not os.path.exists(runner.needs(a.out, prog)):
-        return proc.Result(0.0, 0, "not built (%s)" % runner.needs(a.out, prog), "", "")
+        return proc.Result(0.0, 0.0, 0, "not built (%s)" % runner.needs(a.out, prog), "", "")
     args = [str(a.scale)] if a.scale else []
     return proc.run_timed(runner.argv(a.out, prog, args), a.timeout)
 
@@ -91,7 +91,7 @@ def measure(a, usable, missing):
                 f.write("%s\t%s\t%s\n" % (r.name, r.title, missing.get(r.name, "ok")))
     failures = 0
     with open(os.path.join(a.out, "runtime.tsv"), "w") as f:
-        f.write("program\trunner\tsize\trep\tseconds\tmaxrss_kb\tstatus\toutput\n")
+        f.write("program\trunner\tsize\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\toutput\n")
         for rep in range(1, a.reps + 1):
             for prog in a.programs:
                 reference = None
@@ -102,12 +102,13 @@ def measure(a, usable, missing):
                         reference = res.stdout
                     failures += status != "ok"
                     line = checksum_line(res.stdout if res.stdout.strip() else res.stderr)
-                    f.write("%s\t%s\t%s\t%d\t%.4f\t%d\t%s\t%s\n"
+                    f.write("%s\t%s\t%s\t%d\t%.4f\t%.4f\t%d\t%s\t%s\n"
                             % (prog, r.name, a.scale or "default", rep, res.seconds,
-                               res.maxrss_kb, status, line))
+                               res.cpu_seconds, res.maxrss_kb, status, line))
                     f.flush()
-                    print("rep %d/%d  %-11s %-19s %7.3f s  %s"
-                          % (rep, a.reps, prog, r.name, res.seconds, status), file=sys.stderr)
+                    print("rep %d/%d  %-11s %-19s %7.3f s wall %7.3f s cpu  %s"
+                          % (rep, a.reps, prog, r.name, res.seconds, res.cpu_seconds, status),
+                          file=sys.stderr)
     return 1 if failures else 0
 
 
