@@ -43,6 +43,13 @@ static struct x64_mem address(struct sp_comp *c, const struct sp_opnd *addr, uin
     return x64_mem_base(SP_SCRATCH, -(int32_t)size);
 }
 
+/* In guard mode the access instruction emitted next is the trap site. */
+static void access_site(struct sp_comp *c)
+{
+    if (!c->opt.bounds_checks)
+        sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+}
+
 static void load(struct sp_comp *c, enum op op, const struct memarg *ma)
 {
     valtype t = dec_letter_type(dec_ops[op].results[0]);
@@ -56,7 +63,7 @@ static void load(struct sp_comp *c, enum op op, const struct memarg *ma)
     int dsize = t == VT_I64 ? 8 : 4;
     bool sx = op == OP_I32_LOAD8_S || op == OP_I32_LOAD16_S || op == OP_I64_LOAD8_S ||
               op == OP_I64_LOAD16_S || op == OP_I64_LOAD32_S;
-    sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    access_site(c);
     if (size < 4 || (sx && size == 4))
         x64_ext_rm(&c->a, sx ? X64_SX : X64_ZX, dsize, (int)size, dst, m);
     else
@@ -74,7 +81,7 @@ static void store(struct sp_comp *c, enum op op, const struct memarg *ma)
     if (!imm)
         sp_opnd_reg(c, &v);
     struct x64_mem m = address(c, &addr, ma->offset, size);
-    sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    access_site(c);
     if (imm) {
         int32_t i = size == 1 ? (uint8_t)v.imm : size == 2 ? (uint16_t)v.imm : (int32_t)v.imm;
         x64_mov_mi(&c->a, (int)size, m, i);
