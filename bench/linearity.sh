@@ -65,7 +65,8 @@ liftoff() { # FILE -> best seconds, or "-"
 echo
 echo "### Compile speed (single thread)"
 echo
-echo "| Module | Code (MB) | Validate (ms) | Singlepass (ms) | Singlepass MB/s | x validate | V8 Liftoff (ms) | Liftoff / singlepass |"
+echo "| Module | Code (MB) | Validate (ms) | Singlepass (ms) | Singlepass MB/s | x validate" \
+    "| V8 Liftoff (ms) | Liftoff / singlepass |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for m in "${mods[@]}"; do
     read -r code val comp _ < <("$tmp/compile_time" "$m" "$runs")

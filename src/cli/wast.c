@@ -525,8 +525,8 @@ int cmd_wast(int argc, char **argv)
         }
     }
     if (!files)
-        return cli_usage_error("wast: no file given (usage: trident wast [--backend=B] [--bounds-checks] "
-                               "FILE...)");
+        return cli_usage_error("wast: no file given (usage: trident wast [--backend=B] "
+                               "[--bounds-checks] FILE...)");
     for (int i = 0; i < argc; i++)
         if (argv[i][0] != '-' || !argv[i][1])
             run_file(&r, argv[i]);

@@ -10,7 +10,6 @@
 static bool fn_begin(void *ctx, const struct val_func *f)
 {
     struct sp_comp *c = ctx;
-    c->func = f->index;
     c->type = f->type;
     c->body_offset = c->m->funcs[f->index].code_offset;
     c->at = c->body_offset;
@@ -57,7 +56,8 @@ static bool dispatch(struct sp_comp *c, const struct val_insn *vi)
         return true;
     if (op == OP_CALL || op == OP_CALL_INDIRECT)
         return sp_call_insn(c, vi);
-    if ((op >= OP_I32_LOAD && op <= OP_MEMORY_GROW) || (op >= OP_MEMORY_INIT && op <= OP_MEMORY_FILL))
+    if ((op >= OP_I32_LOAD && op <= OP_MEMORY_GROW) ||
+        (op >= OP_MEMORY_INIT && op <= OP_MEMORY_FILL))
         return sp_memory_op(c, vi);
     if ((op >= OP_I32_EQZ && op <= OP_I64_GE_U) || (op >= OP_I32_CLZ && op <= OP_I64_ROTR) ||
         (op >= OP_I32_EXTEND8_S && op <= OP_I64_EXTEND32_S))

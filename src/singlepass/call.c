@@ -3,6 +3,20 @@
  * with the System V convention of docs/ABI.md. */
 #include "singlepass.h"
 
+enum call_kind { CALL_DIRECT, CALL_IMPORT, CALL_INDIRECT, CALL_BUILTIN };
+
+struct sp_call {
+    enum call_kind kind;
+    uint32_t target;   /* function index, type index (indirect), builtin id */
+    uint32_t table;    /* indirect */
+    uint32_t nargs;    /* operands taken from the stack */
+    const valtype *args;
+    uint32_t nimm;     /* leading integer immediates (builtins) */
+    int64_t imm[2];
+    uint32_t nresults;
+    const valtype *results;
+};
+
 static const uint8_t int_regs[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
 
 /* call_indirect's checks; leaves the callee's funcref in rax. */
@@ -58,19 +72,19 @@ static void emit_call(struct sp_comp *c, const struct sp_call *call)
     struct x64_asm *a = &c->a;
     int vm = sp_vmctx(c);
     switch (call->kind) {
-    case SP_CALL_IMPORT: {
+    case CALL_IMPORT: {
         int32_t at = (int32_t)(c->layout.imports + 16 * call->target);
         x64_mov_rm(a, 8, X64_RDI, x64_mem_base(vm, at + 8));
         x64_call_m(a, x64_mem_base(vm, at));
         break;
     }
-    case SP_CALL_INDIRECT:
+    case CALL_INDIRECT:
         x64_mov_rm(a, 8, X64_RDI, x64_mem_base(X64_RAX, CC_FUNCREF_VMCTX));
         x64_call_m(a, x64_mem_base(X64_RAX, CC_FUNCREF_CODE));
         break;
     default:
         x64_mov_rr(a, 8, X64_RDI, vm);
-        x64_call_reloc(a, call->kind == SP_CALL_DIRECT ? X64_TARGET_FUNC : X64_TARGET_SYM,
+        x64_call_reloc(a, call->kind == CALL_DIRECT ? X64_TARGET_FUNC : X64_TARGET_SYM,
                        call->target);
         break;
     }
@@ -95,12 +109,12 @@ static void take_results(struct sp_comp *c, const struct sp_call *call, int32_t 
     }
 }
 
-bool sp_call(struct sp_comp *c, const struct sp_call *call)
+static bool do_call(struct sp_comp *c, const struct sp_call *call)
 {
     for (uint32_t i = 0; i < call->nargs + call->nresults; i++)
         if (!sp_check_type(c, i < call->nargs ? call->args[i] : call->results[i - call->nargs]))
             return false;
-    if (call->kind == SP_CALL_INDIRECT)
+    if (call->kind == CALL_INDIRECT)
         indirect_lookup(c, call);
     uint32_t base = (uint32_t)c->stack.len - call->nargs;
     bool multi = call->nresults >= 2;
@@ -128,21 +142,21 @@ bool sp_call_insn(struct sp_comp *c, const struct val_insn *vi)
     struct sp_call call = {.nargs = vi->nparams, .args = vi->params,
                            .nresults = vi->nresults, .results = vi->results};
     if (in->op == OP_CALL_INDIRECT) {
-        call.kind = SP_CALL_INDIRECT;
+        call.kind = CALL_INDIRECT;
         call.target = in->imm.call_indirect.type;
         call.table = in->imm.call_indirect.table;
     } else {
-        call.kind = in->imm.index < c->m->nfunc_imports ? SP_CALL_IMPORT : SP_CALL_DIRECT;
+        call.kind = in->imm.index < c->m->nfunc_imports ? CALL_IMPORT : CALL_DIRECT;
         call.target = in->imm.index;
     }
-    return sp_call(c, &call);
+    return do_call(c, &call);
 }
 
 bool sp_builtin(struct sp_comp *c, enum cc_builtin b, uint32_t nimm, int64_t i0, int64_t i1,
                 uint32_t nargs, const valtype *args, valtype result)
 {
-    struct sp_call call = {.kind = SP_CALL_BUILTIN, .target = (uint32_t)b, .nargs = nargs,
+    struct sp_call call = {.kind = CALL_BUILTIN, .target = (uint32_t)b, .nargs = nargs,
                            .args = args, .nimm = nimm, .imm = {i0, i1},
                            .nresults = result != 0, .results = &result};
-    return sp_call(c, &call);
+    return do_call(c, &call);
 }

@@ -12,7 +12,7 @@ static struct sp_ctl *ctl_at(struct sp_comp *c, uint32_t depth)
 
 /* Puts the function's results where the ABI wants them (rax or xmm0, or
  * the caller's result area). Leaves the state as it is. */
-void sp_return(struct sp_comp *c)
+static void put_results(struct sp_comp *c)
 {
     uint32_t n = c->type->nresults, base = (uint32_t)c->stack.len - n;
     if (n == 1) {
@@ -44,7 +44,10 @@ void sp_return(struct sp_comp *c)
 }
 
 /* The values a branch to t carries: a loop's params, a block's results. */
-static uint32_t arity(const struct sp_ctl *t) { return t->op == OP_LOOP ? t->nparams : t->nresults; }
+static uint32_t arity(const struct sp_ctl *t)
+{
+    return t->op == OP_LOOP ? t->nparams : t->nresults;
+}
 
 static const valtype *arity_types(const struct sp_ctl *t)
 {
@@ -67,7 +70,7 @@ static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
 static void emit_branch(struct sp_comp *c, const struct sp_ctl *t)
 {
     if (t->func) {
-        sp_return(c);
+        put_results(c);
         x64_jmp(&c->a, c->ret_label);
         return;
     }
@@ -241,7 +244,7 @@ static void do_end(struct sp_comp *c)
         return;
     if (t->func) {
         if (c->live)
-            sp_return(c);
+            put_results(c);
         c->live = false;
         return;
     }

@@ -246,25 +246,24 @@ void sp_emit_trunc_stub(struct sp_comp *c, const struct sp_stub *s)
 {
     struct x64_asm *a = &c->a;
     struct trunc t = trunc_of((enum op)s->op);
-    x64_label nan = x64_label_new(a), ovf = x64_label_new(a);
+    x64_label nan = x64_label_new(a);
     if (s->variant != SLOW_BIG) {
         x64_sse_rr(a, t.dbl ? X64_UCOMISD : X64_UCOMISS, s->src, s->src);
         x64_jcc(a, X64_CC_P, nan);
     }
     if (t.sat) {
         saturate(c, &t, s, nan);
-    } else {
-        if (!t.uns && s->variant != SLOW_BIG)
-            signed_range(c, &t, s->src, ovf, s->back);
-        x64_label_bind(a, ovf);
-        sp_trap_here(c, TRI_TRAP_INT_OVERFLOW);
-        x64_ud2(a);
-        x64_label_bind(a, nan);
-        sp_trap_here(c, TRI_TRAP_BAD_CONVERSION);
-        x64_ud2(a);
+        return;
     }
-    if (t.sat)
-        x64_label_bind(a, ovf);
+    x64_label ovf = x64_label_new(a);
+    if (!t.uns && s->variant != SLOW_BIG)
+        signed_range(c, &t, s->src, ovf, s->back);
+    x64_label_bind(a, ovf);
+    sp_trap_here(c, TRI_TRAP_INT_OVERFLOW);
+    x64_ud2(a);
+    x64_label_bind(a, nan);
+    sp_trap_here(c, TRI_TRAP_BAD_CONVERSION);
+    x64_ud2(a);
 }
 
 bool sp_convert_op(struct sp_comp *c, const struct val_insn *vi)

@@ -225,7 +225,8 @@ static void shift(struct sp_comp *c, enum op op, int size, valtype t)
 static void divide(struct sp_comp *c, enum op op, int size, valtype t)
 {
     struct x64_asm *a = &c->a;
-    bool sign = op == OP_I32_DIV_S || op == OP_I32_REM_S, rem = op == OP_I32_REM_S || op == OP_I32_REM_U;
+    bool sign = op == OP_I32_DIV_S || op == OP_I32_REM_S;
+    bool rem = op == OP_I32_REM_S || op == OP_I32_REM_U;
     sp_reg_claim(c, X64_RAX);
     sp_reg_claim(c, X64_RDX);
     struct sp_opnd b = sp_pop(c), x = sp_pop(c);

@@ -69,8 +69,9 @@ void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *s
         sp_fail(c, ERR_NOMEM, "out of memory");
         return;
     }
-    c->moves.data[c->moves.len++] = (struct sp_move){.src = *src, .dst_kind = dst_kind, .dst_reg = dst_reg,
-                          .dst_disp = dst_disp, .dst_base = dst_base, .phase = (uint8_t)phase};
+    c->moves.data[c->moves.len++] =
+        (struct sp_move){.src = *src, .dst_kind = dst_kind, .dst_reg = dst_reg,
+                         .dst_disp = dst_disp, .dst_base = dst_base, .phase = (uint8_t)phase};
 }
 
 static void add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
@@ -93,9 +94,11 @@ static void plan_one(struct sp_comp *c, const struct sp_opnd *src, const struct 
             add(c, SP_PHASE_REG, src, SP_REG, dst->reg, 0);
         return;
     }
-    if (src->kind == SP_MEM && src->disp != disp) {
+    if (src->kind == SP_MEM && src->disp != disp && src->disp <= sp_home_disp(c, c->nlocals)) {
         /* A stack value moving down: park it in its new slot first, as a
-         * later store may overwrite its old one. */
+         * store may overwrite its old one (local slots only change when
+         * the local is in a register or a constant here, and then it is
+         * not read from memory). */
         add(c, SP_PHASE_STORE, src, SP_MEM, 0, disp);
         struct sp_opnd parked = *src;
         parked.disp = disp;
@@ -139,7 +142,7 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
     return c->moves.len != 0;
 }
 
-void sp_emit_move(struct sp_comp *c, const struct sp_move *m)
+static void emit_move(struct sp_comp *c, const struct sp_move *m)
 {
     if (m->dst_kind == SP_MEM)
         sp_opnd_store(c, x64_mem_base(m->dst_base, m->dst_disp), &m->src);
@@ -147,30 +150,9 @@ void sp_emit_move(struct sp_comp *c, const struct sp_move *m)
         sp_opnd_to(c, m->dst_reg, &m->src);
 }
 
-void sp_run_moves(struct sp_comp *c)
-{
-    struct sp_move regs[32];
-    uint32_t nregs = 0;
-    for (size_t i = 0; i < c->moves.len; i++) {
-        const struct sp_move *m = &c->moves.data[i];
-        if (m->phase == SP_PHASE_STORE)
-            sp_emit_move(c, m);
-        else if (m->phase == SP_PHASE_REG && nregs < ARRAY_LEN(regs))
-            regs[nregs++] = *m;
-    }
-    sp_parallel_moves(c, regs, nregs);
-    for (size_t i = 0; i < c->moves.len; i++)
-        if (c->moves.data[i].phase == SP_PHASE_LOAD)
-            sp_emit_move(c, &c->moves.data[i]);
-}
-
-void sp_state_transfer(struct sp_comp *c, const struct sp_state *st, uint32_t height)
-{
-    sp_state_plan(c, st, height);
-    sp_run_moves(c);
-}
-
-void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
+/* Register moves with distinct destinations, in an order that reads every
+ * source before it is overwritten (cycles go through the scratch). */
+static void parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
 {
     uint8_t readers[33] = {0};
     for (uint32_t i = 0; i < n;) {
@@ -205,6 +187,23 @@ void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
                 readers[d]--;
             }
     }
+}
+
+void sp_run_moves(struct sp_comp *c)
+{
+    struct sp_move regs[32];
+    uint32_t nregs = 0;
+    for (size_t i = 0; i < c->moves.len; i++) {
+        const struct sp_move *m = &c->moves.data[i];
+        if (m->phase == SP_PHASE_STORE)
+            emit_move(c, m);
+        else if (m->phase == SP_PHASE_REG && nregs < ARRAY_LEN(regs))
+            regs[nregs++] = *m;
+    }
+    parallel_moves(c, regs, nregs);
+    for (size_t i = 0; i < c->moves.len; i++)
+        if (c->moves.data[i].phase == SP_PHASE_LOAD)
+            emit_move(c, &c->moves.data[i]);
 }
 
 /* ---- entering a label ---- */

@@ -37,6 +37,22 @@ int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
     return avail ? hold(c, __builtin_ctz(avail)) : -1;
 }
 
+/* Stores the value in reg to its owner's home and frees it. */
+static void spill(struct sp_comp *c, int reg)
+{
+    int32_t s = c->owner[reg];
+    if (s < 0)
+        return;
+    struct sp_val *v = slot_val(c, s);
+    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
+    if ((uint32_t)s < c->nlocals) {
+        sp_local_place(c, (uint32_t)s, SP_MEM, 0, 0); /* frees reg */
+    } else {
+        v->kind = SP_MEM;
+        sp_reg_own(c, reg, SP_FREE);
+    }
+}
+
 /* The register to spill: the one holding the deepest stack value (needed
  * last), else one holding a local. */
 static int victim(struct sp_comp *c, bool xmm)
@@ -68,23 +84,8 @@ int sp_reg_alloc(struct sp_comp *c, bool xmm)
         sp_fail(c, ERR_LIMIT, "singlepass: out of registers");
         return xmm ? SP_XSCRATCH : SP_SCRATCH;
     }
-    sp_reg_spill(c, r);
+    spill(c, r);
     return hold(c, r);
-}
-
-void sp_reg_spill(struct sp_comp *c, int reg)
-{
-    int32_t s = c->owner[reg];
-    if (s < 0)
-        return;
-    struct sp_val *v = slot_val(c, s);
-    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
-    if ((uint32_t)s < c->nlocals) {
-        sp_local_place(c, (uint32_t)s, SP_MEM, 0, 0); /* frees reg */
-    } else {
-        v->kind = SP_MEM;
-        sp_reg_own(c, reg, SP_FREE);
-    }
 }
 
 void sp_reg_claim(struct sp_comp *c, int reg)
@@ -97,7 +98,7 @@ void sp_reg_claim(struct sp_comp *c, int reg)
     if (s >= 0) {
         int to = sp_reg_try_alloc(c, X64_IS_XMM(reg));
         if (to < 0) {
-            sp_reg_spill(c, reg);
+            spill(c, reg);
         } else {
             struct sp_val *v = slot_val(c, s);
             sp_mov(c, v->type, to, reg);
@@ -116,7 +117,7 @@ void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
         int r = __builtin_ctz(m);
         int32_t s = c->owner[r];
         if ((uint32_t)s < c->nlocals || (uint32_t)s - c->nlocals < below)
-            sp_reg_spill(c, r);
+            spill(c, r);
     }
 }
 

@@ -1,7 +1,8 @@
 /* singlepass: the baseline x86-64 backend.
  *
  * One pass over each function body, inside the validator's walk: every
- * validated instruction goes to sp_insn, which emits its code at once. No
+ * validated instruction goes to the backend's hook, which emits its code at
+ * once. No
  * IR, no second pass; forward branches are patched by the encoder's labels
  * when their target is bound. The design follows V8's Liftoff and
  * Cranelift's Winch:
@@ -13,8 +14,7 @@
  *   code that writes a register never has to ask who else reads it.
  * - Locals live in their home slot, in a register or as a constant. At
  *   most SP_DIRTY_MAX of them are away from their home slot at any time,
- *   which keeps merges, calls and snapshots bounded whatever the number of
- *   locals.
+ *   which keeps merges and calls bounded whatever the number of locals.
  * - When a block, loop or if opens, the stack entries below its params are
  *   moved to their slots (or stay constants), so nothing below a block
  *   changes place inside it and merge states only describe the block's own
@@ -157,7 +157,7 @@ struct sp_comp {
 
     /* the function */
     const struct functype *type;
-    uint32_t func, nlocals;
+    uint32_t nlocals;
     uint32_t body_offset;
     struct sp_val *locals;  /* nlocals */
     int32_t *local_disp;    /* nlocals: rbp offset of each local's home */
@@ -217,8 +217,6 @@ int sp_reg_alloc(struct sp_comp *c, bool xmm);
 int sp_reg_try_alloc(struct sp_comp *c, bool xmm);
 /* Makes reg free of any value (moving or spilling its owner) and holds it. */
 void sp_reg_claim(struct sp_comp *c, int reg);
-/* Stores the value in reg to its owner's home and frees it. */
-void sp_reg_spill(struct sp_comp *c, int reg);
 /* Spills every caller-saved register owned by a local or by a stack entry
  * below position `below`. */
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
@@ -252,7 +250,6 @@ void sp_push_reg(struct sp_comp *c, valtype t, int reg);
 void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
 void sp_push_mem(struct sp_comp *c, valtype t);
 void sp_push_flags(struct sp_comp *c, enum x64_cc cc);
-void sp_push_val(struct sp_comp *c, const struct sp_val *v);
 struct sp_opnd sp_pop(struct sp_comp *c);
 /* Pops into a register the instruction may read (not write). */
 int sp_pop_reg(struct sp_comp *c);
@@ -274,7 +271,6 @@ void sp_local_get(struct sp_comp *c, uint32_t x);
 void sp_local_set(struct sp_comp *c, uint32_t x, bool tee);
 /* Sets local x's location (a register must be owned by nobody else). */
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm);
-void sp_locals_reset(struct sp_comp *c);
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 /* False (ERR_UNSUPPORTED recorded) for v128. */
 bool sp_check_type(struct sp_comp *c, valtype t);
@@ -285,13 +281,8 @@ bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const
 /* Puts the moves from the current state to st (values going to height)
  * in c->moves; false when there are none. */
 bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height);
-void sp_state_transfer(struct sp_comp *c, const struct sp_state *st, uint32_t height);
 /* Makes st the current state (what the code at its label starts with). */
 void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height);
-/* Moves with distinct register destinations, in an order that reads every
- * source before it is overwritten (cycles go through the scratch registers). */
-void sp_parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n);
-void sp_emit_move(struct sp_comp *c, const struct sp_move *m);
 /* Appends a move to c->moves; sp_run_moves emits them all by phase:
  * stores in order, then register moves in parallel, then loads. */
 enum sp_phase { SP_PHASE_STORE, SP_PHASE_REG, SP_PHASE_LOAD };
@@ -301,22 +292,9 @@ void sp_run_moves(struct sp_comp *c);
 
 /* ---- control.c ---- */
 bool sp_control(struct sp_comp *c, const struct val_insn *vi);
-void sp_return(struct sp_comp *c);
 
 /* ---- call.c ---- */
-enum sp_call_kind { SP_CALL_DIRECT, SP_CALL_IMPORT, SP_CALL_INDIRECT, SP_CALL_BUILTIN };
-struct sp_call {
-    enum sp_call_kind kind;
-    uint32_t target;            /* function index, type index (indirect), builtin id */
-    uint32_t table;             /* indirect */
-    uint32_t nargs;             /* operands taken from the stack */
-    const valtype *args;
-    uint32_t nimm;              /* leading integer immediates (builtins) */
-    int64_t imm[2];
-    uint32_t nresults;
-    const valtype *results;
-};
-bool sp_call(struct sp_comp *c, const struct sp_call *call);
+/* call and call_indirect. */
 bool sp_call_insn(struct sp_comp *c, const struct val_insn *vi);
 /* Calls a builtin with nimm immediates then nargs i32/ref operands; pushes
  * its result (if any) of type result. */

@@ -37,17 +37,9 @@ void sp_push_reg(struct sp_comp *c, valtype t, int reg)
 
 void sp_push_const(struct sp_comp *c, valtype t, int64_t imm) { push(c, t, SP_CONST)->imm = imm; }
 void sp_push_mem(struct sp_comp *c, valtype t) { push(c, t, SP_MEM); }
-void sp_push_flags(struct sp_comp *c, enum x64_cc cc) { push(c, VT_I32, SP_FLAGS)->reg = (uint8_t)cc; }
-
-void sp_push_val(struct sp_comp *c, const struct sp_val *v)
+void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
 {
-    if (v->kind == SP_REG) {
-        sp_push_reg(c, v->type, v->reg);
-        return;
-    }
-    *push(c, v->type, v->kind) = *v;
-    if (v->kind == SP_LOCAL)
-        c->refs[v->local]++;
+    push(c, VT_I32, SP_FLAGS)->reg = (uint8_t)cc;
 }
 
 static struct sp_opnd local_opnd(struct sp_comp *c, uint32_t x)
@@ -248,19 +240,6 @@ void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, in
     }
 }
 
-void sp_locals_reset(struct sp_comp *c)
-{
-    for (uint32_t k = 0; k < c->ndirty; k++) {
-        uint32_t x = c->dirty[k];
-        struct sp_val *l = &c->locals[x];
-        if (l->kind == SP_REG && c->owner[l->reg] == (int32_t)x)
-            sp_reg_own(c, l->reg, SP_FREE);
-        l->kind = SP_MEM;
-        c->dirty_pos[x] = NONE;
-    }
-    c->ndirty = 0;
-}
-
 void sp_local_get(struct sp_comp *c, uint32_t x)
 {
     const struct sp_val *l = &c->locals[x];
@@ -333,7 +312,7 @@ static bool locals_alloc(struct sp_comp *c, uint32_t n)
                   realloc(c->local_disp, n * sizeof *c->local_disp),
                   realloc(c->refs, n * sizeof *c->refs),
                   realloc(c->dirty_pos, n * sizeof *c->dirty_pos)};
-    /* Keep what was reallocated so sp_comp_free frees it either way. */
+    /* Keep what was reallocated: the compiler frees it either way. */
     if (p[0]) c->locals = p[0];
     if (p[1]) c->local_disp = p[1];
     if (p[2]) c->refs = p[2];

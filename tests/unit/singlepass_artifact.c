@@ -110,8 +110,8 @@ static void rejected(void)
         struct cc_artifact a;
         struct err e;
         bool ok = compile(cases[i].text, false, &m, &bin, &a, &e);
-        CHECK(!ok && e.code == cases[i].code && !strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) &&
-                  e.func == 0,
+        CHECK(!ok && e.code == cases[i].code &&
+                  !strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) && e.func == 0,
               "case %zu: %s", i, e.msg);
         if (ok) {
             cc_artifact_free(&a);

@@ -108,7 +108,9 @@ static uint64_t count_op(int k, bool is64, uint64_t a)
         return (uint64_t)__builtin_popcountll(a);
     if (!a)
         return bits;
-    return k == 0 ? (uint64_t)(__builtin_clzll(a) - (64 - (int)bits)) : (uint64_t)__builtin_ctzll(a);
+    if (k == 0)
+        return (uint64_t)(__builtin_clzll(a) - (64 - (int)bits));
+    return (uint64_t)__builtin_ctzll(a);
 }
 
 static uint64_t constant(bool is64)
@@ -302,8 +304,9 @@ int main(void)
         char name[16];
         snprintf(name, sizeof name, "f%d", f);
         for (int i = 0; i < NINPUTS; i++) {
-            tri_val a[4] = {tri_val_i32((int32_t)inputs[i].v[0]), tri_val_i32((int32_t)inputs[i].v[1]),
-                            tri_val_i64((int64_t)inputs[i].v[2]), tri_val_i64((int64_t)inputs[i].v[3])};
+            const uint64_t *in = inputs[i].v;
+            tri_val a[4] = {tri_val_i32((int32_t)in[0]), tri_val_i32((int32_t)in[1]),
+                            tri_val_i64((int64_t)in[2]), tri_val_i64((int64_t)in[3])};
             uint64_t got = (uint64_t)call_int(&v, name, a, 4);
             CHECK(got == want[f][i], "%s input %d: got %llx, want %llx in %.*s", name, i,
                   (unsigned long long)got, (unsigned long long)want[f][i],

@@ -17,7 +17,8 @@ static const char *wat_text =
     " (func $unreachable (export \"unreachable\") unreachable)"
     " (func $div_s (export \"div_s\") (param i32 i32) (result i32)"
     "  (i32.div_s (local.get 0) (local.get 1)))"
-    " (func (export \"rem_s\") (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))"
+    " (func (export \"rem_s\") (param i64 i64) (result i64)"
+    "  (i64.rem_s (local.get 0) (local.get 1)))"
     " (func (export \"div_u0\") (param i32) (result i32) (i32.div_u (local.get 0) (i32.const 0)))"
     " (func (export \"div_s64\") (param i64 i64) (result i64)"
     "  (i64.div_s (local.get 0) (local.get 1)))"
@@ -30,12 +31,14 @@ static const char *wat_text =
     " (func (export \"s64u\") (param f32) (result i64) (i64.trunc_sat_f32_u (local.get 0)))"
     " (func (export \"load\") (param i32) (result i32) (i32.load offset=4 (local.get 0)))"
     " (func (export \"store\") (param i32) (i64.store8 offset=65535 (local.get 0) (i64.const 1)))"
-    " (func (export \"far\") (param i32) (result i32) (i32.load8_u offset=4294967295 (local.get 0)))"
+    " (func (export \"far\") (param i32) (result i32)"
+    "  (i32.load8_u offset=4294967295 (local.get 0)))"
     " (func (export \"table\") (param i32) (result funcref) (table.get (local.get 0)))"
     " (func (export \"icall\") (param i32) (call_indirect (type $v) (local.get 0)))"
     " (func $deep (export \"deep\") (param i32) (result i32)"
     "  (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (local.get 0)))"
-    " (func (export \"fill\") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 2))))";
+    " (func (export \"fill\") (param i32)"
+    "  (memory.fill (local.get 0) (i32.const 0) (i32.const 2))))";
 
 /* Function index -> module offset of its first instruction. */
 static struct module mod;

@@ -87,8 +87,8 @@ static inline int64_t call_int(struct env *v, const char *name, const tri_val *a
 
 /* The trap code `name`(args) ends with (TRI_TRAP_NONE if it returns), and
  * in *offset the module offset of the innermost frame. */
-static inline tri_trap_code call_trap(struct env *v, const char *name, const tri_val *args, size_t nargs,
-                               uint64_t *offset)
+static inline tri_trap_code call_trap(struct env *v, const char *name, const tri_val *args,
+                                      size_t nargs, uint64_t *offset)
 {
     tri_val r[4];
     tri_func *f = func_of(v, name);
