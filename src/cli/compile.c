@@ -1,0 +1,105 @@
+/* trident compile [--backend=B] [--bounds-checks] FILE [-o OUT]: decodes,
+ * validates and compiles a module (binary or text) with one backend and
+ * prints nothing when that works. With -o, the machine code of every
+ * function goes to OUT as raw x86-64 (objdump -D -b binary -mi386:x86-64),
+ * and the function extents to stdout as "INDEX OFFSET SIZE" lines. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../compiler/compiler.h"
+#include "../text/text.h"
+#include "../validate/validate.h"
+#include "cli.h"
+
+struct job {
+    const char *backend, *file, *out;
+    struct cc_options opt;
+};
+
+static bool write_code(const struct job *j, const struct module *m, const struct cc_artifact *a)
+{
+    FILE *f = fopen(j->out, "wb");
+    bool ok = f && (!a->code.len || fwrite(a->code.data, a->code.len, 1, f) == 1);
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok) {
+        fprintf(stderr, "trident: cannot write %s\n", j->out);
+        return false;
+    }
+    for (size_t i = 0; i < a->funcs.len; i++)
+        printf("%zu %u %u\n", m->nfunc_imports + i, a->funcs.data[i].offset,
+               a->funcs.data[i].size);
+    return true;
+}
+
+/* Compiles bytes that decoded into m; false with e set or a message printed. */
+static bool compile(const struct job *j, const struct module *m, struct err *e)
+{
+    const struct cc_backend *b = cc_backend_find(j->backend);
+    if (!b)
+        return err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "%s backend is not built in", j->backend);
+    struct cc_artifact a;
+    if (!val_module_header(m, e) || !b->compile(m, &j->opt, &a, e))
+        return false;
+    bool ok = !j->out || write_code(j, m, &a);
+    cc_artifact_free(&a);
+    return ok;
+}
+
+static int compile_file(const struct job *j)
+{
+    struct err e;
+    err_clear(&e);
+    uint8_t *bytes, *wasm;
+    size_t len, wasm_len;
+    bool owned;
+    if (!file_read(j->file, &bytes, &len, &e)) {
+        fprintf(stderr, "trident: %s\n", e.msg);
+        return 1;
+    }
+    if (!txt_module_bytes(bytes, len, &wasm, &wasm_len, &owned, &e)) {
+        uint32_t line, col;
+        txt_line_col((const char *)bytes, len, e.offset, &line, &col);
+        fprintf(stderr, "%s:%u:%u: %s\n", j->file, line, col, e.msg);
+        free(bytes);
+        return 1;
+    }
+    struct module m;
+    bool ok = dec_module(&m, wasm, wasm_len, &e);
+    if (ok) {
+        ok = compile(j, &m, &e);
+        dec_module_free(&m);
+    }
+    if (!ok && !err_ok(&e))
+        cli_print_err(j->file, &e);
+    if (owned)
+        free(wasm);
+    free(bytes);
+    return ok ? 0 : 1;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    struct job j = {.backend = "singlepass", .opt = {.opt_level = 2}};
+    for (int i = 0; i < argc; i++) {
+        if (!strncmp(argv[i], "--backend=", 10)) {
+            j.backend = argv[i] + 10;
+            if (!cc_backend_known(j.backend))
+                return cli_usage_error("compile: unknown backend '%s'", j.backend);
+        } else if (!strcmp(argv[i], "--bounds-checks")) {
+            j.opt.bounds_checks = true;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            j.out = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage_error("compile: unknown option '%s'", argv[i]);
+        } else if (j.file) {
+            return cli_usage_error("compile: one file at a time");
+        } else {
+            j.file = argv[i];
+        }
+    }
+    if (!j.file)
+        return cli_usage_error("compile: no file given (usage: trident compile [--backend=B] "
+                               "[--bounds-checks] FILE [-o OUT])");
+    return compile_file(&j);
+}
