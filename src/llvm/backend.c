@@ -7,10 +7,17 @@
  * (which this backend does not compile), so an invalid module is reported
  * invalid; the error kept is the one of the lowest function.
  *
- * Statistics: with TRIDENT_LLVM_STATS set in the environment, one line per
- * module goes to stderr: functions, chunks, threads, wasm and code sizes,
- * and the time spent building IR, optimising, generating code and reading
- * the objects (summed over threads), plus the wall time. */
+ * Options from the environment (the backend's own knobs, read once per
+ * module):
+ *   TRIDENT_LLVM_CPU=portable  code for any x86-64-v2 CPU instead of this
+ *                              host's (the default, "host");
+ *   TRIDENT_LLVM_STATS=1       one line per module on stderr: functions,
+ *                              chunks, threads, wasm and code sizes, the wall
+ *                              time and the time spent building IR,
+ *                              optimising, generating code and reading the
+ *                              objects (summed over threads);
+ *   TRIDENT_LLVM_DUMP=DIR      writes each chunk's object file to DIR, for
+ *                              objdump. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,7 +30,7 @@
 #include "llvm.h"
 
 enum {
-    CHUNK_MIN_BYTES = 16 * 1024,  /* below this a thread is not worth it */
+    CHUNK_MIN_BYTES = 8 * 1024,   /* below this a thread is not worth it */
     CHUNK_MAX_BYTES = 256 * 1024, /* bounds the memory of one LLVM module */
 };
 
@@ -36,9 +43,15 @@ struct chunk {
     double ms[PH_COUNT];
 };
 
+struct env_options {
+    bool portable, stats;
+    const char *dump; /* a folder, or NULL */
+};
+
 struct job {
     const struct module *m;
     const struct cc_options *o;
+    struct env_options env;
     struct chunk *chunks;
     size_t nchunks;
     atomic_size_t next;
@@ -85,7 +98,20 @@ static bool verify(struct llv_unit *u, struct err *e)
 }
 
 /* IR, passes, object, artifact: each step timed. */
-static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chunk *c)
+/* Writes a chunk's object to DIR/chunkN.o (N: its first function). */
+static void dump(const char *dir, const struct chunk *c, LLVMMemoryBufferRef buf)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/chunk%u.o", dir, c->first);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), f);
+        fclose(f);
+    }
+}
+
+static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chunk *c,
+                         const char *dump_dir)
 {
     double t = now_ms();
     uint32_t simd = UINT32_MAX;
@@ -106,17 +132,10 @@ static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chu
         return false;
     c->ms[PH_CODEGEN] = now_ms() - t - c->ms[PH_IR] - c->ms[PH_OPT];
     double r = now_ms();
-    if (getenv("TRIDENT_LLVM_DUMP")) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/chunk%u.o", getenv("TRIDENT_LLVM_DUMP"), c->first);
-        FILE *fp = fopen(path, "wb");
-        if (fp) {
-            fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), fp);
-            fclose(fp);
-        }
-    }
+    if (dump_dir)
+        dump(dump_dir, c, buf);
     ok = llv_elf_read((const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), u->m,
-                      c->first, c->end, &c->art, &c->err);
+                      c->first, c->end, !u->o->bounds_checks, &c->art, &c->err);
     LLVMDisposeMemoryBuffer(buf);
     c->ms[PH_READ] = now_ms() - r;
     return ok;
@@ -126,12 +145,12 @@ static void compile_chunk(const struct job *j, struct chunk *c)
 {
     err_clear(&c->err);
     cc_artifact_init(&c->art, "llvm", j->o);
-    LLVMTargetMachineRef tm = llv_target(false, j->o->opt_level, &c->err);
+    LLVMTargetMachineRef tm = llv_target(j->env.portable, j->o->opt_level, &c->err);
     if (!tm)
         return;
     struct llv_unit u;
     if (llv_unit_init(&u, j->m, j->o, tm, c->first, c->end, &c->err))
-        compile_unit(&u, tm, c);
+        compile_unit(&u, tm, c, j->env.dump);
     llv_unit_free(&u);
     LLVMDisposeTargetMachine(tm);
 }
@@ -277,7 +296,10 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
         return false;
     if (m->nfuncs == m->nfunc_imports)
         return true;
-    struct job j = {.m = m, .o = o};
+    const char *cpu = getenv("TRIDENT_LLVM_CPU");
+    struct job j = {.m = m, .o = o,
+                    .env = {cpu && !strcmp(cpu, "portable"), getenv("TRIDENT_LLVM_STATS") != NULL,
+                            getenv("TRIDENT_LLVM_DUMP")}};
     if (!(j.chunks = split(m, &j.nchunks)))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     run_pool(&j);
@@ -290,7 +312,7 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
             ok = err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
         cc_artifact_free(&j.chunks[i].art);
     }
-    if (ok && getenv("TRIDENT_LLVM_STATS"))
+    if (ok && j.env.stats)
         print_stats(m, j.chunks, j.nchunks, out, now_ms() - t0);
     free(j.chunks);
     if (!ok)

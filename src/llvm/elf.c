@@ -337,7 +337,7 @@ static bool relocate(struct obj *o, uint16_t shstrndx)
 }
 
 bool llv_elf_read(const uint8_t *obj, size_t len, const struct module *m, uint32_t first,
-                  uint32_t end, struct cc_artifact *out, struct err *e)
+                  uint32_t end, bool guard, struct cc_artifact *out, struct err *e)
 {
     struct obj o = {.p = obj, .len = len, .m = m, .out = out, .e = e};
     uint16_t shstrndx;
@@ -347,10 +347,10 @@ bool llv_elf_read(const uint8_t *obj, size_t len, const struct module *m, uint32
         ok = err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     struct llv_row *rows = NULL;
     size_t nrows = 0;
-    if (ok && o.lines)
+    if (ok && o.lines && guard)
         ok = llv_lines_read(o.lines, o.lines_len, &rows, &nrows, e);
     if (ok)
-        ok = llv_sites_add(out, m, first, o.sites.data, o.sites.len, rows, nrows, e);
+        ok = llv_sites_add(out, m, first, guard, o.sites.data, o.sites.len, rows, nrows, e);
     free(rows);
     free(o.lines);
     free(o.sh);

@@ -57,12 +57,6 @@ static int64_t sleb(struct cursor *c)
     return (int64_t)v;
 }
 
-static void skip_string(struct cursor *c)
-{
-    while (!c->bad && u8(c) != 0) {
-    }
-}
-
 struct header {
     uint8_t min_len, opcode_base, line_range;
     int8_t line_base;

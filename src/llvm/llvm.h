@@ -213,9 +213,10 @@ bool llv_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *b
 /* elf.c, lines.c and sites.c: the object file -> a chunk's artifact. */
 /* Reads an x86-64 ELF relocatable object made for functions [first, end)
  * into out (initialised by the caller): code and constants, extents,
- * relocations and trap sites. */
+ * relocations and trap sites (memory accesses among them when guard, the
+ * guard-page mode where they fault). */
 bool llv_elf_read(const uint8_t *obj, size_t len, const struct module *m, uint32_t first,
-                  uint32_t end, struct cc_artifact *out, struct err *e);
+                  uint32_t end, bool guard, struct cc_artifact *out, struct err *e);
 /* An explicit trap's record: code offset, trap code, wasm offset. */
 struct llv_site {
     uint32_t pc, trap, wasm;
@@ -230,9 +231,10 @@ struct llv_row {
 bool llv_lines_read(const uint8_t *p, size_t len, struct llv_row **rows, size_t *n,
                     struct err *e);
 /* Adds the trap sites of a chunk whose functions start at index first:
- * the explicit traps recorded, and every SS-prefixed instruction of the
- * functions' code with the wasm offset the line table gives it. */
-bool llv_sites_add(struct cc_artifact *a, const struct module *m, uint32_t first,
+ * the explicit traps recorded, and when guard every SS-prefixed
+ * instruction of the functions' code with the wasm offset the line table
+ * gives it. */
+bool llv_sites_add(struct cc_artifact *a, const struct module *m, uint32_t first, bool guard,
                    const struct llv_site *recs, size_t n, const struct llv_row *rows,
                    size_t nrows, struct err *e);
 

@@ -131,6 +131,10 @@ bool llv_unit_init(struct llv_unit *u, const struct module *m, const struct cc_o
     metadata_init(u);
     attrs_init(u);
     debug_init(u);
+    /* LLVM emits functions in the module's order, and the artifact wants
+     * them in index order: declare them so before any call names another. */
+    for (uint32_t i = first; i < end; i++)
+        llv_func(u, i);
     return true;
 }
 
