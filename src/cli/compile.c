@@ -1,10 +1,12 @@
-/* trident compile [--backend=B] [--bounds-checks] FILE [-o OUT]: decodes,
- * validates and compiles a module (binary or text) with one backend and
- * prints nothing when that works. With -o, the machine code of every
- * function goes to OUT as raw x86-64 (objdump -D -b binary -mi386:x86-64),
- * and the function extents to stdout as "INDEX OFFSET SIZE" lines. */
+/* trident compile [--backend=B] [--bounds-checks] [-O0..3] [-v] FILE [-o OUT]:
+ * decodes, validates and compiles a module (binary or text) with one
+ * backend and prints nothing when that works. With -o, the machine code of
+ * every function goes to OUT as raw x86-64 (objdump -D -b binary
+ * -mi386:x86-64), and the function extents to stdout as "INDEX OFFSET
+ * SIZE" lines. -v prints the compile time and code size on stderr. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../compiler/compiler.h"
 #include "../text/text.h"
@@ -14,7 +16,15 @@
 struct job {
     const char *backend, *file, *out;
     struct cc_options opt;
+    bool verbose;
 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static bool write_code(const struct job *j, const struct module *m, const struct cc_artifact *a)
 {
@@ -39,8 +49,13 @@ static bool compile(const struct job *j, const struct module *m, struct err *e)
     if (!b)
         return err_set(e, ERR_UNSUPPORTED, NO_OFFSET, "%s backend is not built in", j->backend);
     struct cc_artifact a;
+    double t = now_ms();
     if (!val_module_header(m, e) || !b->compile(m, &j->opt, &a, e))
         return false;
+    if (j->verbose)
+        fprintf(stderr, "%s: %s -O%u: %u functions, %zu bytes of code in %.1f ms\n", j->file,
+                j->backend, j->opt.opt_level, m->nfuncs - m->nfunc_imports, a.code.len,
+                now_ms() - t);
     bool ok = !j->out || write_code(j, m, &a);
     cc_artifact_free(&a);
     return ok;
@@ -88,6 +103,11 @@ int cmd_compile(int argc, char **argv)
                 return cli_usage_error("compile: unknown backend '%s'", j.backend);
         } else if (!strcmp(argv[i], "--bounds-checks")) {
             j.opt.bounds_checks = true;
+        } else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
+                   argv[i][2] <= '3' && !argv[i][3]) {
+            j.opt.opt_level = (uint8_t)(argv[i][2] - '0');
+        } else if (!strcmp(argv[i], "-v")) {
+            j.verbose = true;
         } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             j.out = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -100,6 +120,6 @@ int cmd_compile(int argc, char **argv)
     }
     if (!j.file)
         return cli_usage_error("compile: no file given (usage: trident compile [--backend=B] "
-                               "[--bounds-checks] FILE [-o OUT])");
+                               "[--bounds-checks] [-O0..3] [-v] FILE [-o OUT])");
     return compile_file(&j);
 }
