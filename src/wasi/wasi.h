@@ -9,7 +9,9 @@
  * directories. Every path is resolved beneath the directory fd it is given
  * (openat2 with RESOLVE_BENEATH when the kernel has it, else a walk one
  * component at a time with O_NOFOLLOW); `..` above it, absolute paths and
- * symlinks leading outside fail with ENOTCAPABLE.
+ * symlinks leading outside fail with ENOTCAPABLE, and symlinks with an
+ * absolute target cannot be made (EPERM). The environment holds only what
+ * the host puts in wasi_config.
  *
  * Errors: every function returns a WASI errno to the guest; only proc_exit
  * unwinds (tri_exit_new), so the host sees the status as an error. Guest
@@ -158,7 +160,8 @@ struct wasi_call {
     uint8_t *mem;          /* the guest's memory, valid for this call */
     uint64_t memlen;
     struct wasi_fd *fd;    /* argument 0, checked, when the function's row
-                              names the rights it needs (else NULL) */
+                              names the rights it needs (else NULL); points
+                              into the table, so wasi_fd_add invalidates it */
     tri_error *trap;       /* set by proc_exit: unwinds instead of returning */
 };
 
