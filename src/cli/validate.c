@@ -17,10 +17,14 @@ static int validate_file(const char *path)
         fprintf(stderr, "trident: %s\n", e.msg);
         return 1;
     }
-    uint8_t *wasm;
-    size_t wasm_len;
-    bool owned;
-    if (!txt_module_bytes(bytes, len, &wasm, &wasm_len, &owned, &e)) {
+    uint8_t *wasm = bytes;
+    size_t wasm_len = len;
+    bool owned = false;
+    /* A .wasm file is binary whatever it holds (an empty or damaged one is
+     * malformed, not an empty text module); other files go by content. */
+    size_t n = strlen(path);
+    bool binary = n >= 5 && !strcmp(path + n - 5, ".wasm");
+    if (!binary && !txt_module_bytes(bytes, len, &wasm, &wasm_len, &owned, &e)) {
         uint32_t line, col;
         txt_line_col((const char *)bytes, len, e.offset, &line, &col);
         fprintf(stderr, "%s:%u:%u: %s\n", path, line, col, e.msg);

@@ -663,6 +663,37 @@ static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
     return true;
 }
 
+/* The spec decodes a whole body before typing it, so a body that is both
+ * ill-typed and malformed further on is malformed. The walker types as it
+ * decodes; when it finds a typing error it decodes the rest here, and a
+ * malformation found replaces the typing error. Only error paths pay. */
+static void prefer_malformed(struct walker *w, const struct func *fn)
+{
+    struct err typing = *w->e, scan;
+    err_clear(&scan);
+    struct reader r = {w->m->bytes, fn->code, fn->code_end, &scan};
+    uint32_t depth = 0;
+    struct insn in;
+    while (err_ok(&scan)) {
+        if (rd_done(&r)) {
+            rd_fail(&r, "END opcode expected");
+            break;
+        }
+        if (!dec_insn(&r, &in))
+            break;
+        if ((in.op == OP_MEMORY_INIT || in.op == OP_DATA_DROP) && !w->m->has_data_count)
+            err_set(&scan, ERR_MALFORMED, in.offset, "data count section required");
+        else if (in.op == OP_BLOCK || in.op == OP_LOOP || in.op == OP_IF)
+            depth++;
+        else if (in.op == OP_END && depth-- == 0) {
+            if (r.p != fn->code_end)
+                rd_fail(&r, "trailing bytes after the function's final end");
+            break;
+        }
+    }
+    *w->e = err_ok(&scan) ? typing : scan;
+}
+
 static bool walk(struct walker *w, uint32_t func, const struct val_hooks *h, void *ctx)
 {
     const struct module *m = w->m;
@@ -680,6 +711,8 @@ static bool walk(struct walker *w, uint32_t func, const struct val_hooks *h, voi
         w->r = (struct reader){m->bytes, fn->code, fn->code_end, w->e};
         ok = (!h || !h->begin || h->begin(ctx, &w->f)) && walk_body(w, h, ctx) &&
              (!h || !h->end || h->end(ctx, &w->f));
+        if (!ok && w->e->code == ERR_INVALID)
+            prefer_malformed(w, fn);
     }
     if (!ok && w->e->func == NO_FUNC)
         w->e->func = func;
