@@ -43,31 +43,48 @@ static bool uses_flags(enum op op)
            op == OP_I32_EQZ;
 }
 
+static bool simd(struct sp_comp *c, const struct val_insn *vi)
+{
+    (void)vi;
+    return sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
+}
+
+/* Fills the per-opcode handler table: ranges of opcodes.h by group, the
+ * variables, constants and references by default. */
+static void handlers_init(struct sp_comp *c)
+{
+    static const struct {
+        enum op lo, hi;
+        sp_handler fn;
+    } ranges[] = {
+        {OP_UNREACHABLE, OP_RETURN, sp_control},
+        {OP_CALL, OP_CALL_INDIRECT, sp_call_insn},
+        {OP_I32_LOAD, OP_MEMORY_GROW, sp_memory_op},
+        {OP_MEMORY_INIT, OP_MEMORY_FILL, sp_memory_op},
+        {OP_I32_EQZ, OP_I64_GE_U, sp_int_op},
+        {OP_I32_CLZ, OP_I64_ROTR, sp_int_op},
+        {OP_I32_EXTEND8_S, OP_I64_EXTEND32_S, sp_int_op},
+        {OP_F32_EQ, OP_F64_GE, sp_float_op},
+        {OP_F32_ABS, OP_F64_COPYSIGN, sp_float_op},
+        {OP_I32_WRAP_I64, OP_F64_REINTERPRET_I64, sp_convert_op},
+        {OP_I32_TRUNC_SAT_F32_S, OP_I64_TRUNC_SAT_F64_U, sp_convert_op},
+        {0x200, OP_COUNT - 1, simd},
+    };
+    for (unsigned op = 0; op < OP_COUNT; op++)
+        c->handlers[op] = sp_var_op;
+    for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
+        for (unsigned op = ranges[i].lo; op <= ranges[i].hi; op++)
+            c->handlers[op] = ranges[i].fn;
+}
+
 static bool dispatch(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
-    if (op >= 0x200)
-        return sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
     if (c->live && c->stack.len && sp_top(c)->kind == SP_FLAGS && !uses_flags(op))
         sp_materialize_flags(c);
-    if (op <= OP_RETURN)
-        return sp_control(c, vi);
-    if (!c->live)
-        return true;
-    if (op == OP_CALL || op == OP_CALL_INDIRECT)
-        return sp_call_insn(c, vi);
-    if ((op >= OP_I32_LOAD && op <= OP_MEMORY_GROW) ||
-        (op >= OP_MEMORY_INIT && op <= OP_MEMORY_FILL))
-        return sp_memory_op(c, vi);
-    if ((op >= OP_I32_EQZ && op <= OP_I64_GE_U) || (op >= OP_I32_CLZ && op <= OP_I64_ROTR) ||
-        (op >= OP_I32_EXTEND8_S && op <= OP_I64_EXTEND32_S))
-        return sp_int_op(c, vi);
-    if ((op >= OP_F32_EQ && op <= OP_F64_GE) || (op >= OP_F32_ABS && op <= OP_F64_COPYSIGN))
-        return sp_float_op(c, vi);
-    if ((op >= OP_I32_WRAP_I64 && op <= OP_F64_REINTERPRET_I64) ||
-        (op >= OP_I32_TRUNC_SAT_F32_S && op <= OP_I64_TRUNC_SAT_F64_U))
-        return sp_convert_op(c, vi);
-    return sp_var_op(c, vi);
+    if (!c->live && op > OP_RETURN)
+        return true; /* unreachable code: only control keeps its frames */
+    return c->handlers[op](c, vi);
 }
 
 static bool fn_insn(void *ctx, const struct val_insn *vi)
@@ -178,9 +195,11 @@ static bool append(struct sp_comp *c, uint32_t field, uint32_t stack_stub)
                            r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
                            target_kind(r->target_kind), r->target, (int32_t)r->addend);
     }
-    for (size_t i = 0; i < c->traps.len; i++) {
-        const struct cc_trap_site *t = &c->traps.data[i];
-        ok &= cc_trap_add(art, base + t->code_offset, (tri_trap_code)t->trap, t->wasm_offset);
+    ok &= vec_reserve(&art->traps, art->traps.len + c->traps.len);
+    for (size_t i = 0; ok && i < c->traps.len; i++) {
+        struct cc_trap_site t = c->traps.data[i];
+        t.code_offset += base;
+        art->traps.data[art->traps.len++] = t;
     }
     return ok || sp_fail(c, ERR_NOMEM, "out of memory");
 }
@@ -256,6 +275,7 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
     }
     c->m = m;
     c->opt = *o;
+    handlers_init(c);
     c->e = e;
     c->art = out;
     x64_init(&c->a);

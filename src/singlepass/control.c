@@ -106,12 +106,12 @@ static x64_label table_stub(struct sp_comp *c, uint32_t depth)
 {
     struct sp_ctl *t = ctl_at(c, depth);
     if (t->table_stamp != c->table_count) {
-        uint32_t *d = vec_push(&c->table_frames);
-        if (!d) {
+        if (c->table_frames.len == c->table_frames.cap &&
+            !vec_reserve(&c->table_frames, 2 * c->table_frames.len + 16)) {
             sp_fail(c, ERR_NOMEM, "out of memory");
             return 0;
         }
-        *d = depth;
+        c->table_frames.data[c->table_frames.len++] = depth;
         t->table_stamp = c->table_count;
         t->table_label = x64_label_new(&c->a);
     }
@@ -190,9 +190,9 @@ static bool same_types(const struct sp_ctl *t)
 static bool open_block(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
-    struct sp_ctl *t = vec_push(&c->ctls);
-    if (!t)
+    if (c->ctls.len == c->ctls.cap && !vec_reserve(&c->ctls, 2 * c->ctls.len + 16))
         return sp_fail(c, ERR_NOMEM, "out of memory");
+    struct sp_ctl *t = &c->ctls.data[c->ctls.len++];
     *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
                          .results = vi->results, .nparams = vi->nparams,
                          .nresults = vi->nresults};

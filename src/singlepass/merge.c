@@ -114,6 +114,9 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
     uint32_t n = st->nvals, src0 = (uint32_t)c->stack.len - n;
     const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + n;
     for (uint32_t i = 0; i < n; i++) {
+        const struct sp_val *v = &c->stack.data[src0 + i];
+        if (v->kind == SP_REG && mv[i].kind == SP_REG && v->reg == mv[i].reg)
+            continue;
         struct sp_opnd src = sp_resolve(c, src0 + i);
         plan_one(c, &src, &mv[i], sp_home_disp(c, c->nlocals + height + i));
     }
@@ -135,9 +138,12 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
     for (uint32_t k = 0; k < c->ndirty; k++) {
         uint32_t x = c->dirty[k];
         const struct sp_val *l = &c->locals[x];
+        bool listed = wanted & (1u << k);
+        if (listed && l->kind == SP_REG && l->reg == want[k]->reg)
+            continue; /* the common case: already where the label wants it */
         struct sp_opnd src = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
         struct sp_mloc mem = {.slot = x, .kind = SP_MEM, .type = l->type};
-        plan_one(c, &src, wanted & (1u << k) ? want[k] : &mem, c->local_disp[x]);
+        plan_one(c, &src, listed ? want[k] : &mem, c->local_disp[x]);
     }
     return c->moves.len != 0;
 }
@@ -150,28 +156,28 @@ static void emit_move(struct sp_comp *c, const struct sp_move *m)
         sp_opnd_to(c, m->dst_reg, &m->src);
 }
 
+/* A register move: dst = src, of a GP or an XMM type. */
+struct rmove {
+    uint8_t dst, src;
+    valtype type;
+};
+
 /* Register moves with distinct destinations, in an order that reads every
  * source before it is overwritten (cycles go through the scratch). */
-static void parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
+static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
 {
     uint8_t readers[33] = {0};
-    for (uint32_t i = 0; i < n;) {
-        if (mv[i].src.reg == mv[i].dst_reg) {
-            mv[i] = mv[--n];
-            continue;
-        }
-        readers[mv[i].src.reg]++;
-        i++;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        readers[mv[i].src]++;
     while (n) {
         bool progress = false;
         for (uint32_t i = 0; i < n;) {
-            if (readers[mv[i].dst_reg]) {
+            if (readers[mv[i].dst]) {
                 i++;
                 continue;
             }
-            sp_mov(c, mv[i].src.type, mv[i].dst_reg, mv[i].src.reg);
-            readers[mv[i].src.reg]--;
+            sp_mov(c, mv[i].type, mv[i].dst, mv[i].src);
+            readers[mv[i].src]--;
             mv[i] = mv[--n];
             progress = true;
         }
@@ -179,11 +185,11 @@ static void parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
             continue;
         /* Only cycles are left: park one destination's value in the
          * scratch register and let its readers read it there. */
-        int d = mv[0].dst_reg, s = X64_IS_XMM(d) ? SP_XSCRATCH : SP_SCRATCH;
-        sp_mov(c, mv[0].src.type, s, d);
+        int d = mv[0].dst, s = X64_IS_XMM(d) ? SP_XSCRATCH : SP_SCRATCH;
+        sp_mov(c, mv[0].type, s, d);
         for (uint32_t i = 0; i < n; i++)
-            if (mv[i].src.reg == d) {
-                mv[i].src.reg = (uint8_t)s;
+            if (mv[i].src == d) {
+                mv[i].src = (uint8_t)s;
                 readers[d]--;
             }
     }
@@ -191,17 +197,19 @@ static void parallel_moves(struct sp_comp *c, struct sp_move *mv, uint32_t n)
 
 void sp_run_moves(struct sp_comp *c)
 {
-    struct sp_move regs[32];
-    uint32_t nregs = 0;
+    struct rmove regs[32];
+    uint32_t nregs = 0, nloads = 0;
     for (size_t i = 0; i < c->moves.len; i++) {
         const struct sp_move *m = &c->moves.data[i];
         if (m->phase == SP_PHASE_STORE)
             emit_move(c, m);
-        else if (m->phase == SP_PHASE_REG && nregs < ARRAY_LEN(regs))
-            regs[nregs++] = *m;
+        else if (m->phase == SP_PHASE_LOAD)
+            nloads++;
+        else if (m->src.reg != m->dst_reg && nregs < ARRAY_LEN(regs))
+            regs[nregs++] = (struct rmove){m->dst_reg, m->src.reg, m->src.type};
     }
     parallel_moves(c, regs, nregs);
-    for (size_t i = 0; i < c->moves.len; i++)
+    for (size_t i = 0; nloads && i < c->moves.len; i++)
         if (c->moves.data[i].phase == SP_PHASE_LOAD)
             emit_move(c, &c->moves.data[i]);
 }

@@ -146,8 +146,13 @@ struct sp_move {
     uint8_t phase;    /* transfers: stores, register moves, loads */
 };
 
+struct sp_comp;
+/* Compiles one validated instruction of a group (int.c, float.c, ...). */
+typedef bool (*sp_handler)(struct sp_comp *c, const struct val_insn *vi);
+
 struct sp_comp {
     const struct module *m;
+    sp_handler handlers[OP_COUNT]; /* per opcode */
     struct cc_options opt;
     struct cc_vmctx_layout layout;
     struct err *e;
