@@ -35,9 +35,14 @@ printf '(module (func (result i32) (i64.const 0)))' >"$d/invalid.wat"
 run 1 "$d/invalid.wat" && grep -q "invalid" <<<"$err"
 result invalid-text-module $(( $? == 0 )) "status $rc: $err"
 
-cp "$d/ok.wat" "$d/text-named.wasm"
-run 0 "$d/text-named.wasm"
+cp "$d/ok.wat" "$d/text.txt"
+run 0 "$d/text.txt"
 result text-by-content $(( $? == 0 )) "status $rc: $err"
+
+# A .wasm file is binary whatever it holds: an empty or text one is malformed.
+: >"$d/empty.wasm"
+run 1 "$d/empty.wasm" && grep -q "magic header" <<<"$err"
+result empty-wasm-malformed $(( $? == 0 )) "status $rc: $err"
 
 printf '\0asm\1\0\0\0' >"$d/binary-named.wat"
 run 0 "$d/binary-named.wat"
