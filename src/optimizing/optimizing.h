@@ -384,11 +384,306 @@ bool opt_pass_order(struct opt_func *f, struct err *e);
  * in it get UINT32_MAX, the entry itself). */
 bool opt_dominators(struct opt_func *f, uint32_t *idom);
 
+/* ======================= the machine level (MIR) ======================= */
+
+/* Registers in machine instructions: physical registers are enum x64_reg
+ * (0..31); virtual registers are MR_V0 + n; MR_NONE is no register. */
+enum { MR_V0 = 64, MR_NONE = UINT32_MAX };
+#define MR_IS_V(r) ((r) >= MR_V0 && (r) != MR_NONE)
+
+/* Reserved scratch registers: never allocated, free for any single
+ * instruction's expansion and for the move resolver. */
+#define OPT_SCRATCH X64_R11
+#define OPT_XSCRATCH X64_XMM15
+
+/* Machine instruction kinds: what emit*.c encodes. Registers named by the
+ * fields; `iuse`/`idef` are masks of physical registers an instruction
+ * reads or writes besides them (division, shifts by cl, calls). */
+enum mk {
+    MK_ENTRY,    /* defines the ABI argument registers (idef) */
+    MK_MOV,      /* def = use0 (size 4 or 8; XMM by register class) */
+    MK_MOVI,     /* def = imm (GP) */
+    MK_FCONST,   /* def = the float with bits imm (size 4 or 8) */
+    MK_LOAD,     /* def = [mem]; op = enum opt_mem kind; size = result size */
+    MK_STORE,    /* [mem] = use0; op = enum opt_mem kind */
+    MK_STOREI,   /* [mem] = imm; op = enum opt_mem kind */
+    MK_LEA,      /* def = address of mem */
+    MK_SLOT,     /* def = address of frame slot imm */
+    MK_ALU,      /* def = use0 op (use1 | imm if use1 is MR_NONE | [mem]); op: x64_alu;
+                    CMP and TEST have no def */
+    MK_SHIFT,    /* def = use0 shifted by imm, or by cl (iuse rcx) when imm < 0 */
+    MK_UNARY,    /* def = op use0 (x64_unary NOT, NEG) */
+    MK_IMUL,     /* def = use0 * (use1 | imm) */
+    MK_DIV,      /* rax, rdx = rdx:rax / use0 (op: x64_unary DIV or IDIV); cc = 1
+                    for rem_s (INT_MIN rem -1 must not fault) */
+    MK_BITOP,    /* def = op(use0) (x64_rmop POPCNT, LZCNT, TZCNT) */
+    MK_EXT,      /* def = extension of use0: op x64_ext, cc = source bytes */
+    MK_SETCC,    /* def = cond ? 1 : 0 after a compare; cc, ext = parity mode */
+    MK_CMOV,     /* def = cond ? use1 : use0 (GP or XMM); cc, ext = parity mode */
+    MK_SSE,      /* def = use0 op (use1 | [mem]); op: x64_sse (scalar) */
+    MK_SSE1,     /* def = op(use0) with imm8 (ROUNDSS/SD) or none (SQRT, CVT) */
+    MK_UCOMI,    /* compares use0 with use1 (flags only); size 4 or 8 */
+    MK_CVT,      /* def = op(use0): x64_cvt; size = GP side */
+    MK_FSIGN,    /* def = fabs/fneg(use0) or fcopysign(use0, use1); op: enum opt_op */
+    MK_FMINMAX,  /* def = fmin/fmax(use0, use1); op: enum opt_op */
+    MK_F2I,      /* def = f2i(use0); op: OPT_CVT_* flags; size = result; ext =
+                    source size; traps (wasm offset) unless saturating */
+    MK_U2F,      /* def = u64 use0 to float; size 4 or 8 */
+    MK_JMP,      /* to block imm */
+    MK_JCC,      /* cond ? block imm : block disp; cc, ext = parity mode */
+    MK_BR_TABLE, /* use0 = index (clobbered); imm = IR table start; disp = count */
+    MK_RET,      /* returns (iuse: rax or xmm0 when a value) */
+    MK_TRAP,     /* ud2, a trap site (trap, wasm) */
+    MK_TRAPIF,   /* traps when cond holds; cc, ext = parity mode */
+    MK_CALL,     /* op = enum mcall; imm = function or builtin; use0 = code */
+    MK_COUNT
+};
+
+/* Parity handling of a float condition: PAR_NONE, or PAR_AND (the cc and
+ * not unordered: eq) or PAR_OR (the cc or unordered: ne). */
+enum { PAR_NONE, PAR_AND, PAR_OR };
+enum mcall { CALL_FUNC, CALL_BUILTIN, CALL_REG };
+
+struct mi {
+    uint8_t kind;   /* enum mk */
+    uint8_t op;     /* per kind */
+    uint8_t size;   /* operand size in bytes */
+    uint8_t cc;     /* condition code and the like */
+    uint8_t ext;    /* per kind */
+    uint8_t scale;  /* memory operand: 1, 2, 4, 8; 0 when there is none */
+    uint8_t trap;   /* trap code of a trap site at this instruction, or 0 */
+    uint8_t pad;
+    uint32_t def;
+    uint32_t use[2];
+    uint32_t base, index; /* memory operand ([base + index*scale + disp]) */
+    int32_t disp;
+    uint32_t wasm;        /* wasm offset for trap sites */
+    uint32_t iuse, idef;  /* implicit physical registers */
+    int64_t imm;
+};
+
+struct mphi {
+    uint32_t def;
+    uint32_t *ops; /* one per pred */
+};
+
+/* A machine block; blocks are in layout order and numbered by it. */
+struct mblock {
+    uint32_t first, n;      /* instructions [first, first + n) */
+    struct mphi *phi;
+    uint32_t nphi;
+    uint32_t *pred, npred;  /* machine block numbers */
+    uint32_t *succ, nsucc;
+    uint32_t *livein, nlivein, cap_livein; /* virtual registers live at entry */
+};
+
+struct mfunc {
+    struct arena *arena;
+    const struct opt_func *f;
+    struct mi *mi;
+    uint32_t nmi, cap_mi;
+    struct mblock *block;
+    uint32_t nblock;
+    uint8_t *vclass;        /* per virtual register: 1 = XMM */
+    uint32_t nvreg, cap_vreg;
+    uint32_t out_args;      /* bytes of outgoing stack arguments (max) */
+    uint32_t nspill;        /* spill slots (8 bytes each), set by regalloc */
+    uint32_t used_saved;    /* callee-saved registers written (mask) */
+};
+
+/* ---- mir.c ---- */
+bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f);
+/* A new virtual register of the class; MR_NONE on out of memory. */
+uint32_t opt_vreg_new(struct mfunc *mf, bool xmm);
+/* Appends an instruction (zeroed but for kind, size and MR_NONE
+ * registers); NULL on out of memory. */
+struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size);
+/* True when the register (physical or virtual) is an XMM one. */
+bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
+/* Calls fn for every register operand (uses first, then the def);
+ * implicit ones are not included. */
+void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def), void *ctx);
+/* The MIR as text (debugging; TRIDENT_DUMP_IR=mir or =alloc). */
+void opt_mdump(const struct mfunc *mf, const char *stage);
+/* Masks of the System V caller-saved registers and the allocatable ones. */
+extern const uint32_t opt_caller_saved, opt_allocatable;
+/* The integer and SSE argument registers in order. */
+extern const uint8_t opt_int_args[6];
+
+/* ---- isel*.c: instruction selection ---- */
+bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e);
+
+/* Shared between the isel*.c files. */
+enum { FOLD_NO, FOLD_CONST, FOLD_ALIAS, FOLD_ADDR, FOLD_INDEX, FOLD_FLAGS, FOLD_DEAD };
+struct isel {
+    struct opt_func *f;
+    struct mfunc *mf;
+    struct err *e;
+    uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
+    uint32_t *nuse;   /* IR value -> number of uses */
+    uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
+    bool oom;
+};
+/* Appends an instruction (on failure records out of memory and returns a
+ * scratch instruction, so callers need not check). */
+struct mi *opt_s_add(struct isel *s, enum mk kind, int size);
+/* The virtual register that holds v (made on first use). */
+uint32_t opt_s_vreg(struct isel *s, opt_val v);
+/* v in a register at this point: constants and folded values are
+ * materialised into a new virtual register here. */
+uint32_t opt_s_reg(struct isel *s, opt_val v);
+/* True, with the value, when v is a constant that fits a sign-extended
+ * 32-bit immediate in an operation of `size` bytes. */
+bool opt_s_imm(struct isel *s, opt_val v, int size, int64_t *imm);
+/* Emits the compare behind condition v; returns its condition code and
+ * parity handling in *par. */
+enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par);
+/* A memory operand [base + index*scale + disp]. */
+struct maddr {
+    uint32_t base, index;
+    uint8_t scale;
+    int32_t disp;
+};
+/* The memory operand for address p + disp (emitting what it needs first).
+ * Operands are always computed before the instruction using them is
+ * added: adding may move the instruction array. */
+struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
+void opt_s_mem(struct mi *m, struct maddr a);
+int opt_s_size(enum opt_type t);
+/* A call with its arguments put where System V wants them. */
+bool opt_s_call(struct isel *s, opt_val v);
+/* isel_ops.c: one non-control instruction. */
+bool opt_s_op(struct isel *s, opt_val v);
+
+/* ---- live.c, regalloc.c, resolve.c: register allocation ---- */
+
+/* A location: a physical register (>= 0) or spill slot s as -(s + 1). */
+typedef int32_t opt_loc;
+
+/* A live interval (or a piece of one after splitting) of a virtual
+ * register: [start, end) in positions (instruction i reads at 2i and
+ * writes at 2i + 1). */
+struct lsi {
+    uint32_t vreg;
+    uint32_t start, end;
+    uint32_t u0, u1;   /* its use positions: uses[u0 .. u1) of the vreg */
+    opt_loc loc;       /* register, spill slot, or INT32_MIN before allocation */
+};
+
+/* What the allocator knows of a virtual register. */
+struct vinfo {
+    uint32_t *piece;         /* its intervals in order (ids in ra.iv) */
+    uint32_t npiece, cap_piece;
+    uint32_t u0, u1;         /* use positions: ra.upos[u0 .. u1) */
+    uint32_t hint;           /* preferred physical register, or MR_NONE */
+    int32_t slot;            /* spill slot, or -1 */
+};
+
+struct ra {
+    struct mfunc *mf;
+    struct err *e;
+    struct lsi *iv;          /* intervals and their pieces */
+    uint32_t niv, cap_iv;
+    struct vinfo *v;         /* per virtual register */
+    uint32_t *upos;          /* use positions, grouped by vreg, sorted */
+    uint32_t *bstart;        /* per block: the position where it starts */
+    uint32_t *fix[32], nfix[32], cap_fix[32]; /* fixed ranges: [from, to) pairs */
+};
+
+/* Liveness and intervals (live.c). */
+bool opt_live(struct ra *ra);
+/* Linear scan with splitting (regalloc.c): every piece gets a location. */
+bool opt_regalloc(struct ra *ra);
+/* Where vreg is at position pos (after allocation). */
+opt_loc opt_loc_at(const struct ra *ra, uint32_t vreg, uint32_t pos);
+
+/* A move of the resolution: src -> dst. OPT_LOC_HOLD is the scratch XMM
+ * register that keeps one value while a cycle of moves is broken. */
+struct mmove {
+    opt_loc src, dst;
+};
+#define OPT_LOC_HOLD INT32_MAX
+/* Moves to emit before instruction `at`, in order (a parallel move
+ * already made sequential by resolve.c). */
+struct mgroup {
+    uint32_t at;         /* instruction index */
+    uint32_t first, n;   /* moves[first .. first+n) */
+};
+struct mres {
+    struct mmove *moves;
+    uint32_t nmoves, cap_moves;
+    struct mgroup *groups;  /* sorted by at, then as made */
+    uint32_t ngroups, cap_groups;
+};
+bool opt_resolve_moves(struct ra *ra, struct mres *out);
+/* Replaces every virtual register operand by its allocated register. */
+bool opt_rewrite(struct ra *ra);
+/* Debug checker: simulates the allocated code and checks every operand
+ * reads the value its virtual register should hold. */
+bool opt_regalloc_check(struct ra *ra, const struct mres *res, const struct mi *orig,
+                        struct err *e);
+
+/* ---- emit*.c: encoding ---- */
+
+/* One compiled function: code and the trap sites in it (offsets relative
+ * to the function). Relocations stay in the assembler. */
+struct opt_code {
+    struct x64_asm a;
+    VEC(struct cc_trap_site) sites;
+};
+bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
+              struct err *e);
+
+/* Shared between the emit*.c files. */
+struct em_stub {       /* out-of-line code, emitted after the body */
+    uint32_t mi;       /* the instruction it belongs to */
+    x64_label label;   /* its start */
+    x64_label back;    /* where it returns (f2i), unused for traps */
+};
+struct em_const {      /* a float constant in the pool after the code */
+    uint64_t bits;
+    x64_label label;
+};
+struct em {
+    const struct mfunc *mf;
+    const struct mres *res;
+    struct x64_asm *a;
+    struct opt_code *out;
+    x64_label *blocks;    /* one label per machine block */
+    uint32_t cur;         /* the block being emitted */
+    VEC(struct em_stub) stubs;
+    VEC(struct em_const) consts;
+    VEC(uint32_t) tables; /* br_table instructions, tables after the code */
+    x64_label *table_labels;
+    int32_t spill_base;   /* rbp offset of spill slot 0's end */
+    int32_t *slot_off;    /* rbp offset of each IR frame slot */
+    bool oom;
+};
+/* emit.c */
+struct x64_mem opt_e_slot(const struct em *m, opt_loc l);
+void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm);
+x64_label opt_e_stub(struct em *m, uint32_t mi);
+/* [rip + constant], for f32 (size 4) or f64 (size 8) bits. */
+struct x64_mem opt_e_const(struct em *m, uint64_t bits, int size);
+/* emit_ops.c: one instruction (not control flow) */
+void opt_e_insn(struct em *m, const struct mi *mi);
+/* emit_float.c */
+void opt_e_fsign(struct em *m, const struct mi *mi);
+void opt_e_fminmax(struct em *m, const struct mi *mi);
+void opt_e_u2f(struct em *m, const struct mi *mi);
+void opt_e_f2i(struct em *m, const struct mi *mi);
+void opt_e_f2i_stub(struct em *m, const struct em_stub *s);
+
 /* ---- pipeline.c: the compiler's table of contents ---- */
 /* Builds function `index` and runs the IR passes (verifying between them
  * in debug mode). */
 bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
                      struct err *e);
+/* The whole way for one function: IR, selection, allocation, encoding
+ * into out (whose assembler the caller set up). Everything but out lives
+ * in arena a. */
+bool opt_compile_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_code *out,
+                      struct err *e);
 
 /* Debug checks (verifier between stages, register allocation checker):
  * on in ASan builds and when env TRIDENT_OPT_CHECK is set. */

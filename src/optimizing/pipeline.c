@@ -50,3 +50,36 @@ bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struc
             return false;
     return true;
 }
+
+/* Register allocation: liveness and intervals, linear scan, the moves
+ * that join the pieces, operands rewritten to registers; checked against
+ * a copy of the code made before the rewrite in debug mode. */
+static bool allocate(struct ra *ra, struct mres *res, bool check, struct err *e)
+{
+    struct mfunc *mf = ra->mf;
+    if (!opt_live(ra) || !opt_regalloc(ra) || !opt_resolve_moves(ra, res))
+        return err_ok(e) ? err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory") : false;
+    struct mi *orig = check ? arena_array(mf->arena, mf->nmi + 1, sizeof *orig) : NULL;
+    if (check && !orig)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (orig)
+        memcpy(orig, mf->mi, mf->nmi * sizeof *orig);
+    if (!opt_rewrite(ra) || (check && !opt_regalloc_check(ra, res, orig, e)))
+        return false;
+    opt_mdump(mf, "alloc");
+    return true;
+}
+
+bool opt_compile_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_code *out,
+                      struct err *e)
+{
+    struct opt_func f;
+    struct mfunc mf;
+    bool check = opt_checks_on();
+    if (!opt_pipeline_ir(b, index, a, &f, e) || !opt_isel(&f, &mf, e))
+        return false;
+    opt_mdump(&mf, "mir");
+    struct ra ra = {.mf = &mf, .e = e};
+    struct mres res;
+    return allocate(&ra, &res, check, e) && opt_emit(&ra, &res, out, e);
+}

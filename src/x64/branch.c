@@ -123,6 +123,14 @@ void x64_label_rel32(struct x64_asm *a, x64_label l, uint32_t base)
     x64_fixup_add(a, l, x64_pos(a) - 4, base, 4);
 }
 
+void x64_data(struct x64_asm *a, uint64_t v, int size)
+{
+    if (size == 1 || size == 2 || size == 4 || size == 8)
+        x64_emit_data(a, (int64_t)v, size);
+    else
+        x64_misuse(a, "data size must be 1, 2, 4 or 8");
+}
+
 void x64_patch32(struct x64_asm *a, uint32_t at, uint32_t v)
 {
     if ((size_t)at + 4 > a->code.len && !a->oom)

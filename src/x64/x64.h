@@ -185,6 +185,9 @@ void x64_call(struct x64_asm *a, x64_label l);
 /* Emits a 4-byte data field holding pos(l) - base (a jump-table entry
  * relative to the table start `base`, a code offset). */
 void x64_label_rel32(struct x64_asm *a, x64_label l, uint32_t base);
+/* Emits `size` (1, 2, 4, 8) raw little-endian bytes of v: constants kept
+ * in the code (pools after a function's body). */
+void x64_data(struct x64_asm *a, uint64_t v, int size);
 /* Overwrites the 4 bytes at offset `at` with v. The rel32 of a jmp, jcc or
  * call is always the last 4 bytes of the instruction. */
 void x64_patch32(struct x64_asm *a, uint32_t at, uint32_t v);

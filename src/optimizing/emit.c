@@ -1,0 +1,340 @@
+/* Encoding allocated machine code through the shared x86-64 encoder:
+ * the frame, the moves the resolver placed, control flow, out-of-line
+ * stubs (traps, slow paths of conversions) after the body, then the float
+ * constants and br_table jump tables.
+ *
+ * Frame (docs/ABI.md): push rbp; mov rbp, rsp; sub rsp, FRAME; the stack
+ * limit check; then the callee-saved registers the allocator used are
+ * stored at [rbp - 8k]. Below them the spill slots (8 bytes each), then
+ * the IR's frame slots; outgoing stack arguments at [rsp]. */
+#include <string.h>
+
+#include "optimizing.h"
+
+static const uint8_t saved_order[] = {X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15};
+
+struct x64_mem opt_e_slot(const struct em *m, opt_loc l)
+{
+    return x64_mem_base(X64_RBP, m->spill_base - 8 * (-l - 1) - 8);
+}
+
+void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm)
+{
+    struct cc_trap_site *s = vec_push(&m->out->sites);
+    if (!s)
+        m->oom = true;
+    else
+        *s = (struct cc_trap_site){x64_pos(m->a), trap, wasm};
+}
+
+x64_label opt_e_stub(struct em *m, uint32_t mi)
+{
+    struct em_stub *s = vec_push(&m->stubs);
+    if (!s) {
+        m->oom = true;
+        return 0;
+    }
+    *s = (struct em_stub){mi, x64_label_new(m->a), x64_label_new(m->a)};
+    return s->label;
+}
+
+struct x64_mem opt_e_const(struct em *m, uint64_t bits, int size)
+{
+    if (size == 4)
+        bits = (uint32_t)bits;
+    for (size_t i = m->consts.len; i-- > 0 && i + 16 >= m->consts.len;)
+        if (m->consts.data[i].bits == bits)
+            return x64_mem_label(m->consts.data[i].label);
+    struct em_const *c = vec_push(&m->consts);
+    if (!c) {
+        m->oom = true;
+        return x64_mem_rip(0);
+    }
+    *c = (struct em_const){bits, x64_label_new(m->a)};
+    return x64_mem_label(c->label);
+}
+
+/* ---- frame ---- */
+
+static uint32_t nsaved(const struct mfunc *mf)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
+        n += (mf->used_saved >> saved_order[i]) & 1;
+    return n;
+}
+
+/* Lays out the frame; returns its size (rounded to 16) or 0 on overflow. */
+static uint32_t layout(struct em *m)
+{
+    const struct mfunc *mf = m->mf;
+    const struct opt_func *f = mf->f;
+    uint64_t off = 8 * (uint64_t)nsaved(mf);
+    m->spill_base = -(int32_t)off;
+    off += 8 * (uint64_t)mf->nspill;
+    for (uint32_t i = 0; i < f->nslot; i++) {
+        off += (f->slot[i].size + 7) & ~7u;
+        m->slot_off[i] = -(int32_t)off;
+    }
+    off += mf->out_args;
+    off = (off + 15) & ~(uint64_t)15;
+    return off < (1u << 30) ? (uint32_t)off : 0;
+}
+
+static void prologue(struct em *m, uint32_t frame, x64_label overflow)
+{
+    struct x64_asm *a = m->a;
+    x64_push(a, X64_RBP);
+    x64_mov_rr(a, 8, X64_RBP, X64_RSP);
+    if (frame)
+        x64_alu_ri(a, X64_SUB, 8, X64_RSP, (int32_t)frame);
+    x64_alu_rm(a, X64_CMP, 8, X64_RSP, x64_mem_base(X64_RDI, CC_VMCTX_STACK_LIMIT));
+    x64_jcc(a, X64_CC_B, overflow);
+    int32_t k = 0;
+    for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
+        if ((m->mf->used_saved >> saved_order[i]) & 1)
+            x64_mov_mr(a, 8, x64_mem_base(X64_RBP, -8 * ++k), saved_order[i]);
+}
+
+static void epilogue(struct em *m)
+{
+    struct x64_asm *a = m->a;
+    int32_t k = 0;
+    for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
+        if ((m->mf->used_saved >> saved_order[i]) & 1)
+            x64_mov_rm(a, 8, saved_order[i], x64_mem_base(X64_RBP, -8 * ++k));
+    x64_mov_rr(a, 8, X64_RSP, X64_RBP);
+    x64_pop(a, X64_RBP);
+    x64_ret(a);
+}
+
+/* ---- moves ---- */
+
+static void move(struct em *m, opt_loc src, opt_loc dst)
+{
+    struct x64_asm *a = m->a;
+    if (src == dst)
+        return;
+    if (src == OPT_LOC_HOLD || dst == OPT_LOC_HOLD) { /* any value fits xmm15 */
+        opt_loc o = src == OPT_LOC_HOLD ? dst : src;
+        bool to = dst == OPT_LOC_HOLD;
+        if (o < 0 && to)
+            x64_sse_rm(a, X64_MOVSD, OPT_XSCRATCH, opt_e_slot(m, o));
+        else if (o < 0)
+            x64_sse_mr(a, X64_MOVSD, opt_e_slot(m, o), OPT_XSCRATCH);
+        else if (X64_IS_XMM(o))
+            x64_sse_rr(a, X64_MOVAPS, to ? OPT_XSCRATCH : o, to ? o : OPT_XSCRATCH);
+        else
+            x64_cvt_rr(a, to ? X64_MOVD_XR : X64_MOVD_RX, 8, to ? OPT_XSCRATCH : o,
+                       to ? o : OPT_XSCRATCH);
+        return;
+    }
+    if (src < 0 && dst < 0) {
+        x64_mov_rm(a, 8, OPT_SCRATCH, opt_e_slot(m, src));
+        x64_mov_mr(a, 8, opt_e_slot(m, dst), OPT_SCRATCH);
+    } else if (src < 0) {
+        if (X64_IS_XMM(dst))
+            x64_sse_rm(a, X64_MOVSD, dst, opt_e_slot(m, src));
+        else
+            x64_mov_rm(a, 8, dst, opt_e_slot(m, src));
+    } else if (dst < 0) {
+        if (X64_IS_XMM(src))
+            x64_sse_mr(a, X64_MOVSD, opt_e_slot(m, dst), src);
+        else
+            x64_mov_mr(a, 8, opt_e_slot(m, dst), src);
+    } else if (X64_IS_XMM(src)) {
+        x64_sse_rr(a, X64_MOVAPS, dst, src);
+    } else {
+        x64_mov_rr(a, 8, dst, src);
+    }
+}
+
+/* The resolver's moves before instruction i (groups are sorted). */
+static void moves_before(struct em *m, uint32_t i, uint32_t *g)
+{
+    const struct mres *r = m->res;
+    for (; *g < r->ngroups && r->groups[*g].at == i; (*g)++)
+        for (uint32_t k = 0; k < r->groups[*g].n; k++) {
+            const struct mmove *mv = &r->moves[r->groups[*g].first + k];
+            move(m, mv->src, mv->dst);
+        }
+}
+
+/* ---- control ---- */
+
+/* Jumps to `to` when the condition (with parity handling) holds, else
+ * to `no`; either may be the next block (then no jump). */
+static void branch(struct em *m, enum x64_cc cc, uint8_t par, uint32_t to, uint32_t no)
+{
+    struct x64_asm *a = m->a;
+    bool to_next = to == m->cur + 1, no_next = no == m->cur + 1;
+    x64_label t = m->blocks[to], f = m->blocks[no];
+    if (par == PAR_AND) { /* cc and ordered */
+        x64_jcc(a, X64_CC_P, f);
+        if (to_next) {
+            x64_jcc(a, x64_cc_not(cc), f);
+            return;
+        }
+        x64_jcc(a, cc, t);
+    } else if (par == PAR_OR) { /* cc or unordered */
+        x64_jcc(a, X64_CC_P, t);
+        if (to_next) {
+            x64_jcc(a, x64_cc_not(cc), f);
+            return;
+        }
+        x64_jcc(a, cc, t);
+    } else if (to_next) {
+        x64_jcc(a, x64_cc_not(cc), f);
+        return;
+    } else {
+        x64_jcc(a, cc, t);
+    }
+    if (!no_next)
+        x64_jmp(a, f);
+}
+
+static void trap_if(struct em *m, const struct mi *mi, uint32_t i)
+{
+    struct x64_asm *a = m->a;
+    x64_label stub = opt_e_stub(m, i);
+    if (mi->ext == PAR_AND) {
+        x64_label skip = x64_label_new(a);
+        x64_jcc_short(a, X64_CC_P, skip);
+        x64_jcc(a, mi->cc, stub);
+        x64_label_bind(a, skip);
+        return;
+    }
+    if (mi->ext == PAR_OR)
+        x64_jcc(a, X64_CC_P, stub);
+    x64_jcc(a, mi->cc, stub);
+}
+
+/* idx < count ? jump to table[idx] : default. The table holds offsets
+ * from its own start; the index register is the instruction's own copy. */
+static void br_table(struct em *m, const struct mi *mi)
+{
+    struct x64_asm *a = m->a;
+    const struct opt_func *f = m->mf->f;
+    uint32_t n = (uint32_t)mi->disp, idx = mi->use[0];
+    const uint32_t *tab = f->extra + mi->imm;
+    uint32_t *t = vec_push(&m->tables);
+    if (!t) {
+        m->oom = true;
+        return;
+    }
+    *t = (uint32_t)(mi - m->mf->mi);
+    x64_alu_ri(a, X64_CMP, 4, (int)idx, (int32_t)n);
+    x64_jcc(a, X64_CC_AE, m->blocks[f->block[tab[n]].order]);
+    x64_lea(a, 8, OPT_SCRATCH, x64_mem_label(m->table_labels[*t]));
+    x64_ext_rm(a, X64_SX, 8, 4, (int)idx, x64_mem_index(OPT_SCRATCH, (int)idx, 4, 0));
+    x64_alu_rr(a, X64_ADD, 8, (int)idx, OPT_SCRATCH);
+    x64_jmp_r(a, (int)idx);
+}
+
+static void call(struct em *m, const struct mi *mi)
+{
+    switch (mi->op) {
+    case CALL_FUNC: x64_call_reloc(m->a, X64_TARGET_FUNC, (uint32_t)mi->imm); break;
+    case CALL_BUILTIN: x64_call_reloc(m->a, X64_TARGET_SYM, (uint32_t)mi->imm); break;
+    default: x64_call_r(m->a, (int)mi->use[0]); break;
+    }
+}
+
+static void control(struct em *m, const struct mi *mi, uint32_t i)
+{
+    switch (mi->kind) {
+    case MK_JMP:
+        if (mi->imm != m->cur + 1)
+            x64_jmp(m->a, m->blocks[mi->imm]);
+        break;
+    case MK_JCC: branch(m, mi->cc, mi->ext, (uint32_t)mi->imm, (uint32_t)mi->disp); break;
+    case MK_BR_TABLE: br_table(m, mi); break;
+    case MK_RET: epilogue(m); break;
+    case MK_TRAP:
+        opt_e_site(m, mi->trap, mi->wasm);
+        x64_ud2(m->a);
+        break;
+    case MK_TRAPIF: trap_if(m, mi, i); break;
+    case MK_CALL: call(m, mi); break;
+    default: opt_e_insn(m, mi); break;
+    }
+}
+
+/* ---- after the body ---- */
+
+static void stubs(struct em *m, x64_label overflow, uint32_t wasm)
+{
+    struct x64_asm *a = m->a;
+    x64_label_bind(a, overflow);
+    opt_e_site(m, TRI_TRAP_STACK_OVERFLOW, wasm);
+    x64_ud2(a);
+    for (size_t k = 0; k < m->stubs.len; k++) { /* f2i stubs may add trap stubs */
+        struct em_stub s = m->stubs.data[k];
+        const struct mi *mi = &m->mf->mi[s.mi];
+        x64_label_bind(a, s.label);
+        if (mi->kind == MK_F2I) {
+            opt_e_f2i_stub(m, &s);
+            continue;
+        }
+        opt_e_site(m, mi->trap, mi->wasm);
+        x64_ud2(a);
+    }
+}
+
+static void data(struct em *m)
+{
+    struct x64_asm *a = m->a;
+    x64_align(a, 8);
+    for (size_t k = 0; k < m->consts.len; k++) {
+        x64_label_bind(a, m->consts.data[k].label);
+        x64_data(a, m->consts.data[k].bits, 8);
+    }
+    for (size_t k = 0; k < m->tables.len; k++) {
+        const struct mi *mi = &m->mf->mi[m->tables.data[k]];
+        const uint32_t *tab = m->mf->f->extra + mi->imm;
+        x64_align(a, 4);
+        x64_label_bind(a, m->table_labels[m->tables.data[k]]);
+        uint32_t base = x64_pos(a);
+        for (int32_t j = 0; j < mi->disp; j++)
+            x64_label_rel32(a, m->blocks[m->mf->f->block[tab[j]].order], base);
+    }
+}
+
+bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
+              struct err *e)
+{
+    const struct mfunc *mf = ra->mf;
+    struct arena *ar = mf->arena;
+    struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
+    m.blocks = arena_array(ar, mf->nblock + 1, sizeof *m.blocks);
+    m.slot_off = arena_array(ar, mf->f->nslot + 1, sizeof *m.slot_off);
+    m.table_labels = arena_array(ar, mf->nmi + 1, sizeof *m.table_labels);
+    uint32_t frame = m.blocks && m.slot_off && m.table_labels ? layout(&m) : 0;
+    if (!m.blocks || !m.slot_off || !m.table_labels)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (!frame && (mf->nspill || mf->f->nslot || mf->out_args || mf->used_saved))
+        return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        m.blocks[b] = x64_label_new(m.a);
+    for (uint32_t i = 0; i < mf->nmi; i++)
+        if (mf->mi[i].kind == MK_BR_TABLE)
+            m.table_labels[i] = x64_label_new(m.a);
+    x64_label overflow = x64_label_new(m.a);
+    prologue(&m, frame, overflow);
+    uint32_t g = 0;
+    for (m.cur = 0; m.cur < mf->nblock; m.cur++) {
+        const struct mblock *bl = &mf->block[m.cur];
+        x64_label_bind(m.a, m.blocks[m.cur]);
+        for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
+            moves_before(&m, i, &g);
+            control(&m, &mf->mi[i], i);
+        }
+    }
+    stubs(&m, overflow, mf->f->m->funcs[mf->f->index].code_offset);
+    data(&m);
+    bool ok = !m.oom;
+    vec_free(&m.stubs);
+    vec_free(&m.consts);
+    vec_free(&m.tables);
+    return ok || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}

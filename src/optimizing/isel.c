@@ -1,0 +1,539 @@
+/* Instruction selection: IR to machine instructions on virtual registers,
+ * block by block in layout order. Values are folded into their users
+ * where x86-64 can take them there: constants become immediates (or are
+ * made right before the instruction that needs them in a register),
+ * address arithmetic becomes [base + index*scale + disp], compares are
+ * fused with the branch, select or trap that consumes them, and pure
+ * values nobody uses are not computed. This file has the driver, the
+ * folding decisions, operands, conditions, control flow and calls;
+ * isel_ops.c has the other instructions. */
+#include <string.h>
+
+#include "optimizing.h"
+
+static struct mi scratch_mi;
+
+struct mi *opt_s_add(struct isel *s, enum mk kind, int size)
+{
+    struct mi *m = opt_mi_add(s->mf, kind, size);
+    if (m)
+        return m;
+    s->oom = true;
+    memset(&scratch_mi, 0, sizeof scratch_mi);
+    return &scratch_mi;
+}
+
+int opt_s_size(enum opt_type t) { return t == OPT_I64 || t == OPT_F64 ? 8 : 4; }
+
+uint32_t opt_s_vreg(struct isel *s, opt_val v)
+{
+    if (s->vreg[v] == MR_NONE) {
+        s->vreg[v] = opt_vreg_new(s->mf, opt_is_float(s->f->insn[v].type));
+        s->oom |= s->vreg[v] == MR_NONE;
+    }
+    return s->vreg[v];
+}
+
+/* The constant value of v (an iconst, or the zero extension of one). */
+static bool const_of(struct isel *s, opt_val v, int64_t *c)
+{
+    const struct opt_insn *in = &s->f->insn[v];
+    if (in->op == OPT_ZEXT)
+        in = &s->f->insn[in->arg[0]];
+    if (in->op != OPT_ICONST)
+        return false;
+    *c = in->imm;
+    return true;
+}
+
+bool opt_s_imm(struct isel *s, opt_val v, int size, int64_t *imm)
+{
+    int64_t c = 0;
+    if (!const_of(s, v, &c))
+        return false;
+    if (size == 4)
+        c = (int32_t)c;
+    *imm = c;
+    return c == (int32_t)c;
+}
+
+/* Materialises a folded value into a new virtual register. */
+static uint32_t materialise(struct isel *s, opt_val v)
+{
+    const struct opt_insn *in = &s->f->insn[v];
+    bool xmm = opt_is_float(in->type);
+    uint32_t t = opt_vreg_new(s->mf, xmm);
+    s->oom |= t == MR_NONE;
+    struct mi *m;
+    uint8_t par;
+    switch (in->op) {
+    case OPT_ICONST:
+        m = opt_s_add(s, MK_MOVI, opt_s_size(in->type));
+        m->imm = in->imm;
+        break;
+    case OPT_FCONST:
+        m = opt_s_add(s, MK_FCONST, opt_s_size(in->type));
+        m->imm = in->imm;
+        break;
+    case OPT_ICMP: case OPT_FCMP: {
+        enum x64_cc cc = opt_s_cond(s, v, &par);
+        m = opt_s_add(s, MK_SETCC, 4);
+        m->cc = (uint8_t)cc;
+        m->ext = par;
+        break;
+    }
+    default: { /* a folded address or index: computed with lea */
+        struct maddr a = opt_s_addr(s, v, 0);
+        m = opt_s_add(s, MK_LEA, 8);
+        opt_s_mem(m, a);
+        break;
+    }
+    }
+    m->def = t;
+    return t;
+}
+
+uint32_t opt_s_reg(struct isel *s, opt_val v)
+{
+    switch (s->fold[v]) {
+    case FOLD_NO: return opt_s_vreg(s, v);
+    case FOLD_ALIAS: return opt_s_reg(s, s->f->insn[v].arg[0]);
+    default: return materialise(s, v);
+    }
+}
+
+void opt_s_mem(struct mi *m, struct maddr a)
+{
+    m->base = a.base;
+    m->index = a.index;
+    m->scale = a.scale;
+    m->disp = a.disp;
+}
+
+struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp)
+{
+    const struct opt_insn *in = &s->f->insn[p];
+    struct maddr m = {MR_NONE, MR_NONE, 1, 0};
+    int64_t c = 0;
+    if (s->fold[p] == FOLD_INDEX) { /* only as a lea of x << k */
+        m.index = opt_s_reg(s, in->arg[0]);
+        m.scale = (uint8_t)(1u << s->f->insn[in->arg[1]].imm);
+    } else if (s->fold[p] != FOLD_ADDR) {
+        m.base = opt_s_reg(s, p);
+    } else {
+        opt_val x = in->arg[0], y = in->arg[1];
+        if (const_of(s, x, &c)) {
+            opt_val t = x;
+            x = y;
+            y = t;
+        }
+        if (const_of(s, y, &c) && disp + c == (int32_t)(disp + c)) {
+            disp += c;
+            m.base = opt_s_reg(s, x);
+        } else if (s->fold[y] == FOLD_INDEX) {
+            const struct opt_insn *sh = &s->f->insn[y];
+            m.base = opt_s_reg(s, x);
+            m.index = opt_s_reg(s, sh->arg[0]);
+            m.scale = (uint8_t)(1u << s->f->insn[sh->arg[1]].imm);
+        } else {
+            m.base = opt_s_reg(s, x);
+            m.index = opt_s_reg(s, y);
+        }
+    }
+    m.disp = (int32_t)disp;
+    return m;
+}
+
+/* ---- conditions ---- */
+
+static const uint8_t icc_x64[ICC_COUNT] = {
+    X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G,
+    X64_CC_A, X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE,
+};
+
+static enum x64_cc cc_swap(enum x64_cc cc)
+{
+    switch (cc) {
+    case X64_CC_L: return X64_CC_G;
+    case X64_CC_G: return X64_CC_L;
+    case X64_CC_LE: return X64_CC_GE;
+    case X64_CC_GE: return X64_CC_LE;
+    case X64_CC_B: return X64_CC_A;
+    case X64_CC_A: return X64_CC_B;
+    case X64_CC_BE: return X64_CC_AE;
+    case X64_CC_AE: return X64_CC_BE;
+    default: return cc;
+    }
+}
+
+static enum x64_cc int_compare(struct isel *s, const struct opt_insn *in)
+{
+    opt_val a = in->arg[0], b = in->arg[1];
+    enum x64_cc cc = icc_x64[in->aux];
+    int size = opt_s_size(s->f->insn[a].type);
+    int64_t c = 0;
+    if (opt_s_imm(s, a, size, &c) && !opt_s_imm(s, b, size, &c)) {
+        opt_val t = a;
+        a = b;
+        b = t;
+        cc = cc_swap(cc);
+    }
+    uint32_t ra = opt_s_reg(s, a);
+    bool imm = opt_s_imm(s, b, size, &c);
+    uint32_t rb = imm ? MR_NONE : opt_s_reg(s, b);
+    struct mi *m = opt_s_add(s, MK_ALU, size);
+    m->op = imm && c == 0 && (cc == X64_CC_E || cc == X64_CC_NE) ? X64_TEST : X64_CMP;
+    m->use[0] = ra;
+    m->use[1] = m->op == X64_TEST ? ra : rb;
+    m->imm = c;
+    return cc;
+}
+
+/* ucomiss/ucomisd: a > b is "above", a >= b "above or equal", both false
+ * when unordered; lt and le swap the operands; eq and ne need the parity
+ * flag too. */
+static enum x64_cc float_compare(struct isel *s, const struct opt_insn *in, uint8_t *par)
+{
+    bool swap = in->aux == FCC_LT || in->aux == FCC_LE;
+    uint32_t ra = opt_s_reg(s, in->arg[swap]), rb = opt_s_reg(s, in->arg[!swap]);
+    struct mi *m = opt_s_add(s, MK_UCOMI, opt_s_size(s->f->insn[in->arg[0]].type));
+    m->use[0] = ra;
+    m->use[1] = rb;
+    switch (in->aux) {
+    case FCC_EQ: *par = PAR_AND; return X64_CC_E;
+    case FCC_NE: *par = PAR_OR; return X64_CC_NE;
+    case FCC_GT: case FCC_LT: return X64_CC_A;
+    default: return X64_CC_AE;
+    }
+}
+
+enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par)
+{
+    const struct opt_insn *in = &s->f->insn[v];
+    *par = PAR_NONE;
+    if (in->op == OPT_ICMP)
+        return int_compare(s, in);
+    if (in->op == OPT_FCMP)
+        return float_compare(s, in, par);
+    uint32_t r = opt_s_reg(s, v);
+    struct mi *m = opt_s_add(s, MK_ALU, 4);
+    m->op = X64_TEST;
+    m->use[0] = m->use[1] = r;
+    return X64_CC_NE;
+}
+
+/* ---- uses and folding ---- */
+
+static bool shift_index(const struct opt_func *f, const struct opt_insn *in)
+{
+    const struct opt_insn *k = &f->insn[in->arg[1]];
+    return in->op == OPT_SHL && in->type == OPT_I64 && k->op == OPT_ICONST && k->imm >= 1 &&
+           k->imm <= 3;
+}
+
+/* Counts uses; naddr/nflag count the uses that can take the value folded. */
+static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag)
+{
+    struct opt_func *f = s->f;
+    for (uint32_t i = 0; i < f->norder; i++) {
+        const struct opt_block *bl = &f->block[f->order[i]];
+        for (uint32_t k = 0; k < bl->nphi + bl->ninsn; k++) {
+            opt_val v = k < bl->nphi ? bl->phi[k] : bl->insn[k - bl->nphi];
+            const struct opt_insn *in = &f->insn[v];
+            uint32_t *a, n = opt_args(f, in, &a);
+            for (uint32_t j = 0; j < n; j++)
+                s->nuse[a[j]]++;
+            if (in->op == OPT_LOAD || in->op == OPT_STORE)
+                naddr[a[0]]++;
+            if (in->op == OPT_BRIF || in->op == OPT_TRAP_IF || in->op == OPT_SELECT)
+                nflag[a[0]]++;
+        }
+    }
+}
+
+/* Decides how each value is seen by its users (FOLD_*). */
+static bool decide_folds(struct isel *s)
+{
+    struct opt_func *f = s->f;
+    uint32_t *naddr = arena_array(f->arena, f->ninsn, sizeof *naddr);
+    uint32_t *nflag = arena_array(f->arena, f->ninsn, sizeof *nflag);
+    if (!naddr || !nflag)
+        return false;
+    count_uses(s, naddr, nflag);
+    for (opt_val v = 1; v < f->ninsn; v++) {
+        const struct opt_insn *in = &f->insn[v];
+        uint8_t fl = opt_ops[in->op].flags;
+        if (in->op == OPT_ICONST || in->op == OPT_FCONST)
+            s->fold[v] = FOLD_CONST;
+        else if (in->op == OPT_ZEXT)
+            s->fold[v] = FOLD_ALIAS;
+        else if (!s->nuse[v] && in->op != OPT_PARAM &&
+                 (((fl & OF_PURE) && !(fl & OF_TRAPS)) ||
+                  (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))))
+            s->fold[v] = FOLD_DEAD;
+        else if (in->op == OPT_ADD && in->type == OPT_I64 && naddr[v] == s->nuse[v])
+            s->fold[v] = FOLD_ADDR;
+        else if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag[v] == s->nuse[v])
+            s->fold[v] = FOLD_FLAGS;
+    }
+    /* x << 1..3 whose every use is the index of a folded address */
+    memset(naddr, 0, f->ninsn * sizeof *naddr);
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (s->fold[v] == FOLD_ADDR)
+            for (int k = 0; k < 2; k++)
+                naddr[f->insn[v].arg[k]]++;
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (shift_index(f, &f->insn[v]) && naddr[v] == s->nuse[v] && s->nuse[v])
+            s->fold[v] = FOLD_INDEX;
+    return true;
+}
+
+/* ---- entry, calls, returns ---- */
+
+/* Where the System V convention puts each of n values of the given types:
+ * a register, or stack slot k as -(k + 1). Returns the stack slots used. */
+static uint32_t classify(const struct opt_func *f, const uint32_t *vals, const uint8_t *types,
+                         uint32_t n, int32_t *where)
+{
+    uint32_t ni = 0, nf = 0, ns = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool fl = opt_is_float(vals ? f->insn[vals[i]].type : types[i]);
+        if (fl && nf < 8)
+            where[i] = X64_XMM0 + (int32_t)nf++;
+        else if (!fl && ni < 6)
+            where[i] = opt_int_args[ni++];
+        else
+            where[i] = -(int32_t)++ns;
+    }
+    return ns;
+}
+
+/* ENTRY, then each PARAM taken from its register or stack slot. */
+static bool lower_entry(struct isel *s)
+{
+    struct opt_func *f = s->f;
+    const struct opt_block *bl = &f->block[0];
+    uint32_t n = f->nparam_abi;
+    int32_t *where = arena_array(f->arena, n + 1, sizeof *where);
+    uint8_t *types = arena_alloc(f->arena, n + 1);
+    if (!where || !types)
+        return false;
+    for (uint32_t i = 0; i < bl->ninsn; i++) {
+        const struct opt_insn *in = &f->insn[bl->insn[i]];
+        if (in->op == OPT_PARAM)
+            types[in->imm] = in->type;
+    }
+    classify(f, NULL, types, n, where);
+    struct mi *e = opt_s_add(s, MK_ENTRY, 8);
+    for (uint32_t i = 0; i < n; i++)
+        if (where[i] >= 0)
+            e->idef |= 1u << where[i];
+    for (uint32_t i = 0; i < bl->ninsn; i++) {
+        opt_val v = bl->insn[i];
+        const struct opt_insn *in = &f->insn[v];
+        if (in->op != OPT_PARAM || s->fold[v] == FOLD_DEAD)
+            continue;
+        int32_t w = where[in->imm];
+        struct mi *m = opt_s_add(s, w >= 0 ? MK_MOV : MK_LOAD, opt_s_size(in->type));
+        m->def = opt_s_vreg(s, v);
+        if (w >= 0) {
+            m->use[0] = (uint32_t)w;
+            m->ext = in->type == OPT_I32; /* its upper half is not ours */
+        } else {
+            m->op = in->type == OPT_I32 ? MEM_U32 : opt_mem_of_type(in->type);
+            m->base = X64_RBP;
+            m->scale = 1;
+            m->disp = 16 + 8 * (-w - 1);
+        }
+    }
+    return true;
+}
+
+bool opt_s_call(struct isel *s, opt_val v)
+{
+    struct opt_func *f = s->f;
+    const struct opt_insn *in = &f->insn[v];
+    uint32_t *a, n = opt_args(f, in, &a), lead = in->op == OPT_CALL_IND;
+    int32_t *where = arena_array(f->arena, n + 1, sizeof *where);
+    uint32_t *regs = arena_array(f->arena, n + 1, sizeof *regs);
+    if (!where || !regs)
+        return false;
+    uint32_t ns = classify(f, a + lead, NULL, n - lead, where);
+    s->mf->out_args = ns * 8 > s->mf->out_args ? ns * 8 : s->mf->out_args;
+    uint32_t code = lead ? opt_s_reg(s, a[0]) : MR_NONE;
+    for (uint32_t i = 0; i < n - lead; i++) /* stack arguments first */
+        if (where[i] < 0) {
+            uint32_t r = opt_s_reg(s, a[lead + i]);
+            struct mi *m = opt_s_add(s, MK_STORE, 8);
+            m->use[0] = r;
+            m->op = opt_mem_of_type(f->insn[a[lead + i]].type);
+            m->base = X64_RSP;
+            m->scale = 1;
+            m->disp = 8 * (-where[i] - 1);
+        } else {
+            regs[i] = opt_s_reg(s, a[lead + i]);
+        }
+    struct mi *m;
+    uint32_t mask = 0;
+    for (uint32_t i = 0; i < n - lead; i++)
+        if (where[i] >= 0) {
+            m = opt_s_add(s, MK_MOV, 8);
+            m->def = (uint32_t)where[i];
+            m->use[0] = regs[i];
+            mask |= 1u << where[i];
+        }
+    m = opt_s_add(s, MK_CALL, 8);
+    m->op = in->op == OPT_CALL ? CALL_FUNC : in->op == OPT_CALL_RT ? CALL_BUILTIN : CALL_REG;
+    m->imm = in->imm;
+    m->use[0] = code;
+    m->iuse = mask;
+    m->idef = opt_caller_saved;
+    m->wasm = in->wasm;
+    if (in->type != OPT_VOID) {
+        m = opt_s_add(s, MK_MOV, opt_s_size(in->type));
+        m->def = opt_s_vreg(s, v);
+        m->use[0] = opt_is_float(in->type) ? X64_XMM0 : X64_RAX;
+        m->ext = in->type == OPT_I32;
+    }
+    return true;
+}
+
+/* ---- control ---- */
+
+/* Operands of the successors' phis along the edge from IR block b. */
+static void phi_operands(struct isel *s, uint32_t b)
+{
+    const struct opt_func *f = s->f;
+    const struct opt_block *bl = &f->block[b];
+    for (uint32_t i = 0; i < bl->nsucc; i++) {
+        const struct opt_block *sb = &f->block[bl->succ[i]];
+        struct mblock *mb = &s->mf->block[sb->order];
+        uint32_t k = opt_pred_index(f, bl->succ[i], b);
+        for (uint32_t p = 0; p < sb->nphi; p++)
+            mb->phi[p].ops[k] = opt_s_reg(s, f->extra[f->insn[sb->phi[p]].arg[0] + k]);
+    }
+}
+
+static void lower_term(struct isel *s, uint32_t b, opt_val v)
+{
+    const struct opt_func *f = s->f;
+    const struct opt_insn *in = &f->insn[v];
+    const struct opt_block *bl = &f->block[b];
+    struct mi *m;
+    uint8_t par;
+    phi_operands(s, b);
+    switch (in->op) {
+    case OPT_JMP:
+        opt_s_add(s, MK_JMP, 8)->imm = f->block[bl->succ[0]].order;
+        break;
+    case OPT_BRIF: {
+        enum x64_cc cc = opt_s_cond(s, in->arg[0], &par);
+        m = opt_s_add(s, MK_JCC, 8);
+        m->cc = (uint8_t)cc;
+        m->ext = par;
+        m->imm = f->block[bl->succ[0]].order;
+        m->disp = (int32_t)f->block[bl->succ[1]].order;
+        break;
+    }
+    case OPT_BR_TABLE: { /* the index is copied: the jump clobbers it */
+        uint32_t t = opt_vreg_new(s->mf, false), idx = opt_s_reg(s, in->arg[0]);
+        m = opt_s_add(s, MK_MOV, 4);
+        m->def = t;
+        m->use[0] = idx;
+        m = opt_s_add(s, MK_BR_TABLE, 8);
+        m->use[0] = t;
+        m->imm = in->imm;
+        m->disp = (int32_t)in->arg[1];
+        s->oom |= t == MR_NONE;
+        break;
+    }
+    case OPT_RET: {
+        uint32_t r = MR_NONE;
+        if (in->arg[0]) {
+            enum opt_type t = f->insn[in->arg[0]].type;
+            uint32_t x = opt_s_reg(s, in->arg[0]);
+            r = opt_is_float(t) ? X64_XMM0 : X64_RAX;
+            m = opt_s_add(s, MK_MOV, opt_s_size(t));
+            m->def = r;
+            m->use[0] = x;
+        }
+        opt_s_add(s, MK_RET, 8)->iuse = r == MR_NONE ? 0 : 1u << r;
+        break;
+    }
+    default: /* trap */
+        m = opt_s_add(s, MK_TRAP, 8);
+        m->trap = in->aux;
+        m->wasm = in->wasm;
+        break;
+    }
+}
+
+static bool lower_block(struct isel *s, uint32_t i)
+{
+    const struct opt_func *f = s->f;
+    uint32_t b = f->order[i];
+    const struct opt_block *bl = &f->block[b];
+    struct mblock *mb = &s->mf->block[i];
+    mb->first = s->mf->nmi;
+    if (b == 0 && !lower_entry(s))
+        return false;
+    for (uint32_t k = 0; k + 1 < bl->ninsn; k++) {
+        opt_val v = bl->insn[k];
+        if (s->fold[v] == FOLD_NO && f->insn[v].op != OPT_PARAM && !opt_s_op(s, v))
+            return false;
+    }
+    lower_term(s, b, bl->insn[bl->ninsn - 1]);
+    mb->n = s->mf->nmi - mb->first;
+    return !s->oom;
+}
+
+/* Machine blocks in layout order, with their edges and phis. */
+static bool make_blocks(struct isel *s)
+{
+    const struct opt_func *f = s->f;
+    struct mfunc *mf = s->mf;
+    struct arena *a = f->arena;
+    mf->nblock = f->norder;
+    if (!(mf->block = arena_array(a, f->norder, sizeof *mf->block)))
+        return false;
+    for (uint32_t i = 0; i < f->norder; i++) {
+        const struct opt_block *bl = &f->block[f->order[i]];
+        struct mblock *mb = &mf->block[i];
+        mb->npred = bl->npred;
+        mb->nsucc = bl->nsucc;
+        mb->nphi = bl->nphi;
+        mb->pred = arena_array(a, bl->npred + 1, sizeof *mb->pred);
+        mb->succ = arena_array(a, bl->nsucc + 1, sizeof *mb->succ);
+        mb->phi = arena_array(a, bl->nphi + 1, sizeof *mb->phi);
+        if (!mb->pred || !mb->succ || !mb->phi)
+            return false;
+        for (uint32_t k = 0; k < bl->npred; k++)
+            mb->pred[k] = f->block[bl->pred[k]].order;
+        for (uint32_t k = 0; k < bl->nsucc; k++)
+            mb->succ[k] = f->block[bl->succ[k]].order;
+        for (uint32_t k = 0; k < bl->nphi; k++) {
+            mb->phi[k].def = opt_s_vreg(s, bl->phi[k]);
+            if (!(mb->phi[k].ops = arena_array(a, bl->npred + 1, sizeof(uint32_t))))
+                return false;
+        }
+    }
+    return !s->oom;
+}
+
+bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
+{
+    struct isel s = {.f = f, .mf = mf, .e = e};
+    s.vreg = arena_array(f->arena, f->ninsn, sizeof *s.vreg);
+    s.nuse = arena_array(f->arena, f->ninsn, sizeof *s.nuse);
+    s.fold = arena_alloc(f->arena, f->ninsn);
+    bool ok = s.vreg && s.nuse && s.fold && opt_mfunc_init(mf, f);
+    if (ok) {
+        memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
+        ok = decide_folds(&s) && make_blocks(&s);
+    }
+    for (uint32_t i = 0; ok && i < f->norder; i++)
+        ok = lower_block(&s, i);
+    if (!ok && err_ok(e))
+        err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    return ok;
+}

@@ -1,0 +1,124 @@
+/* Machine instructions on virtual registers: storage, operand walking and
+ * a text dump for debugging. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "optimizing.h"
+
+#define B(r) (1u << (r))
+/* System V: everything but rbx, rbp, r12-r15 (and rsp) is clobbered. */
+const uint32_t opt_caller_saved = B(X64_RAX) | B(X64_RCX) | B(X64_RDX) | B(X64_RSI) |
+                                  B(X64_RDI) | B(X64_R8) | B(X64_R9) | B(X64_R10) |
+                                  B(X64_R11) | 0xffff0000u;
+/* All but rsp, rbp and the two scratch registers. */
+const uint32_t opt_allocatable = (0xffffffffu & ~(B(X64_RSP) | B(X64_RBP) | B(OPT_SCRATCH) |
+                                                  B(OPT_XSCRATCH)));
+const uint8_t opt_int_args[6] = {X64_RDI, X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+
+bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f)
+{
+    *mf = (struct mfunc){.arena = f->arena, .f = f};
+    return opt_grow(mf->arena, &mf->mi, &mf->cap_mi, 256, sizeof *mf->mi) &&
+           opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, 256, 1);
+}
+
+uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
+{
+    if (!opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, mf->nvreg + 1, 1))
+        return MR_NONE;
+    mf->vclass[mf->nvreg] = xmm;
+    return MR_V0 + mf->nvreg++;
+}
+
+struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
+{
+    if (!opt_grow(mf->arena, &mf->mi, &mf->cap_mi, mf->nmi + 1, sizeof *mf->mi))
+        return NULL;
+    struct mi *m = &mf->mi[mf->nmi++];
+    *m = (struct mi){.kind = (uint8_t)kind, .size = (uint8_t)size, .def = MR_NONE,
+                     .use = {MR_NONE, MR_NONE}, .base = MR_NONE, .index = MR_NONE};
+    return m;
+}
+
+bool opt_reg_xmm(const struct mfunc *mf, uint32_t r)
+{
+    return MR_IS_V(r) ? mf->vclass[r - MR_V0] : X64_IS_XMM(r);
+}
+
+void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def), void *ctx)
+{
+    uint32_t *uses[] = {&m->use[0], &m->use[1], &m->base, &m->index};
+    for (size_t i = 0; i < ARRAY_LEN(uses); i++)
+        if (*uses[i] != MR_NONE)
+            fn(ctx, uses[i], false);
+    if (m->def != MR_NONE)
+        fn(ctx, &m->def, true);
+}
+
+/* ---- dump ---- */
+
+static const char *const kind_names[MK_COUNT] = {
+    "entry", "mov", "movi", "fconst", "load", "store", "storei", "lea", "slot", "alu",
+    "shift", "unary", "imul", "div", "bitop", "ext", "setcc", "cmov", "sse", "sse1",
+    "ucomi", "cvt", "fsign", "fminmax", "f2i", "u2f", "jmp", "jcc", "br_table", "ret",
+    "trap", "trapif", "call",
+};
+
+static void put_reg(FILE *o, uint32_t r)
+{
+    if (r == MR_NONE)
+        fprintf(o, " -");
+    else if (MR_IS_V(r))
+        fprintf(o, " v%u", r - MR_V0);
+    else if (X64_IS_XMM(r))
+        fprintf(o, " xmm%u", r - X64_XMM0);
+    else
+        fprintf(o, " r%u", r);
+}
+
+static void put_mi(FILE *o, const struct mi *m, uint32_t i)
+{
+    fprintf(o, "  %4u %s.%u op%u cc%u", i, kind_names[m->kind], m->size, m->op, m->cc);
+    put_reg(o, m->def);
+    fprintf(o, " <-");
+    put_reg(o, m->use[0]);
+    put_reg(o, m->use[1]);
+    if (m->scale) {
+        fprintf(o, " [");
+        put_reg(o, m->base);
+        put_reg(o, m->index);
+        fprintf(o, " *%u %+d]", m->scale, m->disp);
+    }
+    if (m->imm || m->kind == MK_MOVI)
+        fprintf(o, " #%" PRId64, m->imm);
+    if (m->iuse || m->idef)
+        fprintf(o, " iuse %x idef %x", m->iuse, m->idef);
+    fprintf(o, "\n");
+}
+
+void opt_mdump(const struct mfunc *mf, const char *stage)
+{
+    const char *want = opt_dump_stage();
+    if (!want || (strcmp(want, "all") && strcmp(want, stage)))
+        return;
+    flockfile(stderr);
+    fprintf(stderr, "; %s of func %u\n", stage, mf->f->index);
+    for (uint32_t b = 0; b < mf->nblock; b++) {
+        const struct mblock *bl = &mf->block[b];
+        fprintf(stderr, "m%u:", b);
+        for (uint32_t i = 0; i < bl->npred; i++)
+            fprintf(stderr, " m%u", bl->pred[i]);
+        fprintf(stderr, "\n");
+        for (uint32_t i = 0; i < bl->nphi; i++) {
+            fprintf(stderr, "  phi");
+            put_reg(stderr, bl->phi[i].def);
+            for (uint32_t k = 0; k < bl->npred; k++)
+                put_reg(stderr, bl->phi[i].ops[k]);
+            fprintf(stderr, "\n");
+        }
+        for (uint32_t i = bl->first; i < bl->first + bl->n; i++)
+            put_mi(stderr, &mf->mi[i], i);
+    }
+    funlockfile(stderr);
+}

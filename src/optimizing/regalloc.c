@@ -1,0 +1,344 @@
+/* Linear-scan register allocation with interval splitting, after Wimmer
+ * and Mössenböck, "Optimized Interval Splitting in a Linear Scan Register
+ * Allocator" (VEE 2005), on intervals without holes (live.c).
+ *
+ * Intervals are taken in order of their start. A free register for the
+ * whole interval is taken if there is one (the hint first: where a move
+ * from a physical register or a two-address operand wants it; then a
+ * caller-saved register, which costs no save). A register free for a
+ * while is taken for that while and the rest is split off and queued.
+ * When every register is busy, the one whose holder needs it again the
+ * latest is freed: its holder is split, the rest spilled to the stack up
+ * to its next use, from where it is queued again; or, when the interval
+ * itself needs a register later than all of them, it is the one spilled.
+ * Physical registers named by instructions (fixed ranges) are never given
+ * over them. Each step looks at the 30 registers only, so the whole is
+ * linear in the number of intervals. Spill slots are reused once their
+ * register is dead. */
+#include <string.h>
+
+#include "optimizing.h"
+
+enum { NOBODY = UINT32_MAX, FAR = UINT32_MAX };
+
+/* A min-heap of 64-bit keys: (position << 32 | id) pairs. */
+struct heap {
+    uint64_t *k;
+    uint32_t n, cap;
+};
+
+struct ls {
+    struct ra *ra;
+    struct mfunc *mf;
+    struct heap todo;                /* waiting pieces: (start, id) */
+    uint32_t holder[32];             /* piece holding each register */
+    uint32_t fc[32];                 /* cursor in each fixed range list */
+    uint32_t *vend;                  /* per vreg: end of its life */
+    struct heap rel;                 /* slots to free: (end, slot) */
+    uint32_t *free_slots, nfree, cap_free;
+    uint32_t pos;
+};
+
+static bool nomem(struct ls *s)
+{
+    return err_set(s->ra->e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}
+
+static bool heap_push(struct ls *s, struct heap *h, uint32_t pos, uint32_t id)
+{
+    if (!opt_grow(s->mf->arena, &h->k, &h->cap, h->n + 1, sizeof *h->k))
+        return nomem(s);
+    uint32_t i = h->n++;
+    h->k[i] = (uint64_t)pos << 32 | id;
+    while (i > 0 && h->k[(i - 1) / 2] > h->k[i]) {
+        uint64_t t = h->k[i];
+        h->k[i] = h->k[(i - 1) / 2];
+        h->k[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return true;
+}
+
+/* Removes the smallest key and returns its id. */
+static uint32_t heap_pop(struct heap *h)
+{
+    uint32_t top = (uint32_t)h->k[0];
+    h->k[0] = h->k[--h->n];
+    for (uint32_t i = 0;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && h->k[l] < h->k[m])
+            m = l;
+        if (r < h->n && h->k[r] < h->k[m])
+            m = r;
+        if (m == i)
+            break;
+        uint64_t t = h->k[i];
+        h->k[i] = h->k[m];
+        h->k[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+static bool queue(struct ls *s, uint32_t id)
+{
+    return heap_push(s, &s->todo, s->ra->iv[id].start, id);
+}
+
+/* ---- spill slots ---- */
+
+/* Frees the slots of registers dead at the current position. */
+static void release_slots(struct ls *s)
+{
+    while (s->rel.n && s->rel.k[0] >> 32 <= s->pos)
+        s->free_slots[s->nfree++] = heap_pop(&s->rel);
+}
+
+static bool slot_for(struct ls *s, uint32_t v, opt_loc *loc)
+{
+    struct vinfo *vi = &s->ra->v[v];
+    if (vi->slot < 0) {
+        vi->slot = s->nfree ? (int32_t)s->free_slots[--s->nfree] : (int32_t)s->mf->nspill++;
+        if (!opt_grow(s->mf->arena, &s->free_slots, &s->cap_free, s->mf->nspill, 4) ||
+            !heap_push(s, &s->rel, s->vend[v], (uint32_t)vi->slot))
+            return false;
+    }
+    *loc = -(vi->slot + 1);
+    return true;
+}
+
+/* ---- pieces ---- */
+
+/* The piece of vreg holding position pos (the last one starting at or
+ * before it), or NOBODY. */
+static uint32_t piece_at(const struct ra *ra, uint32_t vreg, uint32_t pos)
+{
+    const struct vinfo *v = &ra->v[vreg];
+    uint32_t lo = 0, hi = v->npiece;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (ra->iv[v->piece[mid]].start <= pos)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return v->npiece && ra->iv[v->piece[lo]].start <= pos ? v->piece[lo] : NOBODY;
+}
+
+/* Splits piece id at position p (inside it): the piece keeps [start, p),
+ * a new piece gets [p, end) and the uses from p on. Returns the new id or
+ * NOBODY on out of memory. */
+static uint32_t split(struct ls *s, uint32_t id, uint32_t p)
+{
+    struct ra *ra = s->ra;
+    if (!opt_grow(s->mf->arena, &ra->iv, &ra->cap_iv, ra->niv + 1, sizeof *ra->iv)) {
+        nomem(s);
+        return NOBODY;
+    }
+    struct lsi *x = &ra->iv[id];
+    uint32_t u = x->u0;
+    while (u < x->u1 && ra->upos[u] < p)
+        u++;
+    uint32_t nid = ra->niv++;
+    ra->iv[nid] = (struct lsi){x->vreg, p, x->end, u, x->u1, INT32_MIN};
+    x->end = p;
+    x->u1 = u;
+    struct vinfo *vi = &ra->v[x->vreg];
+    if (!opt_push(s->mf->arena, &vi->piece, &vi->npiece, &vi->cap_piece, nid)) {
+        nomem(s);
+        return NOBODY;
+    }
+    uint32_t k = vi->npiece - 1; /* keep the pieces in order of start */
+    while (k > 0 && ra->iv[vi->piece[k - 1]].start > p) {
+        vi->piece[k] = vi->piece[k - 1];
+        vi->piece[--k] = nid;
+    }
+    return nid;
+}
+
+/* Puts piece id on the stack; its part from its first use on is queued
+ * again (it needs a register there). */
+static bool spill(struct ls *s, uint32_t id)
+{
+    struct lsi *x = &s->ra->iv[id];
+    if (!slot_for(s, x->vreg, &x->loc))
+        return false;
+    if (x->u0 == x->u1)
+        return true;
+    uint32_t p = s->ra->upos[x->u0] & ~1u;
+    if (p <= x->start)
+        return err_set(s->ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed");
+    uint32_t rest = split(s, id, p);
+    return rest != NOBODY && queue(s, rest);
+}
+
+/* Gives r to piece id, splitting off and queueing what lies past `until`. */
+static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
+{
+    s->ra->iv[id].loc = r;
+    s->holder[r] = id;
+    if (until >= s->ra->iv[id].end)
+        return true;
+    uint32_t rest = split(s, id, until & ~1u);
+    return rest != NOBODY && queue(s, rest);
+}
+
+/* ---- registers ---- */
+
+/* Where r next becomes unavailable because of a fixed range: the current
+ * position when a fixed range covers it, FAR when none comes. */
+static uint32_t fixed_next(struct ls *s, int r)
+{
+    const uint32_t *f = s->ra->fix[r];
+    uint32_t n = s->ra->nfix[r];
+    while (s->fc[r] < n && f[s->fc[r] + 1] <= s->pos)
+        s->fc[r] += 2;
+    if (s->fc[r] >= n)
+        return FAR;
+    return f[s->fc[r]] > s->pos ? f[s->fc[r]] : s->pos;
+}
+
+/* The next use of piece id at or after position pos (the uses are
+ * sorted: binary search). */
+static uint32_t next_use(const struct ls *s, uint32_t id, uint32_t pos)
+{
+    const struct lsi *x = &s->ra->iv[id];
+    uint32_t lo = x->u0, hi = x->u1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->ra->upos[mid] < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->u1 ? s->ra->upos[lo] : FAR;
+}
+
+static bool is_xmm_reg(int r) { return r >= X64_XMM0; }
+
+/* The register a two-address instruction defining the piece wants: its
+ * first operand's, when that operand dies there. */
+static int operand_hint(const struct ls *s, const struct lsi *x)
+{
+    if (!(x->start & 1))
+        return -1;
+    const struct mi *m = &s->mf->mi[x->start / 2];
+    if (!MR_IS_V(m->use[0]))
+        return -1;
+    uint32_t id = piece_at(s->ra, m->use[0] - MR_V0, x->start - 1);
+    if (id == NOBODY)
+        return -1;
+    const struct lsi *p = &s->ra->iv[id];
+    return p->end == x->start && p->loc >= 0 ? p->loc : -1;
+}
+
+static bool try_free(struct ls *s, uint32_t id, bool *done)
+{
+    struct lsi *x = &s->ra->iv[id];
+    bool xmm = s->mf->vclass[x->vreg];
+    int hints[2] = {operand_hint(s, x), -1};
+    uint32_t h = s->ra->v[x->vreg].hint;
+    if (h < 32)
+        hints[1] = (int)h;
+    int best = -1, part = -1, score = -1;
+    uint32_t part_until = 0;
+    for (int r = 0; r < 32; r++) {
+        if (!(opt_allocatable & (1u << r)) || is_xmm_reg(r) != xmm || s->holder[r] != NOBODY)
+            continue;
+        uint32_t until = fixed_next(s, r);
+        if (until >= x->end) {
+            int sc = r == hints[0] ? 4 : r == hints[1] ? 3 : (opt_caller_saved >> r) & 1;
+            if (sc > score) {
+                score = sc;
+                best = r;
+            }
+        } else if (until > part_until) {
+            part_until = until;
+            part = r;
+        }
+    }
+    *done = true;
+    if (best >= 0)
+        return assign(s, id, best, FAR);
+    if (part >= 0 && (part_until & ~1u) > x->start)
+        return assign(s, id, part, part_until);
+    *done = false;
+    return true;
+}
+
+/* Every register is busy: free the one needed again the latest, or spill
+ * the piece itself when it needs a register later than all of those. */
+static bool blocked(struct ls *s, uint32_t id)
+{
+    struct lsi *x = &s->ra->iv[id];
+    bool xmm = s->mf->vclass[x->vreg];
+    uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
+    uint32_t inst = s->pos & ~1u;
+    int best = -1;
+    uint32_t best_use = 0, best_block = 0;
+    for (int r = 0; r < 32; r++) {
+        if (!(opt_allocatable & (1u << r)) || is_xmm_reg(r) != xmm)
+            continue;
+        uint32_t block = fixed_next(s, r), use = block;
+        if (block < x->end && (block & ~1u) <= x->start)
+            continue; /* cannot hold it even for a moment */
+        if (s->holder[r] != NOBODY) {
+            uint32_t nu = next_use(s, s->holder[r], inst);
+            if ((nu & ~1u) == inst)
+                continue; /* its holder is an operand right here */
+            use = nu < use ? nu : use;
+        }
+        if (use > best_use) {
+            best = r;
+            best_use = use;
+            best_block = block;
+        }
+    }
+    if (best < 0 || (best_use <= first && (first & ~1u) > x->start))
+        return spill(s, id);
+    uint32_t a = s->holder[best];
+    if (a != NOBODY) {
+        s->holder[best] = NOBODY;
+        uint32_t rest = s->ra->iv[a].start >= inst ? a : split(s, a, inst);
+        if (rest == NOBODY || !spill(s, rest))
+            return false;
+    }
+    return assign(s, id, best, best_block);
+}
+
+bool opt_regalloc(struct ra *ra)
+{
+    struct mfunc *mf = ra->mf;
+    struct ls s = {.ra = ra, .mf = mf};
+    s.vend = arena_array(mf->arena, mf->nvreg + 1, sizeof *s.vend);
+    if (!s.vend)
+        return nomem(&s);
+    for (int r = 0; r < 32; r++)
+        s.holder[r] = NOBODY;
+    for (uint32_t i = 0; i < ra->niv; i++) {
+        s.vend[ra->iv[i].vreg] = ra->iv[i].end;
+        if (!queue(&s, i))
+            return false;
+    }
+    while (s.todo.n) {
+        uint32_t id = heap_pop(&s.todo);
+        s.pos = ra->iv[id].start;
+        for (int r = 0; r < 32; r++)
+            if (s.holder[r] != NOBODY && ra->iv[s.holder[r]].end <= s.pos)
+                s.holder[r] = NOBODY;
+        release_slots(&s);
+        bool done;
+        if (!try_free(&s, id, &done) || (!done && !blocked(&s, id)))
+            return false;
+    }
+    for (uint32_t i = 0; i < ra->niv; i++)
+        if (ra->iv[i].loc >= 0 && !((opt_caller_saved >> ra->iv[i].loc) & 1))
+            mf->used_saved |= 1u << ra->iv[i].loc;
+    return true;
+}
+
+opt_loc opt_loc_at(const struct ra *ra, uint32_t vreg, uint32_t pos)
+{
+    uint32_t id = piece_at(ra, vreg, pos);
+    return id == NOBODY ? INT32_MIN : ra->iv[id].loc;
+}

@@ -1,0 +1,228 @@
+/* After allocation: the moves that keep every value where its pieces say
+ * (Wimmer's "resolution"), and the rewrite of operands to registers.
+ *
+ * - Inside a block, where a register's piece ends and the next begins in
+ *   another place (a spill, a reload, a change of register).
+ * - On each edge, for every register live into the successor and every
+ *   phi: from where the value is at the end of the predecessor to where it
+ *   is expected at the start of the successor. With critical edges split,
+ *   such moves go before the predecessor's jump when it has one successor,
+ *   else at the start of the successor, which then has one predecessor.
+ *
+ * The moves at one place happen at once (a parallel move); they are made
+ * sequential here, breaking cycles through the hold register. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "optimizing.h"
+
+struct raw {
+    uint32_t at;   /* instruction index */
+    uint8_t phase; /* at one instruction: 0 edges in (at a block's start), 1 splits,
+                      2 edges out (before a block's jump); a block of a lone jump
+                      has both edge kinds at its one instruction */
+    opt_loc src, dst;
+};
+
+struct rs {
+    struct ra *ra;
+    struct mres *out;
+    struct raw *raw;
+    uint32_t nraw, cap_raw;
+    uint32_t *readers;  /* per location: pending moves reading it */
+    uint32_t *writer;   /* per location: the pending move writing it, or UINT32_MAX */
+    uint32_t *ready, nready;
+};
+
+static bool nomem(struct rs *r)
+{
+    return err_set(r->ra->e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}
+
+static bool raw_add(struct rs *r, uint32_t at, uint8_t phase, opt_loc src, opt_loc dst)
+{
+    if (src == dst)
+        return true;
+    if (!opt_grow(r->ra->mf->arena, &r->raw, &r->cap_raw, r->nraw + 1, sizeof *r->raw))
+        return nomem(r);
+    r->raw[r->nraw++] = (struct raw){at, phase, src, dst};
+    return true;
+}
+
+/* Moves where a register's consecutive pieces differ inside a block. */
+static bool split_moves(struct rs *r, const uint8_t *first)
+{
+    const struct ra *ra = r->ra;
+    for (uint32_t v = 0; v < ra->mf->nvreg; v++) {
+        const struct vinfo *vi = &ra->v[v];
+        for (uint32_t k = 1; k < vi->npiece; k++) {
+            const struct lsi *a = &ra->iv[vi->piece[k - 1]], *b = &ra->iv[vi->piece[k]];
+            if (!first[b->start / 2] && !raw_add(r, b->start / 2, 1, a->loc, b->loc))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Moves on every edge into block s. */
+static bool edge_moves(struct rs *r, uint32_t s)
+{
+    const struct ra *ra = r->ra;
+    const struct mfunc *mf = ra->mf;
+    const struct mblock *sb = &mf->block[s];
+    for (uint32_t k = 0; k < sb->npred; k++) {
+        const struct mblock *pb = &mf->block[sb->pred[k]];
+        uint32_t end = 2 * (pb->first + pb->n) - 1, start = ra->bstart[s];
+        bool out = pb->nsucc == 1;
+        uint32_t at = out ? pb->first + pb->n - 1 : sb->first;
+        uint8_t phase = out ? 2 : 0;
+        for (uint32_t i = 0; i < sb->nphi; i++) {
+            const struct mphi *ph = &sb->phi[i];
+            if (!raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end),
+                         opt_loc_at(ra, ph->def - MR_V0, start)))
+                return false;
+        }
+        for (uint32_t i = 0; i < sb->nlivein; i++) {
+            uint32_t v = sb->livein[i] - MR_V0;
+            if (!raw_add(r, at, phase, opt_loc_at(ra, v, end), opt_loc_at(ra, v, start)))
+                return false;
+        }
+    }
+    return true;
+}
+
+static int raw_cmp(const void *x, const void *y)
+{
+    const struct raw *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->phase != b->phase)
+        return a->phase < b->phase ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* ---- parallel moves ---- */
+
+/* Index of a location in the per-location tables. */
+static uint32_t lix(opt_loc l)
+{
+    return l == OPT_LOC_HOLD ? 32 : l >= 0 ? (uint32_t)l : 33 + (uint32_t)(-l - 1);
+}
+
+static bool out_move(struct rs *r, opt_loc src, opt_loc dst)
+{
+    struct mres *o = r->out;
+    if (!opt_grow(r->ra->mf->arena, &o->moves, &o->cap_moves, o->nmoves + 1, sizeof *o->moves))
+        return nomem(r);
+    o->moves[o->nmoves++] = (struct mmove){src, dst};
+    return true;
+}
+
+/* Emits the moves g[0..n) in an order that reads every location before it
+ * is written; a cycle is broken by saving one location in the hold
+ * register first. */
+static bool sequence(struct rs *r, struct raw *g, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        r->readers[lix(g[i].src)]++;
+        r->writer[lix(g[i].dst)] = i;
+    }
+    r->nready = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!r->readers[lix(g[i].dst)])
+            r->ready[r->nready++] = i;
+    uint32_t left = n;
+    while (left) {
+        if (!r->nready) { /* only cycles remain: free one destination */
+            uint32_t i = 0;
+            while (r->writer[lix(g[i].dst)] != i || g[i].src == g[i].dst)
+                i++;
+            opt_loc d = g[i].dst;
+            if (!out_move(r, d, OPT_LOC_HOLD))
+                return false;
+            for (uint32_t k = 0; k < n; k++)
+                if (g[k].src == d && r->writer[lix(g[k].dst)] == k) {
+                    g[k].src = OPT_LOC_HOLD;
+                    r->readers[lix(d)]--;
+                }
+            r->ready[r->nready++] = i;
+        }
+        uint32_t i = r->ready[--r->nready];
+        if (!out_move(r, g[i].src, g[i].dst))
+            return false;
+        r->writer[lix(g[i].dst)] = UINT32_MAX;
+        g[i].dst = g[i].src; /* done: reads and writes nothing any more */
+        left--;
+        uint32_t s = lix(g[i].src);
+        if (g[i].src != OPT_LOC_HOLD && --r->readers[s] == 0 && r->writer[s] != UINT32_MAX)
+            r->ready[r->nready++] = r->writer[s];
+    }
+    for (uint32_t i = 0; i < n; i++)
+        r->readers[lix(g[i].src)] = 0;
+    return true;
+}
+
+bool opt_resolve_moves(struct ra *ra, struct mres *out)
+{
+    struct mfunc *mf = ra->mf;
+    struct rs r = {.ra = ra, .out = out};
+    *out = (struct mres){0};
+    uint8_t *first = arena_alloc(mf->arena, mf->nmi + 1);
+    uint32_t nloc = 33 + mf->nspill;
+    r.readers = arena_array(mf->arena, nloc, sizeof *r.readers);
+    r.writer = arena_array(mf->arena, nloc, sizeof *r.writer);
+    if (!first || !r.readers || !r.writer)
+        return nomem(&r);
+    memset(r.writer, 0xff, nloc * sizeof *r.writer);
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        first[mf->block[b].first] = 1;
+    if (!split_moves(&r, first))
+        return false;
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        if (!edge_moves(&r, b))
+            return false;
+    if (r.nraw)
+        qsort(r.raw, r.nraw, sizeof *r.raw, raw_cmp);
+    if (!(r.ready = arena_array(mf->arena, r.nraw + 1, sizeof *r.ready)))
+        return nomem(&r);
+    for (uint32_t i = 0, j; i < r.nraw; i = j) {
+        j = i;
+        while (j < r.nraw && r.raw[j].at == r.raw[i].at && r.raw[j].phase == r.raw[i].phase)
+            j++;
+        uint32_t start = out->nmoves;
+        if (!sequence(&r, r.raw + i, j - i))
+            return false;
+        if (!opt_grow(mf->arena, &out->groups, &out->cap_groups, out->ngroups + 1,
+                      sizeof *out->groups))
+            return nomem(&r);
+        out->groups[out->ngroups++] = (struct mgroup){r.raw[i].at, start, out->nmoves - start};
+    }
+    return true;
+}
+
+/* ---- rewrite ---- */
+
+struct rw {
+    struct ra *ra;
+    uint32_t i;
+    bool bad;
+};
+
+static void rewrite_reg(void *ctx, uint32_t *reg, bool def)
+{
+    struct rw *w = ctx;
+    if (!MR_IS_V(*reg))
+        return;
+    opt_loc l = opt_loc_at(w->ra, *reg - MR_V0, 2 * w->i + def);
+    w->bad |= l < 0;
+    *reg = l < 0 ? MR_NONE : (uint32_t)l;
+}
+
+bool opt_rewrite(struct ra *ra)
+{
+    struct rw w = {.ra = ra};
+    for (w.i = 0; w.i < ra->mf->nmi; w.i++)
+        opt_mi_regs(&ra->mf->mi[w.i], rewrite_reg, &w);
+    return !w.bad || err_set(ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed: an "
+                                                          "operand has no register");
+}
