@@ -1,8 +1,16 @@
 /* The backend registry. A backend folder announces itself with a header
  * declaring its `struct cc_backend`; __has_include picks the header up, so a
  * new backend needs no edit here beyond its row, and an absent one is
- * reported unavailable instead of breaking the link. */
+ * reported unavailable instead of breaking the link. The llvm backend is a
+ * plugin loaded on first use (see the Makefile), so a process that never
+ * asks for it never maps libLLVM. */
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler.h"
 
@@ -20,11 +28,38 @@
 #define OPTIMIZING NULL
 #endif
 
-#if defined(TRI_LLVM_BACKEND) && __has_include("../llvm/llvm.h")
-#include "../llvm/llvm.h"
-#define LLVM_BACKEND (&llv_backend)
-#else
-#define LLVM_BACKEND NULL
+#ifdef TRI_LLVM_PLUGIN
+static const struct cc_backend *llvm_backend;
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+
+/* Opens the plugin named by $TRIDENT_LLVM_PLUGIN, else the one beside the
+ * executable or in its parent folder (where the test binaries live). */
+static void llvm_load(void)
+{
+    const char *env = getenv("TRIDENT_LLVM_PLUGIN");
+    char exe[PATH_MAX], path[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    const char *dirs[] = {exe, "/.."};
+    for (int i = env ? -1 : 0; i < 2 && !llvm_backend; i++) {
+        if (i < 0)
+            snprintf(path, sizeof path, "%s", env);
+        else
+            snprintf(path, sizeof path, "%s%s/" TRI_LLVM_PLUGIN, exe, i ? dirs[1] : "");
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (h)
+            llvm_backend = dlsym(h, "llv_backend");
+    }
+}
+
+static const struct cc_backend *llvm_find(void)
+{
+    pthread_once(&llvm_once, llvm_load);
+    return llvm_backend;
+}
 #endif
 
 static const struct {
@@ -33,11 +68,15 @@ static const struct {
 } backends[] = {
     {"singlepass", SINGLEPASS},
     {"optimizing", OPTIMIZING},
-    {"llvm", LLVM_BACKEND},
+    {"llvm", NULL},
 };
 
 const struct cc_backend *cc_backend_find(const char *name)
 {
+#ifdef TRI_LLVM_PLUGIN
+    if (!strcmp(name, "llvm"))
+        return llvm_find();
+#endif
     for (size_t i = 0; i < ARRAY_LEN(backends); i++)
         if (!strcmp(name, backends[i].name))
             return backends[i].backend;
