@@ -21,6 +21,7 @@ from collections import namedtuple
 
 import proc
 import runners
+from files import atomic_write
 
 Tool = namedtuple("Tool", "name title argv inprocess")
 # argv(file, scratch): the command line; inprocess: the command prints its
@@ -95,13 +96,13 @@ def main():
     scratch = os.path.join(scratch_dir, "out")
     missing = availability(a, scratch)
     usable = [t for t in tools(a.trident) if t.name not in missing]
-    with open(os.path.join(a.out, "compilers.tsv"), "w") as f:
+    with atomic_write(os.path.join(a.out, "compilers.tsv")) as f:
         for t in tools(a.trident):
             f.write("%s\t%s\t%s\n" % (t.name, t.title, missing.get(t.name, "ok")))
     for name, why in missing.items():
         print("%s: %s" % (name, why), file=sys.stderr)
     failures = 0
-    with open(os.path.join(a.out, "compile.tsv"), "w") as f:
+    with atomic_write(os.path.join(a.out, "compile.tsv")) as f:
         f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\n")
         for rep in range(1, a.reps + 1):
             for m in modules:

@@ -20,6 +20,7 @@ import sys
 
 import proc
 import runners
+from files import atomic_write
 
 
 def parse_args():
@@ -85,12 +86,12 @@ def check(a, usable):
 
 def measure(a, usable, missing):
     os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "runners.tsv"), "w") as f:
+    with atomic_write(os.path.join(a.out, "runners.tsv")) as f:
         for r in runners.all_runners(a.trident):
             if r.name in missing or any(u.name == r.name for u in usable):
                 f.write("%s\t%s\t%s\n" % (r.name, r.title, missing.get(r.name, "ok")))
     failures = 0
-    with open(os.path.join(a.out, "runtime.tsv"), "w") as f:
+    with atomic_write(os.path.join(a.out, "runtime.tsv")) as f:
         f.write("program\trunner\tsize\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\toutput\n")
         for rep in range(1, a.reps + 1):
             for prog in a.programs:

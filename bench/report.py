@@ -22,6 +22,7 @@ import sys
 from collections import OrderedDict
 
 import runners
+from files import atomic_write
 
 DOCS = os.path.join(runners.BENCH, "..", "docs")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -182,7 +183,7 @@ def failures(rows):
 
 
 def write_runtime_dat(out, ratios, means, programs, others, titles):
-    with open(os.path.join(out, "runtime.dat"), "w") as f:
+    with atomic_write(os.path.join(out, "runtime.dat")) as f:
         f.write("program " + " ".join('"%s"' % titles[n][0] for n in others) + "\n")
         for p in programs + ["geomean"]:
             vals = [means[n] if p == "geomean" else ratios[n].get(p) for n in others]
@@ -255,7 +256,7 @@ def fmt_cost(cell, rss_kb):
 
 
 def write_compile_dat(out, modules, cells, used, titles):
-    with open(os.path.join(out, "compile.dat"), "w") as f:
+    with atomic_write(os.path.join(out, "compile.dat")) as f:
         f.write("module " + " ".join('"%s"' % titles[n][0] for n in used) + "\n")
         for m, (_, code) in modules.items():
             vals = [cells.get((m, n)) for n in used]
@@ -299,7 +300,7 @@ def update_docs(out, text):
         raise SystemExit("%s lacks the %s / %s markers" % (path, BEGIN, END))
     head, rest = doc.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    with open(path, "w") as f:
+    with atomic_write(path) as f:
         f.write(head + BEGIN + "\n" + text + END + tail)
     for kind, name in CHARTS.items():
         png = os.path.join(out, kind + ".png")
@@ -320,7 +321,7 @@ def main():
     if os.path.exists(os.path.join(a.out, "compile.dat")):
         notes.append(draw(a.out, "compile", "Compile throughput, code section (higher is better)",
                           "MB/s (log scale)", 1))
-    with open(os.path.join(a.out, "report.md"), "w") as f:
+    with atomic_write(os.path.join(a.out, "report.md")) as f:
         f.write(text)
     print(text)
     for n in filter(None, notes):

@@ -8,15 +8,25 @@
 #   COMPILE=0        skip the compile-speed part
 #   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
 #   TRIDENT=PATH     the trident binary to measure (default: build/trident)
+#   OUT=DIR          where builds and results go (default: bench/out)
 # Exit status 1 when any run failed, timed out or printed other output than
 # the native build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=bench/out
+out=${OUT:-bench/out}
 export PYTHONDONTWRITEBYTECODE=1
 read -r -a progs <<<"${PROGRAMS:-}"
 full=0 # a full run (every program, runner and part) is the one the docs show
 [ -z "${PROGRAMS:-}${RUNNERS:-}" ] && [ "${COMPILE:-1}" = 1 ] && full=1
+
+# One run at a time: the checkout is shared, and two runs writing bench/out
+# at once would mix their figures.
+mkdir -p "$out"
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+    echo "run.sh: another benchmark run is using $out; waiting for it" >&2
+    flock 9
+fi
 
 bash bench/build.sh "$out" "${progs[@]}" || exit 1
 status=0
