@@ -201,6 +201,9 @@ static struct chunk *split(const struct module *m, size_t *n)
     return c;
 }
 
+/* Compiles every chunk on min(cores, chunks) threads of our own: LLVM
+ * recurses deeply on big functions, so they get 64 MiB stacks, whatever
+ * the caller's thread has. If no thread starts, the caller does the work. */
 static void run_pool(struct job *j)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -209,15 +212,15 @@ static void run_pool(struct job *j)
         nthreads = j->nchunks;
     pthread_t tids[64];
     size_t started = 0;
-    /* LLVM's code generator recurses deeply on big functions: 64 MiB stacks. */
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64u << 20);
-    while (started + 1 < nthreads && started < ARRAY_LEN(tids) &&
+    while (started < nthreads && started < ARRAY_LEN(tids) &&
            pthread_create(&tids[started], &attr, worker, j) == 0)
         started++;
     pthread_attr_destroy(&attr);
-    worker(j); /* this thread works too */
+    if (!started)
+        worker(j);
     for (size_t i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
 }
