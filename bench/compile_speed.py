@@ -40,7 +40,7 @@ def tools(trident):
     table = [Tool("trident-validate", "Trident validate",
                   lambda f, scratch: [trident, "validate", f], False)]
     table += [Tool("trident-" + b, "Trident " + b,
-                   lambda f, scratch, b=b: [trident, "compile", "--backend=" + b, f, "-o", scratch],
+                   lambda f, scratch, b=b: [trident, "compile", "--backend=" + b, f, "--code=" + scratch],
                    False) for b in runners.BACKENDS]
     table += [
         Tool("v8-validate", "V8 validate", _v8([], "validate"), True),
@@ -75,7 +75,7 @@ def availability(a, scratch):
     lacking = runners.trident_lacks(a.trident, "validate")
     missing = {"trident-validate": lacking} if lacking else {}
     status = runners.backend_status(a.trident, "compile",
-                                    [runners.probe_path(a.out), "-o", scratch])
+                                    [runners.probe_path(a.out), "--code=" + scratch])
     missing.update({"trident-" + b: why for b, why in status.items() if why})
     return missing
 

@@ -204,10 +204,16 @@ bool tri_error_exit_status(const tri_error *e, int32_t *status);
 typedef struct tri_config {
     const char *backend;     /* "singlepass" (default), "optimizing", "llvm" */
     int opt_level;           /* 0..3, for the backends that optimise; default 2 */
-    /* Artifact cache folder (created if missing), or NULL for
+    /* Artifact cache folder (created when first written), or NULL for
      * $XDG_CACHE_HOME/trident, else $HOME/.cache/trident. */
     const char *cache_dir;
-    bool cache;              /* use the artifact cache; default false */
+    /* Keep compiled code on disk, so a module compiled before (same bytes,
+     * backend, options, Trident build and CPU) loads without compiling.
+     * Default true. Damaged or stale entries are ignored and replaced. */
+    bool cache;
+    /* Size limit of the cache folder in bytes: after a write, the least
+     * recently used entries go until it fits. 0 means 1 GiB. */
+    uint64_t cache_max_bytes;
     /* Explicit bounds checks instead of a 4 GiB reservation + guard pages
      * per memory, for hosts that cannot reserve 8 GiB of address space. */
     bool bounds_checks;
@@ -234,8 +240,10 @@ bool tri_backend_available(const char *name);
 
 /* ---- modules ---- */
 
-/* Decodes, validates and compiles a module: binary (.wasm) or text (.wat,
- * recognised by not starting with "\0asm"). The bytes are copied. */
+/* Decodes, validates and compiles a module: binary (.wasm), text (.wat,
+ * recognised by not starting with "\0asm"), or precompiled (.twasm, see
+ * tri_module_serialize: loaded without compiling, whatever the engine's
+ * backend). The bytes are copied. */
 tri_error *tri_module_new(tri_engine *e, const uint8_t *bytes, size_t len, tri_module **out);
 /* Decodes and validates only (binary or text): NULL when it is valid. */
 tri_error *tri_module_validate(tri_engine *e, const uint8_t *bytes, size_t len);
@@ -257,6 +265,26 @@ size_t tri_module_import_count(const tri_module *m);
 void tri_module_import(const tri_module *m, size_t i, tri_importtype *out);
 size_t tri_module_export_count(const tri_module *m);
 void tri_module_export(const tri_module *m, size_t i, tri_exporttype *out);
+
+/* ---- precompiled modules and the cache ---- */
+
+#define TRI_VERSION "0.1.0"
+
+/* Serialises a compiled module as a .twasm file: its code, the tables to
+ * load it, and the module's own bytes. *out is malloc'd and owned by the
+ * caller (free it). tri_module_new loads it only in this same build of
+ * Trident (TRI_VERSION and build id), on a CPU with every feature its code
+ * may use, and with an engine whose bounds-check mode the code allows;
+ * otherwise, or when the file is damaged (a 128-bit checksum covers it),
+ * it fails saying why. A .twasm file is native code: trust it as you would
+ * an executable. */
+tri_error *tri_module_serialize(const tri_module *m, uint8_t **out, size_t *len);
+/* The engine's cache folder (borrowed, lives as long as the engine), or
+ * NULL when it has none (no cache_dir, XDG_CACHE_HOME or HOME). */
+const char *tri_engine_cache_dir(const tri_engine *e);
+/* Removes every entry from the engine's cache folder; *removed and *bytes
+ * get how many files and bytes went. */
+tri_error *tri_cache_clean(const tri_engine *e, size_t *removed, uint64_t *bytes);
 
 /* ---- stores ---- */
 

@@ -11,6 +11,7 @@ builds=("$@")
 jobs=${JOBS:-$(nproc)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+export XDG_CACHE_HOME=$out/cache # the compiled-code cache: never the user's
 mkdir -p "$out/logs"
 
 run_one() { # out-file label command...

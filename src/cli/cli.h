@@ -14,6 +14,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 /* WASI for `trident run` (run_wasi.c): options, then the context behind
  * the wasi_snapshot_preview1 imports. Functions returning int give 0 on

@@ -1,20 +1,27 @@
-/* trident compile [--backend=B] [--bounds-checks] [-O0..3] [-v] FILE [-o OUT]:
+/* trident compile [--backend=B] [--bounds-checks] [-O0..3] [-v] FILE
+ *                 [-o FILE.twasm] [--code=OUT]
  * decodes, validates and compiles a module (binary or text) with one
- * backend and prints nothing when that works. With -o, the machine code of
- * every function goes to OUT as raw x86-64 (objdump -D -b binary
- * -mi386:x86-64), and the function extents to stdout as "INDEX OFFSET
- * SIZE" lines. -v prints the compile time and code size on stderr. */
+ * backend and prints nothing when that works.
+ *   -o      writes a precompiled .twasm file (runtime/twasm.c) that
+ *           `trident run` and tri_module_new load without compiling; it is
+ *           written whole under a temporary name, then renamed.
+ *   --code  writes the machine code of every function as raw x86-64
+ *           (objdump -D -b binary -mi386:x86-64) and prints the function
+ *           extents on stdout as "INDEX OFFSET SIZE" lines.
+ *   -v      prints the compile time and code size on stderr. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "../compiler/compiler.h"
+#include "../runtime/runtime.h"
 #include "../text/text.h"
 #include "../validate/validate.h"
 #include "cli.h"
 
 struct job {
-    const char *backend, *file, *out;
+    const char *backend, *file, *out, *code_out;
     struct cc_options opt;
     bool verbose;
 };
@@ -28,18 +35,39 @@ static double now_ms(void)
 
 static bool write_code(const struct job *j, const struct module *m, const struct cc_artifact *a)
 {
-    FILE *f = fopen(j->out, "wb");
+    FILE *f = fopen(j->code_out, "wb");
     bool ok = f && (!a->code.len || fwrite(a->code.data, a->code.len, 1, f) == 1);
     if (f && fclose(f) != 0)
         ok = false;
     if (!ok) {
-        fprintf(stderr, "trident: cannot write %s\n", j->out);
+        fprintf(stderr, "trident: cannot write %s\n", j->code_out);
         return false;
     }
     for (size_t i = 0; i < a->funcs.len; i++)
         printf("%zu %u %u\n", m->nfunc_imports + i, a->funcs.data[i].offset,
                a->funcs.data[i].size);
     return true;
+}
+
+/* The .twasm file, whole under a temporary name and then renamed. */
+static bool write_twasm(const struct job *j, const struct module *m, const struct cc_artifact *a,
+                        struct err *e)
+{
+    struct rt_twasm_plan p;
+    if (!rt_twasm_plan(&p, a, m->bytes, m->size, true, e))
+        return false;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", j->out, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f != NULL;
+    for (size_t i = 0; ok && i < p.npieces; i++)
+        ok = fwrite(p.pieces[i].data, p.pieces[i].len, 1, f) == 1;
+    ok = f && fclose(f) == 0 && ok;
+    if (ok && rename(tmp, j->out) == 0)
+        return true;
+    fprintf(stderr, "trident: cannot write %s: %s\n", j->out, strerror(errno));
+    unlink(tmp);
+    return false;
 }
 
 /* Compiles bytes that decoded into m; false with e set or a message printed. */
@@ -56,7 +84,8 @@ static bool compile(const struct job *j, const struct module *m, struct err *e)
         fprintf(stderr, "%s: %s -O%u: %u functions, %zu bytes of code in %.1f ms\n", j->file,
                 j->backend, j->opt.opt_level, m->nfuncs - m->nfunc_imports, a.code.len,
                 now_ms() - t);
-    bool ok = !j->out || write_code(j, m, &a);
+    bool ok = (!j->code_out || write_code(j, m, &a)) &&
+              (!j->out || (cc_artifact_finish(&a, m, e) && write_twasm(j, m, &a, e)));
     cc_artifact_free(&a);
     return ok;
 }
@@ -110,6 +139,8 @@ int cmd_compile(int argc, char **argv)
             j.verbose = true;
         } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             j.out = argv[++i];
+        } else if (!strncmp(argv[i], "--code=", 7)) {
+            j.code_out = argv[i] + 7;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("compile: unknown option '%s'", argv[i]);
         } else if (j.file) {
@@ -120,6 +151,7 @@ int cmd_compile(int argc, char **argv)
     }
     if (!j.file)
         return cli_usage_error("compile: no file given (usage: trident compile [--backend=B] "
-                               "[--bounds-checks] [-O0..3] [-v] FILE [-o OUT])");
+                               "[--bounds-checks] [-O0..3] [-v] FILE [-o FILE.twasm] "
+                               "[--code=OUT])");
     return compile_file(&j);
 }

@@ -12,7 +12,8 @@ static const struct command {
     {"validate", cmd_validate, "validate FILE...      check modules; print nothing when valid"},
     {"run", cmd_run, "run [OPTIONS] FILE [ARGS...]  run a WASI program, or an export (--invoke)"},
     {"wast", cmd_wast, "wast [--backend=B] FILE.wast...  run spec test scripts"},
-    {"compile", cmd_compile, "compile [--backend=B] FILE [-o OUT]  compile, optionally write the code"},
+    {"compile", cmd_compile, "compile [--backend=B] FILE [-o FILE.twasm]  precompile a module"},
+    {"cache", cmd_cache, "cache dir|clean       show or empty the compiled-code cache"},
 };
 
 static void usage(FILE *f)

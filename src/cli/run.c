@@ -22,6 +22,8 @@
 
 struct run_opts {
     const char *backend;
+    const char *cache_dir; /* NULL: the default folder */
+    bool no_cache;
     const char *invoke; /* NULL: run _start */
     const char *file;
     char **args;
@@ -33,7 +35,7 @@ static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
 
 static void run_usage(void)
 {
-    printf("usage: trident run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n\n"
+    printf("usage: trident run [OPTIONS] FILE.wasm|FILE.wat|FILE.twasm [ARGS...]\n\n"
            "Runs _start of a WASI command module with ARGS as its argv (argv[0] is FILE as\n"
            "given); the program's exit status (proc_exit) is trident's. With --invoke F,\n"
            "calls export F with ARGS as its arguments and prints its results, one per line,\n"
@@ -45,6 +47,8 @@ static void run_usage(void)
            "  --env KEY=VALUE    set a variable for the guest (repeatable); --env KEY\n"
            "                     passes the host's value. Nothing else is inherited.\n"
            "  --invoke F         call export F instead of _start\n"
+           "  --no-cache         compile afresh; do not read or write the code cache\n"
+           "  --cache-dir=DIR    cache compiled code in DIR (default: trident cache dir)\n"
            "  -h, --help         this text\n\n"
            "exit status: the program's own (proc_exit, 0 when _start returns); 1 when\n"
            "the module is invalid, cannot be linked or traps (the trap message and the\n"
@@ -76,6 +80,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             o->invoke = argv[++i];
         else if (!strncmp(argv[i], "--invoke=", 9))
             o->invoke = argv[i] + 9;
+        else if (!strcmp(argv[i], "--no-cache"))
+            o->no_cache = true;
+        else if (!strncmp(argv[i], "--cache-dir=", 12))
+            o->cache_dir = argv[i] + 12;
         else if (!strcmp(argv[i], "--"))
             break;
         else
@@ -291,6 +299,8 @@ int cmd_run(int argc, char **argv)
     tri_config c;
     tri_config_default(&c);
     c.backend = o.backend;
+    c.cache = !o.no_cache;
+    c.cache_dir = o.cache_dir;
     tri_engine *e;
     tri_error *r = tri_engine_new(&c, &e);
     if (r) {

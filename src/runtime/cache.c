@@ -1,231 +1,293 @@
-/* The artifact cache: compiled artifacts on disk, keyed by the module's
- * bytes, the backend and its options. Artifacts are flat, so a file is a
- * header and the artifact's arrays as they are in memory. Writes go to a
- * temporary file renamed into place, so concurrent writers and readers
- * never see half a file; a file that fails any check is ignored (and the
- * module compiled again), never trusted. The key includes the build id of
- * the binary holding the compilers, so a rebuilt Trident never runs code
- * an older one cached; without a build id there is no cache. */
-#include <elf.h>
+/* The artifact cache: compiled artifacts on disk, one .twasm file each
+ * (twasm.c, without the module's bytes: the caller has them), named by a
+ * key that digests the module's bytes, the backend, its options, this
+ * build of Trident (and of the backend's plugin, if it is one) and the CPU
+ * features the backend would use here.
+ *
+ * Writes go to a temporary file renamed into place, so concurrent writers
+ * and readers never see half a file (two processes compiling the same
+ * module both succeed; the last rename wins). A file that fails any check
+ * (truncated, bit-flipped, another module's) is a miss: the module is
+ * compiled again and the entry replaced, never trusted. A hit touches the
+ * file's times; after writes the folder is trimmed to the engine's size
+ * limit, least recently used first. */
+#include <dirent.h>
 #include <errno.h>
-#include <link.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
 
-enum { CACHE_VERSION = 1 };
+#define ENTRY_EXT ".twasm"
+#define TEMP_EXT ".tmp"
+enum { STALE_TEMP_SECONDS = 600 }; /* a writer's temp file this old was abandoned */
 
-struct cache_header {
-    char magic[8];          /* "TRIDART" + version */
-    uint64_t key[2];        /* two independent hashes of everything below */
-    uint64_t module_len;
-    char backend[CC_BACKEND_NAME_MAX];
-    uint8_t opt_level, bounds_checks, pad[6];
-    uint32_t code_len, nfuncs, nrelocs, ntraps;
-};
+/* ---- the folder ---- */
 
-/* ---- the build id (the GNU note of the object holding this code) ---- */
-
-struct id_search {
-    uintptr_t addr;   /* an address inside the object we want */
-    uint8_t id[64];
-    size_t len;
-};
-
-static void note_scan(const uint8_t *p, size_t size, struct id_search *s)
+char *rt_cache_dir_default(const char *configured)
 {
-    while (size >= sizeof(ElfW(Nhdr))) {
-        const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-        size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
-        size_t total = sizeof *n + name + desc;
-        if (total > size)
-            return;
-        if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-            !memcmp(p + sizeof *n, "GNU", 4) && n->n_descsz <= sizeof s->id) {
-            memcpy(s->id, p + sizeof *n + name, n->n_descsz);
-            s->len = n->n_descsz;
-            return;
-        }
-        p += total;
-        size -= total;
-    }
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char path[4096];
+    int w = configured     ? snprintf(path, sizeof path, "%s", configured)
+            : xdg && *xdg  ? snprintf(path, sizeof path, "%s/trident", xdg)
+            : home && *home ? snprintf(path, sizeof path, "%s/.cache/trident", home)
+                            : -1;
+    return w > 0 && (size_t)w < sizeof path ? strdup(path) : NULL;
 }
 
-static int id_visit(struct dl_phdr_info *info, size_t size, void *data)
+/* mkdir -p on a copy of the engine's folder. */
+static bool make_dir(const char *dir)
 {
-    (void)size;
-    struct id_search *s = data;
-    bool mine = false;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && s->addr >= lo && s->addr < lo + ph->p_memsz)
-            mine = true;
-    }
-    for (int i = 0; mine && i < info->dlpi_phnum && !s->len; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_NOTE)
-            note_scan((const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz, s);
-    }
-    return mine;
-}
-
-static struct id_search self_id;
-static pthread_once_t self_id_once = PTHREAD_ONCE_INIT;
-
-static void find_build_id(void)
-{
-    self_id.addr = (uintptr_t)&find_build_id;
-    dl_iterate_phdr(id_visit, &self_id);
-}
-
-static const struct id_search *build_id(void)
-{
-    pthread_once(&self_id_once, find_build_id);
-    return self_id.len ? &self_id : NULL;
-}
-
-/* False when there is no build id (and so no cache). */
-static bool make_header(struct cache_header *h, const char *backend,
-                        const struct cc_options *o, const uint8_t *bytes, size_t len)
-{
-    const struct id_search *id = build_id();
-    if (!id)
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
         return false;
-    memset(h, 0, sizeof *h);
-    memcpy(h->magic, "TRIDART", 7);
-    h->magic[7] = (char)('0' + CACHE_VERSION);
-    h->module_len = len;
-    strncpy(h->backend, backend, sizeof h->backend - 1);
-    h->opt_level = o->opt_level;
-    h->bounds_checks = o->bounds_checks;
-    const uint8_t opts[2] = {o->opt_level, o->bounds_checks};
-    for (int k = 0; k < 2; k++) {
-        uint64_t x = hash_bytes(bytes, len, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1));
-        x = hash_bytes(h->backend, sizeof h->backend, x);
-        x = hash_bytes(id->id, id->len, x);
-        h->key[k] = hash_bytes(opts, sizeof opts, x);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+        *s = '/';
+        if (!ok)
+            return false;
+    }
+    return mkdir(p, 0755) == 0 || errno == EEXIST;
+}
+
+const char *tri_engine_cache_dir(const tri_engine *e) { return e->cache_dir; }
+
+/* ---- keys ---- */
+
+bool rt_cache_key(const tri_engine *e, const struct cc_backend *backend,
+                  const struct cc_options *o, const uint8_t *bytes, size_t len,
+                  struct rt_cache_key *k)
+{
+    memset(k, 0, sizeof *k);
+    uint64_t build[2], maker[2];
+    /* The backend may live in a plugin of its own build (llvm): a rebuilt
+     * backend must not find the old one's code. */
+    if (!e->config.cache || !e->cache_dir || !rt_build_stamp(build) ||
+        !rt_code_stamp((uintptr_t)backend->compile, maker))
+        return false;
+    struct rt_twasm_want *w = &k->want;
+    strncpy(w->backend, backend->name, sizeof w->backend - 1);
+    w->options = *o;
+    w->module_len = len;
+    rt_digest(bytes, len, 0, w->module_hash);
+    /* Everything a compile depends on, in fixed-size fields. */
+    struct {
+        uint64_t module_hash[2], module_len, build[2], maker[2], cpu;
+        char backend[CC_BACKEND_NAME_MAX], version[16];
+        uint8_t opt_level, bounds_checks, pad[6];
+    } in;
+    memset(&in, 0, sizeof in);
+    memcpy(in.module_hash, w->module_hash, sizeof in.module_hash);
+    in.module_len = len;
+    memcpy(in.build, build, sizeof build);
+    memcpy(in.maker, maker, sizeof maker);
+    in.cpu = rt_cpu_required(backend->name);
+    memcpy(in.backend, w->backend, sizeof in.backend);
+    strncpy(in.version, TRI_VERSION, sizeof in.version - 1);
+    in.opt_level = o->opt_level;
+    in.bounds_checks = o->bounds_checks;
+    uint64_t key[2];
+    rt_digest(&in, sizeof in, 0, key);
+    int n = snprintf(k->path, sizeof k->path, "%s/%016" PRIx64 "%016" PRIx64 ENTRY_EXT,
+                     e->cache_dir, key[0], key[1]);
+    return n > 0 && (size_t)n < sizeof k->path;
+}
+
+/* ---- lookups ---- */
+
+/* The whole file in a malloc'd buffer; a file shortened while we read it
+ * just gives fewer bytes (which the checksum then refuses). */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    uint8_t *data = NULL;
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && (data = malloc((size_t)st.st_size))) {
+        size_t got = 0;
+        for (ssize_t n; got < (size_t)st.st_size; got += (size_t)n)
+            if ((n = read(fd, data + got, (size_t)st.st_size - got)) <= 0)
+                break;
+        *len = got;
+    }
+    close(fd);
+    return data;
+}
+
+bool rt_cache_load(tri_engine *e, const struct rt_cache_key *k, struct cc_artifact *a)
+{
+    size_t len = 0;
+    uint8_t *data = read_all(k->path, &len);
+    if (!data)
+        return false;
+    struct err err;
+    err_clear(&err);
+    struct rt_twasm_file f;
+    bool ok = rt_twasm_read(data, len, &k->want, &f, &err);
+    free(data);
+    if (!ok) {
+        atomic_fetch_add(&e->cache_stats.rejected, 1);
+        return false;
+    }
+    *a = f.art;
+    utimensat(AT_FDCWD, k->path, NULL, 0); /* most recently used */
+    atomic_fetch_add(&e->cache_stats.hits, 1);
+    return true;
+}
+
+/* ---- stores ---- */
+
+static bool write_plan(int fd, const struct rt_twasm_plan *p)
+{
+    for (size_t i = 0; i < p->npieces; i++) {
+        const uint8_t *s = p->pieces[i].data;
+        for (size_t left = p->pieces[i].len; left;) {
+            ssize_t n = write(fd, s, left);
+            if (n <= 0)
+                return false;
+            s += n;
+            left -= (size_t)n;
+        }
     }
     return true;
 }
 
-/* The cache folder: the engine's, else $XDG_CACHE_HOME/trident, else
- * $HOME/.cache/trident. Created if missing. */
-static bool cache_dir(const tri_engine *e, char *out, size_t n)
+/* Writes the file whole under a temporary name, then renames it. */
+static bool write_file(const char *path, const struct rt_twasm_plan *p, struct err *e)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    int w = e->cache_dir     ? snprintf(out, n, "%s", e->cache_dir)
-          : xdg && *xdg      ? snprintf(out, n, "%s/trident", xdg)
-          : home && *home    ? snprintf(out, n, "%s/.cache/trident", home)
-                             : -1;
-    if (w < 0 || (size_t)w >= n)
-        return false;
-    for (char *p = out + 1; *p; p++) { /* mkdir -p */
-        if (*p != '/')
-            continue;
-        *p = 0;
-        bool ok = mkdir(out, 0755) == 0 || errno == EEXIST;
-        *p = '/';
-        if (!ok)
-            return false;
-    }
-    return mkdir(out, 0755) == 0 || errno == EEXIST;
-}
-
-static bool cache_path(const tri_engine *e, const struct cache_header *h, char *out, size_t n)
-{
-    char dir[4096];
-    if (!cache_dir(e, dir, sizeof dir))
-        return false;
-    int w = snprintf(out, n, "%s/%016llx%016llx.art", dir, (unsigned long long)h->key[0],
-                     (unsigned long long)h->key[1]);
-    return w > 0 && (size_t)w < n;
-}
-
-/* Copies n records of size sz from *p into a fresh array. */
-static void *take(const uint8_t **p, size_t n, size_t sz)
-{
-    void *a = malloc(n ? n * sz : 1);
-    if (a && n)
-        memcpy(a, *p, n * sz);
-    *p += n * sz;
-    return a;
-}
-
-static bool parse(const uint8_t *data, size_t size, const struct cache_header *want,
-                  struct cc_artifact *a)
-{
-    struct cache_header h;
-    if (size < sizeof h)
-        return false;
-    memcpy(&h, data, sizeof h);
-    size_t body = (size_t)h.code_len + (size_t)h.nfuncs * sizeof(struct cc_func_code) +
-                  (size_t)h.nrelocs * sizeof(struct cc_reloc) +
-                  (size_t)h.ntraps * sizeof(struct cc_trap_site);
-    if (memcmp(&h, want, offsetof(struct cache_header, code_len)) || size != sizeof h + body)
-        return false;
-    const struct cc_options o = {h.opt_level, h.bounds_checks};
-    cc_artifact_init(a, h.backend, &o);
-    const uint8_t *p = data + sizeof h;
-    a->code.data = take(&p, h.code_len, 1);
-    a->code.len = a->code.cap = h.code_len;
-    a->funcs.data = take(&p, h.nfuncs, sizeof *a->funcs.data);
-    a->funcs.len = a->funcs.cap = h.nfuncs;
-    a->relocs.data = take(&p, h.nrelocs, sizeof *a->relocs.data);
-    a->relocs.len = a->relocs.cap = h.nrelocs;
-    a->traps.data = take(&p, h.ntraps, sizeof *a->traps.data);
-    a->traps.len = a->traps.cap = h.ntraps;
-    if (a->code.data && a->funcs.data && a->relocs.data && a->traps.data)
+    static atomic_uint counter;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.%u" TEMP_EXT, path, (long)getpid(),
+             atomic_fetch_add(&counter, 1));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(e, ERR_IO, NO_OFFSET, "cannot create '%s': %s", tmp, strerror(errno));
+    bool ok = write_plan(fd, p);
+    int saved = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
         return true;
-    cc_artifact_free(a);
-    return false;
+    saved = ok ? errno : saved;
+    unlink(tmp);
+    return err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(saved));
 }
 
-bool rt_cache_load(const tri_engine *e, const char *backend, const struct cc_options *o,
-                   const uint8_t *bytes, size_t len, struct cc_artifact *a)
+struct entry {
+    struct timespec used;
+    uint64_t size;
+    char name[256];
+};
+typedef VEC(struct entry) entry_vec;
+
+static int older_first(const void *x, const void *y)
 {
-    struct cache_header want;
-    char path[4200];
-    if (!make_header(&want, backend, o, bytes, len) || !cache_path(e, &want, path, sizeof path) ||
-        access(path, R_OK) != 0)
+    const struct entry *a = x, *b = y;
+    if (a->used.tv_sec != b->used.tv_sec)
+        return a->used.tv_sec < b->used.tv_sec ? -1 : 1;
+    return (a->used.tv_nsec > b->used.tv_nsec) - (a->used.tv_nsec < b->used.tv_nsec);
+}
+
+static bool has_ext(const char *name, const char *ext)
+{
+    size_t n = strlen(name), k = strlen(ext);
+    return n > k && !strcmp(name + n - k, ext);
+}
+
+/* Lists the entries (and removes abandoned temp files); false on OOM. */
+static bool list_entries(const char *dir, entry_vec *out, uint64_t *total)
+{
+    DIR *d = opendir(dir);
+    if (!d)
         return false;
-    struct err err;
-    err_clear(&err);
-    uint8_t *data;
-    size_t size;
-    if (!file_read(path, &data, &size, &err))
-        return false;
-    bool ok = parse(data, size, &want, a);
-    free(data);
+    time_t now = time(NULL);
+    bool ok = true;
+    *total = 0;
+    for (struct dirent *de; ok && (de = readdir(d));) {
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (has_ext(de->d_name, TEMP_EXT) && now - st.st_mtime > STALE_TEMP_SECONDS)
+            unlinkat(dirfd(d), de->d_name, 0);
+        if (!has_ext(de->d_name, ENTRY_EXT) || strlen(de->d_name) >= sizeof out->data->name)
+            continue;
+        struct entry *en = vec_push(out);
+        ok = en != NULL;
+        if (en) {
+            *en = (struct entry){st.st_mtim, (uint64_t)st.st_size, ""};
+            strcpy(en->name, de->d_name);
+            *total += en->size;
+        }
+    }
+    closedir(d);
     return ok;
 }
 
-static bool write_all(FILE *f, const void *p, size_t n) { return !n || fwrite(p, n, 1, f) == 1; }
-
-void rt_cache_store(const tri_engine *e, const uint8_t *bytes, size_t len,
-                    const struct cc_artifact *a)
+/* Removes the least recently used entries until the folder fits limit. */
+static void trim(const char *dir, uint64_t limit)
 {
-    struct cache_header h;
-    char path[4200], tmp[4300];
-    if (!make_header(&h, a->backend, &a->options, bytes, len) ||
-        !cache_path(e, &h, path, sizeof path))
-        return;
-    h.code_len = (uint32_t)a->code.len;
-    h.nfuncs = (uint32_t)a->funcs.len;
-    h.nrelocs = (uint32_t)a->relocs.len;
-    h.ntraps = (uint32_t)a->traps.len;
-    snprintf(tmp, sizeof tmp, "%s.%ld.%p.tmp", path, (long)getpid(), (void *)&h);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return;
-    bool ok = write_all(f, &h, sizeof h) && write_all(f, a->code.data, a->code.len) &&
-              write_all(f, a->funcs.data, a->funcs.len * sizeof *a->funcs.data) &&
-              write_all(f, a->relocs.data, a->relocs.len * sizeof *a->relocs.data) &&
-              write_all(f, a->traps.data, a->traps.len * sizeof *a->traps.data);
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    entry_vec es = {0};
+    uint64_t total;
+    if (list_entries(dir, &es, &total) && total > limit) {
+        qsort(es.data, es.len, sizeof *es.data, older_first);
+        char path[4400];
+        for (size_t i = 0; i < es.len && total > limit; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, es.data[i].name);
+            if (unlink(path) == 0)
+                total -= es.data[i].size;
+        }
+    }
+    vec_free(&es);
+}
+
+void rt_cache_store(tri_engine *e, const struct rt_cache_key *k, const uint8_t *bytes,
+                    size_t len, const struct cc_artifact *a)
+{
+    struct rt_twasm_plan p;
+    struct err err;
+    err_clear(&err);
+    if (!make_dir(e->cache_dir) || !rt_twasm_plan(&p, a, bytes, len, false, &err) ||
+        !write_file(k->path, &p, &err))
+        return; /* the cache is an optimisation: a failed write only costs time */
+    atomic_fetch_add(&e->cache_stats.stored, 1);
+    /* A folder scan per write would make many small writes quadratic: scan
+     * at an engine's first write, then after each limit/16 bytes written. */
+    uint64_t limit = e->config.cache_max_bytes;
+    uint64_t since = atomic_fetch_add(&e->cache_unscanned, p.len) + p.len;
+    if (!atomic_exchange(&e->cache_scanned, true) || since > limit / 16) {
+        atomic_store(&e->cache_unscanned, 0);
+        trim(e->cache_dir, limit);
+    }
+}
+
+tri_error *tri_cache_clean(const tri_engine *e, size_t *removed, uint64_t *bytes)
+{
+    *removed = 0;
+    *bytes = 0;
+    if (!e->cache_dir)
+        return rt_error(TRI_ERR_ARG, "no cache folder: set XDG_CACHE_HOME or HOME");
+    DIR *d = opendir(e->cache_dir);
+    if (!d)
+        return errno == ENOENT ? NULL
+                               : rt_error(TRI_ERR_IO, "cannot open '%s': %s", e->cache_dir,
+                                          strerror(errno));
+    for (struct dirent *de; (de = readdir(d));) {
+        struct stat st;
+        if ((!has_ext(de->d_name, ENTRY_EXT) && !has_ext(de->d_name, TEMP_EXT)) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            unlinkat(dirfd(d), de->d_name, 0) != 0)
+            continue;
+        *removed += 1;
+        *bytes += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return NULL;
 }

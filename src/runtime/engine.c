@@ -15,6 +15,7 @@ void tri_config_default(tri_config *c)
     memset(c, 0, sizeof *c);
     c->backend = "singlepass";
     c->opt_level = 2;
+    c->cache = true;
 }
 
 bool tri_backend_available(const char *name) { return name && cc_backend_find(name) != NULL; }
@@ -36,6 +37,8 @@ tri_error *tri_engine_new(const tri_config *config, tri_engine **out)
         return rt_error(TRI_ERR_ARG, "optimisation level %d is not in 0..3", c.opt_level);
     if (!c.max_stack)
         c.max_stack = RT_DEFAULT_MAX_STACK;
+    if (!c.cache_max_bytes)
+        c.cache_max_bytes = RT_DEFAULT_CACHE_MAX;
     if (!c.memory_limit || c.memory_limit > (uint64_t)RT_MAX_PAGES * RT_PAGE)
         c.memory_limit = (uint64_t)RT_MAX_PAGES * RT_PAGE;
     if (!rt_signals_init())
@@ -43,11 +46,8 @@ tri_error *tri_engine_new(const tri_config *config, tri_engine **out)
     tri_engine *e = calloc(1, sizeof *e);
     if (!e)
         return rt_error(TRI_ERR_NOMEM, "out of memory");
-    e->cache_dir = c.cache_dir ? strdup(c.cache_dir) : NULL;
-    if (c.cache_dir && !e->cache_dir) {
-        free(e);
-        return rt_error(TRI_ERR_NOMEM, "out of memory");
-    }
+    /* No folder (no HOME) means no cache rather than an error. */
+    e->cache_dir = rt_cache_dir_default(c.cache_dir);
     /* The config's strings are the caller's: keep only our copies. */
     c.cache_dir = e->cache_dir;
     e->config = c;

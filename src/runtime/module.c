@@ -117,6 +117,22 @@ static tri_error *load(tri_module *mod)
     return NULL;
 }
 
+/* A precompiled artifact: its code relies on guard pages unless it was
+ * compiled with bounds checks, so an engine without them cannot run it. */
+static tri_error *load_precompiled(tri_module *mod)
+{
+    struct err e;
+    err_clear(&e);
+    if (mod->art.code.len && !mod->art.options.bounds_checks &&
+        mod->engine->config.bounds_checks)
+        return rt_error(TRI_ERR_UNSUPPORTED,
+                        "the precompiled code relies on guard pages, but the engine uses "
+                        "explicit bounds checks: compile it with bounds checks");
+    if (!cc_artifact_finish(&mod->art, &mod->m, &e))
+        return rt_error_from(&e);
+    return load(mod);
+}
+
 /* Gets the artifact (from the cache or the backend) and loads its code. */
 static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
 {
@@ -135,18 +151,41 @@ static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
         return rt_error(TRI_ERR_UNSUPPORTED, "backend '%s' is not available in this build",
                         mod->engine->backend_name);
     }
-    bool cache = mod->engine->config.cache;
-    if (cache && rt_cache_load(mod->engine, backend->name, &o, m->bytes, m->size, &mod->art)) {
+    /* Only registered backends: a test's own backend may make different
+     * code for the same bytes and name. */
+    struct rt_cache_key k;
+    bool cache = cc_backend_find(backend->name) == backend &&
+                 rt_cache_key(mod->engine, backend, &o, m->bytes, m->size, &k);
+    if (cache && rt_cache_load(mod->engine, &k, &mod->art)) {
         if (cc_artifact_finish(&mod->art, m, &e))
             return load(mod);
-        cc_artifact_free(&mod->art); /* a stale or damaged file: compile afresh */
+        cc_artifact_free(&mod->art); /* whole but wrong for the module: compile afresh */
         err_clear(&e);
     }
     if (!backend->compile(m, &o, &mod->art, &e) || !cc_artifact_finish(&mod->art, m, &e))
         return rt_error_from(&e);
     if (cache)
-        rt_cache_store(mod->engine, m->bytes, m->size, &mod->art);
+        rt_cache_store(mod->engine, &k, m->bytes, m->size, &mod->art);
     return load(mod);
+}
+
+/* The module's bytes (a malloc'd copy) and artifact from a .twasm file. */
+static tri_error *from_twasm(tri_module *mod, const uint8_t *bytes, size_t len, size_t *blen)
+{
+    struct err err;
+    err_clear(&err);
+    struct rt_twasm_file f;
+    if (!rt_twasm_read(bytes, len, NULL, &f, &err))
+        return rt_error_from(&err);
+    mod->art = f.art;
+    mod->bytes = malloc(f.module_len ? f.module_len : 1);
+    if (!mod->bytes) {
+        cc_artifact_free(&mod->art);
+        return rt_error(TRI_ERR_NOMEM, "out of memory");
+    }
+    memcpy(mod->bytes, f.module, f.module_len);
+    *blen = f.module_len;
+    return NULL;
 }
 
 /* A malloc'd binary (owned by the caller) for input that is binary or text. */
@@ -171,8 +210,8 @@ static tri_error *binary_of(const uint8_t *bytes, size_t len, uint8_t **bin, siz
 }
 
 /* Everything after decoding: header checks, vmctx layout, descriptions,
- * code. */
-static tri_error *prepare(tri_module *mod, const struct cc_backend *backend)
+ * code (compiled, or precompiled and only loaded). */
+static tri_error *prepare(tri_module *mod, const struct cc_backend *backend, bool precompiled)
 {
     struct err err;
     err_clear(&err);
@@ -181,7 +220,7 @@ static tri_error *prepare(tri_module *mod, const struct cc_backend *backend)
     if (!cc_vmctx_layout(&mod->m, &mod->layout))
         return rt_error(TRI_ERR_LIMIT, "module too large");
     tri_error *r = describe(mod);
-    return r ? r : compile(mod, backend);
+    return r ? r : precompiled ? load_precompiled(mod) : compile(mod, backend);
 }
 
 tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
@@ -194,7 +233,9 @@ tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
     if (!mod)
         return rt_error(TRI_ERR_NOMEM, "out of memory");
     size_t blen;
-    tri_error *r = binary_of(bytes, len, &mod->bytes, &blen);
+    bool precompiled = bytes && rt_twasm_is(bytes, len);
+    tri_error *r = precompiled ? from_twasm(mod, bytes, len, &blen)
+                               : binary_of(bytes, len, &mod->bytes, &blen);
     if (r) {
         free(mod);
         return r;
@@ -204,11 +245,12 @@ tri_error *rt_module_new(tri_engine *e, const uint8_t *bytes, size_t len,
     struct err err;
     err_clear(&err);
     if (!dec_module(&mod->m, mod->bytes, blen, &err)) {
+        cc_artifact_free(&mod->art);
         free(mod->bytes);
         free(mod);
         return rt_error_from(&err);
     }
-    if ((r = prepare(mod, backend))) {
+    if ((r = prepare(mod, backend, precompiled))) {
         tri_module_delete(mod);
         return r;
     }

@@ -22,6 +22,7 @@ enum {
     RT_MAX_FRAMES = 32,                    /* backtrace frames kept per trap */
     RT_STACK_SLACK = 256 * 1024,           /* stack left below the wasm limit */
     RT_DEFAULT_MAX_STACK = 1024 * 1024,
+    RT_DEFAULT_CACHE_MAX = 1 << 30,        /* 1 GiB of cache folder */
 };
 #define RT_GUARD_RESERVE (8ull << 30) /* 4 GiB + 4 GiB guard per memory */
 
@@ -31,7 +32,13 @@ struct rt_type; /* an interned function type, engine-owned */
 
 struct tri_engine {
     tri_config config;
-    char *cache_dir;                  /* owned copy of config.cache_dir */
+    char *cache_dir;                  /* the cache folder (config.cache_dir or the
+                                         default), owned; NULL when there is none */
+    struct {
+        atomic_uint hits, rejected, stored; /* for tests and statistics */
+    } cache_stats;
+    atomic_uint_least64_t cache_unscanned; /* bytes written since the last trim */
+    atomic_bool cache_scanned;        /* trimmed once already */
     const struct cc_backend *backend; /* NULL: not built in (modules without code only) */
     char backend_name[CC_BACKEND_NAME_MAX];
     pthread_mutex_t lock;             /* guards the type table */
@@ -82,15 +89,88 @@ void rt_code_free(struct rt_code *c);
 /* The address compiled code calls for a builtin (its thunk). */
 void *rt_builtin_addr(enum cc_builtin b);
 
-/* ---- the artifact cache ---- */
-/* Fills *a from the engine's cache folder when it holds an artifact for
- * these bytes, backend and options; false otherwise (a is then untouched). */
-bool rt_cache_load(const tri_engine *e, const char *backend, const struct cc_options *o,
-                   const uint8_t *bytes, size_t len, struct cc_artifact *a);
-/* Writes a finished artifact to the cache; failures are silent (the cache
- * is an optimisation). */
-void rt_cache_store(const tri_engine *e, const uint8_t *bytes, size_t len,
-                    const struct cc_artifact *a);
+/* ---- artifact files and the cache ---- */
+
+/* A 128-bit digest (digest.c): fast, not cryptographic. Streaming: init,
+ * add pieces, end. */
+struct rt_digest {
+    uint64_t v[4];
+    uint8_t buf[32];
+    size_t fill;
+    uint64_t total;
+};
+void rt_digest_init(struct rt_digest *d, uint64_t seed);
+void rt_digest_add(struct rt_digest *d, const void *data, size_t n);
+void rt_digest_end(struct rt_digest *d, uint64_t out[2]);
+void rt_digest(const void *data, size_t n, uint64_t seed, uint64_t out[2]);
+
+/* CPU features (cpu.c) as a mask: what this CPU has, what code from a
+ * backend may use here, and the names of a mask's features. */
+uint64_t rt_cpu_host(void);
+uint64_t rt_cpu_required(const char *backend);
+size_t rt_cpu_names(uint64_t mask, char *out, size_t n);
+
+/* Digest of the build id of the runtime's own object (the executable or
+ * library holding it), or of the object whose code holds addr (a backend
+ * plugin); false when the object has none. */
+bool rt_build_stamp(uint64_t out[2]);
+bool rt_code_stamp(uintptr_t addr, uint64_t out[2]);
+
+/* .twasm files (twasm.c). True when the bytes start like one. */
+bool rt_twasm_is(const uint8_t *p, size_t n);
+/* A file to write, as pieces borrowed from the artifact and module (and
+ * the header inside the plan: do not copy a plan). */
+struct rt_twasm_piece {
+    const void *data;
+    size_t len;
+};
+struct rt_twasm_plan {
+    _Alignas(16) uint8_t header[256];
+    struct rt_twasm_piece pieces[12];
+    size_t npieces;
+    size_t len; /* of the whole file */
+};
+/* Plans the file for a finished artifact; the module's bytes are digested
+ * and, when embed, stored in it. */
+bool rt_twasm_plan(struct rt_twasm_plan *p, const struct cc_artifact *a, const uint8_t *module,
+                   size_t module_len, bool embed, struct err *e);
+/* What a cache entry must be for: compared with its header. */
+struct rt_twasm_want {
+    char backend[CC_BACKEND_NAME_MAX];
+    struct cc_options options;
+    uint64_t module_hash[2];
+    uint64_t module_len;
+};
+struct rt_twasm_file {
+    struct cc_artifact art;  /* owned by the caller once read */
+    const uint8_t *module;   /* embedded module bytes, borrowed from the data; or NULL */
+    size_t module_len;
+};
+/* Checks a whole file (length, checksum, maker, CPU, sections; with want,
+ * that it is a cache entry for that module) and reads it into *out. On
+ * failure e says why: ERR_MALFORMED for damage, ERR_UNSUPPORTED for another
+ * build or CPU, ERR_ARG for the wrong kind of file. */
+bool rt_twasm_read(const uint8_t *data, size_t len, const struct rt_twasm_want *want,
+                   struct rt_twasm_file *out, struct err *e);
+
+/* The cache (cache.c). The folder for a configured one (NULL: the XDG
+ * default), malloc'd, or NULL when there is none. */
+char *rt_cache_dir_default(const char *configured);
+struct rt_cache_key {
+    struct rt_twasm_want want;
+    char path[4200]; /* the entry's file */
+};
+/* False when the engine does not cache (or cannot). */
+bool rt_cache_key(const tri_engine *e, const struct cc_backend *backend,
+                  const struct cc_options *o, const uint8_t *bytes, size_t len,
+                  struct rt_cache_key *k);
+/* Fills *a from the entry when it is whole and for this module; false
+ * (a untouched) on a miss. */
+bool rt_cache_load(tri_engine *e, const struct rt_cache_key *k, struct cc_artifact *a);
+/* Writes a finished artifact, then trims the folder; failures are silent
+ * (the cache is an optimisation). */
+void rt_cache_store(tri_engine *e, const struct rt_cache_key *k, const uint8_t *bytes,
+                    size_t len, const struct cc_artifact *a);
 
 /* ---- modules ---- */
 struct tri_module {

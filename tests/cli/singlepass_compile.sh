@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `trident compile` on singlepass: a module's code written with -o
+# `trident compile` on singlepass: a module's code written with --code
 # disassembles into functions that start with the ABI prologue, at the
 # extents printed; SIMD is refused with a clear message; bad usage exits 2.
 set -u
@@ -14,7 +14,7 @@ cat >"$tmp/m.wat" <<'EOF'
   (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
   (func (export "g") (param i32) (result i32) (call $f (local.get 0))))
 EOF
-"$trident" compile --backend=singlepass "$tmp/m.wat" -o "$tmp/code" >"$tmp/extents" ||
+"$trident" compile --backend=singlepass "$tmp/m.wat" --code="$tmp/code" >"$tmp/extents" ||
     fail "compile failed"
 [ "$(wc -l <"$tmp/extents")" = 2 ] || fail "expected 2 extents, got: $(cat "$tmp/extents")"
 command -v objdump >/dev/null || fail "objdump missing"
