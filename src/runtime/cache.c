@@ -103,43 +103,25 @@ bool rt_cache_key(const tri_engine *e, const struct cc_backend *backend,
 
 /* ---- lookups ---- */
 
-/* The whole file in a malloc'd buffer; a file shortened while we read it
- * just gives fewer bytes (which the checksum then refuses). */
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return NULL;
-    uint8_t *data = NULL;
-    if (fstat(fd, &st) == 0 && st.st_size > 0 && (data = malloc((size_t)st.st_size))) {
-        size_t got = 0;
-        for (ssize_t n; got < (size_t)st.st_size; got += (size_t)n)
-            if ((n = read(fd, data + got, (size_t)st.st_size - got)) <= 0)
-                break;
-        *len = got;
-    }
-    close(fd);
-    return data;
-}
-
 bool rt_cache_load(tri_engine *e, const struct rt_cache_key *k, struct cc_artifact *a)
 {
-    size_t len = 0;
-    uint8_t *data = read_all(k->path, &len);
-    if (!data)
+    int fd = open(k->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return false;
     struct err err;
     err_clear(&err);
     struct rt_twasm_file f;
-    bool ok = rt_twasm_read(data, len, &k->want, &f, &err);
-    free(data);
+    /* A file shortened while we read it fails the read or the checksum. */
+    bool ok = fstat(fd, &st) == 0 && rt_twasm_read_fd(fd, (uint64_t)st.st_size, &k->want, &f, &err);
+    if (ok)
+        futimens(fd, NULL); /* most recently used */
+    close(fd);
     if (!ok) {
         atomic_fetch_add(&e->cache_stats.rejected, 1);
         return false;
     }
     *a = f.art;
-    utimensat(AT_FDCWD, k->path, NULL, 0); /* most recently used */
     atomic_fetch_add(&e->cache_stats.hits, 1);
     return true;
 }

@@ -169,7 +169,7 @@ static tri_error *compile(tri_module *mod, const struct cc_backend *backend)
     return load(mod);
 }
 
-/* The module's bytes (a malloc'd copy) and artifact from a .twasm file. */
+/* The module's bytes and artifact from a .twasm file. */
 static tri_error *from_twasm(tri_module *mod, const uint8_t *bytes, size_t len, size_t *blen)
 {
     struct err err;
@@ -178,12 +178,7 @@ static tri_error *from_twasm(tri_module *mod, const uint8_t *bytes, size_t len, 
     if (!rt_twasm_read(bytes, len, NULL, &f, &err))
         return rt_error_from(&err);
     mod->art = f.art;
-    mod->bytes = malloc(f.module_len ? f.module_len : 1);
-    if (!mod->bytes) {
-        cc_artifact_free(&mod->art);
-        return rt_error(TRI_ERR_NOMEM, "out of memory");
-    }
-    memcpy(mod->bytes, f.module, f.module_len);
+    mod->bytes = f.module;
     *blen = f.module_len;
     return NULL;
 }

@@ -141,17 +141,20 @@ struct rt_twasm_want {
     uint64_t module_hash[2];
     uint64_t module_len;
 };
-struct rt_twasm_file {
-    struct cc_artifact art;  /* owned by the caller once read */
-    const uint8_t *module;   /* embedded module bytes, borrowed from the data; or NULL */
+struct rt_twasm_file { /* everything owned by the caller once read */
+    struct cc_artifact art;
+    uint8_t *module; /* the embedded module bytes (malloc'd; a cache entry has none) */
     size_t module_len;
 };
-/* Checks a whole file (length, checksum, maker, CPU, sections; with want,
- * that it is a cache entry for that module) and reads it into *out. On
- * failure e says why: ERR_MALFORMED for damage, ERR_UNSUPPORTED for another
- * build or CPU, ERR_ARG for the wrong kind of file. */
+/* Checks a whole file (length, layout, checksum, maker, CPU; with want,
+ * that it is a cache entry for that module) while reading it into *out.
+ * On failure e says why: ERR_MALFORMED for damage, ERR_UNSUPPORTED for
+ * another build or CPU, ERR_ARG for the wrong kind of file. From memory,
+ * or from a file of len bytes (each section read once, into its array). */
 bool rt_twasm_read(const uint8_t *data, size_t len, const struct rt_twasm_want *want,
                    struct rt_twasm_file *out, struct err *e);
+bool rt_twasm_read_fd(int fd, uint64_t len, const struct rt_twasm_want *want,
+                      struct rt_twasm_file *out, struct err *e);
 
 /* The cache (cache.c). The folder for a configured one (NULL: the XDG
  * default), malloc'd, or NULL when there is none. */

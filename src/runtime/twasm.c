@@ -24,6 +24,7 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
@@ -216,46 +217,101 @@ static bool check_cpu(const struct header *h, struct err *e)
                    "compiled for CPU features this CPU lacks: %s", names);
 }
 
-/* Everything inside the file, whole records, counts that fit 32 bits. */
-static bool check_sections(const struct header *h, struct err *e)
+/* Where a file's bytes come from: memory, or a file descriptor. */
+struct source {
+    const uint8_t *mem; /* NULL: read fd */
+    int fd;
+    uint64_t len;
+};
+
+static bool src_read(const struct source *s, uint64_t off, void *dst, size_t n)
 {
-    for (int s = 0; s < NSECTIONS; s++) {
-        uint64_t off = h->sect[s].off, len = h->sect[s].len;
-        if (off < HEADER_SIZE || off > h->file_len || len > h->file_len - off ||
-            len % record_size[s] || len / record_size[s] > UINT32_MAX)
-            return err_set(e, ERR_MALFORMED, NO_OFFSET,
-                           "inconsistent .twasm file: section %d out of place", s);
+    if (s->mem) {
+        memcpy(dst, s->mem + off, n);
+        return true;
     }
-    if (!memchr(h->backend, 0, sizeof h->backend) ||
-        (h->embedded && h->sect[S_MODULE].len != h->module_len))
-        return err_set(e, ERR_MALFORMED, NO_OFFSET, "inconsistent .twasm file header");
+    for (uint8_t *p = dst; n;) {
+        ssize_t r = pread(s->fd, p, n, (off_t)off);
+        if (r <= 0)
+            return false;
+        p += r;
+        off += (uint64_t)r;
+        n -= (size_t)r;
+    }
     return true;
 }
 
-/* Is this file whole? The checksum comes first (its place is the same in
- * every format), so damage anywhere, the format field included, reads as
- * damage. */
-static bool check_whole(const uint8_t *data, size_t len, struct header *h, struct err *e)
+/* The checksum of a whole file whose layout this build does not know. */
+static bool src_checksum_ok(const struct source *s, const struct header *h)
 {
-    if (!rt_twasm_is(data, len))
-        return err_set(e, ERR_MALFORMED, NO_OFFSET, "not a .twasm file");
-    if (len < HEADER_SIZE)
-        return err_set(e, ERR_MALFORMED, NO_OFFSET, "truncated .twasm file (%zu bytes)", len);
-    memcpy(h, data, HEADER_SIZE);
+    struct rt_digest d;
+    rt_digest_init(&d, 0);
+    uint8_t chunk[65536];
+    for (uint64_t at = CHECKED_FROM; at < s->len;) {
+        size_t n = s->len - at < sizeof chunk ? (size_t)(s->len - at) : sizeof chunk;
+        if (!src_read(s, at, chunk, n))
+            return false;
+        rt_digest_add(&d, chunk, n);
+        at += n;
+    }
     uint64_t sum[2];
-    rt_digest(data + CHECKED_FROM, len - CHECKED_FROM, 0, sum);
-    if ((sum[0] != h->checksum[0] || sum[1] != h->checksum[1]) && h->file_len != len)
-        return err_set(e, ERR_MALFORMED, NO_OFFSET,
-                       "truncated or damaged .twasm file: %zu bytes, the header says %" PRIu64,
-                       len, h->file_len);
-    if (sum[0] != h->checksum[0] || sum[1] != h->checksum[1])
+    rt_digest_end(&d, sum);
+    return sum[0] == h->checksum[0] && sum[1] == h->checksum[1];
+}
+
+/* The header of a file of this format and length, with its sections back
+ * to back in order, each at the next aligned offset, the last ending the
+ * file: a damaged header cannot make us read or allocate past the file. */
+static bool check_layout(const struct source *s, const struct header *h, struct err *e)
+{
+    if (h->format != FORMAT && !src_checksum_ok(s, h))
         return err_set(e, ERR_MALFORMED, NO_OFFSET, "damaged .twasm file: checksum mismatch");
     if (h->format != FORMAT)
         return err_set(e, ERR_UNSUPPORTED, NO_OFFSET,
                        ".twasm format %u, this trident reads format %u: compile the module "
                        "again", h->format, FORMAT);
-    if (h->file_len != len || h->header_size != HEADER_SIZE)
-        return err_set(e, ERR_MALFORMED, NO_OFFSET, "inconsistent .twasm file header");
+    if (h->file_len != s->len)
+        return err_set(e, ERR_MALFORMED, NO_OFFSET,
+                       "truncated or damaged .twasm file: %" PRIu64 " bytes, the header says "
+                       "%" PRIu64, s->len, h->file_len);
+    uint64_t at = HEADER_SIZE;
+    bool ok = h->header_size == HEADER_SIZE;
+    for (int i = 0; ok && i < NSECTIONS; i++) {
+        uint64_t off = (at + ALIGN - 1) / ALIGN * ALIGN, len = h->sect[i].len;
+        ok = h->sect[i].off == off && len <= s->len - off && len % record_size[i] == 0 &&
+             len / record_size[i] <= UINT32_MAX;
+        at = off + len;
+    }
+    if (!ok || at != s->len)
+        return err_set(e, ERR_MALFORMED, NO_OFFSET, "damaged .twasm file: sections out of place");
+    return true;
+}
+
+/* Reads every section into a fresh buffer (bufs, owned by the caller even
+ * on failure), digesting them and the padding, and checks the checksum. */
+static bool read_sections(const struct source *s, const struct header *h,
+                          void *bufs[NSECTIONS], struct err *e)
+{
+    struct rt_digest d;
+    rt_digest_init(&d, 0);
+    rt_digest_add(&d, (const uint8_t *)h + CHECKED_FROM, HEADER_SIZE - CHECKED_FROM);
+    uint64_t at = HEADER_SIZE;
+    for (int i = 0; i < NSECTIONS; i++) {
+        uint8_t pad[ALIGN];
+        size_t gap = (size_t)(h->sect[i].off - at), len = (size_t)h->sect[i].len;
+        bufs[i] = malloc(len ? len : 1);
+        if (!bufs[i])
+            return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+        if (!src_read(s, at, pad, gap) || !src_read(s, h->sect[i].off, bufs[i], len))
+            return err_set(e, ERR_IO, NO_OFFSET, "cannot read the .twasm file");
+        rt_digest_add(&d, pad, gap);
+        rt_digest_add(&d, bufs[i], len);
+        at = h->sect[i].off + len;
+    }
+    uint64_t sum[2];
+    rt_digest_end(&d, sum);
+    if (sum[0] != h->checksum[0] || sum[1] != h->checksum[1])
+        return err_set(e, ERR_MALFORMED, NO_OFFSET, "damaged .twasm file: checksum mismatch");
     return true;
 }
 
@@ -268,46 +324,68 @@ static bool matches(const struct header *h, const struct rt_twasm_want *w, struc
     return true;
 }
 
-/* A fresh array holding the section's bytes (n records of size sz). */
-static void *copy_out(const uint8_t *data, const struct header *h, enum section s)
+/* What a whole file says about itself: who made it, for which CPU, and for
+ * a cache lookup, whether it is the entry for that module. */
+static bool check_meaning(const struct header *h, const struct rt_twasm_want *want,
+                          struct err *e)
 {
-    size_t n = h->sect[s].len;
-    void *a = malloc(n ? n : 1);
-    if (a && n)
-        memcpy(a, data + h->sect[s].off, n);
-    return a;
+    if (!memchr(h->backend, 0, sizeof h->backend) ||
+        (h->embedded && h->sect[S_MODULE].len != h->module_len))
+        return err_set(e, ERR_MALFORMED, NO_OFFSET, "inconsistent .twasm file header");
+    if (!check_stamp(h, e) || !check_cpu(h, e) || (want && !matches(h, want, e)))
+        return false;
+    if (!want && !h->embedded)
+        return err_set(e, ERR_ARG, NO_OFFSET,
+                       "a cache entry, not a .twasm file: it lacks the module's bytes");
+    return true;
+}
+
+static bool read_file(const struct source *s, const struct rt_twasm_want *want,
+                      struct rt_twasm_file *out, struct err *e)
+{
+    struct header h;
+    uint8_t first[8] = {0};
+    if (s->len < sizeof first || !src_read(s, 0, first, sizeof first) ||
+        !rt_twasm_is(first, sizeof first))
+        return err_set(e, ERR_MALFORMED, NO_OFFSET, "not a .twasm file");
+    if (s->len < HEADER_SIZE || !src_read(s, 0, &h, HEADER_SIZE))
+        return err_set(e, ERR_MALFORMED, NO_OFFSET, "truncated .twasm file (%" PRIu64 " bytes)",
+                       s->len);
+    void *bufs[NSECTIONS] = {0};
+    if (!check_layout(s, &h, e) || !read_sections(s, &h, bufs, e) || !check_meaning(&h, want, e)) {
+        for (int i = 0; i < NSECTIONS; i++)
+            free(bufs[i]);
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->module = bufs[S_MODULE];
+    out->module_len = h.sect[S_MODULE].len;
+    struct cc_artifact *a = &out->art;
+    const struct cc_options o = {h.opt_level, h.bounds_checks};
+    cc_artifact_init(a, h.backend, &o);
+    a->code.data = bufs[S_CODE];
+    a->code.len = a->code.cap = h.sect[S_CODE].len;
+    a->funcs.data = bufs[S_FUNCS];
+    a->funcs.len = a->funcs.cap = h.sect[S_FUNCS].len / record_size[S_FUNCS];
+    a->relocs.data = bufs[S_RELOCS];
+    a->relocs.len = a->relocs.cap = h.sect[S_RELOCS].len / record_size[S_RELOCS];
+    a->traps.data = bufs[S_TRAPS];
+    a->traps.len = a->traps.cap = h.sect[S_TRAPS].len / record_size[S_TRAPS];
+    return true;
 }
 
 bool rt_twasm_read(const uint8_t *data, size_t len, const struct rt_twasm_want *want,
                    struct rt_twasm_file *out, struct err *e)
 {
-    struct header h;
-    if (!check_whole(data, len, &h, e) || !check_stamp(&h, e) || !check_cpu(&h, e) ||
-        !check_sections(&h, e) || (want && !matches(&h, want, e)))
-        return false;
-    if (!want && !h.embedded)
-        return err_set(e, ERR_ARG, NO_OFFSET,
-                       "a cache entry, not a .twasm file: it lacks the module's bytes");
-    memset(out, 0, sizeof *out);
-    if (h.embedded) {
-        out->module = data + h.sect[S_MODULE].off;
-        out->module_len = h.module_len;
-    }
-    struct cc_artifact *a = &out->art;
-    const struct cc_options o = {h.opt_level, h.bounds_checks};
-    cc_artifact_init(a, h.backend, &o);
-    a->code.data = copy_out(data, &h, S_CODE);
-    a->code.len = a->code.cap = h.sect[S_CODE].len;
-    a->funcs.data = copy_out(data, &h, S_FUNCS);
-    a->funcs.len = a->funcs.cap = h.sect[S_FUNCS].len / record_size[S_FUNCS];
-    a->relocs.data = copy_out(data, &h, S_RELOCS);
-    a->relocs.len = a->relocs.cap = h.sect[S_RELOCS].len / record_size[S_RELOCS];
-    a->traps.data = copy_out(data, &h, S_TRAPS);
-    a->traps.len = a->traps.cap = h.sect[S_TRAPS].len / record_size[S_TRAPS];
-    if (a->code.data && a->funcs.data && a->relocs.data && a->traps.data)
-        return true;
-    cc_artifact_free(a);
-    return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    const struct source s = {data, -1, len};
+    return read_file(&s, want, out, e);
+}
+
+bool rt_twasm_read_fd(int fd, uint64_t len, const struct rt_twasm_want *want,
+                      struct rt_twasm_file *out, struct err *e)
+{
+    const struct source s = {NULL, fd, len};
+    return read_file(&s, want, out, e);
 }
 
 tri_error *tri_module_serialize(const tri_module *m, uint8_t **out, size_t *len)
