@@ -180,7 +180,7 @@ static bool dispatch(struct llv_fn *f, const struct val_insn *vi)
     case OP_CALL: case OP_CALL_INDIRECT:
         return llv_call(f, vi);
     case OP_DROP:
-        llv_keep_load(llv_pop(f));
+        llv_pop(f);
         return true;
     case OP_SELECT: case OP_SELECT_T:
         return select_op(f);

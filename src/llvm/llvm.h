@@ -27,9 +27,8 @@
  *     Its wasm offset comes from the DWARF line table: every instruction's
  *     line is the offset of its wasm instruction (the instruction a load
  *     folds into gets the load's), and LLVM keeps lines through its passes.
- *   Loads from the heap are never speculated: LLVM cannot prove them
- *   dereferenceable, so it does not hoist them above the checks guarding
- *   them. A load whose value is dropped is volatile, so it is not deleted.
+ *   Heap accesses are volatile (see memory.c): never deleted, speculated,
+ *   merged or reordered, so each trap comes from the access wasm names.
  *
  * Frames keep rbp ("frame-pointer"="all", no red zone); the stack-limit
  * check reads rsp after the prologue (llvm.read_register) and compares it
@@ -188,8 +187,6 @@ LLVMValueRef llv_demote(struct llv_fn *f, LLVMValueRef x);
 
 /* memory.c: linear memory. */
 bool llv_memory(struct llv_fn *f, const struct insn *in);
-/* Keeps a dropped value's heap load from being deleted (it may trap). */
-void llv_keep_load(LLVMValueRef v);
 /* Gives user the location (wasm offset) of operand if that is a heap load. */
 void llv_like_access(LLVMValueRef user, LLVMValueRef operand);
 
