@@ -129,8 +129,10 @@ static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
 
 /* ---- blocks, loops, ifs ---- */
 
+/* Opens a frame; `numbered` for a block, loop or if of the body (not the
+ * body itself), which are numbered as build_scan.c numbers labels. */
 static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct val_insn *vi,
-                                 bool dead)
+                                 bool dead, bool numbered)
 {
     struct opt_bctl *c = vec_push(&b->ctl);
     if (!c) {
@@ -142,7 +144,11 @@ static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct v
                            .results = vi->results, .target = NO_BLOCK,
                            .else_block = NO_BLOCK};
     c->height = dead ? 0 : (uint32_t)b->stack.len - vi->nparams;
-    return c;
+    if (!numbered)
+        return c;
+    c->label = b->label_seq++;
+    c->mem = !dead && c->label < b->scan.nlabels && b->scan.mem[c->label];
+    return c->mem && !opt_b_mem_open(b, c) ? NULL : c;
 }
 
 static bool do_loop(struct opt_build *b, struct opt_bctl *c)
@@ -155,7 +161,12 @@ static bool do_loop(struct opt_build *b, struct opt_bctl *c)
     if (!terminate(b, OPT_JMP, 0, &h, 1) || !record_edge(b, h, top_vals(b, c->nparams)))
         return false;
     b->cur = h;
-    opt_b_adopt(b, (struct opt_pstate){NULL, h});
+    if (c->mem) {
+        if (!opt_b_mem_enter(b, c))
+            return false;
+    } else {
+        opt_b_adopt(b, (struct opt_pstate){NULL, h});
+    }
     for (uint32_t k = 0; k < c->nparams; k++) { /* filled when sealed */
         opt_val phi = opt_phi_new(b->f, h, opt_type_of(c->params[k]));
         if (!phi)
@@ -245,10 +256,14 @@ static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
         return false;
     b->cur = m;
     const struct opt_binfo *bi = opt_b_info(b, m);
-    if (b->f->block[m].npred == 1)
+    if (c->mem) {
+        if (!opt_b_mem_enter(b, c))
+            return false;
+    } else if (b->f->block[m].npred == 1) {
         opt_b_adopt(b, bi->st[0]);
-    else
+    } else {
         opt_b_adopt(b, (struct opt_pstate){NULL, m});
+    }
     for (uint32_t k = 0; k < c->nresults; k++) {
         opt_val v = opt_b_merge_value(b, m, k, opt_type_of(c->results[k]));
         if (!v || !opt_b_push(b, v))
@@ -387,7 +402,7 @@ static bool control(struct opt_build *b, const struct val_insn *vi)
     switch (in->op) {
     case OP_BLOCK: case OP_LOOP: case OP_IF: {
         opt_val cond = in->op == OP_IF ? opt_b_pop(b) : OPT_NONE;
-        if (!(c = push_ctl(b, in->op, vi, false)))
+        if (!(c = push_ctl(b, in->op, vi, false, true)))
             return false;
         return in->op == OP_BLOCK || (in->op == OP_LOOP ? do_loop(b, c) : do_if(b, c, cond));
     }
@@ -399,6 +414,8 @@ static bool control(struct opt_build *b, const struct val_insn *vi)
             return vi->unreachable || opt_b_return(b);
         bool ok = c->op == OP_LOOP ? end_loop(b, c, vi->unreachable)
                                    : end_block(b, c, vi->unreachable);
+        if (c->mem)
+            opt_b_mem_close(b, c);
         b->saved.len = c->op == OP_IF || c->op == OP_ELSE ? c->saved : b->saved.len;
         b->ctl.len--;
         return ok;
@@ -422,7 +439,7 @@ static bool dead_insn(struct opt_build *b, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF)
-        return push_ctl(b, op, vi, true) != NULL;
+        return push_ctl(b, op, vi, true, true) != NULL;
     struct opt_bctl *c = &b->ctl.data[b->ctl.len - 1];
     if (op == OP_END && c->dead)
         b->ctl.len--;
@@ -486,7 +503,17 @@ static bool hook_begin(void *ctx, const struct val_func *vf)
     b->bi[0] = (struct opt_binfo){.sealed = true};
     b->nbi = 1;
     struct val_insn body = {.nresults = vf->type->nresults, .results = ft_results(vf->type)};
-    return entry(b, vf) && push_ctl(b, OP_BLOCK, &body, false);
+    b->label_seq = 0;
+    b->home = b->mem_depth = NULL;
+    if (!entry(b, vf) || !opt_b_scan(b, &b->m->funcs[vf->index], &b->scan))
+        return false;
+    if (b->scan.nlabels) {
+        b->home = arena_array(b->a, b->nlocals + 1, sizeof *b->home);
+        b->mem_depth = arena_array(b->a, b->nlocals + 1, sizeof *b->mem_depth);
+        if (!b->home || !b->mem_depth)
+            return opt_b_nomem(b);
+    }
+    return push_ctl(b, OP_BLOCK, &body, false, false);
 }
 
 const struct val_hooks opt_build_hooks = {hook_begin, hook_insn, NULL};

@@ -263,9 +263,82 @@ opt_val opt_b_local_get(struct opt_build *b, uint32_t local)
     return read_state(b, b->st, local);
 }
 
+/* ---- memory labels ---- */
+
+/* The address of local x's home slot (made on first use). */
+static opt_val home_addr(struct opt_build *b, uint32_t x)
+{
+    struct opt_func *f = b->f;
+    if (!b->home[x]) {
+        if (!opt_grow(b->a, &f->slot, &f->cap_slot, f->nslot + 1, sizeof *f->slot)) {
+            opt_b_nomem(b);
+            return OPT_NONE;
+        }
+        f->slot[f->nslot] = (struct opt_slot){.size = 8};
+        b->home[x] = ++f->nslot;
+    }
+    return opt_b_emit(b, OPT_SLOT_ADDR, OPT_I64, 0, 0, 0, b->home[x] - 1);
+}
+
+static bool home_store(struct opt_build *b, uint32_t x, opt_val v)
+{
+    opt_val p = home_addr(b, x);
+    opt_val s = p ? opt_b_emit(b, OPT_STORE, OPT_VOID, p, v, 0, 0) : OPT_NONE;
+    if (s)
+        b->f->insn[s].aux = opt_mem_of_type(var_type(b, x));
+    return s;
+}
+
+/* The locals written in label c's scope. */
+static const uint32_t *mem_locals(const struct opt_build *b, const struct opt_bctl *c,
+                                  uint32_t *n)
+{
+    const struct opt_scan *sc = &b->scan;
+    *n = sc->wstart[c->label + 1] - sc->wstart[c->label];
+    return sc->wlocal + sc->wstart[c->label];
+}
+
+bool opt_b_mem_open(struct opt_build *b, struct opt_bctl *c)
+{
+    uint32_t n;
+    const uint32_t *x = mem_locals(b, c, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        opt_val v = opt_b_local_get(b, x[i]);
+        if (!v || !home_store(b, x[i], v))
+            return false;
+        b->mem_depth[x[i]]++;
+    }
+    c->open_st = opt_b_snapshot(b);
+    return true;
+}
+
+bool opt_b_mem_enter(struct opt_build *b, const struct opt_bctl *c)
+{
+    uint32_t n;
+    const uint32_t *x = mem_locals(b, c, &n);
+    opt_b_adopt(b, c->open_st);
+    for (uint32_t i = 0; i < n; i++) {
+        enum opt_type t = var_type(b, x[i]);
+        opt_val p = home_addr(b, x[i]);
+        opt_val v = p ? opt_b_load(b, t, opt_mem_of_type(t), p, 0) : OPT_NONE;
+        if (!v || !trie_set(b, x[i], v))
+            return false;
+    }
+    return true;
+}
+
+void opt_b_mem_close(struct opt_build *b, const struct opt_bctl *c)
+{
+    uint32_t n;
+    const uint32_t *x = mem_locals(b, c, &n);
+    for (uint32_t i = 0; i < n; i++)
+        b->mem_depth[x[i]]--;
+}
+
 bool opt_b_local_set(struct opt_build *b, uint32_t local, opt_val v)
 {
-    return trie_set(b, local, v);
+    return trie_set(b, local, v) && (!b->mem_depth || !b->mem_depth[local] ||
+                                     home_store(b, local, v));
 }
 
 bool opt_b_vars_begin(struct opt_build *b)

@@ -9,33 +9,49 @@ static bool nomem(struct err *e)
     return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
 }
 
+/* True when block s only jumps to a block on the search stack: the edge
+ * block of a loop's back edge, best laid out right after the latch. */
+static bool back_edge_block(const struct opt_func *f, uint32_t s, const uint8_t *on_stack)
+{
+    const struct opt_block *bl = &f->block[s];
+    return bl->ninsn == 1 && bl->nsucc == 1 && on_stack[bl->succ[0]];
+}
+
 /* Reverse postorder of the blocks reachable from the entry, by an
- * iterative depth-first search. The last successor is visited last, so it
- * is laid out right after its block (a BRIF's fall-through side). */
+ * iterative depth-first search. The successor visited last is laid out
+ * right after its block: a BRIF's fall-through side, and before all a
+ * back edge's jump block, so loops stay together. Successors are taken in
+ * two rounds (next[b] counts through both): back-edge blocks wait for the
+ * second. */
 static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
 {
     uint32_t *out = arena_array(f->arena, f->nblock, sizeof *out);
     uint32_t *stack = arena_array(f->arena, f->nblock, sizeof *stack);
-    uint32_t *next = arena_array(f->arena, f->nblock, sizeof *next); /* succ index + 1 */
-    if (!out || !stack || !next) {
+    uint32_t *next = arena_array(f->arena, f->nblock, sizeof *next); /* step + 1 */
+    uint8_t *on_stack = arena_alloc(f->arena, f->nblock);
+    if (!out || !stack || !next || !on_stack) {
         nomem(e);
         return NULL;
     }
     uint32_t sp = 0, k = 0;
     stack[sp++] = 0;
     next[0] = 1;
+    on_stack[0] = 1;
     while (sp) {
         uint32_t b = stack[sp - 1];
         const struct opt_block *bl = &f->block[b];
-        if (next[b] <= bl->nsucc) {
-            uint32_t s = bl->succ[next[b]++ - 1];
-            if (!next[s]) {
+        if (next[b] <= 2 * bl->nsucc) {
+            uint32_t step = next[b]++ - 1, s = bl->succ[step % bl->nsucc];
+            bool late = back_edge_block(f, s, on_stack);
+            if (!next[s] && late == (step >= bl->nsucc)) {
                 next[s] = 1;
+                on_stack[s] = 1;
                 stack[sp++] = s;
             }
             continue;
         }
         out[k++] = b;
+        on_stack[b] = 0;
         sp--;
     }
     *n = k;

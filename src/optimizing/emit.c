@@ -4,9 +4,9 @@
  * constants and br_table jump tables.
  *
  * Frame (docs/ABI.md): push rbp; mov rbp, rsp; sub rsp, FRAME; the stack
- * limit check; then the callee-saved registers the allocator used are
- * stored at [rbp - 8k]. Below them the spill slots (8 bytes each), then
- * the IR's frame slots; outgoing stack arguments at [rsp]. */
+ * limit check. Right below rbp the IR's frame slots (offsets fixed by
+ * isel), then the callee-saved registers the allocator used, then the
+ * spill slots (8 bytes each); outgoing stack arguments at [rsp]. */
 #include <string.h>
 
 #include "optimizing.h"
@@ -64,19 +64,14 @@ static uint32_t nsaved(const struct mfunc *mf)
     return n;
 }
 
-/* Lays out the frame; returns its size (rounded to 16) or 0 on overflow. */
+/* Lays out the frame below the IR's slots (placed by isel); returns its
+ * size (rounded to 16) or 0 on overflow. */
 static uint32_t layout(struct em *m)
 {
     const struct mfunc *mf = m->mf;
-    const struct opt_func *f = mf->f;
-    uint64_t off = 8 * (uint64_t)nsaved(mf);
+    uint64_t off = mf->slot_bytes + 8 * (uint64_t)nsaved(mf);
     m->spill_base = -(int32_t)off;
-    off += 8 * (uint64_t)mf->nspill;
-    for (uint32_t i = 0; i < f->nslot; i++) {
-        off += (f->slot[i].size + 7) & ~7u;
-        m->slot_off[i] = -(int32_t)off;
-    }
-    off += mf->out_args;
+    off += 8 * (uint64_t)mf->nspill + mf->out_args;
     off = (off + 15) & ~(uint64_t)15;
     return off < (1u << 30) ? (uint32_t)off : 0;
 }
@@ -90,19 +85,19 @@ static void prologue(struct em *m, uint32_t frame, x64_label overflow)
         x64_alu_ri(a, X64_SUB, 8, X64_RSP, (int32_t)frame);
     x64_alu_rm(a, X64_CMP, 8, X64_RSP, x64_mem_base(X64_RDI, CC_VMCTX_STACK_LIMIT));
     x64_jcc(a, X64_CC_B, overflow);
-    int32_t k = 0;
+    int32_t k = -(int32_t)m->mf->slot_bytes;
     for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
         if ((m->mf->used_saved >> saved_order[i]) & 1)
-            x64_mov_mr(a, 8, x64_mem_base(X64_RBP, -8 * ++k), saved_order[i]);
+            x64_mov_mr(a, 8, x64_mem_base(X64_RBP, k -= 8), saved_order[i]);
 }
 
 static void epilogue(struct em *m)
 {
     struct x64_asm *a = m->a;
-    int32_t k = 0;
+    int32_t k = -(int32_t)m->mf->slot_bytes;
     for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
         if ((m->mf->used_saved >> saved_order[i]) & 1)
-            x64_mov_rm(a, 8, saved_order[i], x64_mem_base(X64_RBP, -8 * ++k));
+            x64_mov_rm(a, 8, saved_order[i], x64_mem_base(X64_RBP, k -= 8));
     x64_mov_rr(a, 8, X64_RSP, X64_RBP);
     x64_pop(a, X64_RBP);
     x64_ret(a);
@@ -162,11 +157,39 @@ static void moves_before(struct em *m, uint32_t i, uint32_t *g)
 
 /* ---- control ---- */
 
+/* Where a jump to block b really goes: blocks that hold nothing but a
+ * jump (with no moves on it) are skipped, so split edges and empty arms
+ * cost nothing. */
+static void thread_jumps(struct em *m)
+{
+    const struct mfunc *mf = m->mf;
+    uint8_t *moves = arena_alloc(mf->arena, mf->nmi + 1);
+    if (!moves) {
+        m->oom = true;
+        return;
+    }
+    for (uint32_t g = 0; g < m->res->ngroups; g++)
+        moves[m->res->groups[g].at] = 1;
+    for (uint32_t b = 0; b < mf->nblock; b++) {
+        uint32_t t = b;
+        for (uint32_t hops = 0; hops < 8; hops++) { /* bounded: cycles of jumps */
+            const struct mblock *bl = &mf->block[t];
+            const struct mi *mi = &mf->mi[bl->first];
+            if (bl->n != 1 || mi->kind != MK_JMP || moves[bl->first] || mi->imm == t)
+                break;
+            t = (uint32_t)mi->imm;
+        }
+        m->target[b] = t;
+    }
+}
+
 /* Jumps to `to` when the condition (with parity handling) holds, else
  * to `no`; either may be the next block (then no jump). */
 static void branch(struct em *m, enum x64_cc cc, uint8_t par, uint32_t to, uint32_t no)
 {
     struct x64_asm *a = m->a;
+    to = m->target[to];
+    no = m->target[no];
     bool to_next = to == m->cur + 1, no_next = no == m->cur + 1;
     x64_label t = m->blocks[to], f = m->blocks[no];
     if (par == PAR_AND) { /* cc and ordered */
@@ -224,7 +247,7 @@ static void br_table(struct em *m, const struct mi *mi)
     }
     *t = (uint32_t)(mi - m->mf->mi);
     x64_alu_ri(a, X64_CMP, 4, (int)idx, (int32_t)n);
-    x64_jcc(a, X64_CC_AE, m->blocks[f->block[tab[n]].order]);
+    x64_jcc(a, X64_CC_AE, m->blocks[m->target[f->block[tab[n]].order]]);
     x64_lea(a, 8, OPT_SCRATCH, x64_mem_label(m->table_labels[*t]));
     x64_ext_rm(a, X64_SX, 8, 4, (int)idx, x64_mem_index(OPT_SCRATCH, (int)idx, 4, 0));
     x64_alu_rr(a, X64_ADD, 8, (int)idx, OPT_SCRATCH);
@@ -244,8 +267,8 @@ static void control(struct em *m, const struct mi *mi, uint32_t i)
 {
     switch (mi->kind) {
     case MK_JMP:
-        if (mi->imm != m->cur + 1)
-            x64_jmp(m->a, m->blocks[mi->imm]);
+        if (m->target[mi->imm] != m->cur + 1)
+            x64_jmp(m->a, m->blocks[m->target[mi->imm]]);
         break;
     case MK_JCC: branch(m, mi->cc, mi->ext, (uint32_t)mi->imm, (uint32_t)mi->disp); break;
     case MK_BR_TABLE: br_table(m, mi); break;
@@ -296,7 +319,7 @@ static void data(struct em *m)
         x64_label_bind(a, m->table_labels[m->tables.data[k]]);
         uint32_t base = x64_pos(a);
         for (int32_t j = 0; j < mi->disp; j++)
-            x64_label_rel32(a, m->blocks[m->mf->f->block[tab[j]].order], base);
+            x64_label_rel32(a, m->blocks[m->target[m->mf->f->block[tab[j]].order]], base);
     }
 }
 
@@ -307,15 +330,16 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     struct arena *ar = mf->arena;
     struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
     m.blocks = arena_array(ar, mf->nblock + 1, sizeof *m.blocks);
-    m.slot_off = arena_array(ar, mf->f->nslot + 1, sizeof *m.slot_off);
+    m.target = arena_array(ar, mf->nblock + 1, sizeof *m.target);
     m.table_labels = arena_array(ar, mf->nmi + 1, sizeof *m.table_labels);
-    uint32_t frame = m.blocks && m.slot_off && m.table_labels ? layout(&m) : 0;
-    if (!m.blocks || !m.slot_off || !m.table_labels)
+    uint32_t frame = m.blocks && m.table_labels ? layout(&m) : 0;
+    if (!m.blocks || !m.target || !m.table_labels)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!frame && (mf->nspill || mf->f->nslot || mf->out_args || mf->used_saved))
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
     for (uint32_t b = 0; b < mf->nblock; b++)
         m.blocks[b] = x64_label_new(m.a);
+    thread_jumps(&m);
     for (uint32_t i = 0; i < mf->nmi; i++)
         if (mf->mi[i].kind == MK_BR_TABLE)
             m.table_labels[i] = x64_label_new(m.a);

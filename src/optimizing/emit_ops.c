@@ -279,7 +279,7 @@ void opt_e_insn(struct em *m, const struct mi *mi)
     case MK_STORE: case MK_STOREI: store(m, mi); break;
     case MK_LEA: x64_lea(a, 8, R(mi->def), mem_of(mi)); break;
     case MK_SLOT:
-        x64_lea(a, 8, R(mi->def), x64_mem_base(X64_RBP, m->slot_off[mi->imm]));
+        x64_lea(a, 8, R(mi->def), x64_mem_base(X64_RBP, m->mf->f->slot[mi->imm].offset));
         break;
     case MK_ALU: alu(m, mi); break;
     case MK_SHIFT: shift(m, mi); break;

@@ -118,6 +118,9 @@ struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp)
     if (s->fold[p] == FOLD_INDEX) { /* only as a lea of x << k */
         m.index = opt_s_reg(s, in->arg[0]);
         m.scale = (uint8_t)(1u << s->f->insn[in->arg[1]].imm);
+    } else if (s->fold[p] == FOLD_SLOT) { /* [rbp + the slot's offset] */
+        m.base = X64_RBP;
+        disp += s->f->slot[in->imm].offset;
     } else if (s->fold[p] != FOLD_ADDR) {
         m.base = opt_s_reg(s, p);
     } else {
@@ -273,6 +276,8 @@ static bool decide_folds(struct isel *s)
             s->fold[v] = FOLD_DEAD;
         else if (in->op == OPT_ADD && in->type == OPT_I64 && naddr[v] == s->nuse[v])
             s->fold[v] = FOLD_ADDR;
+        else if (in->op == OPT_SLOT_ADDR && naddr[v] == s->nuse[v])
+            s->fold[v] = FOLD_SLOT;
         else if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag[v] == s->nuse[v])
             s->fold[v] = FOLD_FLAGS;
     }
@@ -520,6 +525,18 @@ static bool make_blocks(struct isel *s)
     return !s->oom;
 }
 
+/* The IR's frame slots go right below rbp, so their offsets are known
+ * here and their addresses fold into memory operands. */
+static void place_slots(struct opt_func *f, struct mfunc *mf)
+{
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < f->nslot; i++) {
+        off += (f->slot[i].size + 7) & ~7u;
+        f->slot[i].offset = -(int32_t)off;
+    }
+    mf->slot_bytes = off;
+}
+
 bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
 {
     struct isel s = {.f = f, .mf = mf, .e = e};
@@ -529,6 +546,7 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
     bool ok = s.vreg && s.nuse && s.fold && opt_mfunc_init(mf, f);
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
+        place_slots(f, mf);
         ok = decide_folds(&s) && make_blocks(&s);
     }
     for (uint32_t i = 0; ok && i < f->norder; i++)

@@ -286,11 +286,23 @@ struct opt_binfo {
     bool sealed;
 };
 
+/* What build_scan.c found before the walk: labels (numbered as their
+ * frames open) whose locals go through frame slots. */
+struct opt_scan {
+    uint32_t nlabels;        /* 0 when there is no memory label */
+    uint8_t *mem;            /* per label: a memory label */
+    uint32_t *wstart;        /* per label: its written locals are */
+    uint32_t *wlocal;        /* wlocal[wstart[l] .. wstart[l + 1]) */
+};
+
 /* A control frame of the walk. */
 struct opt_bctl {
     enum op op;          /* OP_BLOCK (also the body), OP_LOOP, OP_IF, OP_ELSE */
     bool dead;           /* opened in dead code: no IR */
     bool has_else;
+    bool mem;            /* a memory label (struct opt_scan) */
+    uint32_t label;      /* its number (order of opening) */
+    struct opt_pstate open_st; /* memory label: the locals where it opened */
     uint32_t height;     /* operand stack height below the params */
     uint32_t nparams, nresults;
     const valtype *params, *results;
@@ -324,6 +336,10 @@ struct opt_build {
     opt_val *params;          /* PARAM of each wasm parameter */
     struct opt_binfo *bi;
     uint32_t nbi, cap_bi;
+    struct opt_scan scan;
+    uint32_t label_seq;       /* labels opened so far */
+    uint32_t *home;           /* per local: frame slot + 1 of its memory home, or 0 */
+    uint32_t *mem_depth;      /* per local: open memory labels it is written in */
     uint64_t *ckey;           /* join lookups: (block << 32 | local) -> value */
     uint32_t *cval, ccap, cn;
     /* scratch reused across functions (malloc'd) */
@@ -359,6 +375,13 @@ bool opt_b_seal(struct opt_build *b, uint32_t blk);
 opt_val opt_b_merge_value(struct opt_build *b, uint32_t blk, uint32_t k, enum opt_type t);
 /* Fills phi (made before sealing) from the edges' k-th values. */
 bool opt_b_fill_value_phi(struct opt_build *b, uint32_t blk, opt_val phi, uint32_t k);
+/* Memory labels: stores of the locals at the opening, the loads that
+ * give them their values at the join (or loop header), the end. */
+bool opt_b_mem_open(struct opt_build *b, struct opt_bctl *c);
+bool opt_b_mem_enter(struct opt_build *b, const struct opt_bctl *c);
+void opt_b_mem_close(struct opt_build *b, const struct opt_bctl *c);
+/* build_scan.c */
+bool opt_b_scan(struct opt_build *b, const struct func *fn, struct opt_scan *out);
 /* build_ops.c: everything but control and calls */
 bool opt_b_op(struct opt_build *b, const struct val_insn *vi);
 opt_val opt_b_load(struct opt_build *b, enum opt_type t, uint8_t mem, opt_val ptr, int64_t disp);
@@ -487,6 +510,7 @@ struct mfunc {
     uint8_t *vclass;        /* per virtual register: 1 = XMM */
     uint32_t nvreg, cap_vreg;
     uint32_t out_args;      /* bytes of outgoing stack arguments (max) */
+    uint32_t slot_bytes;    /* the IR's frame slots, right below rbp */
     uint32_t nspill;        /* spill slots (8 bytes each), set by regalloc */
     uint32_t used_saved;    /* callee-saved registers written (mask) */
 };
@@ -514,7 +538,7 @@ extern const uint8_t opt_int_args[6];
 bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e);
 
 /* Shared between the isel*.c files. */
-enum { FOLD_NO, FOLD_CONST, FOLD_ALIAS, FOLD_ADDR, FOLD_INDEX, FOLD_FLAGS, FOLD_DEAD };
+enum { FOLD_NO, FOLD_CONST, FOLD_ALIAS, FOLD_ADDR, FOLD_INDEX, FOLD_FLAGS, FOLD_DEAD, FOLD_SLOT };
 struct isel {
     struct opt_func *f;
     struct mfunc *mf;
@@ -650,13 +674,13 @@ struct em {
     struct x64_asm *a;
     struct opt_code *out;
     x64_label *blocks;    /* one label per machine block */
+    uint32_t *target;     /* per block: where jumps to it go (past empty blocks) */
     uint32_t cur;         /* the block being emitted */
     VEC(struct em_stub) stubs;
     VEC(struct em_const) consts;
     VEC(uint32_t) tables; /* br_table instructions, tables after the code */
     x64_label *table_labels;
     int32_t spill_base;   /* rbp offset of spill slot 0's end */
-    int32_t *slot_off;    /* rbp offset of each IR frame slot */
     bool oom;
 };
 /* emit.c */

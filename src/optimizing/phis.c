@@ -3,6 +3,8 @@
  * phi itself) are replaced by that value, with a worklist over the phis
  * that use a replaced one (Braun et al.'s recursive removal, done once
  * for the whole function). */
+#include <string.h>
+
 #include "optimizing.h"
 
 static bool nomem(struct err *e)
@@ -23,40 +25,60 @@ static void resolve_all(struct opt_func *f)
     }
 }
 
-/* Users lists of phis by phis, as offsets into one array (CSR): a first
- * round counts, a second fills. */
-static bool phi_users(struct opt_func *f, uint32_t **start, uint32_t **users)
+/* Who uses each phi, among phis: linked lists in arrays, so that the
+ * users of a replaced phi can be handed to its replacement in one step
+ * (when that one goes too, they must be looked at again). */
+struct users {
+    uint32_t *first, *last; /* per value: list ends, or UINT32_MAX */
+    uint32_t *next, *who;   /* per node */
+};
+
+static bool phi_users(struct opt_func *f, struct users *u)
 {
-    uint32_t *cnt = arena_array(f->arena, f->ninsn + 1, sizeof *cnt);
-    uint32_t *fill = arena_array(f->arena, f->ninsn, sizeof *fill);
-    uint32_t *u = NULL, total = 0;
-    if (!cnt || !fill)
+    uint32_t total = 0;
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (!f->insn[v].dead && f->insn[v].op == OPT_PHI)
+            total += f->insn[v].arg[1];
+    u->first = arena_array(f->arena, f->ninsn, sizeof *u->first);
+    u->last = arena_array(f->arena, f->ninsn, sizeof *u->last);
+    u->next = arena_array(f->arena, total + 1, sizeof *u->next);
+    u->who = arena_array(f->arena, total + 1, sizeof *u->who);
+    if (!u->first || !u->last || !u->next || !u->who)
         return false;
-    for (int round = 0; round < 2; round++) {
-        for (opt_val v = 1; v < f->ninsn; v++) {
-            const struct opt_insn *in = &f->insn[v];
-            if (in->dead || in->op != OPT_PHI)
+    memset(u->first, 0xff, f->ninsn * sizeof *u->first);
+    uint32_t k = 0;
+    for (opt_val v = 1; v < f->ninsn; v++) {
+        const struct opt_insn *in = &f->insn[v];
+        if (in->dead || in->op != OPT_PHI)
+            continue;
+        uint32_t *ops, n = opt_args(f, in, &ops);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t o = ops[i];
+            if (f->insn[o].op != OPT_PHI)
                 continue;
-            uint32_t *ops, n = opt_args(f, in, &ops);
-            for (uint32_t i = 0; i < n; i++) {
-                if (f->insn[ops[i]].op != OPT_PHI)
-                    continue;
-                if (round == 0)
-                    cnt[ops[i] + 1]++, total++;
-                else
-                    u[cnt[ops[i]] + fill[ops[i]]++] = v;
-            }
-        }
-        if (round == 0) {
-            for (opt_val v = 1; v <= f->ninsn; v++)
-                cnt[v] += cnt[v - 1];
-            if (!(u = arena_array(f->arena, total + 1, sizeof *u)))
-                return false;
+            u->who[k] = v;
+            u->next[k] = UINT32_MAX;
+            if (u->first[o] == UINT32_MAX)
+                u->first[o] = k;
+            else
+                u->next[u->last[o]] = k;
+            u->last[o] = k++;
         }
     }
-    *start = cnt;
-    *users = u;
     return true;
+}
+
+/* Appends p's users to s's list. */
+static void hand_over(struct users *u, opt_val p, opt_val s)
+{
+    if (u->first[p] == UINT32_MAX)
+        return;
+    if (u->first[s] == UINT32_MAX)
+        u->first[s] = u->first[p];
+    else
+        u->next[u->last[s]] = u->first[p];
+    u->last[s] = u->last[p];
+    u->first[p] = UINT32_MAX;
 }
 
 /* Drops dead phis from the blocks' lists. */
@@ -75,8 +97,8 @@ static void compact(struct opt_func *f)
 bool opt_pass_phis(struct opt_func *f, struct err *e)
 {
     resolve_all(f);
-    uint32_t *start, *users;
-    if (!phi_users(f, &start, &users))
+    struct users us;
+    if (!phi_users(f, &us))
         return nomem(e);
     uint32_t *work = arena_array(f->arena, f->ninsn + 1, sizeof *work), n = 0;
     uint8_t *queued = arena_alloc(f->arena, f->ninsn);
@@ -97,13 +119,15 @@ bool opt_pass_phis(struct opt_func *f, struct err *e)
             continue;
         f->insn[p].dead = 1;
         opt_replace(f, p, same);
-        for (uint32_t i = start[p]; i < start[p + 1]; i++) {
-            opt_val u = users[i];
+        for (uint32_t k = us.first[p]; k != UINT32_MAX; k = us.next[k]) {
+            opt_val u = us.who[k];
             if (!queued[u] && !f->insn[u].dead) {
                 queued[u] = 1;
                 work[n++] = u;
             }
         }
+        if (f->insn[same].op == OPT_PHI)
+            hand_over(&us, p, same);
     }
     resolve_all(f);
     compact(f);

@@ -34,8 +34,7 @@ struct ls {
     uint32_t holder[32];             /* piece holding each register */
     uint32_t fc[32];                 /* cursor in each fixed range list */
     uint32_t *vend;                  /* per vreg: end of its life */
-    struct heap rel;                 /* slots to free: (end, slot) */
-    uint32_t *free_slots, nfree, cap_free;
+    struct heap slots;               /* slots in use or free: (owner's end, slot) */
     uint32_t pos;
 };
 
@@ -85,22 +84,21 @@ static bool queue(struct ls *s, uint32_t id)
     return heap_push(s, &s->todo, s->ra->iv[id].start, id);
 }
 
-/* ---- spill slots ---- */
-
-/* Frees the slots of registers dead at the current position. */
-static void release_slots(struct ls *s)
-{
-    while (s->rel.n && s->rel.k[0] >> 32 <= s->pos)
-        s->free_slots[s->nfree++] = heap_pop(&s->rel);
-}
+/* ---- spill slots ----
+ * A spilled register is stored to its slot right after its definition
+ * (resolve.c), so the slot is its own from the definition to its end. A
+ * slot whose previous owner ended before that definition is reused. */
 
 static bool slot_for(struct ls *s, uint32_t v, opt_loc *loc)
 {
     struct vinfo *vi = &s->ra->v[v];
     if (vi->slot < 0) {
-        vi->slot = s->nfree ? (int32_t)s->free_slots[--s->nfree] : (int32_t)s->mf->nspill++;
-        if (!opt_grow(s->mf->arena, &s->free_slots, &s->cap_free, s->mf->nspill, 4) ||
-            !heap_push(s, &s->rel, s->vend[v], (uint32_t)vi->slot))
+        uint32_t born = s->ra->iv[vi->piece[0]].start;
+        if (s->slots.n && (uint32_t)(s->slots.k[0] >> 32) <= born)
+            vi->slot = (int32_t)heap_pop(&s->slots);
+        else
+            vi->slot = (int32_t)s->mf->nspill++;
+        if (!heap_push(s, &s->slots, s->vend[v], (uint32_t)vi->slot))
             return false;
     }
     *loc = -(vi->slot + 1);
@@ -326,7 +324,6 @@ bool opt_regalloc(struct ra *ra)
         for (int r = 0; r < 32; r++)
             if (s.holder[r] != NOBODY && ra->iv[s.holder[r]].end <= s.pos)
                 s.holder[r] = NOBODY;
-        release_slots(&s);
         bool done;
         if (!try_free(&s, id, &done) || (!done && !blocked(&s, id)))
             return false;

@@ -18,9 +18,10 @@
 
 struct raw {
     uint32_t at;   /* instruction index */
-    uint8_t phase; /* at one instruction: 0 edges in (at a block's start), 1 splits,
-                      2 edges out (before a block's jump); a block of a lone jump
-                      has both edge kinds at its one instruction */
+    uint8_t phase; /* at one instruction: 0 edges in (at a block's start), 1 splits
+                      and spill stores, 2 edges out (before a block's jump); a
+                      block of a lone jump has both edge kinds at its one
+                      instruction */
     opt_loc src, dst;
 };
 
@@ -49,15 +50,27 @@ static bool raw_add(struct rs *r, uint32_t at, uint8_t phase, opt_loc src, opt_l
     return true;
 }
 
-/* Moves where a register's consecutive pieces differ inside a block. */
+/* Moves where a register's consecutive pieces differ inside a block, and
+ * the one store of a spilled register: right after its definition (a
+ * phi's: at its block's start), so its slot holds it from then on and no
+ * move into the slot is ever needed again (spill stores stay out of
+ * loops; a loop-carried phi living in its slot costs nothing on the back
+ * edges that do not change it). */
 static bool split_moves(struct rs *r, const uint8_t *first)
 {
     const struct ra *ra = r->ra;
     for (uint32_t v = 0; v < ra->mf->nvreg; v++) {
         const struct vinfo *vi = &ra->v[v];
+        if (!vi->npiece)
+            continue;
+        const struct lsi *p0 = &ra->iv[vi->piece[0]];
+        if (vi->slot >= 0 && p0->loc >= 0 &&
+            !raw_add(r, (p0->start + 1) / 2, 1, p0->loc, -(vi->slot + 1)))
+            return false;
         for (uint32_t k = 1; k < vi->npiece; k++) {
             const struct lsi *a = &ra->iv[vi->piece[k - 1]], *b = &ra->iv[vi->piece[k]];
-            if (!first[b->start / 2] && !raw_add(r, b->start / 2, 1, a->loc, b->loc))
+            if (b->loc >= 0 && !first[b->start / 2] &&
+                !raw_add(r, b->start / 2, 1, a->loc, b->loc))
                 return false;
         }
     }
@@ -76,15 +89,17 @@ static bool edge_moves(struct rs *r, uint32_t s)
         bool out = pb->nsucc == 1;
         uint32_t at = out ? pb->first + pb->n - 1 : sb->first;
         uint8_t phase = out ? 2 : 0;
-        for (uint32_t i = 0; i < sb->nphi; i++) {
+        for (uint32_t i = 0; i < sb->nphi; i++) { /* a phi of itself in its slot: nothing */
             const struct mphi *ph = &sb->phi[i];
-            if (!raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end),
-                         opt_loc_at(ra, ph->def - MR_V0, start)))
+            opt_loc dst = opt_loc_at(ra, ph->def - MR_V0, start);
+            if ((ph->ops[k] != ph->def || dst >= 0) &&
+                !raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end), dst))
                 return false;
         }
-        for (uint32_t i = 0; i < sb->nlivein; i++) {
+        for (uint32_t i = 0; i < sb->nlivein; i++) { /* a slot already holds its register */
             uint32_t v = sb->livein[i] - MR_V0;
-            if (!raw_add(r, at, phase, opt_loc_at(ra, v, end), opt_loc_at(ra, v, start)))
+            opt_loc dst = opt_loc_at(ra, v, start);
+            if (dst >= 0 && !raw_add(r, at, phase, opt_loc_at(ra, v, end), dst))
                 return false;
         }
     }
