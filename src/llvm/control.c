@@ -49,13 +49,13 @@ static uint32_t label_arity(const struct llv_ctl *c)
     return c->op == OP_LOOP ? c->nparams : c->nresults;
 }
 
-/* The top n values of the stack, left in place. */
+/* The top n values of the stack, left in place (NULL when n is 0). */
 static LLVMValueRef *top(struct llv_fn *f, uint32_t n)
 {
-    if (f->stack.len < n) {
+    if (f->stack.len < n)
         f->broken = true;
+    if (n == 0 || f->stack.len < n)
         return NULL;
-    }
     return f->stack.data + f->stack.len - n;
 }
 
