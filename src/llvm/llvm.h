@@ -19,16 +19,17 @@
  *     in the section .trident_traps. Every asm text differs (it carries its
  *     offset), so LLVM never merges two of them; duplicated copies each
  *     keep their own record.
- *   - Linear-memory accesses are ordinary IR loads and stores, so LLVM can
- *     optimise them, through pointers in address space 258: the x86 backend
- *     gives them an SS segment prefix (a no-op in 64-bit mode). After
- *     emission every function is disassembled and each SS-prefixed
- *     instruction becomes a MEMORY_OOB site: no optimisation can lose one.
+ *   - Linear-memory accesses are IR loads and stores through pointers in
+ *     address space 258: the x86 backend gives them an SS segment prefix (a
+ *     no-op in 64-bit mode). After emission every function is disassembled
+ *     and each SS-prefixed instruction becomes a MEMORY_OOB site, whatever
+ *     the code generator did with it (folded into an add, vectorised...).
  *     Its wasm offset comes from the DWARF line table: every instruction's
  *     line is the offset of its wasm instruction (the instruction a load
  *     folds into gets the load's), and LLVM keeps lines through its passes.
- *   Heap accesses are volatile (see memory.c): never deleted, speculated,
- *   merged or reordered, so each trap comes from the access wasm names.
+ *     The accesses are volatile (see memory.c): never deleted, speculated,
+ *     merged or reordered, so each trap comes from the access wasm names
+ *     with the effects before it done and none after.
  *
  * Frames keep rbp ("frame-pointer"="all", no red zone); the stack-limit
  * check reads rsp after the prologue (llvm.read_register) and compares it
