@@ -53,19 +53,20 @@ static void spill(struct sp_comp *c, int reg)
     }
 }
 
-/* The register to spill: the one holding the deepest stack value (needed
- * last), else one holding a local. */
+/* The register to spill: the one holding the local used longest ago (its
+ * value is likely dead or far from its next use), else the one holding the
+ * deepest stack value (needed last). */
 static int victim(struct sp_comp *c, bool xmm)
 {
     uint32_t cand = class_mask(xmm) & c->busy & ~c->locked & ~c->temps;
     int best = -1;
-    int32_t best_slot = INT32_MAX;
+    uint64_t best_rank = UINT64_MAX;
     for (; cand; cand &= cand - 1) {
         int r = __builtin_ctz(cand);
-        int32_t s = c->owner[r];
-        int32_t rank = (uint32_t)s >= c->nlocals ? s - (int32_t)c->nlocals : INT32_MAX - 1;
-        if (rank < best_slot) {
-            best_slot = rank;
+        uint32_t s = (uint32_t)c->owner[r];
+        uint64_t rank = s < c->nlocals ? c->reg_use[r] : (1ull << 32) + (s - c->nlocals);
+        if (rank < best_rank) {
+            best_rank = rank;
             best = r;
         }
     }
@@ -119,12 +120,4 @@ void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
         if ((uint32_t)s < c->nlocals || (uint32_t)s - c->nlocals < below)
             spill(c, r);
     }
-}
-
-void sp_regs_release(struct sp_comp *c)
-{
-    for (uint32_t m = c->temps; m; m &= m - 1)
-        c->owner[__builtin_ctz(m)] = SP_FREE;
-    c->busy &= ~c->temps;
-    c->temps = c->locked = 0;
 }

@@ -183,6 +183,8 @@ struct sp_comp {
     uint32_t temps;         /* registers owned SP_TEMP */
     uint32_t locked;        /* registers the current instruction reads */
     uint32_t zext;          /* registers holding i32 parameters at entry */
+    uint32_t reg_use[32];   /* when each register's local was last used */
+    uint32_t use_clock;
     struct sp_val sink;     /* takes pushes after out of memory */
     uint32_t used;          /* callee-saved registers written */
     bool live;              /* the code being emitted can be reached */
@@ -214,6 +216,15 @@ static inline void sp_reg_own(struct sp_comp *c, int reg, int32_t owner)
         sp_reg_mark_used(c, reg);
 }
 
+/* Ends an instruction: frees its temporaries and locks. */
+static inline void sp_regs_release(struct sp_comp *c)
+{
+    for (uint32_t m = c->temps; m; m &= m - 1)
+        c->owner[__builtin_ctz(m)] = SP_FREE;
+    c->busy &= ~c->temps;
+    c->temps = c->locked = 0;
+}
+
 /* ---- regs.c: the register file ---- */
 /* A free register of the class, spilling another value if needed; held
  * SP_TEMP and locked until the instruction ends. */
@@ -227,8 +238,6 @@ void sp_reg_claim(struct sp_comp *c, int reg);
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
 /* Allocatable registers of the class that are neither owned nor locked. */
 uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
-/* Ends an instruction: frees its temporaries and locks. */
-void sp_regs_release(struct sp_comp *c);
 
 /* ---- emit.c: moves between registers, slots and constants ---- */
 struct x64_mem sp_home(const struct sp_comp *c, uint32_t slot);

@@ -48,6 +48,8 @@ static struct sp_opnd local_opnd(struct sp_comp *c, uint32_t x)
     struct sp_opnd o = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
     if (l->kind == SP_MEM)
         o.disp = c->local_disp[x];
+    else if (l->kind == SP_REG)
+        c->reg_use[l->reg] = ++c->use_clock;
     return o;
 }
 
@@ -228,8 +230,10 @@ void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, in
     l->kind = kind;
     l->reg = reg;
     l->imm = imm;
-    if (kind == SP_REG)
+    if (kind == SP_REG) {
         sp_reg_own(c, reg, (int32_t)x);
+        c->reg_use[reg] = ++c->use_clock;
+    }
     if (kind == SP_MEM) {
         dirty_remove(c, x);
     } else if (c->dirty_pos[x] == NONE) {
