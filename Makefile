@@ -79,7 +79,7 @@ $(BUILD)/examples/hello.wasm: examples/hello.c
 
 example: setup
 	$(MAKE) all $(BUILD)/examples/hello.wasm
-	./$(BUILD)/trident validate $(BUILD)/examples/hello.wasm && echo "hello.wasm: valid"
+	./$(BUILD)/trident run $(BUILD)/examples/hello.wasm 1 2 3
 
 # libFuzzer target over decode + validate (tests/fuzz/), built from just the
 # stages it needs, with its seed corpus made from the spec modules.
