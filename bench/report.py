@@ -75,7 +75,7 @@ def version(argv):
         return "not installed"
 
 
-def machine():
+def machine(trident):
     cpu = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -85,8 +85,10 @@ def machine():
     with open("/proc/loadavg") as f:
         load = f.read().split()[2]  # the last 15 minutes: other work slows every runner
     commit = version(["git", "-C", runners.BENCH, "rev-parse", "--short", "HEAD"])
-    return ("%s, %d cores, Linux %s, load average %s; Trident checkout at %s; %s; %s; node %s; wabt %s"
-            % (cpu, os.cpu_count(), platform.release(), load, commit, version(["gcc", "--version"]),
+    return ("%s, %d cores, Linux %s, load average %s; Trident binary %s, repository at %s; "
+            "%s; %s; node %s; wabt %s"
+            % (cpu, os.cpu_count(), platform.release(), load, trident, commit,
+               version(["gcc", "--version"]),
                version(["clang-19", "--version"]), version(["node", "--version"]),
                version(["wasm2c", "--version"])))
 
@@ -312,9 +314,11 @@ def main():
     ap = argparse.ArgumentParser(description="benchmark report")
     ap.add_argument("--out", default=os.path.join(runners.BENCH, "out"))
     ap.add_argument("--docs", action="store_true", help="update docs/PERFORMANCE.md")
+    ap.add_argument("--trident", default="build/trident", help="the binary measured (for the header)")
     a = ap.parse_args()
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = "Measured %s on %s." % (stamp, machine())
+    ended = os.path.getmtime(os.path.join(a.out, "runtime.tsv"))  # when the runs ended
+    stamp = datetime.datetime.fromtimestamp(ended, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = "Measured %s on %s." % (stamp, machine(a.trident))
     text, bad = build(a.out, header, {k: k + ".png" for k in CHARTS})
     notes = [draw(a.out, "runtime", "Run time relative to native gcc -O2 (lower is better)",
                   "time / native time", 0)]

@@ -44,5 +44,5 @@ fi
 
 docs=()
 [ "${DOCS:-$full}" = 1 ] && docs=(--docs)
-python3 bench/report.py --out "$out" "${docs[@]}" || status=1
+python3 bench/report.py --out "$out" --trident "$trident" "${docs[@]}" || status=1
 exit $status
