@@ -136,7 +136,7 @@ static uint64_t next(uint64_t *s)
 /* A random module from seed, through wasm-opt; NULL when it fails. */
 static uint8_t *fuzz_module(uint64_t seed, size_t *len)
 {
-    char dir[] = "/tmp/tri-diff-XXXXXX", in[64], out[64], cmd[256];
+    char dir[] = "/tmp/tri-diff-XXXXXX", in[64], out[64], cmd[512];
     uint8_t *bytes = NULL;
     if (!mkdtemp(dir))
         return NULL;
@@ -149,7 +149,7 @@ static uint8_t *fuzz_module(uint64_t seed, size_t *len)
         fclose(f);
         snprintf(cmd, sizeof cmd,
                  "wasm-opt %s -ttf --disable-simd --disable-gc --disable-reference-types "
-                 "-o %s 2>/dev/null", in, out);
+                 "-o %s >/dev/null 2>&1", in, out);
         f = system(cmd) == 0 ? fopen(out, "rb") : NULL;
     }
     if (f) {
