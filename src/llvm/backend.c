@@ -97,7 +97,6 @@ static bool verify(struct llv_unit *u, struct err *e)
     return false;
 }
 
-/* IR, passes, object, artifact: each step timed. */
 /* Writes a chunk's object to DIR/chunkN.o (N: its first function). */
 static void dump(const char *dir, const struct chunk *c, LLVMMemoryBufferRef buf)
 {
@@ -110,6 +109,15 @@ static void dump(const char *dir, const struct chunk *c, LLVMMemoryBufferRef buf
     }
 }
 
+/* Milliseconds since *t, which moves to now. */
+static double lap(double *t)
+{
+    double now = now_ms(), ms = now - *t;
+    *t = now;
+    return ms;
+}
+
+/* IR, passes, object, artifact: each step timed. */
 static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chunk *c,
                          const char *dump_dir)
 {
@@ -123,21 +131,20 @@ static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chu
         return false;
     }
     ok = ok && verify(u, &c->err);
-    c->ms[PH_IR] = now_ms() - t;
+    c->ms[PH_IR] = lap(&t);
     if (!ok || !llv_optimize(u->mod, tm, u->o->opt_level, &c->err))
         return false;
-    c->ms[PH_OPT] = now_ms() - t - c->ms[PH_IR];
+    c->ms[PH_OPT] = lap(&t);
     LLVMMemoryBufferRef buf;
     if (!llv_emit(u->mod, tm, &buf, &c->err))
         return false;
-    c->ms[PH_CODEGEN] = now_ms() - t - c->ms[PH_IR] - c->ms[PH_OPT];
-    double r = now_ms();
+    c->ms[PH_CODEGEN] = lap(&t);
     if (dump_dir)
         dump(dump_dir, c, buf);
     ok = llv_elf_read((const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), u->m,
                       c->first, c->end, !u->o->bounds_checks, &c->art, &c->err);
     LLVMDisposeMemoryBuffer(buf);
-    c->ms[PH_READ] = now_ms() - r;
+    c->ms[PH_READ] = lap(&t);
     return ok;
 }
 
