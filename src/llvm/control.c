@@ -193,6 +193,22 @@ static void do_end(struct llv_fn *f, const struct val_insn *vi)
         llv_push(f, c.end_phis[i]);
 }
 
+/* Jumps to the label at depth with the top values when the popped i32 is
+ * not zero; goes on in a new block otherwise, the values still there. */
+static void br_if(struct llv_fn *f, uint32_t depth)
+{
+    LLVMValueRef cond = truth(f, llv_pop(f));
+    struct llv_ctl *c = ctl_at(f, depth);
+    uint32_t n = label_arity(c);
+    LLVMValueRef *vals = top(f, n);
+    if (n && !vals)
+        return;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(f->u->b), cont = new_block(f);
+    LLVMBuildCondBr(f->u->b, cond, c->label, cont);
+    add_incoming(c->phis, vals, n, from);
+    LLVMPositionBuilderAtEnd(f->u->b, cont);
+}
+
 static void br_table(struct llv_fn *f, const struct insn *in)
 {
     LLVMValueRef index = llv_pop(f);
@@ -260,19 +276,9 @@ bool llv_control(struct llv_fn *f, const struct val_insn *vi)
     case OP_BR:
         branch_to(f, ctl_at(f, in->imm.index));
         break;
-    case OP_BR_IF: {
-        LLVMValueRef cond = truth(f, llv_pop(f));
-        struct llv_ctl *c = ctl_at(f, in->imm.index);
-        uint32_t n = label_arity(c);
-        LLVMValueRef *vals = top(f, n);
-        if (n && !vals)
-            break;
-        LLVMBasicBlockRef from = LLVMGetInsertBlock(f->u->b), cont = new_block(f);
-        LLVMBuildCondBr(f->u->b, cond, c->label, cont);
-        add_incoming(c->phis, vals, n, from);
-        LLVMPositionBuilderAtEnd(f->u->b, cont);
+    case OP_BR_IF:
+        br_if(f, in->imm.index);
         break;
-    }
     case OP_BR_TABLE:
         br_table(f, in);
         break;
