@@ -7,7 +7,8 @@
  *     instruction exactly at each such site and nowhere else;
  *   - a module big enough to be split into chunks calls across them
  *     through artifact relocations;
- *   - SIMD is reported unsupported, unless the module is invalid anyway.
+ *   - SIMD is reported unsupported, unless the module is invalid anyway;
+ *   - TRIDENT_LLVM_CPU=portable code uses no AVX (VEX) instruction.
  * Skipped (with a PASS line saying so) when LLVM is not built in. */
 #include <stdarg.h>
 #include <string.h>
@@ -144,8 +145,27 @@ static const char memory_wat[] =
     "   (local.set 1 (i32.sub (local.get 1) (i32.const 1))) (br 0)))"
     "  (local.get 2)))";
 
-/* objdump's view: the offsets of SS-prefixed instructions of the code. */
-static size_t objdump_ss(const struct cc_artifact *a, uint32_t *out, size_t cap)
+/* The instruction text of an objdump line ("ss mov ..."), or "". */
+static const char *insn_text(const char *line)
+{
+    const char *t = strchr(line, '\t');
+    t = t ? strchr(t + 1, '\t') : NULL;
+    return t ? t + 1 : "";
+}
+
+static bool has_ss(const char *line) { return !strncmp(insn_text(line), "ss ", 3); }
+
+/* A VEX-encoded (AVX) instruction: its mnemonic starts with v. */
+static bool is_vex(const char *line)
+{
+    const char *t = insn_text(line);
+    return t[!strncmp(t, "ss ", 3) * 3] == 'v';
+}
+
+/* objdump's view: the offsets of the instructions whose line passes want;
+ * at most cap are stored, all are counted. */
+static size_t objdump_find(const struct cc_artifact *a, bool (*want)(const char *),
+                           uint32_t *out, size_t cap)
 {
     char dir[] = "/tmp/tri-llvm-XXXXXX", path[64], cmd[160], line[512];
     size_t n = 0;
@@ -159,8 +179,8 @@ static size_t objdump_ss(const struct cc_artifact *a, uint32_t *out, size_t cap)
         snprintf(cmd, sizeof cmd, "objdump -D -b binary -m i386:x86-64 %s", path);
         FILE *p = popen(cmd, "r");
         while (p && fgets(line, sizeof line, p))
-            if (strstr(line, "\tss ") && n < cap)
-                out[n++] = (uint32_t)strtoul(line, NULL, 16);
+            if (want(line) && n++ < cap)
+                out[n - 1] = (uint32_t)strtoul(line, NULL, 16);
         if (p)
             pclose(p);
     }
@@ -188,7 +208,7 @@ static void test_memory_sites(void)
               dec_ops[want[i].op].name);
     }
     uint32_t ss[256];
-    size_t n = objdump_ss(&c.a, ss, ARRAY_LEN(ss)), memory_sites = 0;
+    size_t n = objdump_find(&c.a, has_ss, ss, ARRAY_LEN(ss)), memory_sites = 0;
     CHECK(n >= 5, "objdump found %zu SS-prefixed instructions", n);
     for (size_t i = 0; i < n; i++) {
         const struct cc_trap_site *s = cc_trap_find(&c.a, ss[i]);
@@ -249,6 +269,19 @@ static void test_chunks(void)
     release(&c);
 }
 
+static void test_portable(void)
+{
+    struct compiled c;
+    setenv("TRIDENT_LLVM_CPU", "portable", 1);
+    compile_wat(&c, memory_wat);
+    unsetenv("TRIDENT_LLVM_CPU");
+    CHECK(c.ok, "compile: %s", c.e.msg);
+    uint32_t at;
+    size_t n = c.ok ? objdump_find(&c.a, is_vex, &at, 1) : 0;
+    CHECK(n == 0, "portable code has %zu VEX instructions, the first at 0x%x", n, at);
+    release(&c);
+}
+
 static void test_simd(void)
 {
     struct compiled c;
@@ -273,6 +306,7 @@ int main(void)
     test_explicit_sites();
     test_memory_sites();
     test_chunks();
+    test_portable();
     test_simd();
     return test_done("llvm_artifact");
 }
