@@ -9,11 +9,9 @@
  *           (objdump -D -b binary -mi386:x86-64) and prints the function
  *           extents on stdout as "INDEX OFFSET SIZE" lines.
  *   -v      prints the compile time and code size on stderr. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../runtime/runtime.h"
 #include "../text/text.h"
@@ -49,25 +47,12 @@ static bool write_code(const struct job *j, const struct module *m, const struct
     return true;
 }
 
-/* The .twasm file, whole under a temporary name and then renamed. */
-static bool write_twasm(const struct job *j, const struct module *m, const struct cc_artifact *a,
+static bool write_twasm(const struct job *j, const struct module *m, struct cc_artifact *a,
                         struct err *e)
 {
     struct rt_twasm_plan p;
-    if (!rt_twasm_plan(&p, a, m->bytes, m->size, true, e))
-        return false;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", j->out, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f != NULL;
-    for (size_t i = 0; ok && i < p.npieces; i++)
-        ok = fwrite(p.pieces[i].data, p.pieces[i].len, 1, f) == 1;
-    ok = f && fclose(f) == 0 && ok;
-    if (ok && rename(tmp, j->out) == 0)
-        return true;
-    fprintf(stderr, "trident: cannot write %s: %s\n", j->out, strerror(errno));
-    unlink(tmp);
-    return false;
+    return cc_artifact_finish(a, m, e) && rt_twasm_plan(&p, a, m->bytes, m->size, true, e) &&
+           rt_twasm_save(j->out, &p, e);
 }
 
 /* Compiles bytes that decoded into m; false with e set or a message printed. */
@@ -85,7 +70,7 @@ static bool compile(const struct job *j, const struct module *m, struct err *e)
                 j->backend, j->opt.opt_level, m->nfuncs - m->nfunc_imports, a.code.len,
                 now_ms() - t);
     bool ok = (!j->code_out || write_code(j, m, &a)) &&
-              (!j->out || (cc_artifact_finish(&a, m, e) && write_twasm(j, m, &a, e)));
+              (!j->out || write_twasm(j, m, &a, e));
     cc_artifact_free(&a);
     return ok;
 }

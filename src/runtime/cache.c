@@ -24,7 +24,7 @@
 #include "runtime.h"
 
 #define ENTRY_EXT ".twasm"
-#define TEMP_EXT ".tmp"
+#define TEMP_EXT ".tmp" /* rt_twasm_save's temporary files */
 enum { STALE_TEMP_SECONDS = 600 }; /* a writer's temp file this old was abandoned */
 
 /* ---- the folder ---- */
@@ -128,41 +128,6 @@ bool rt_cache_load(tri_engine *e, const struct rt_cache_key *k, struct cc_artifa
 
 /* ---- stores ---- */
 
-static bool write_plan(int fd, const struct rt_twasm_plan *p)
-{
-    for (size_t i = 0; i < p->npieces; i++) {
-        const uint8_t *s = p->pieces[i].data;
-        for (size_t left = p->pieces[i].len; left;) {
-            ssize_t n = write(fd, s, left);
-            if (n <= 0)
-                return false;
-            s += n;
-            left -= (size_t)n;
-        }
-    }
-    return true;
-}
-
-/* Writes the file whole under a temporary name, then renames it. */
-static bool write_file(const char *path, const struct rt_twasm_plan *p, struct err *e)
-{
-    static atomic_uint counter;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%ld.%u" TEMP_EXT, path, (long)getpid(),
-             atomic_fetch_add(&counter, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return err_set(e, ERR_IO, NO_OFFSET, "cannot create '%s': %s", tmp, strerror(errno));
-    bool ok = write_plan(fd, p);
-    int saved = errno;
-    ok = close(fd) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
-        return true;
-    saved = ok ? errno : saved;
-    unlink(tmp);
-    return err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(saved));
-}
-
 struct entry {
     struct timespec used;
     uint64_t size;
@@ -237,7 +202,7 @@ void rt_cache_store(tri_engine *e, const struct rt_cache_key *k, const uint8_t *
     struct err err;
     err_clear(&err);
     if (!make_dir(e->cache_dir) || !rt_twasm_plan(&p, a, bytes, len, false, &err) ||
-        !write_file(k->path, &p, &err))
+        !rt_twasm_save(k->path, &p, &err))
         return; /* the cache is an optimisation: a failed write only costs time */
     atomic_fetch_add(&e->cache_stats.stored, 1);
     /* A folder scan per write would make many small writes quadratic: scan

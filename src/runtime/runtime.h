@@ -134,6 +134,9 @@ struct rt_twasm_plan {
  * and, when embed, stored in it. */
 bool rt_twasm_plan(struct rt_twasm_plan *p, const struct cc_artifact *a, const uint8_t *module,
                    size_t module_len, bool embed, struct err *e);
+/* Writes the planned file whole under a temporary name (PATH.PID.N.tmp)
+ * and renames it into place, so readers never see half a file. */
+bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *e);
 /* What a cache entry must be for: compared with its header. */
 struct rt_twasm_want {
     char backend[CC_BACKEND_NAME_MAX];

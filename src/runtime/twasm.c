@@ -20,6 +20,8 @@
  * The checks catch damage and mismatches, not malice: a .twasm file is
  * native code, to be trusted like an executable. */
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <link.h>
 #include <stdio.h>
@@ -190,6 +192,40 @@ bool rt_twasm_plan(struct rt_twasm_plan *p, const struct cc_artifact *a, const u
     return true;
 }
 
+static bool write_plan(int fd, const struct rt_twasm_plan *p)
+{
+    for (size_t i = 0; i < p->npieces; i++) {
+        const uint8_t *s = p->pieces[i].data;
+        for (size_t left = p->pieces[i].len; left;) {
+            ssize_t n = write(fd, s, left);
+            if (n <= 0)
+                return false;
+            s += n;
+            left -= (size_t)n;
+        }
+    }
+    return true;
+}
+
+bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *e)
+{
+    static atomic_uint counter;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(),
+             atomic_fetch_add(&counter, 1));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(e, ERR_IO, NO_OFFSET, "cannot create '%s': %s", tmp, strerror(errno));
+    bool ok = write_plan(fd, p);
+    int saved = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return true;
+    saved = ok ? errno : saved;
+    unlink(tmp);
+    return err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(saved));
+}
+
 /* ---- reading ---- */
 
 static bool check_stamp(const struct header *h, struct err *e)
@@ -358,8 +394,12 @@ static bool read_file(const struct source *s, const struct rt_twasm_want *want,
         return false;
     }
     memset(out, 0, sizeof *out);
-    out->module = bufs[S_MODULE];
-    out->module_len = h.sect[S_MODULE].len;
+    if (h.embedded) {
+        out->module = bufs[S_MODULE];
+        out->module_len = h.module_len;
+    } else {
+        free(bufs[S_MODULE]); /* empty: a cache entry */
+    }
     struct cc_artifact *a = &out->art;
     const struct cc_options o = {h.opt_level, h.bounds_checks};
     cc_artifact_init(a, h.backend, &o);
