@@ -7,7 +7,7 @@
 #include "../base/base.h"
 #include "../wasi/wasi.h"
 
-#define TRIDENT_VERSION "0.1.0"
+#define TRIDENT_VERSION TRI_VERSION /* one version: .twasm files record it */
 
 /* Each command gets argv after the command name and returns the exit status. */
 int cmd_validate(int argc, char **argv);
