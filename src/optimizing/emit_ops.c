@@ -114,6 +114,8 @@ static void alu(struct em *m, const struct mi *mi)
     if (mi->scale) { /* memory operand: mind a def that is its base or index */
         int t = d != x && uses_reg(mi, d) ? OPT_SCRATCH : R(d);
         copy(a, s, (uint32_t)t, x);
+        if (mi->trap)
+            opt_e_site(m, mi->trap, mi->wasm);
         x64_alu_rm(a, op, s, t, mem_of(mi));
         copy(a, s, d, (uint32_t)t);
     } else if (y == MR_NONE) {
@@ -240,6 +242,13 @@ static void sse(struct em *m, const struct mi *mi)
     uint32_t d = mi->def, x = mi->use[0], y = mi->use[1];
     bool comm = mi->op == X64_ADDSS || mi->op == X64_ADDSD || mi->op == X64_MULSS ||
                 mi->op == X64_MULSD;
+    if (mi->scale) { /* the address is in GP registers: no clash with d */
+        copy(a, 8, d, x);
+        if (mi->trap)
+            opt_e_site(m, mi->trap, mi->wasm);
+        x64_sse_rm(a, mi->op, R(d), mem_of(mi));
+        return;
+    }
     if (d == y && d != x) {
         if (comm) {
             x64_sse_rr(a, mi->op, R(d), R(x));

@@ -110,6 +110,14 @@ void opt_s_mem(struct mi *m, struct maddr a)
     m->disp = a.disp;
 }
 
+void opt_s_loadop(struct isel *s, opt_val v, struct mi *m, struct maddr a)
+{
+    const struct opt_insn *l = &s->f->insn[s->loadop[v]];
+    opt_s_mem(m, a);
+    m->trap = l->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0;
+    m->wasm = l->wasm;
+}
+
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp)
 {
     const struct opt_insn *in = &s->f->insn[p];
@@ -234,18 +242,27 @@ static bool shift_index(const struct opt_func *f, const struct opt_insn *in)
            k->imm <= 3;
 }
 
-/* Counts uses; naddr/nflag count the uses that can take the value folded. */
-static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag)
+/* Counts uses; naddr/nflag count the uses that can take the value folded,
+ * user[v] is the last user of v and nbar[v] the number of instructions
+ * up to v in its block that write memory or may trap (a load folded into
+ * its user must not move past one). */
+static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag, uint32_t *user,
+                       uint32_t *nbar)
 {
     struct opt_func *f = s->f;
     for (uint32_t i = 0; i < f->norder; i++) {
         const struct opt_block *bl = &f->block[f->order[i]];
+        uint32_t bars = 0;
         for (uint32_t k = 0; k < bl->nphi + bl->ninsn; k++) {
             opt_val v = k < bl->nphi ? bl->phi[k] : bl->insn[k - bl->nphi];
             const struct opt_insn *in = &f->insn[v];
             uint32_t *a, n = opt_args(f, in, &a);
-            for (uint32_t j = 0; j < n; j++)
+            bars += (opt_ops[in->op].flags & (OF_TRAPS | OF_WRITES | OF_CALL)) != 0;
+            nbar[v] = bars;
+            for (uint32_t j = 0; j < n; j++) {
                 s->nuse[a[j]]++;
+                user[a[j]] = v;
+            }
             if (in->op == OPT_LOAD || in->op == OPT_STORE)
                 naddr[a[0]]++;
             if (in->op == OPT_BRIF || in->op == OPT_TRAP_IF || in->op == OPT_SELECT)
@@ -254,15 +271,34 @@ static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag)
     }
 }
 
+/* Whether load v can be the memory operand of its one user u: an
+ * arithmetic operation of the load's width in the same block with
+ * nothing between them that writes memory or may trap. */
+static bool load_op(const struct isel *s, opt_val v, opt_val u, const uint32_t *nbar)
+{
+    const struct opt_insn *l = &s->f->insn[v], *in = &s->f->insn[u];
+    uint8_t k = l->aux & MEM_KIND;
+    bool full = (k == MEM_I32 && l->type == OPT_I32) || k == MEM_64 || k == MEM_F32 ||
+                k == MEM_F64;
+    bool arith = (in->op >= OPT_ADD && in->op <= OPT_XOR && in->op != OPT_MUL) ||
+                 (in->op >= OPT_FADD && in->op <= OPT_FDIV);
+    bool second = in->arg[1] == v || ((opt_ops[in->op].flags & OF_COMM) && in->arg[0] == v);
+    return l->op == OPT_LOAD && s->nuse[v] == 1 && full && arith && second &&
+           in->arg[0] != in->arg[1] && in->type == l->type && in->block == l->block &&
+           nbar[u] == nbar[v];
+}
+
 /* Decides how each value is seen by its users (FOLD_*). */
 static bool decide_folds(struct isel *s)
 {
     struct opt_func *f = s->f;
     uint32_t *naddr = arena_array(f->arena, f->ninsn, sizeof *naddr);
     uint32_t *nflag = arena_array(f->arena, f->ninsn, sizeof *nflag);
-    if (!naddr || !nflag)
+    uint32_t *user = arena_array(f->arena, f->ninsn, sizeof *user);
+    uint32_t *nbar = arena_array(f->arena, f->ninsn, sizeof *nbar);
+    if (!naddr || !nflag || !user || !nbar)
         return false;
-    count_uses(s, naddr, nflag);
+    count_uses(s, naddr, nflag, user, nbar);
     for (opt_val v = 1; v < f->ninsn; v++) {
         const struct opt_insn *in = &f->insn[v];
         uint8_t fl = opt_ops[in->op].flags;
@@ -281,6 +317,13 @@ static bool decide_folds(struct isel *s)
         else if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag[v] == s->nuse[v])
             s->fold[v] = FOLD_FLAGS;
     }
+    /* loads into users that are computed where they stand */
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (s->fold[v] == FOLD_NO && f->insn[v].op == OPT_LOAD && s->nuse[v] == 1 &&
+            s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar)) {
+            s->fold[v] = FOLD_LOAD;
+            s->loadop[user[v]] = v;
+        }
     /* x << 1..3 whose every use is the index of a folded address */
     memset(naddr, 0, f->ninsn * sizeof *naddr);
     for (opt_val v = 1; v < f->ninsn; v++)
@@ -543,7 +586,8 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
     s.vreg = arena_array(f->arena, f->ninsn, sizeof *s.vreg);
     s.nuse = arena_array(f->arena, f->ninsn, sizeof *s.nuse);
     s.fold = arena_alloc(f->arena, f->ninsn);
-    bool ok = s.vreg && s.nuse && s.fold && opt_mfunc_init(mf, f);
+    s.loadop = arena_array(f->arena, f->ninsn, sizeof *s.loadop);
+    bool ok = s.vreg && s.nuse && s.fold && s.loadop && opt_mfunc_init(mf, f);
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
         place_slots(f, mf);

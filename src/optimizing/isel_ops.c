@@ -11,26 +11,44 @@ static struct mi *def_mi(struct isel *s, enum mk kind, int size, opt_val v)
     return m;
 }
 
-/* a op b with b an immediate when it fits (commutative ops swap a
- * constant a over). */
+/* The operands of a binary operation: b is the folded load or the
+ * constant when there is one (commutative ops swap it over). */
+static void binary_operands(struct isel *s, opt_val v, const struct opt_insn *in, opt_val *a,
+                            opt_val *b)
+{
+    int64_t c = 0;
+    int size = opt_s_size(in->type);
+    *a = in->arg[0];
+    *b = in->arg[1];
+    bool swap = s->loadop[v] ? s->loadop[v] == *a
+                             : opt_s_imm(s, *a, size, &c) && !opt_s_imm(s, *b, size, &c);
+    if (swap && (opt_ops[in->op].flags & OF_COMM)) {
+        *a = in->arg[1];
+        *b = in->arg[0];
+    }
+}
+
+/* a op b with b an immediate when it fits, or the memory operand of a
+ * folded load. */
 static void alu(struct isel *s, opt_val v, const struct opt_insn *in, enum x64_alu op)
 {
     int size = opt_s_size(in->type);
-    opt_val a = in->arg[0], b = in->arg[1];
+    opt_val a, b;
     int64_t c = 0;
-    if ((opt_ops[in->op].flags & OF_COMM) && opt_s_imm(s, a, size, &c) &&
-        !opt_s_imm(s, b, size, &c)) {
-        a = in->arg[1];
-        b = in->arg[0];
-    }
+    binary_operands(s, v, in, &a, &b);
     uint32_t ra = opt_s_reg(s, a);
-    bool imm = opt_s_imm(s, b, size, &c);
-    uint32_t rb = imm ? MR_NONE : opt_s_reg(s, b);
+    bool load = s->loadop[v] != OPT_NONE, imm = !load && opt_s_imm(s, b, size, &c);
+    struct maddr ma = {0};
+    if (load)
+        ma = opt_s_addr(s, s->f->insn[b].arg[0], s->f->insn[b].imm);
+    uint32_t rb = imm || load ? MR_NONE : opt_s_reg(s, b);
     struct mi *m = def_mi(s, in->op == OPT_MUL ? MK_IMUL : MK_ALU, size, v);
     m->op = (uint8_t)op;
     m->use[0] = ra;
     m->use[1] = rb;
     m->imm = c;
+    if (load)
+        opt_s_loadop(s, v, m, ma);
 }
 
 static void shift(struct isel *s, opt_val v, const struct opt_insn *in)
@@ -84,11 +102,20 @@ static void unary(struct isel *s, opt_val v, enum mk kind, int size, uint8_t op)
 static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enum mk kind,
                        uint8_t op)
 {
-    uint32_t ra = opt_s_reg(s, in->arg[0]), rb = opt_s_reg(s, in->arg[1]);
+    opt_val a, b;
+    binary_operands(s, v, in, &a, &b);
+    uint32_t ra = opt_s_reg(s, a);
+    bool load = s->loadop[v] != OPT_NONE;
+    struct maddr ma = {0};
+    if (load)
+        ma = opt_s_addr(s, s->f->insn[b].arg[0], s->f->insn[b].imm);
+    uint32_t rb = load ? MR_NONE : opt_s_reg(s, b);
     struct mi *m = def_mi(s, kind, opt_s_size(in->type), v);
     m->op = op;
     m->use[0] = ra;
     m->use[1] = rb;
+    if (load)
+        opt_s_loadop(s, v, m, ma);
 }
 
 static void lower_select(struct isel *s, opt_val v, const struct opt_insn *in)

@@ -538,7 +538,8 @@ extern const uint8_t opt_int_args[6];
 bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e);
 
 /* Shared between the isel*.c files. */
-enum { FOLD_NO, FOLD_CONST, FOLD_ALIAS, FOLD_ADDR, FOLD_INDEX, FOLD_FLAGS, FOLD_DEAD, FOLD_SLOT };
+enum { FOLD_NO, FOLD_CONST, FOLD_ALIAS, FOLD_ADDR, FOLD_INDEX, FOLD_FLAGS, FOLD_DEAD, FOLD_SLOT,
+       FOLD_LOAD };
 struct isel {
     struct opt_func *f;
     struct mfunc *mf;
@@ -546,6 +547,7 @@ struct isel {
     uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
     uint32_t *nuse;   /* IR value -> number of uses */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
+    opt_val *loadop;  /* IR value -> the load folded into it as a memory operand */
     bool oom;
 };
 /* Appends an instruction (on failure records out of memory and returns a
@@ -573,6 +575,8 @@ struct maddr {
  * added: adding may move the instruction array. */
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
 void opt_s_mem(struct mi *m, struct maddr a);
+/* When a load is folded into v: its memory operand (and trap site) on m. */
+void opt_s_loadop(struct isel *s, opt_val v, struct mi *m, struct maddr a);
 int opt_s_size(enum opt_type t);
 /* A call with its arguments put where System V wants them. */
 bool opt_s_call(struct isel *s, opt_val v);
