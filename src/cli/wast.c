@@ -132,6 +132,7 @@ static bool rt_open(struct rt_ctx *x, const char *backend, bool bounds_checks, s
     tri_config_default(&cfg);
     cfg.backend = backend;
     cfg.bounds_checks = bounds_checks;
+    cfg.cache = false; /* every run compiles: what a test is for */
     memset(x, 0, sizeof *x);
     tri_error *te = tri_engine_new(&cfg, &x->engine);
     if (te)

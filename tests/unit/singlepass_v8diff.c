@@ -98,6 +98,7 @@ static void run_singlepass(const uint8_t *bytes, size_t len, bool bounds, char *
     tri_config cfg;
     tri_config_default(&cfg);
     cfg.bounds_checks = bounds;
+    cfg.cache = false; /* every run compiles: what a test is for */
     tri_engine *e = NULL;
     tri_module *m = NULL;
     tri_instance *inst = NULL;
