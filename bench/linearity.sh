@@ -8,11 +8,11 @@
 # 2. Speed on the large real modules of bench/fetch-modules.sh (when
 #    fetched): singlepass against validation alone and against V8 Liftoff.
 #
-# Trident is timed in-process (bench/gen/compile_time.c: decode + validate,
-# and decode + validate + compile, single thread, best of RUNS, CPU time);
-# V8 inside node around `new WebAssembly.Module` with eager single-threaded
-# Liftoff (bench/v8-compile.mjs, best of V8_RUNS). MB/s counts the bytes of
-# the function bodies. Prints markdown tables.
+# Both are timed in-process in CPU time, single thread, best of several
+# runs: Trident by bench/gen/compile_time.c (decode + validate, and decode +
+# validate + compile; RUNS), V8 by bench/gen/v8_compile_cpu.mjs around
+# `new WebAssembly.Module` with eager single-threaded Liftoff (V8_RUNS).
+# MB/s counts the bytes of the function bodies. Prints markdown tables.
 #   bench/linearity.sh            (RUNS=5 V8_RUNS=3; SPEED=0 skips part 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +53,7 @@ liftoff() { # FILE -> best seconds, or "-"
     local best="" t
     for _ in $(seq "$v8_runs"); do
         t=$(node --no-warnings --liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering \
-            --no-wasm-lazy-compilation --single-threaded bench/v8-compile.mjs compile "$1" \
+            --no-wasm-lazy-compilation --single-threaded bench/gen/v8_compile_cpu.mjs "$1" \
             2>/dev/null) || { echo -; return; }
         if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
             best=$t
