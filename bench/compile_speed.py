@@ -3,7 +3,7 @@ bench/fetch-modules.sh): Trident's validation alone and each Trident backend
 that has `trident compile`, beside V8's validation, Liftoff and TurboFan.
 
   python3 bench/compile_speed.py [--modules DIR] [--out DIR] [--reps N]
-                                 [--trident PATH] [--timeout S]
+                                 [--trident PATH] [--timeout S] [--tools A,B]
 
 Writes OUT/compile.tsv (one row per run, the median is the report's) and
 OUT/compilers.tsv (each tool's title, and why it was not used if it was not).
@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
     ap.add_argument("--trident", default=os.path.join(runners.BENCH, "..", "build", "trident"))
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--tools", help="comma-separated tool names (default: all)")
     a = ap.parse_args()
     modules = sorted(glob.glob(os.path.join(a.modules, "*.wasm")))
     if not modules:
@@ -95,6 +96,10 @@ def main():
     scratch_dir = tempfile.mkdtemp()
     scratch = os.path.join(scratch_dir, "out")
     missing = availability(a, scratch)
+    if a.tools:
+        wanted = a.tools.split(",")
+        missing.update({t.name: "left out of this run (--tools)" for t in tools(a.trident)
+                        if t.name not in wanted})
     usable = [t for t in tools(a.trident) if t.name not in missing]
     with atomic_write(os.path.join(a.out, "compilers.tsv")) as f:
         for t in tools(a.trident):

@@ -6,6 +6,7 @@
 #   PROGRAMS="a b"   only these programs (default: all of bench/programs)
 #   RUNNERS=a,b      only these runners; native always runs (it is the reference)
 #   COMPILE=0        skip the compile-speed part
+#   COMPILERS=a,b    only these compile-speed tools (see bench/compile_speed.py)
 #   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
 #   TRIDENT=PATH     the trident binary to measure (default: build/trident)
 #   OUT=DIR          where builds and results go (default: bench/out)
@@ -37,7 +38,8 @@ python3 bench/measure.py --out "$out" --trident "$trident" ${RUNNERS:+--runners 
 if [ "${COMPILE:-1}" = 1 ]; then
     bash bench/fetch-modules.sh >&2 ||
         echo "run.sh: fetching modules failed; timing the modules already there" >&2
-    python3 bench/compile_speed.py --out "$out" --trident "$trident" || status=1
+    python3 bench/compile_speed.py --out "$out" --trident "$trident" ${COMPILERS:+--tools "$COMPILERS"} ||
+        status=1
 else
     rm -f "$out/compile.tsv" "$out/compile.dat" "$out/compile.png"
 fi
