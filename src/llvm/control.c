@@ -209,6 +209,70 @@ static void br_if(struct llv_fn *f, uint32_t depth)
     LLVMPositionBuilderAtEnd(f->u->b, cont);
 }
 
+/* br_tables longer than this go through a table of depths: LLVM's switch
+ * handling is superlinear in the number of cases (a 200000-target table
+ * took it more than 15 minutes), and a table has few distinct labels. */
+enum { BR_TABLE_DIRECT = 64 };
+
+/* The depth each index of a long br_table names, the default last, as a
+ * constant array of the narrowest integer type that holds them; NULL when
+ * out of memory. *seen marks the depths named. */
+static LLVMValueRef depth_table(struct llv_fn *f, const struct insn *in, uint8_t *seen,
+                                LLVMTypeRef *elem)
+{
+    uint32_t count = in->imm.br_table.count;
+    size_t depths = f->ctls.len;
+    *elem = depths <= 0x100 ? f->u->t.i8 : depths <= 0x10000 ? f->u->t.i16 : f->u->t.i32;
+    LLVMValueRef *v = arena_array(&f->arena, (size_t)count + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    const uint8_t *p = in->imm.br_table.p;
+    for (uint32_t i = 0; i <= count; i++) {
+        uint32_t d = i < count ? dec_br_table_next(&p) : in->imm.br_table.dflt;
+        seen[d] = 1;
+        v[i] = LLVMConstInt(*elem, d, 0);
+    }
+    LLVMValueRef g = LLVMAddGlobal(f->u->mod, LLVMArrayType2(*elem, (uint64_t)count + 1), "");
+    LLVMSetInitializer(g, LLVMConstArray2(*elem, v, (uint64_t)count + 1));
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+    return g;
+}
+
+/* depth = table[min(index, count)], then a switch over the distinct depths. */
+static void br_table_long(struct llv_fn *f, const struct insn *in, LLVMValueRef index,
+                          LLVMValueRef *vals, uint32_t n)
+{
+    struct llv_unit *u = f->u;
+    LLVMBuilderRef b = u->b;
+    uint32_t count = in->imm.br_table.count, dflt = in->imm.br_table.dflt;
+    uint8_t *seen = arena_alloc(&f->arena, f->ctls.len);
+    LLVMTypeRef elem;
+    LLVMValueRef table = seen ? depth_table(f, in, seen, &elem) : NULL;
+    if (!table) {
+        f->oom = true;
+        return;
+    }
+    LLVMValueRef last = llv_i32(f, count);
+    LLVMValueRef slot = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, index, last, ""), index,
+                                        last, "");
+    LLVMValueRef at[2] = {llv_i64(f, 0), LLVMBuildZExt(b, slot, u->t.i64, "")};
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(b, LLVMGlobalGetValueType(table), table, at, 2, "");
+    LLVMValueRef depth = LLVMBuildZExt(b, LLVMBuildLoad2(b, elem, p, ""), u->t.i32, "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(b);
+    struct llv_ctl *d = ctl_at(f, dflt);
+    LLVMValueRef sw = LLVMBuildSwitch(b, depth, d->label, (unsigned)f->ctls.len);
+    add_incoming(d->phis, vals, n, from);
+    for (uint32_t k = 0; k < f->ctls.len; k++) {
+        if (!seen[k] || k == dflt)
+            continue;
+        struct llv_ctl *c = ctl_at(f, k);
+        LLVMAddCase(sw, llv_i32(f, k), c->label);
+        add_incoming(c->phis, vals, n, from);
+    }
+}
+
 static void br_table(struct llv_fn *f, const struct insn *in)
 {
     LLVMValueRef index = llv_pop(f);
@@ -220,6 +284,10 @@ static void br_table(struct llv_fn *f, const struct insn *in)
     LLVMValueRef *vals = top(f, n);
     if (n && !vals)
         return;
+    if (count > BR_TABLE_DIRECT) {
+        br_table_long(f, in, index, vals, n);
+        return;
+    }
     LLVMValueRef sw = LLVMBuildSwitch(f->u->b, index, dflt->label, count);
     add_incoming(dflt->phis, vals, n, from);
     /* One phi entry per edge, so a label named twice gets two. */

@@ -5,6 +5,8 @@
  *     access, explicit trap), deep recursion traps "call stack exhausted",
  *     and the store stays usable after each trap;
  *   - every optimisation level computes the same results;
+ *   - a long br_table (the form with a table of depths) carries its value
+ *     to the right label;
  *   - bounds-check mode traps out of bounds and follows a growing memory.
  * Skipped (with a PASS line saying so) when LLVM is not built in. */
 #include <string.h>
@@ -295,6 +297,33 @@ static void test_bounds_grow(void)
     close_env(&v);
 }
 
+/* pick(i): a 100-entry br_table carrying 10 to block (i % 3) (default:
+ * the outermost), each block end adding to what arrives: 13, 12 or 10. */
+static void test_br_table(void)
+{
+    char wat[2048];
+    int n = snprintf(wat, sizeof wat, "(module (func (export \"pick\") (param i32) (result i32)"
+                     " (block (result i32) (block (result i32) (block (result i32)"
+                     " (i32.const 10) (local.get 0) (br_table");
+    for (int i = 0; i < 100; i++)
+        n += snprintf(wat + n, sizeof wat - (size_t)n, " %d", i % 3);
+    snprintf(wat + n, sizeof wat - (size_t)n, " 2)) (i32.add (i32.const 1)))"
+             " (i32.add (i32.const 2)))))");
+    struct env v;
+    if (open_env(&v, wat, 2, false, NULL, 0)) {
+        static const int32_t want[3] = {13, 12, 10};
+        int32_t args[] = {0, 1, 2, 50, 98, 99, 100, 1000, -1};
+        for (size_t i = 0; i < ARRAY_LEN(args); i++) {
+            tri_val a = tri_val_i32(args[i]), r;
+            tri_error *e = call(&v, "pick", &a, 1, &r, 1);
+            int32_t w = args[i] >= 0 && args[i] < 100 ? want[args[i] % 3] : 10;
+            CHECK(!e && r.of.i32 == w, "pick(%d) = %d, want %d", args[i], r.of.i32, w);
+            tri_error_delete(e);
+        }
+    }
+    close_env(&v);
+}
+
 int main(void)
 {
     if (!tri_backend_available("llvm")) {
@@ -305,6 +334,7 @@ int main(void)
     test_traps(false);
     test_traps(true);
     test_levels();
+    test_br_table();
     test_bounds_grow();
     return test_done("llvm_run");
 }
