@@ -189,15 +189,21 @@ static int build_files(int n, char **files)
         err_clear(&e);
         bool ok = file_read(files[i], &bytes, &len, &e);
         if (ok) {
-            /* modules the validator rejects are not the builder's business */
+            /* invalid modules must fail cleanly (the pre-scan sees their
+               bodies before the validator does); valid ones must build */
             struct module m;
             if (dec_module(&m, bytes, len, &e)) {
                 bool valid = val_module(&m, &e);
                 dec_module_free(&m);
-                ok = !valid || (build_all(bytes, len, false, NULL, &e) &&
-                                build_all(bytes, len, true, NULL, &e));
-                if (!valid)
+                err_clear(&e);
+                bool built = build_all(bytes, len, false, NULL, &e) &&
+                             build_all(bytes, len, true, NULL, &e);
+                ok = valid ? built : !built && (e.code == ERR_INVALID || e.code == ERR_MALFORMED ||
+                                                e.code == ERR_LIMIT);
+                if (!valid && ok)
                     err_clear(&e);
+                else if (!valid && built)
+                    err_set(&e, ERR_INVALID, NO_OFFSET, "invalid module built");
             }
             free(bytes);
         }
