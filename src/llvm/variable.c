@@ -3,6 +3,17 @@
  * through builtins) and references. */
 #include "llvm.h"
 
+/* Stores others can see (globals, table elements) are volatile, like heap
+ * accesses: LLVM keeps them in order with the accesses that may trap, so a
+ * trap leaves exactly the effects before it (it would otherwise delete a
+ * global.set a later one overwrites, or sink it past a faulting load). */
+static void store_seen(struct llv_fn *f, LLVMValueRef v, LLVMValueRef p, enum llv_tbaa cls)
+{
+    LLVMValueRef st = LLVMBuildStore(f->u->b, v, p);
+    LLVMSetVolatile(st, 1);
+    llv_tbaa(f->u, st, cls);
+}
+
 static void local(struct llv_fn *f, const struct val_insn *vi)
 {
     struct llv_unit *u = f->u;
@@ -23,7 +34,7 @@ static void global(struct llv_fn *f, const struct val_insn *vi)
     uint32_t g = vi->in->imm.index;
     LLVMValueRef cell = llv_vmctx_load(f, u->t.ptr, u->layout.globals + 8 * g, LLV_TBAA_VMCTX);
     if (vi->in->op == OP_GLOBAL_SET) {
-        llv_tbaa(u, LLVMBuildStore(u->b, llv_pop(f), cell), LLV_TBAA_GLOBAL);
+        store_seen(f, llv_pop(f), cell, LLV_TBAA_GLOBAL);
         return;
     }
     LLVMValueRef v = llv_load(f, llv_type(u, vi->type), cell, LLV_TBAA_GLOBAL);
@@ -64,7 +75,7 @@ static void table(struct llv_fn *f, const struct insn *in)
     case OP_TABLE_SET: {
         LLVMValueRef v = llv_pop(f);
         LLVMValueRef p = element(f, in->imm.index, llv_pop(f));
-        llv_tbaa(u, LLVMBuildStore(u->b, v, p), LLV_TBAA_ELEM);
+        store_seen(f, v, p, LLV_TBAA_ELEM);
         break;
     }
     case OP_TABLE_SIZE: {

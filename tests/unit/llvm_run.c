@@ -3,7 +3,8 @@
  *     (integer and float mixed) and with several results;
  *   - traps report the wasm offset of the trapping instruction (memory
  *     access, explicit trap), deep recursion traps "call stack exhausted",
- *     and the store stays usable after each trap;
+ *     the effects before a trap are done and none after, and the store
+ *     stays usable after each trap;
  *   - every optimisation level computes the same results;
  *   - a long br_table (the form with a table of depths) carries its value
  *     to the right label;
@@ -211,13 +212,20 @@ static const char trap_wat[] =
     " (func (export \"deep\") (param i32) (result i32)"
     "  (i32.add (i32.const 1) (call 1 (i32.add (local.get 0) (i32.const 1)))))"
     " (func (export \"div\") (param i32 i32) (result i32) (i32.rem_u (local.get 0) (local.get 1)))"
+    " (global $g (mut i32) (i32.const 0))"
+    " (func (export \"effects\") (param i32) (global.set $g (i32.const 1))"
+    "  (i32.store (i32.const 0) (i32.const 7)) (drop (i32.load (local.get 0)))"
+    "  (global.set $g (i32.const 2)) (i32.store (i32.const 0) (i32.const 8)))"
+    " (func (export \"seen\") (result i32) (i32.add (global.get $g) (i32.load (i32.const 0))))"
     " (func (export \"ok\") (result i32) (i32.const 42)))";
 
 static void expect_trap(struct env *v, const char *name, tri_val *args, size_t n,
                         tri_trap_code code, uint64_t offset)
 {
     tri_val r;
-    tri_error *e = call(v, name, args, n, &r, 1);
+    tri_extern x = export_of(v->inst, name);
+    size_t nresults = x.kind == TRI_EXTERN_FUNC ? tri_func_type(x.of.func).nresults : 0;
+    tri_error *e = call(v, name, args, n, &r, nresults);
     CHECK(e && tri_error_trap_code(e) == code, "%s: trap %d, want %d", name,
           e ? (int)tri_error_trap_code(e) : -1, code);
     if (e && offset != UINT64_MAX)
@@ -241,6 +249,13 @@ static void test_traps(bool bounds)
         expect_trap(&v, "div", two, 2, TRI_TRAP_DIV_ZERO, offset_of(trap_wat, 2, OP_I32_REM_U));
         a = tri_val_i32(0);
         expect_trap(&v, "deep", &a, 1, TRI_TRAP_STACK_OVERFLOW, UINT64_MAX);
+        /* The global and the memory as the trapping load left them: 1 + 7. */
+        a = tri_val_i32(70000);
+        expect_trap(&v, "effects", &a, 1, TRI_TRAP_MEMORY_OOB, UINT64_MAX);
+        tri_val r;
+        tri_error *e = call(&v, "seen", NULL, 0, &r, 1);
+        CHECK(!e && r.of.i32 == 8, "effects around a trap: %d, want 8", r.of.i32);
+        tri_error_delete(e);
     }
     close_env(&v);
 }
