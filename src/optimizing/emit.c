@@ -159,27 +159,41 @@ static void moves_before(struct em *m, uint32_t i, uint32_t *g)
 
 /* Where a jump to block b really goes: blocks that hold nothing but a
  * jump (with no moves on it) are skipped, so split edges and empty arms
- * cost nothing. */
+ * cost nothing and are not emitted. Chains are followed to their end once
+ * (each block is resolved once); in a cycle of such blocks, the block
+ * where the walk met the cycle stays. */
 static void thread_jumps(struct em *m)
 {
     const struct mfunc *mf = m->mf;
     uint8_t *moves = arena_alloc(mf->arena, mf->nmi + 1);
-    if (!moves) {
+    uint32_t *path = arena_array(mf->arena, mf->nblock + 1, sizeof *path);
+    if (!moves || !path) {
         m->oom = true;
         return;
     }
     for (uint32_t g = 0; g < m->res->ngroups; g++)
         moves[m->res->groups[g].at] = 1;
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        m->target[b] = UINT32_MAX;
+    const uint32_t walking = UINT32_MAX - 1;
     for (uint32_t b = 0; b < mf->nblock; b++) {
-        uint32_t t = b;
-        for (uint32_t hops = 0; hops < 8; hops++) { /* bounded: cycles of jumps */
+        uint32_t n = 0, t = b;
+        while (m->target[t] == UINT32_MAX) {
             const struct mblock *bl = &mf->block[t];
             const struct mi *mi = &mf->mi[bl->first];
-            if (bl->n != 1 || mi->kind != MK_JMP || moves[bl->first] || mi->imm == t)
+            if (bl->n != 1 || mi->kind != MK_JMP || moves[bl->first]) {
+                m->target[t] = t;
                 break;
+            }
+            m->target[t] = walking;
+            path[n++] = t;
             t = (uint32_t)mi->imm;
         }
-        m->target[b] = t;
+        uint32_t end = m->target[t] == walking ? t : m->target[t];
+        m->target[end] = end; /* the end of the walk, or where it met a cycle */
+        while (n)
+            if (path[--n] != end)
+                m->target[path[n]] = end;
     }
 }
 
@@ -348,6 +362,8 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     uint32_t g = 0;
     for (m.cur = 0; m.cur < mf->nblock; m.cur++) {
         const struct mblock *bl = &mf->block[m.cur];
+        if (m.target[m.cur] != m.cur)
+            continue; /* every jump to it goes past it; nothing falls into it */
         x64_label_bind(m.a, m.blocks[m.cur]);
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
             moves_before(&m, i, &g);

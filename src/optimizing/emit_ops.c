@@ -242,11 +242,12 @@ static void sse(struct em *m, const struct mi *mi)
     uint32_t d = mi->def, x = mi->use[0], y = mi->use[1];
     bool comm = mi->op == X64_ADDSS || mi->op == X64_ADDSD || mi->op == X64_MULSS ||
                 mi->op == X64_MULSD;
-    if (mi->scale) { /* the address is in GP registers: no clash with d */
+    if (mi->scale || mi->ext) { /* memory or pool: no register clash with d */
         copy(a, 8, d, x);
         if (mi->trap)
             opt_e_site(m, mi->trap, mi->wasm);
-        x64_sse_rm(a, mi->op, R(d), mem_of(mi));
+        x64_sse_rm(a, mi->op, R(d), mi->ext ? opt_e_const(m, (uint64_t)mi->imm, mi->size)
+                                             : mem_of(mi));
         return;
     }
     if (d == y && d != x) {

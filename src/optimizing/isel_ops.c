@@ -99,6 +99,8 @@ static void unary(struct isel *s, opt_val v, enum mk kind, int size, uint8_t op)
     m->use[0] = ra;
 }
 
+/* def = a op b; b may be a folded load or (arithmetic only) a float
+ * constant read from the pool. */
 static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enum mk kind,
                        uint8_t op)
 {
@@ -106,14 +108,17 @@ static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enu
     binary_operands(s, v, in, &a, &b);
     uint32_t ra = opt_s_reg(s, a);
     bool load = s->loadop[v] != OPT_NONE;
+    bool pool = kind == MK_SSE && !load && s->f->insn[b].op == OPT_FCONST;
     struct maddr ma = {0};
     if (load)
         ma = opt_s_addr(s, s->f->insn[b].arg[0], s->f->insn[b].imm);
-    uint32_t rb = load ? MR_NONE : opt_s_reg(s, b);
+    uint32_t rb = load || pool ? MR_NONE : opt_s_reg(s, b);
     struct mi *m = def_mi(s, kind, opt_s_size(in->type), v);
     m->op = op;
     m->use[0] = ra;
     m->use[1] = rb;
+    m->ext = pool;
+    m->imm = pool ? s->f->insn[b].imm : 0;
     if (load)
         opt_s_loadop(s, v, m, ma);
 }

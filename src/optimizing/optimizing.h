@@ -443,7 +443,7 @@ enum mk {
     MK_EXT,      /* def = extension of use0: op x64_ext, cc = source bytes */
     MK_SETCC,    /* def = cond ? 1 : 0 after a compare; cc, ext = parity mode */
     MK_CMOV,     /* def = cond ? use1 : use0 (GP or XMM); cc, ext = parity mode */
-    MK_SSE,      /* def = use0 op (use1 | [mem]); op: x64_sse (scalar) */
+    MK_SSE,      /* def = use0 op (use1 | [mem] | the float imm when ext); op: x64_sse */
     MK_SSE1,     /* def = op(use0) with imm8 (ROUNDSS/SD) or none (SQRT, CVT) */
     MK_UCOMI,    /* compares use0 with use1 (flags only); size 4 or 8 */
     MK_CVT,      /* def = op(use0): x64_cvt; size = GP side */
