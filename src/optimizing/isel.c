@@ -177,6 +177,16 @@ static enum x64_cc cc_swap(enum x64_cc cc)
     }
 }
 
+/* True when the flags already say whether register r is zero: the last
+ * instruction was an arithmetic or logic operation that made r (the
+ * allocator's moves in between do not touch the flags). */
+static bool flags_of(const struct isel *s, uint32_t r)
+{
+    const struct mi *m = s->mf->nmi ? &s->mf->mi[s->mf->nmi - 1] : NULL;
+    return m && m->kind == MK_ALU && m->def == r && m->op != X64_CMP && m->op != X64_TEST &&
+           m->op != X64_ADC && m->op != X64_SBB;
+}
+
 static enum x64_cc int_compare(struct isel *s, const struct opt_insn *in)
 {
     opt_val a = in->arg[0], b = in->arg[1];
@@ -191,9 +201,12 @@ static enum x64_cc int_compare(struct isel *s, const struct opt_insn *in)
     }
     uint32_t ra = opt_s_reg(s, a);
     bool imm = opt_s_imm(s, b, size, &c);
+    bool zero = imm && c == 0 && (cc == X64_CC_E || cc == X64_CC_NE);
+    if (zero && flags_of(s, ra) && s->mf->mi[s->mf->nmi - 1].size == size)
+        return cc;
     uint32_t rb = imm ? MR_NONE : opt_s_reg(s, b);
     struct mi *m = opt_s_add(s, MK_ALU, size);
-    m->op = imm && c == 0 && (cc == X64_CC_E || cc == X64_CC_NE) ? X64_TEST : X64_CMP;
+    m->op = zero ? X64_TEST : X64_CMP;
     m->use[0] = ra;
     m->use[1] = m->op == X64_TEST ? ra : rb;
     m->imm = c;
@@ -227,6 +240,8 @@ enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par)
     if (in->op == OPT_FCMP)
         return float_compare(s, in, par);
     uint32_t r = opt_s_reg(s, v);
+    if (flags_of(s, r) && s->mf->mi[s->mf->nmi - 1].size == 4)
+        return X64_CC_NE;
     struct mi *m = opt_s_add(s, MK_ALU, 4);
     m->op = X64_TEST;
     m->use[0] = m->use[1] = r;
