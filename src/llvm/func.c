@@ -127,8 +127,11 @@ static bool on_begin(void *ctx, const struct val_func *vf)
     f->unsupported = f->skip || !types_supported(f);
     if (f->unsupported || !(f->fn = llv_func(u, vf->index)))
         return f->unsupported = true;
+    const struct func *fn = &u->m->funcs[vf->index];
+    if (fn->code_end - fn->code > LLV_HUGE_BODY)
+        llv_no_opt(u, f->fn);
     f->sp = llv_subprogram(u, f->fn, vf->index);
-    locate(f, u->m->funcs[vf->index].code_offset);
+    locate(f, fn->code_offset);
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "entry");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "body");
     LLVMPositionBuilderAtEnd(u->b, entry);

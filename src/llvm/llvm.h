@@ -145,6 +145,13 @@ LLVMTypeRef llv_type(const struct llv_unit *u, valtype t);
 LLVMTypeRef llv_func_type(const struct llv_unit *u, const struct functype *ft);
 /* Function `index` (defined, in this chunk or another), declared on first use. */
 LLVMValueRef llv_func(struct llv_unit *u, uint32_t index);
+/* Function bodies larger than this (bytes of wasm) are compiled without
+ * optimisation: LLVM's code generator is superlinear in the size of a
+ * block (a 600 KiB straight-line body took it minutes). The largest bodies
+ * of big real modules (esbuild, swc, ruby) stay below it. */
+enum { LLV_HUGE_BODY = 256 * 1024 };
+/* Marks fn optnone (and noinline, which optnone needs). */
+void llv_no_opt(struct llv_unit *u, LLVMValueRef fn);
 /* Marks a load or store with an alias class (and as invariant). */
 void llv_tbaa(struct llv_unit *u, LLVMValueRef access, enum llv_tbaa cls);
 void llv_invariant(struct llv_unit *u, LLVMValueRef load);

@@ -222,6 +222,12 @@ LLVMValueRef llv_func(struct llv_unit *u, uint32_t index)
     return fn;
 }
 
+void llv_no_opt(struct llv_unit *u, LLVMValueRef fn)
+{
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, enum_attr(u->ctx, "optnone"));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, enum_attr(u->ctx, "noinline"));
+}
+
 void llv_tbaa(struct llv_unit *u, LLVMValueRef access, enum llv_tbaa cls)
 {
     LLVMSetMetadata(access, u->md_tbaa, u->tbaa[cls]);
