@@ -27,9 +27,10 @@
  *     Its wasm offset comes from the DWARF line table: every instruction's
  *     line is the offset of its wasm instruction (the instruction a load
  *     folds into gets the load's), and LLVM keeps lines through its passes.
- *     The accesses are volatile (see memory.c): never deleted, speculated,
- *     merged or reordered, so each trap comes from the access wasm names
- *     with the effects before it done and none after.
+ *     The accesses are volatile (see memory.c), and so are the stores to
+ *     globals and tables: never deleted, speculated, merged or reordered, so
+ *     each trap comes from the access wasm names, with the effects before
+ *     it done and none after.
  *
  * Frames keep rbp ("frame-pointer"="all", no red zone); the stack-limit
  * check reads rsp after the prologue (llvm.read_register) and compares it
