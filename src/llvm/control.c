@@ -320,18 +320,11 @@ bool llv_control(struct llv_fn *f, const struct val_insn *vi)
     case OP_UNREACHABLE:
         llv_trap(f, TRI_TRAP_UNREACHABLE);
         break;
-    case OP_BLOCK:
-        push_ctl(f, OP_BLOCK, vi, vi->unreachable);
-        break;
-    case OP_LOOP:
-        if (vi->unreachable)
-            push_ctl(f, OP_LOOP, vi, true);
-        else
+    case OP_BLOCK: case OP_LOOP: case OP_IF:
+        if (vi->unreachable || in->op == OP_BLOCK) /* a dead one is only tracked */
+            push_ctl(f, in->op, vi, vi->unreachable);
+        else if (in->op == OP_LOOP)
             open_loop(f, vi);
-        break;
-    case OP_IF:
-        if (vi->unreachable)
-            push_ctl(f, OP_IF, vi, true);
         else
             open_if(f, vi);
         break;
