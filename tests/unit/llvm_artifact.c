@@ -49,6 +49,16 @@ static void release(struct compiled *c)
     buf_free(&c->bin);
 }
 
+/* compile_wat with the failure reported; false (c released) on failure. */
+static bool compile_ok(struct compiled *c, const char *wat)
+{
+    compile_wat(c, wat);
+    CHECK(c->ok, "compile: %s", c->e.msg);
+    if (!c->ok)
+        release(c);
+    return c->ok;
+}
+
 /* The module offset of the nth instruction `op` in defined function f. */
 static uint32_t insn_offset(const struct module *m, uint32_t f, enum op op, int nth)
 {
@@ -98,10 +108,8 @@ static const char explicit_wat[] =
 static void test_explicit_sites(void)
 {
     struct compiled c;
-    compile_wat(&c, explicit_wat);
-    CHECK(c.ok, "compile: %s", c.e.msg);
-    if (!c.ok)
-        return release(&c);
+    if (!compile_ok(&c, explicit_wat))
+        return;
     check_frames(&c);
     const struct module *m = &c.m;
     struct {
@@ -192,10 +200,8 @@ static size_t objdump_find(const struct cc_artifact *a, bool (*want)(const char 
 static void test_memory_sites(void)
 {
     struct compiled c;
-    compile_wat(&c, memory_wat);
-    CHECK(c.ok, "compile: %s", c.e.msg);
-    if (!c.ok)
-        return release(&c);
+    if (!compile_ok(&c, memory_wat))
+        return;
     struct {
         uint32_t func;
         enum op op;
@@ -255,11 +261,10 @@ static void test_chunks(void)
     struct buf wat = {0};
     chain_wat(&wat, 400);
     struct compiled c;
-    compile_wat(&c, wat.oom ? "" : (const char *)wat.data);
+    bool ok = compile_ok(&c, wat.oom ? "" : (const char *)wat.data);
     buf_free(&wat);
-    CHECK(c.ok, "compile: %s", c.e.msg);
-    if (!c.ok)
-        return release(&c);
+    if (!ok)
+        return;
     check_frames(&c);
     size_t cross = 0;
     for (size_t i = 0; i < c.a.relocs.len; i++)
