@@ -34,7 +34,9 @@ struct ls {
     uint32_t holder[32];             /* piece holding each register */
     uint32_t fc[32];                 /* cursor in each fixed range list */
     uint32_t *vend;                  /* per vreg: end of its life */
-    struct heap slots;               /* slots in use or free: (owner's end, slot) */
+    struct heap slots;               /* slots by owner's end (stale entries skipped) */
+    uint32_t *slot_end, cap_slot_end; /* per slot: when its last owner dies */
+    uint32_t *pstart, *partner;      /* per vreg: phi partners (CSR) */
     uint32_t pos;
 };
 
@@ -89,19 +91,77 @@ static bool queue(struct ls *s, uint32_t id)
  * (resolve.c), so the slot is its own from the definition to its end. A
  * slot whose previous owner ended before that definition is reused. */
 
+/* A free slot for a register born at `born`: a phi partner's (a phi and
+ * its operands in one slot make the move on that edge disappear), else
+ * the one freed earliest, else a new one. */
+static uint32_t pick_slot(struct ls *s, uint32_t v, uint32_t born)
+{
+    for (uint32_t k = s->pstart[v]; k < s->pstart[v + 1]; k++) {
+        int32_t ps = s->ra->v[s->partner[k]].slot;
+        if (ps >= 0 && s->slot_end[ps] <= born)
+            return (uint32_t)ps;
+    }
+    while (s->slots.n) {
+        uint32_t end = (uint32_t)(s->slots.k[0] >> 32), slot = (uint32_t)s->slots.k[0];
+        if (end != s->slot_end[slot]) { /* taken again since */
+            heap_pop(&s->slots);
+            continue;
+        }
+        if (end > born)
+            break;
+        heap_pop(&s->slots);
+        return slot;
+    }
+    return s->mf->nspill++;
+}
+
 static bool slot_for(struct ls *s, uint32_t v, opt_loc *loc)
 {
     struct vinfo *vi = &s->ra->v[v];
     if (vi->slot < 0) {
-        uint32_t born = s->ra->iv[vi->piece[0]].start;
-        if (s->slots.n && (uint32_t)(s->slots.k[0] >> 32) <= born)
-            vi->slot = (int32_t)heap_pop(&s->slots);
-        else
-            vi->slot = (int32_t)s->mf->nspill++;
-        if (!heap_push(s, &s->slots, s->vend[v], (uint32_t)vi->slot))
+        uint32_t slot = pick_slot(s, v, s->ra->iv[vi->piece[0]].start);
+        vi->slot = (int32_t)slot;
+        if (!opt_grow(s->mf->arena, &s->slot_end, &s->cap_slot_end, s->mf->nspill,
+                      sizeof *s->slot_end) ||
+            !heap_push(s, &s->slots, s->vend[v], slot))
             return false;
+        s->slot_end[slot] = s->vend[v];
     }
     *loc = -(vi->slot + 1);
+    return true;
+}
+
+/* Links every phi with its operands both ways (CSR). */
+static bool phi_partners(struct ls *s)
+{
+    const struct mfunc *mf = s->mf;
+    uint32_t nv = mf->nvreg, total = 0;
+    uint32_t *cnt = arena_array(mf->arena, nv + 2, sizeof *cnt);
+    if (!cnt)
+        return nomem(s);
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t b = 0; b < mf->nblock; b++)
+            for (uint32_t h = 0; h < mf->block[b].nphi; h++) {
+                const struct mphi *ph = &mf->block[b].phi[h];
+                for (uint32_t k = 0; k < mf->block[b].npred; k++) {
+                    uint32_t w = ph->def - MR_V0, u = ph->ops[k] - MR_V0;
+                    if (round == 0) {
+                        cnt[w + 1]++, cnt[u + 1]++, total += 2;
+                        continue;
+                    }
+                    s->partner[s->pstart[w] + cnt[w]++] = u;
+                    s->partner[s->pstart[u] + cnt[u]++] = w;
+                }
+            }
+        if (round == 0) {
+            for (uint32_t v = 0; v < nv; v++)
+                cnt[v + 1] += cnt[v];
+            s->pstart = cnt;
+            s->partner = arena_array(mf->arena, total + 1, sizeof *s->partner);
+            if (!s->partner || !(cnt = arena_array(mf->arena, nv + 1, sizeof *cnt)))
+                return nomem(s);
+        }
+    }
     return true;
 }
 
@@ -311,6 +371,8 @@ bool opt_regalloc(struct ra *ra)
     s.vend = arena_array(mf->arena, mf->nvreg + 1, sizeof *s.vend);
     if (!s.vend)
         return nomem(&s);
+    if (!phi_partners(&s))
+        return false;
     for (int r = 0; r < 32; r++)
         s.holder[r] = NOBODY;
     for (uint32_t i = 0; i < ra->niv; i++) {
