@@ -485,7 +485,10 @@ static void lower_term(struct isel *s, uint32_t b, opt_val v)
     struct mi *m;
     uint8_t par;
     phi_operands(s, b);
-    switch (in->op) {
+    /* a br_table whose targets are all one block is a jump: the index
+     * must not be read after the edge's moves, which go before the jump */
+    enum opt_op op = in->op == OPT_BR_TABLE && bl->nsucc == 1 ? OPT_JMP : in->op;
+    switch (op) {
     case OPT_JMP:
         opt_s_add(s, MK_JMP, 8)->imm = f->block[bl->succ[0]].order;
         break;

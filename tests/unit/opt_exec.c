@@ -166,6 +166,26 @@ static void test_phi_cycle(void)
     }
 }
 
+/* A br_table whose every target is the loop (a fuzzer find: the moves on
+ * its one edge came before the table read its index). */
+static void test_table_one_target(void)
+{
+    tri_instance *i = instance(
+        "(module (func (export \"f\") (param $n i32) (result i32) (local $x i32) (local $y i32)"
+        "  (block $out (loop $l"
+        "    (local.set $y (i32.add (local.get $y) (local.get $x)))"
+        "    (local.set $x (i32.add (local.get $x) (i32.const 1)))"
+        "    (br_if $out (i32.ge_u (local.get $x) (local.get $n)))"
+        "    (br_table $l $l $l (i32.and (local.get $y) (i32.const 3)))))"
+        "  (i32.add (local.get $y) (i32.mul (local.get $x) (i32.const 1000)))))");
+    if (!i)
+        return;
+    tri_val arg = tri_val_i32(10), out = {0};
+    tri_error *r = call(i, "f", &arg, 1, &out, 1);
+    CHECK(!r && out.of.i32 == 45 + 10000, "br_table to one target: %d", out.of.i32);
+    tri_error_delete(r);
+}
+
 /* Arguments on the stack on both sides of a call, and three results. */
 static void test_many_args(void)
 {
@@ -409,6 +429,7 @@ int main(void)
     test_int_pressure();
     test_float_pressure();
     test_phi_cycle();
+    test_table_one_target();
     test_many_args();
     test_dispatch();
     test_traps();
