@@ -208,8 +208,10 @@ static bool variable(struct opt_build *b, const struct val_insn *vi)
     case OP_LOCAL_SET: return opt_b_local_set(b, in->imm.index, opt_b_pop(b));
     case OP_LOCAL_TEE:
         return opt_b_local_set(b, in->imm.index, b->stack.data[b->stack.len - 1]);
-    case OP_GLOBAL_GET:
-        return opt_b_push(b, opt_b_load(b, t, opt_mem_of_type(t), global_cell(b, in->imm.index), 0));
+    case OP_GLOBAL_GET: {
+        opt_val cell = global_cell(b, in->imm.index);
+        return opt_b_push(b, opt_b_load(b, t, opt_mem_of_type(t), cell, 0));
+    }
     default: { /* global.set */
         opt_val v = opt_b_pop(b);
         opt_val s = opt_b_emit(b, OPT_STORE, OPT_VOID, global_cell(b, in->imm.index), v, 0, 0);
@@ -245,7 +247,8 @@ static bool reference(struct opt_build *b, const struct insn *in)
 {
     switch (in->op) {
     case OP_REF_NULL: return opt_b_push(b, b->zero[OPT_I64]);
-    case OP_REF_IS_NULL: return opt_b_push(b, opt_b_icmp(b, ICC_EQ, opt_b_pop(b), b->zero[OPT_I64]));
+    case OP_REF_IS_NULL:
+        return opt_b_push(b, opt_b_icmp(b, ICC_EQ, opt_b_pop(b), b->zero[OPT_I64]));
     default: return opt_b_push(b, vm_field(b, b->layout.funcrefs + 8 * in->imm.index));
     }
 }

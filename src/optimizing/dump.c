@@ -51,7 +51,8 @@ static void put_aux(struct buf *out, const struct opt_insn *in)
     case OPT_FROUND: put(out, ".%s", round_names[in->aux & 3]); break;
     case OPT_SEXT: put(out, ".%u", in->aux); break;
     case OPT_I2F: case OPT_F2I:
-        put(out, "%s%s", in->aux & OPT_CVT_SIGNED ? ".s" : ".u", in->aux & OPT_CVT_SAT ? ".sat" : "");
+        put(out, "%s%s", in->aux & OPT_CVT_SIGNED ? ".s" : ".u",
+            in->aux & OPT_CVT_SAT ? ".sat" : "");
         break;
     case OPT_LOAD: case OPT_STORE:
         put(out, ".%s%s", mem_names[(in->aux & MEM_KIND) % ARRAY_LEN(mem_names)],

@@ -578,7 +578,9 @@ void opt_s_mem(struct mi *m, struct maddr a);
 /* When a load is folded into v: its memory operand (and trap site) on m. */
 void opt_s_loadop(struct isel *s, opt_val v, struct mi *m, struct maddr a);
 int opt_s_size(enum opt_type t);
-/* A call with its arguments put where System V wants them. */
+/* isel_call.c: the parameters at entry; a call with its arguments put
+ * where System V wants them. */
+bool opt_s_entry(struct isel *s);
 bool opt_s_call(struct isel *s, opt_val v);
 /* isel_ops.c: one non-control instruction. */
 bool opt_s_op(struct isel *s, opt_val v);

@@ -200,7 +200,8 @@ int main(int argc, char **argv)
                          "  (func (export \"f\") (result i32) (call $log (i32.const 7))"
                          "    (i32.div_u (i32.const 9) (i32.const 2)))"
                          "  (func (export \"t\") (result i64) unreachable))", &len);
-    CHECK(bytes && compare("self-test", bytes, len, false) && compare("self-test", bytes, len, true),
+    CHECK(bytes && compare("self-test", bytes, len, false) &&
+              compare("self-test", bytes, len, true),
           "the backends disagree on the self-test");
     free(bytes);
     return test_done("opt_diff");

@@ -65,7 +65,10 @@ static tri_error *call(tri_instance *i, const char *name, const tri_val *args, s
 
 /* ---- register pressure ---- */
 
-static uint64_t rotl64(uint64_t x, unsigned k) { return k % 64 ? x << k % 64 | x >> (64 - k % 64) : x; }
+static uint64_t rotl64(uint64_t x, unsigned k)
+{
+    return k % 64 ? x << k % 64 | x >> (64 - k % 64) : x;
+}
 
 /* 24 i64 values live across two calls, then folded together. */
 static void test_int_pressure(void)
@@ -77,8 +80,8 @@ static void test_int_pressure(void)
     for (int k = 0; k < N; k++)
         add(&t, " (local $v%d i64)", k);
     for (int k = 0; k < N; k++)
-        add(&t, " (local.set $v%d (i64.add (i64.mul (local.get $p) (i64.const %d)) (i64.const %d)))",
-            k, k + 3, k * k);
+        add(&t, " (local.set $v%d (i64.add (i64.mul (local.get $p) (i64.const %d))"
+                " (i64.const %d)))", k, k + 3, k * k);
     add(&t, " (local.set $v0 (call $id (local.get $v0))) (drop (call $id (local.get $v5)))");
     add(&t, " (i64.const 0)");
     for (int k = 0; k < N; k++)
