@@ -74,7 +74,7 @@ def availability(a, scratch):
     """{tool name: why not} for the tools that cannot be used yet."""
     lacking = runners.trident_lacks(a.trident, "validate")
     missing = {"trident-validate": lacking} if lacking else {}
-    status = runners.backend_status(a.trident, "compile",
+    status = runners.backend_status(a.trident, ["compile"],
                                     [runners.probe_path(a.out), "--code=" + scratch])
     missing.update({"trident-" + b: why for b, why in status.items() if why})
     return missing

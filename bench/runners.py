@@ -18,6 +18,9 @@ BACKENDS = ["singlepass", "optimizing", "llvm"]
 NODE = ["node", "--no-warnings", "--no-turbo-fast-api-calls"]
 LIFTOFF = ["--liftoff", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering"]
 TURBOFAN = ["--no-liftoff"]
+# Every run compiles afresh, as node does: `trident run` would otherwise
+# reuse the code it cached on the first run.
+TRIDENT_RUN = ["run", "--no-cache"]
 
 Runner = namedtuple("Runner", "name title needs argv")
 # needs: the file the runner starts, given OUT and a program name.
@@ -34,8 +37,8 @@ def _node(flags):
 
 
 def _trident(path, backend):
-    return lambda out, prog, args: [path, "run", "--backend=" + backend,
-                                    _file("wasm", ".wasm")(out, prog)] + args
+    return lambda out, prog, args: [path] + TRIDENT_RUN + ["--backend=" + backend,
+                                                          _file("wasm", ".wasm")(out, prog)] + args
 
 
 def _binary(form):
@@ -69,14 +72,15 @@ def trident_lacks(trident, command):
 
 def backend_status(trident, command, args, expect=None):
     """{backend: None when `trident COMMAND --backend=B ARGS...` exits 0 (and
-    prints expect, if given), else why the backend is not available yet}."""
-    lacking = trident_lacks(trident, command)
+    prints expect, if given), else why the backend is not available yet}.
+    command: a list, the command and its options."""
+    lacking = trident_lacks(trident, command[0])
     if lacking:
         return {b: lacking for b in BACKENDS}
     status = {}
     for b in BACKENDS:
         try:
-            r = subprocess.run([trident, command, "--backend=" + b] + args,
+            r = subprocess.run([trident] + command + ["--backend=" + b] + args,
                                capture_output=True, text=True, timeout=60)
             ok = r.returncode == 0 and (expect is None or r.stdout == expect)
             why = (r.stderr.strip().splitlines() or ["no message"])[-1]  # the error comes last
@@ -102,7 +106,7 @@ def select(names, out, trident):
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit("unknown runner(s): %s (known: %s)" % (", ".join(unknown), ", ".join(known)))
-    tri = backend_status(trident, "run", [probe_path(out), "42"], "probe 42\n") \
+    tri = backend_status(trident, TRIDENT_RUN, [probe_path(out), "42"], "probe 42\n") \
         if any(n.startswith("trident-") for n in names) else {}
     usable, missing = [], {}
     for r in table:
