@@ -5,6 +5,7 @@
  * schedule. The first failure in function order is the one reported. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "optimizing.h"
@@ -101,10 +102,30 @@ static bool assemble(struct job *j, struct cc_artifact *out, struct err *e)
     return ok;
 }
 
+/* v128 anywhere in a signature or a global: SIMD is not supported yet
+ * (locals are checked as each body is built). */
+static bool uses_simd(const struct module *m)
+{
+    for (uint32_t t = 0; t < m->ntypes; t++) {
+        const struct functype *ft = &m->types[t];
+        if (memchr(ft->types, VT_V128, ft->nparams + ft->nresults))
+            return true;
+    }
+    for (uint32_t g = 0; g < m->nglobals; g++)
+        if (m->globals[g].type.type == VT_V128)
+            return true;
+    return false;
+}
+
 static bool compile(const struct module *m, const struct cc_options *o, struct cc_artifact *out,
                     struct err *e)
 {
     cc_artifact_init(out, "optimizing", o);
+    if (uses_simd(m)) {
+        cc_artifact_free(out);
+        return err_set(e, ERR_UNSUPPORTED, NO_OFFSET,
+                       "SIMD (v128) is not supported by the optimizing backend");
+    }
     uint32_t n = m->nfuncs - m->nfunc_imports;
     struct job j = {.m = m, .o = o, .n = n, .res = calloc(n + 1, sizeof *j.res)};
     if (!j.res) {

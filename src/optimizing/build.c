@@ -494,6 +494,9 @@ static bool entry(struct opt_build *b, const struct val_func *vf)
 static bool hook_begin(void *ctx, const struct val_func *vf)
 {
     struct opt_build *b = ctx;
+    if (vf->nlocals && memchr(vf->local_types, VT_V128, vf->nlocals))
+        return err_set(b->e, ERR_UNSUPPORTED, b->at,
+                       "SIMD (v128) is not supported by the optimizing backend");
     b->stack.len = b->ctl.len = b->saved.len = b->work.len = 0;
     b->cur = 0;
     b->bi = NULL;
