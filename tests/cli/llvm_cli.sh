@@ -47,7 +47,7 @@ else
     fail dump "no object with f0 in $tmp/dump: $(ls "$tmp/dump")"
 fi
 
-out=$("$trident" run --backend=llvm --invoke fib "$tmp/m.wat" 20 2>&1)
+out=$("$trident" run --no-cache --backend=llvm --invoke fib "$tmp/m.wat" 20 2>&1)
 [ "$out" = 6765 ] && pass run || fail run "fib(20) printed: $out"
 
 out=$("$trident" compile --backend=llvm -O7 "$tmp/m.wat" 2>&1)

@@ -69,6 +69,7 @@ static bool start(struct run *r, const char *backend, bool bounds, const uint8_t
     memset(r, 0, sizeof *r);
     tri_config c;
     tri_config_default(&c);
+    c.cache = false; /* every run compiles: what a test is for */
     c.backend = backend;
     c.bounds_checks = bounds;
     tri_error *e = tri_engine_new(&c, &r->engine);

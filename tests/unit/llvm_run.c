@@ -29,6 +29,7 @@ static bool open_env(struct env *v, const char *wat_text, int opt_level, bool bo
     memset(v, 0, sizeof *v);
     tri_config c;
     tri_config_default(&c);
+    c.cache = false; /* every run compiles: what a test is for */
     c.backend = "llvm";
     c.opt_level = opt_level;
     c.bounds_checks = bounds;
@@ -131,6 +132,7 @@ static void test_abi(void)
     tri_engine *engine = NULL;
     tri_config c;
     tri_config_default(&c);
+    c.cache = false; /* every run compiles: what a test is for */
     c.backend = "llvm";
     tri_error *e = tri_engine_new(&c, &engine);
     CHECK(!e, "engine");
