@@ -179,7 +179,7 @@ bool tp_field_func(struct txt_parser *p)
 {
     uint32_t index, type;
     bool imported;
-    struct buf *b = definition(p, SP_FUNC, EXT_FUNC, S_FUNC, &index, &imported);
+    struct buf *b = definition(p, NS_FUNC, EXT_FUNC, S_FUNC, &index, &imported);
     if (!b)
         return false;
     reset_function(p);
@@ -201,7 +201,7 @@ bool tp_field_table(struct txt_parser *p)
 {
     uint32_t index, n;
     bool imported;
-    struct buf *b = definition(p, SP_TABLE, EXT_TABLE, S_TABLE, &index, &imported);
+    struct buf *b = definition(p, NS_TABLE, EXT_TABLE, S_TABLE, &index, &imported);
     if (!b)
         return false;
     if (imported || tp_peek(p, 0)->kind != TK_KEYWORD)
@@ -219,7 +219,7 @@ bool tp_field_memory(struct txt_parser *p)
 {
     uint32_t index, len;
     bool imported;
-    struct buf *b = definition(p, SP_MEM, EXT_MEMORY, S_MEM, &index, &imported);
+    struct buf *b = definition(p, NS_MEM, EXT_MEMORY, S_MEM, &index, &imported);
     if (!b)
         return false;
     if (imported || !tp_at_open(p, "data"))
@@ -235,7 +235,7 @@ bool tp_field_global(struct txt_parser *p)
 {
     uint32_t index;
     bool imported;
-    struct buf *b = definition(p, SP_GLOBAL, EXT_GLOBAL, S_GLOBAL, &index, &imported);
+    struct buf *b = definition(p, NS_GLOBAL, EXT_GLOBAL, S_GLOBAL, &index, &imported);
     if (!b || !globaltype(p, b))
         return false;
     reset_function(p);
@@ -251,10 +251,10 @@ static const struct {
     enum txt_space sp;
     enum extern_kind kind;
 } externs[] = {
-    {"func", SP_FUNC, EXT_FUNC},
-    {"table", SP_TABLE, EXT_TABLE},
-    {"memory", SP_MEM, EXT_MEMORY},
-    {"global", SP_GLOBAL, EXT_GLOBAL},
+    {"func", NS_FUNC, EXT_FUNC},
+    {"table", NS_TABLE, EXT_TABLE},
+    {"memory", NS_MEM, EXT_MEMORY},
+    {"global", NS_GLOBAL, EXT_GLOBAL},
 };
 
 /* (import "m" "n" (kind $id? desc)) after "(import". */

@@ -141,7 +141,7 @@ static bool put_index(struct txt_parser *p, enum txt_space sp, struct buf *out)
 static bool opt_table(struct txt_parser *p, struct buf *out)
 {
     if (tp_at_index(p))
-        return put_index(p, SP_TABLE, out);
+        return put_index(p, NS_TABLE, out);
     buf_byte(out, 0);
     return true;
 }
@@ -237,10 +237,10 @@ static bool table_init(struct txt_parser *p, struct buf *out)
 {
     uint32_t table = 0, elem;
     if (tp_at_index(p) && (tp_peek(p, 1)->kind == TK_ID || tp_peek(p, 1)->kind == TK_NUM)) {
-        if (!tp_index(p, SP_TABLE, &table))
+        if (!tp_index(p, NS_TABLE, &table))
             return false;
     }
-    if (!tp_index(p, SP_ELEM, &elem))
+    if (!tp_index(p, NS_ELEM, &elem))
         return false;
     buf_u32leb(out, elem);
     buf_u32leb(out, table);
@@ -253,7 +253,7 @@ static bool table_copy(struct txt_parser *p, struct buf *out)
         buf_bytes(out, "\0\0", 2);
         return true;
     }
-    return put_index(p, SP_TABLE, out) && put_index(p, SP_TABLE, out);
+    return put_index(p, NS_TABLE, out) && put_index(p, NS_TABLE, out);
 }
 
 /* i32/i64 literals (signed LEB) and f32/f64 literals (raw bits). */
@@ -277,7 +277,7 @@ static bool const_imm(struct txt_parser *p, enum imm_kind k, struct buf *out)
 static bool call_indirect(struct txt_parser *p, struct buf *out)
 {
     uint32_t table = 0, type;
-    if (tp_at_index(p) && !tp_index(p, SP_TABLE, &table))
+    if (tp_at_index(p) && !tp_index(p, NS_TABLE, &table))
         return false;
     if (!tp_typeuse(p, false, &type))
         return false;
@@ -309,14 +309,14 @@ static bool immediates(struct txt_parser *p, int op, struct buf *out)
         buf_u32leb(out, x);
         return true;
     case IMM_BR_TABLE: return br_table(p, out);
-    case IMM_FUNC: return put_index(p, SP_FUNC, out);
+    case IMM_FUNC: return put_index(p, NS_FUNC, out);
     case IMM_CALL_INDIRECT: return call_indirect(p, out);
     case IMM_LOCAL:
         if (!local_index(p, &x))
             return false;
         buf_u32leb(out, x);
         return true;
-    case IMM_GLOBAL: return put_index(p, SP_GLOBAL, out);
+    case IMM_GLOBAL: return put_index(p, NS_GLOBAL, out);
     case IMM_TABLE: return opt_table(p, out);
     case IMM_MEMARG: return memarg(p, dec_ops[op].aux, out);
     case IMM_MEMARG_LANE: return memarg(p, dec_ops[op].aux, out) && lane_index(p, out);
@@ -332,14 +332,14 @@ static bool immediates(struct txt_parser *p, int op, struct buf *out)
     case IMM_REFTYPE: return ref_null(p, out);
     case IMM_MEMORY_INIT:
         p->uses_data_count = true;
-        if (!put_index(p, SP_DATA, out))
+        if (!put_index(p, NS_DATA, out))
             return false;
         buf_byte(out, 0);
         return true;
-    case IMM_DATA: p->uses_data_count = true; return put_index(p, SP_DATA, out);
+    case IMM_DATA: p->uses_data_count = true; return put_index(p, NS_DATA, out);
     case IMM_MEMORY_COPY: buf_bytes(out, "\0\0", 2); return true;
     case IMM_TABLE_INIT: return table_init(p, out);
-    case IMM_ELEM: return put_index(p, SP_ELEM, out);
+    case IMM_ELEM: return put_index(p, NS_ELEM, out);
     case IMM_TABLE_COPY: return table_copy(p, out);
     case IMM_BLOCK: case IMM_SELECT_T: break; /* handled by the callers */
     }

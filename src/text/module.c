@@ -131,7 +131,7 @@ bool tp_at_index(const struct txt_parser *p)
     return t->kind == TK_ID || (t->kind == TK_NUM && p->src[t->off] >= '0' && p->src[t->off] <= '9');
 }
 
-static const char *const space_names[SP_COUNT] = {
+static const char *const space_names[NS_COUNT] = {
     "function", "table", "memory", "global", "type", "elem segment", "data segment",
 };
 
@@ -152,8 +152,8 @@ static const struct {
     const char *kw;
     enum txt_space sp;
 } definitions[] = {
-    {"func", SP_FUNC}, {"table", SP_TABLE}, {"memory", SP_MEM}, {"global", SP_GLOBAL},
-    {"elem", SP_ELEM}, {"data", SP_DATA},
+    {"func", NS_FUNC}, {"table", NS_TABLE}, {"memory", NS_MEM}, {"global", NS_GLOBAL},
+    {"elem", NS_ELEM}, {"data", NS_DATA},
 };
 
 /* Binds an optional $id at the current token to the next index of sp. */
@@ -189,7 +189,7 @@ static bool collect_definition(struct txt_parser *p, struct collect *c, enum txt
 {
     if (!bind_id(p, sp))
         return false;
-    if (sp == SP_ELEM || sp == SP_DATA)
+    if (sp == NS_ELEM || sp == NS_DATA)
         return true;
     while (tp_at_open(p, "export"))
         if (!tp_skip(p))
@@ -198,12 +198,12 @@ static bool collect_definition(struct txt_parser *p, struct collect *c, enum txt
         return note_import(p, c, tp_peek(p, 1));
     if (!c->defined)
         c->defined = space_names[sp];
-    if (sp == SP_TABLE && tp_peek(p, 0)->kind == TK_KEYWORD && tp_peek(p, 1)->kind == TK_LPAR) {
+    if (sp == NS_TABLE && tp_peek(p, 0)->kind == TK_KEYWORD && tp_peek(p, 1)->kind == TK_LPAR) {
         p->pos++;
         if (tp_at_open(p, "elem"))
-            p->count[SP_ELEM]++;
-    } else if (sp == SP_MEM && tp_at_open(p, "data")) {
-        p->count[SP_DATA]++;
+            p->count[NS_ELEM]++;
+    } else if (sp == NS_MEM && tp_at_open(p, "data")) {
+        p->count[NS_DATA]++;
     }
     return true;
 }
@@ -261,7 +261,7 @@ static bool field_start(struct txt_parser *p)
     if (p->has_start)
         return tp_fail(p, t, "multiple start sections");
     uint32_t index;
-    if (!tp_index(p, SP_FUNC, &index))
+    if (!tp_index(p, NS_FUNC, &index))
         return false;
     p->has_start = true;
     buf_u32leb(&p->sec[8], index);
@@ -329,8 +329,8 @@ static void assemble(struct txt_parser *p, struct buf *out)
     static const uint8_t order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11};
     write_types(p);
     if (p->uses_data_count) {
-        p->nsec[12] = p->count[SP_DATA];
-        buf_u32leb(&p->sec[12], p->count[SP_DATA]);
+        p->nsec[12] = p->count[NS_DATA];
+        buf_u32leb(&p->sec[12], p->count[NS_DATA]);
     }
     buf_bytes(out, "\0asm\1\0\0\0", 8);
     for (size_t i = 0; i < sizeof order; i++) {
@@ -345,7 +345,7 @@ static void assemble(struct txt_parser *p, struct buf *out)
 
 static void parser_free(struct txt_parser *p)
 {
-    for (int i = 0; i < SP_COUNT; i++)
+    for (int i = 0; i < NS_COUNT; i++)
         txt_sym_free(&p->names[i]);
     for (int i = 0; i < SEC_COUNT; i++)
         buf_free(&p->sec[i]);

@@ -36,7 +36,7 @@ static bool elem_funcs(struct txt_parser *p, uint32_t *count)
 {
     uint32_t f;
     for (*count = 0; tp_at_index(p); (*count)++) {
-        if (!tp_index(p, SP_FUNC, &f))
+        if (!tp_index(p, NS_FUNC, &f))
             return false;
         buf_u32leb(&p->items, f);
     }
@@ -92,12 +92,12 @@ bool tp_field_elem(struct txt_parser *p)
 {
     if (tp_peek(p, 0)->kind == TK_ID)
         p->pos++;
-    p->count[SP_ELEM]++;
+    p->count[NS_ELEM]++;
     enum seg_mode mode = SEG_PASSIVE;
     uint32_t table = 0, count;
     if (tp_keyword(p, "declare"))
         mode = SEG_DECLARATIVE;
-    else if (!placement(p, "table", SP_TABLE, &mode, &table))
+    else if (!placement(p, "table", NS_TABLE, &mode, &table))
         return false;
     p->items.len = 0;
     bool exprs = false;
@@ -118,7 +118,7 @@ bool tp_inline_elem(struct txt_parser *p, uint32_t table, valtype t, uint32_t *c
 {
     if (!tp_open(p, "elem"))
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
-    p->count[SP_ELEM]++;
+    p->count[NS_ELEM]++;
     p->items.len = 0;
     bool exprs = tp_peek(p, 0)->kind == TK_LPAR;
     if (!(exprs ? elem_exprs(p, count) : elem_funcs(p, count)))
@@ -150,10 +150,10 @@ bool tp_field_data(struct txt_parser *p)
 {
     if (tp_peek(p, 0)->kind == TK_ID)
         p->pos++;
-    p->count[SP_DATA]++;
+    p->count[NS_DATA]++;
     enum seg_mode mode = SEG_PASSIVE;
     uint32_t mem = 0;
-    if (!placement(p, "memory", SP_MEM, &mode, &mem))
+    if (!placement(p, "memory", NS_MEM, &mode, &mem))
         return false;
     if (!data_strings(p))
         return false;
@@ -165,7 +165,7 @@ bool tp_inline_data(struct txt_parser *p, uint32_t mem, uint32_t *len)
 {
     if (!tp_open(p, "data"))
         return tp_fail(p, tp_peek(p, 0), "unexpected token");
-    p->count[SP_DATA]++;
+    p->count[NS_DATA]++;
     if (!data_strings(p))
         return false;
     *len = (uint32_t)p->items.len;

@@ -203,7 +203,8 @@ void txt_sym_free(struct txt_symtab *t);
 int txt_op_lookup(const char *name, uint32_t len);
 
 /* ---- the module parser (module.c, fields.c, segments.c, types.c, instr.c) ---- */
-enum txt_space { SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_TYPE, SP_ELEM, SP_DATA, SP_COUNT };
+/* The index spaces names live in (NS_: name space). */
+enum txt_space { NS_FUNC, NS_TABLE, NS_MEM, NS_GLOBAL, NS_TYPE, NS_ELEM, NS_DATA, NS_COUNT };
 enum { SEC_COUNT = 13 }; /* binary section ids 0..12 */
 
 struct txt_ftype {
@@ -227,8 +228,8 @@ struct txt_parser {
     struct err *err;
     struct arena arena;
 
-    struct txt_symtab names[SP_COUNT];
-    uint32_t count[SP_COUNT];   /* pass 2: definitions seen so far */
+    struct txt_symtab names[NS_COUNT];
+    uint32_t count[NS_COUNT];   /* pass 2: definitions seen so far */
     VEC(struct txt_ftype) types;
 
     struct buf sec[SEC_COUNT];  /* section contents, without their count */

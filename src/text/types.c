@@ -134,7 +134,7 @@ bool tp_type_def(struct txt_parser *p)
     int64_t index = add_type(p, nparams);
     if (index < 0)
         return tp_oom(p);
-    int r = name ? txt_sym_add(&p->names[SP_TYPE], name, len, (uint32_t)index) : 1;
+    int r = name ? txt_sym_add(&p->names[NS_TYPE], name, len, (uint32_t)index) : 1;
     return r > 0 || (r < 0 ? tp_oom(p) : tp_fail(p, at, "duplicate type %.*s", (int)len, name));
 }
 
@@ -146,7 +146,7 @@ static bool typeuse(struct txt_parser *p, enum names names, uint32_t *index, boo
     *explicit_type = false;
     if (tp_open(p, "type")) {
         *explicit_type = true;
-        if (!tp_index(p, SP_TYPE, index) || !tp_close(p))
+        if (!tp_index(p, NS_TYPE, index) || !tp_close(p))
             return false;
     }
     const struct txt_tok *at = tp_peek(p, 0);
