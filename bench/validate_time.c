@@ -5,25 +5,10 @@
  * prints "SIZE CODE_BYTES BEST_SECONDS" (CODE_BYTES: the function bodies). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "decode/decode.h"
 #include "validate/validate.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static size_t code_bytes(const struct module *m)
-{
-    size_t n = 0;
-    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
-        n += (size_t)(m->funcs[i].code_end - (m->bytes + m->funcs[i].body_offset));
-    return n;
-}
+#include "tool_time.h"
 
 int main(int argc, char **argv)
 {
@@ -44,9 +29,9 @@ int main(int argc, char **argv)
     size_t code = 0;
     for (int i = 0; i < runs; i++) {
         struct module m;
-        double t0 = now();
+        double t0 = cpu_now();
         bool ok = dec_module(&m, bytes, len, &e) && val_module(&m, &e);
-        double t = now() - t0;
+        double t = cpu_now() - t0;
         if (!ok) {
             fprintf(stderr, "%s: offset %zu: %s\n", argv[1], e.offset, e.msg);
             free(bytes);

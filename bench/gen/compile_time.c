@@ -5,24 +5,10 @@
  * (CODE_BYTES: the function bodies; both times include decoding). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "singlepass/singlepass.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static size_t code_bytes(const struct module *m)
-{
-    size_t n = 0;
-    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
-        n += (size_t)(m->funcs[i].code_end - (m->bytes + m->funcs[i].body_offset));
-    return n;
-}
+#include "../tool_time.h"
 
 /* One run: decode, then validate (compile == false) or compile. Returns
  * the CPU seconds, or -1 with the error printed. */
@@ -33,13 +19,13 @@ static double run(const uint8_t *bytes, size_t len, bool compile, size_t *code, 
     err_clear(&e);
     struct cc_options o = {0};
     struct cc_artifact a;
-    double t0 = now();
+    double t0 = cpu_now();
     bool ok = dec_module(&m, bytes, len, &e);
     if (ok && compile)
         ok = val_module_header(&m, &e) && sp_backend.compile(&m, &o, &a, &e);
     else if (ok)
         ok = val_module(&m, &e);
-    double t = now() - t0;
+    double t = cpu_now() - t0;
     if (!ok) {
         fprintf(stderr, "offset %zu: %s\n", e.offset, e.msg);
         return -1;
