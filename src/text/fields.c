@@ -186,10 +186,15 @@ bool tp_field_func(struct txt_parser *p)
     if (!tp_typeuse(p, true, &type))
         return false;
     buf_u32leb(b, type);
-    if (imported)
+    if (imported) {
+        tp_note_local_names(p, index);
         return tp_close(p);
+    }
     uint32_t nparams = (uint32_t)p->local_types.len;
-    if (!locals(p) || !tp_expr(p, &p->body) || !tp_close(p))
+    if (!locals(p))
+        return false;
+    tp_note_local_names(p, index);
+    if (!tp_expr(p, &p->body) || !tp_close(p))
         return false;
     write_code(p, nparams);
     return true;
@@ -268,7 +273,7 @@ bool tp_field_import(struct txt_parser *p)
         k++; /* pass 1 checked that one matches */
     buf_byte(b, (uint8_t)externs[k].kind);
     p->nsec[S_IMPORT]++;
-    next_index(p, externs[k].sp);
+    uint32_t index = next_index(p, externs[k].sp);
     bool ok;
     uint32_t type;
     switch (externs[k].kind) {
@@ -276,6 +281,7 @@ bool tp_field_import(struct txt_parser *p)
         reset_function(p);
         ok = tp_typeuse(p, true, &type);
         buf_u32leb(b, type);
+        tp_note_local_names(p, index);
         break;
     case EXT_TABLE: ok = tabletype(p, b); break;
     case EXT_MEMORY: ok = limits(p, b); break;

@@ -339,6 +339,7 @@ static void assemble(struct txt_parser *p, struct buf *out)
         if (p->nsec[id] || (!counted && p->sec[id].len))
             write_section(out, id, &p->sec[id], p->nsec[id], counted);
     }
+    tp_write_names(p, out);
 }
 
 /* ---- entry points ---- */
@@ -357,12 +358,13 @@ static void parser_free(struct txt_parser *p)
     buf_free(&p->scratch);
     buf_free(&p->body);
     buf_free(&p->items);
+    buf_free(&p->local_names);
     arena_free(&p->arena);
 }
 
 static bool any_oom(const struct txt_parser *p)
 {
-    bool oom = p->scratch.oom || p->body.oom || p->items.oom;
+    bool oom = p->scratch.oom || p->body.oom || p->items.oom || p->local_names.oom;
     for (int i = 0; i < SEC_COUNT; i++)
         oom |= p->sec[i].oom;
     return oom;
@@ -386,10 +388,8 @@ bool txt_parse_tokens(const struct txt_tokens *tk, uint32_t *pos, struct buf *ou
 {
     struct txt_parser p = {.tk = tk, .src = tk->src, .pos = *pos, .err = e};
     bool wrapped = tp_open(&p, "module");
-    const char *id;
-    uint32_t id_len;
     if (wrapped)
-        tp_opt_id(&p, &id, &id_len);
+        tp_opt_id(&p, &p.module_id, &p.module_id_len);
     uint32_t begin = p.pos;
     bool ok = true;
     while (ok && tp_peek(&p, 0)->kind == TK_LPAR)

@@ -88,3 +88,30 @@ int txt_op_lookup(const char *name, uint32_t len)
     uint32_t op;
     return txt_sym_find(&op_names, name, len, &op) ? (int)op : -1;
 }
+
+static int by_index(const void *a, const void *b)
+{
+    uint32_t x = ((const struct txt_sym *)a)->index, y = ((const struct txt_sym *)b)->index;
+    return (x > y) - (x < y);
+}
+
+void txt_sym_write_map(const struct txt_symtab *t, struct buf *out)
+{
+    struct txt_sym *v = malloc((t->count ? t->count : 1) * sizeof *v);
+    if (!v) {
+        out->oom = true;
+        return;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->cap; i++)
+        if (t->slots[i].name)
+            v[n++] = t->slots[i];
+    qsort(v, n, sizeof *v, by_index);
+    buf_u32leb(out, n);
+    for (uint32_t i = 0; i < n; i++) { /* the name without its '$' */
+        buf_u32leb(out, v[i].index);
+        buf_u32leb(out, v[i].len - 1);
+        buf_bytes(out, v[i].name + 1, v[i].len - 1);
+    }
+    free(v);
+}

@@ -199,6 +199,9 @@ struct txt_symtab {
 int txt_sym_add(struct txt_symtab *t, const char *name, uint32_t len, uint32_t index);
 bool txt_sym_find(const struct txt_symtab *t, const char *name, uint32_t len, uint32_t *index);
 void txt_sym_free(struct txt_symtab *t);
+/* Writes the table as a binary name map: a count, then (index, name) pairs
+ * in index order, each $id without its '$'. */
+void txt_sym_write_map(const struct txt_symtab *t, struct buf *out);
 /* The opcode id of an instruction name, or -1. `select` gives OP_SELECT. */
 int txt_op_lookup(const char *name, uint32_t len);
 
@@ -235,6 +238,10 @@ struct txt_parser {
     struct buf sec[SEC_COUNT];  /* section contents, without their count */
     uint32_t nsec[SEC_COUNT];
     bool has_start, uses_data_count;
+    const char *module_id;      /* the module's $id (NULL: none), for the name section */
+    uint32_t module_id_len;
+    struct buf local_names;     /* the name section's local entries, one per function */
+    uint32_t nlocal_names;
 
     /* the function being parsed */
     struct txt_symtab locals;
@@ -276,6 +283,11 @@ bool tp_name(struct txt_parser *p, struct buf *out);
 bool tp_index(struct txt_parser *p, enum txt_space sp, uint32_t *out);
 /* True when the next token can start an index (a nat or an $id). */
 bool tp_at_index(const struct txt_parser *p);
+
+/* names.c: the "name" custom section (debug names for backtraces) */
+/* Records the current function's named parameters and locals. */
+void tp_note_local_names(struct txt_parser *p, uint32_t func);
+void tp_write_names(struct txt_parser *p, struct buf *out);
 
 /* types.c */
 bool tp_valtype(struct txt_parser *p, valtype *out);

@@ -68,5 +68,5 @@ check invoke-floats 0 "$(printf '0.1\n1e+300')" "" "$trident" run --invoke float
 check bad-arg 2 "" "not a valid i32" "$trident" run --invoke add "$tmp/code.wat" x 1
 check arg-count 2 "" "takes 2 arguments" "$trident" run --invoke add "$tmp/code.wat" 1
 check trap-oob 1 "" "out of bounds memory access" "$trident" run --invoke load "$tmp/code.wat" 65535
-check trap-frame 1 "" '0: func 3 ' "$trident" run --invoke load "$tmp/code.wat" 65535
+check trap-frame 1 "" '0: func 3 "load"' "$trident" run --invoke load "$tmp/code.wat" 65535
 check trap-stack 1 "" "call stack exhausted" "$trident" run --invoke deep "$tmp/code.wat" 1

@@ -336,7 +336,7 @@ static void check_script(const char *spec, const char *name, const char *tmp)
     char path[4096], cmd[8192], json_path[4096];
     snprintf(path, sizeof path, "%s/%s", spec, name);
     snprintf(json_path, sizeof json_path, "%s/out.json", tmp);
-    snprintf(cmd, sizeof cmd, "rm -f '%s'/* && wast2json '%s' -o '%s'", tmp, path, json_path);
+    snprintf(cmd, sizeof cmd, "rm -f '%s'/* && wast2json --debug-names '%s' -o '%s'", tmp, path, json_path);
     CHECK(system(cmd) == 0, "wast2json failed on %s", name);
     uint8_t *src, *json_text;
     size_t len, json_len;

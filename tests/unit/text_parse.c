@@ -9,8 +9,27 @@
 #include "decode/decode.h"
 #include "text/text.h"
 
-/* Parses text and compares with the expected bytes given as hex. */
-static void expect_bytes(const char *name, const char *text, const char *hex)
+/* The length of a module without its trailing "name" section (the debug
+ * names, tested on their own in test_names). */
+static size_t without_names(const struct buf *b)
+{
+    size_t at = 8, last = b->len;
+    while (at < b->len) {
+        struct err e = {0};
+        struct reader r = {b->data, b->data + at + 1, b->data + b->len, &e};
+        uint32_t size;
+        if (!rd_u32(&r, &size) || size > (size_t)(r.end - r.p))
+            return b->len;
+        if (b->data[at] == 0 && size >= 5 && !memcmp(r.p, "\4name", 5))
+            last = at;
+        at = (size_t)(r.p - b->data) + size;
+    }
+    return last;
+}
+
+/* Parses text and compares with the expected bytes given as hex: the
+ * module without its name section, or (names) that section alone. */
+static void expect_module(const char *name, const char *text, const char *hex, bool names)
 {
     struct buf want = {0}, got = {0};
     for (const char *h = hex; *h;) {
@@ -25,6 +44,13 @@ static void expect_bytes(const char *name, const char *text, const char *hex)
     err_clear(&e);
     bool ok = txt_parse_module(text, strlen(text), &got, &e);
     CHECK(ok, "%s: %s", name, e.msg);
+    size_t names_at = without_names(&got);
+    if (names) {
+        memmove(got.data, got.data + names_at, got.len - names_at);
+        got.len -= names_at;
+    } else {
+        got.len = names_at;
+    }
     size_t same = 0;
     while (same < got.len && same < want.len && got.data[same] == want.data[same])
         same++;
@@ -32,6 +58,29 @@ static void expect_bytes(const char *name, const char *text, const char *hex)
           "%s: %zu bytes, want %zu; first difference at %zu", name, got.len, want.len, same);
     buf_free(&want);
     buf_free(&got);
+}
+
+static void expect_bytes(const char *name, const char *text, const char *hex)
+{
+    expect_module(name, text, hex, false);
+}
+
+/* The debug names, as wat2wasm --debug-names writes them: module,
+ * functions (imported ones too), every function's parameter and local
+ * names (an entry even when it has none), then types, memories, globals. */
+static void test_names(void)
+{
+    expect_module("name section",
+                  "(module $m (import \"a\" \"b\" (func $imp (param $p i32)))\n"
+                  "  (type $t (func)) (memory $mem 1) (global $g i32 (i32.const 0))\n"
+                  "  (func $f (param $x i32) (local $y i32) (local i64)) (func $h))",
+                  "00 3d 04 6e 61 6d 65  00 02 01 6d"
+                  "01 0c 03 00 03 69 6d 70 01 01 66 02 01 68"
+                  "02 10 03 00 01 00 01 70 01 02 00 01 78 01 01 79 02 00"
+                  "04 04 01 00 01 74  06 06 01 00 03 6d 65 6d  07 04 01 00 01 67",
+                  true);
+    expect_module("no names: an empty local map", "(module (func))",
+                  "00 0a 04 6e 61 6d 65 02 03 01 00 00", true);
 }
 
 static void test_bytes(void)
@@ -205,6 +254,7 @@ static void test_robustness(void)
 int main(void)
 {
     test_bytes();
+    test_names();
     test_errors();
     test_nesting();
     test_robustness();
