@@ -92,8 +92,11 @@ static void frame_for(const struct rt_activation *a, size_t k, tri_error *e)
 tri_error *rt_trap_to_error(const struct rt_activation *a)
 {
     tri_error *e = a->trap.host_error ? a->trap.host_error : rt_trap_error(a->trap.code);
-    if (e->kind == TRI_ERR_TRAP && e->nframes == 0)
-        for (size_t k = 0; k < a->trap.npcs; k++)
+    /* A trap that came back through a host function from a nested
+     * activation already holds that activation's frames: this one's are
+     * the callers, so they follow. */
+    if (e->kind == TRI_ERR_TRAP)
+        for (size_t k = 0; k < a->trap.npcs && e->nframes < RT_MAX_FRAMES; k++)
             frame_for(a, k, e);
     if (e->nframes && a->trap.has_offset)
         e->offset = a->trap.wasm_offset;

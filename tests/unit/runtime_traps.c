@@ -169,7 +169,7 @@ static void test_memory_traps(struct world *w)
 static void test_other_traps(struct world *w)
 {
     static const uint32_t unr[] = {F_UNREACHABLE}, boomf[] = {F_BOOM}, fill[] = {F_FILL},
-                          div[] = {F_DIV};
+                          div[] = {F_DIV}, nest[] = {F_UNREACHABLE, F_NESTED};
     CHECK(trap_is(call(w, "unreachable", NULL, 0, NULL), TRI_TRAP_UNREACHABLE, unr, 1), "ud2");
     tri_error *r = call(w, "call_boom", NULL, 0, NULL);
     CHECK(r && !strcmp(tri_error_message(r), "boom"), "host message");
@@ -181,8 +181,8 @@ static void test_other_traps(struct world *w)
     uint8_t *mem = tri_memory_data(export_of(w->inst, "mem").of.memory);
     CHECK(!r && !memcmp(mem, "AAA\0", 4), "fill in bounds");
     tri_error_delete(r);
-    CHECK(trap_is(call(w, "call_nested", NULL, 0, NULL), TRI_TRAP_UNREACHABLE, unr, 1),
-          "a nested trap passes through the host");
+    CHECK(trap_is(call(w, "call_nested", NULL, 0, NULL), TRI_TRAP_UNREACHABLE, nest, 2),
+          "a nested trap passes through the host, with the frames of both activations");
     tri_val d[2] = {tri_val_i32(7), tri_val_i32(0)};
     CHECK(trap_is(call(w, "div", d, 2, NULL), TRI_TRAP_DIV_ZERO, div, 1), "SIGFPE site");
     d[1] = tri_val_i32(2);
