@@ -3,6 +3,7 @@ bench/fetch-modules.sh): Trident's validation alone and each Trident backend
 that has `trident compile`, beside V8's validation, Liftoff and TurboFan.
 
   python3 bench/compile_speed.py [--modules DIR] [--out DIR] [--reps N]
+                                 [--llvm-reps N] [--llvm-cap S]
                                  [--trident PATH] [--timeout S] [--tools A,B]
 
 Writes OUT/compile.tsv (one row per run, the median is the report's) and
@@ -11,41 +12,48 @@ Times are CPU time (user + system) and wall clock. Trident's are whole
 processes (start-up and file read included); V8's are measured inside node
 around the one call, so node's start-up is not.
 Peak RSS is the whole process in both cases (node's own is ~45 MB).
+
+The llvm backend takes minutes of CPU per large module (on both cores), so
+it runs --llvm-reps times (LLVM_COMPILE_REPS, default 1) and is stopped at
+--llvm-cap seconds of CPU time (LLVM_COMPILE_CAP, default 900): a module
+over the cap gets the status "over cap N s" (the report shows "> N s") and is
+not tried again in later runs.
 """
 import argparse
 import glob
 import os
 import sys
-import tempfile
 from collections import namedtuple
 
 import proc
 import runners
 from files import atomic_write
 
-Tool = namedtuple("Tool", "name title argv inprocess")
-# argv(file, scratch): the command line; inprocess: the command prints its
-# own wall and CPU times (V8), else the whole process's are the figures.
+Tool = namedtuple("Tool", "name title argv inprocess capped")
+# argv(file): the command line; inprocess: the command prints its own wall
+# and CPU times (V8), else the whole process's are the figures; capped: the
+# llvm limits (--llvm-reps, --llvm-cap) apply.
 
 V8_SCRIPT = os.path.join(runners.BENCH, "v8-compile.mjs")
 EAGER = ["--no-wasm-lazy-compilation", "--single-threaded"]
 
 
 def _v8(flags, mode):
-    return lambda f, scratch: runners.NODE + flags + [V8_SCRIPT, mode, f]
+    return lambda f: runners.NODE + flags + [V8_SCRIPT, mode, f]
 
 
 def tools(trident):
-    """Every tool the harness knows, in report order."""
-    table = [Tool("trident-validate", "Trident validate",
-                  lambda f, scratch: [trident, "validate", f], False)]
+    """Every tool the harness knows, in report order. Trident compiles
+    without writing anything (no -o): the figure is the compile alone."""
+    table = [Tool("trident-validate", "Trident validate", lambda f: [trident, "validate", f],
+                  False, False)]
     table += [Tool("trident-" + b, "Trident " + b,
-                   lambda f, scratch, b=b: [trident, "compile", "--backend=" + b, f, "--code=" + scratch],
-                   False) for b in runners.BACKENDS]
+                   lambda f, b=b: [trident, "compile", "--backend=" + b, f], False, b == "llvm")
+              for b in runners.BACKENDS]
     table += [
-        Tool("v8-validate", "V8 validate", _v8([], "validate"), True),
-        Tool("v8-liftoff", "V8 Liftoff", _v8(runners.LIFTOFF + EAGER, "compile"), True),
-        Tool("v8-turbofan", "V8 TurboFan", _v8(runners.TURBOFAN + EAGER, "compile"), True),
+        Tool("v8-validate", "V8 validate", _v8([], "validate"), True, False),
+        Tool("v8-liftoff", "V8 Liftoff", _v8(runners.LIFTOFF + EAGER, "compile"), True, False),
+        Tool("v8-turbofan", "V8 TurboFan", _v8(runners.TURBOFAN + EAGER, "compile"), True, False),
     ]
     return table
 
@@ -70,14 +78,54 @@ def code_bytes(path):
     return 0
 
 
-def availability(a, scratch):
+def availability(a):
     """{tool name: why not} for the tools that cannot be used yet."""
     lacking = runners.trident_lacks(a.trident, "validate")
     missing = {"trident-validate": lacking} if lacking else {}
-    status = runners.backend_status(a.trident, ["compile"],
-                                    [runners.probe_path(a.out), "--code=" + scratch])
+    status = runners.backend_status(a.trident, ["compile"], [runners.probe_path(a.out)])
     missing.update({"trident-" + b: why for b, why in status.items() if why})
     return missing
+
+
+def time_one(a, tool, module):
+    """One timed run of tool on module; its status is "over cap N s" when
+    the CPU cap stopped it."""
+    cap = a.llvm_cap if tool.capped else None
+    r = proc.run_timed(tool.argv(module), max(a.timeout, 3 * cap) if cap else a.timeout, cap)
+    if cap and proc.over_cpu_cap(r.status):
+        return r._replace(status="over cap %d s" % cap)
+    if tool.inprocess and r.status == "ok":
+        try:
+            wall, cpu = (float(x) for x in r.stdout.split())
+            return r._replace(seconds=wall, cpu_seconds=cpu)
+        except ValueError:
+            return r._replace(status="bad output: " + r.stdout[:60])
+    return r
+
+
+def measure(a, usable, modules, f):
+    """Every rep of every module on every tool, one row each into f; returns
+    the number of failed runs (a run over the cap is a figure, not a failure)."""
+    failures = 0
+    over = set()  # (module, tool) that went over the cap: not tried again
+    for rep in range(1, a.reps + 1):
+        for m in modules:
+            for t in usable:
+                if (m, t.name) in over or (t.capped and rep > a.llvm_reps):
+                    continue
+                r = time_one(a, t, m)
+                capped = r.status.startswith("over cap")
+                if capped:
+                    over.add((m, t.name))
+                failures += r.status != "ok" and not capped
+                f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%.4f\t%d\t%s\n"
+                        % (os.path.basename(m), os.path.getsize(m), code_bytes(m), t.name, rep,
+                           r.seconds, r.cpu_seconds, r.maxrss_kb, r.status))
+                f.flush()
+                print("rep %d/%d  %-40s %-18s %7.3f s wall %7.3f s cpu  %s"
+                      % (rep, a.reps, os.path.basename(m)[:40], t.name, r.seconds,
+                         r.cpu_seconds, r.status), file=sys.stderr)
+    return failures
 
 
 def main():
@@ -85,17 +133,20 @@ def main():
     ap.add_argument("--modules", default=os.path.join(runners.BENCH, "out", "modules"))
     ap.add_argument("--out", default=os.path.join(runners.BENCH, "out"))
     ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
+    ap.add_argument("--llvm-reps", type=int, default=int(os.environ.get("LLVM_COMPILE_REPS", "1")))
+    ap.add_argument("--llvm-cap", type=int, default=int(os.environ.get("LLVM_COMPILE_CAP", "900")),
+                    help="CPU seconds after which an llvm compile is stopped")
     ap.add_argument("--trident", default=os.path.join(runners.BENCH, "..", "build", "trident"))
-    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--timeout", type=float, default=600.0, help="wall seconds per run")
     ap.add_argument("--tools", help="comma-separated tool names (default: all)")
     a = ap.parse_args()
+    if a.reps < 1 or a.llvm_reps < 1 or a.llvm_cap < 1:
+        ap.error("--reps, --llvm-reps and --llvm-cap must be at least 1")
     modules = sorted(glob.glob(os.path.join(a.modules, "*.wasm")))
     if not modules:
         print("compile_speed: no modules in %s (run bench/fetch-modules.sh)" % a.modules,
               file=sys.stderr)
-    scratch_dir = tempfile.mkdtemp()
-    scratch = os.path.join(scratch_dir, "out")
-    missing = availability(a, scratch)
+    missing = availability(a)
     if a.tools:
         wanted = a.tools.split(",")
         missing.update({t.name: "left out of this run (--tools)" for t in tools(a.trident)
@@ -106,30 +157,9 @@ def main():
             f.write("%s\t%s\t%s\n" % (t.name, t.title, missing.get(t.name, "ok")))
     for name, why in missing.items():
         print("%s: %s" % (name, why), file=sys.stderr)
-    failures = 0
     with atomic_write(os.path.join(a.out, "compile.tsv")) as f:
         f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\n")
-        for rep in range(1, a.reps + 1):
-            for m in modules:
-                for t in usable:
-                    r = proc.run_timed(t.argv(m, scratch), a.timeout)
-                    if t.inprocess and r.status == "ok":
-                        try:
-                            wall, cpu = (float(x) for x in r.stdout.split())
-                            r = r._replace(seconds=wall, cpu_seconds=cpu)
-                        except ValueError:
-                            r = r._replace(status="bad output: " + r.stdout[:60])
-                    failures += r.status != "ok"
-                    f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%.4f\t%d\t%s\n"
-                            % (os.path.basename(m), os.path.getsize(m), code_bytes(m), t.name, rep,
-                               r.seconds, r.cpu_seconds, r.maxrss_kb, r.status))
-                    f.flush()
-                    print("rep %d/%d  %-40s %-18s %7.3f s wall %7.3f s cpu  %s"
-                          % (rep, a.reps, os.path.basename(m)[:40], t.name, r.seconds,
-                             r.cpu_seconds, r.status), file=sys.stderr)
-    if os.path.exists(scratch):
-        os.remove(scratch)
-    os.rmdir(scratch_dir)
+        failures = measure(a, usable, modules, f)
     return 1 if failures else 0
 
 

@@ -8,7 +8,9 @@ REPS times (--reps, default 3), interleaved (rep 1 of everything, then rep 2)
 so that drift in the machine spreads evenly. Each run's stdout must equal
 the native run's; anything else is a failure and the exit status is 1.
 Writes OUT/runtime.tsv (one row per run) and OUT/runners.tsv (each runner's
-title, and why it was not used if it was not).
+title, and why it was not used if it was not). Before the runs, the runners
+that run code compiled ahead (Trident's aot runners) compile every program
+once, timed: OUT/aot.tsv.
 
 --check runs each program once at --scale and prints PASS/FAIL lines, for
 tests/cli/bench_programs.sh.
@@ -47,8 +49,37 @@ def checksum_line(stdout):
     return lines[-1] if lines else "(no output)"
 
 
+def compile_ahead(a, usable):
+    """Compiles every program for the runners that run code compiled ahead,
+    once each, timed, into OUT/aot.tsv. Returns {(runner name, program): why}
+    for the compiles that failed (their runs fail with that status)."""
+    failed = {}
+    with atomic_write(os.path.join(a.out, "aot.tsv")) as f:
+        f.write("program\trunner\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\tbytes\n")
+        for r in (r for r in usable if r.ahead):
+            for prog in a.programs:
+                target = r.needs(a.out, prog)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                if os.path.exists(target):
+                    os.remove(target)  # a failed compile must not leave an old one to run
+                res = proc.run_timed(r.ahead(a.out, prog), a.timeout)
+                if res.status != "ok":
+                    failed[(r.name, prog)] = "compile failed: %s (%s)" % (res.status, checksum_line(res.stderr))
+                size = os.path.getsize(target) if os.path.exists(target) else 0
+                f.write("%s\t%s\t%.4f\t%.4f\t%d\t%s\t%d\n" % (prog, r.name, res.seconds, res.cpu_seconds,
+                                                             res.maxrss_kb, res.status, size))
+                f.flush()
+                if not a.check:  # the test's output is its PASS/FAIL lines
+                    print("ahead     %-11s %-22s %7.3f s wall %7.3f s cpu  %s"
+                          % (prog, r.name, res.seconds, res.cpu_seconds, res.status), file=sys.stderr)
+    return failed
+
+
 def run_one(runner, a, prog):
     """Runs prog once on runner; a missing file is a status, not a crash."""
+    why = a.ahead_failed.get((runner.name, prog))
+    if why:
+        return proc.Result(0.0, 0.0, 0, why, "", "")
     if not os.path.exists(runner.needs(a.out, prog)):
         return proc.Result(0.0, 0.0, 0, "not built (%s)" % runner.needs(a.out, prog), "", "")
     args = [str(a.scale)] if a.scale else []
@@ -85,7 +116,6 @@ def check(a, usable):
 
 
 def measure(a, usable, missing):
-    os.makedirs(a.out, exist_ok=True)
     with atomic_write(os.path.join(a.out, "runners.tsv")) as f:
         for r in runners.all_runners(a.trident):
             if r.name in missing or any(u.name == r.name for u in usable):
@@ -107,7 +137,7 @@ def measure(a, usable, missing):
                             % (prog, r.name, a.scale or "default", rep, res.seconds,
                                res.cpu_seconds, res.maxrss_kb, status, line))
                     f.flush()
-                    print("rep %d/%d  %-11s %-19s %7.3f s wall %7.3f s cpu  %s"
+                    print("rep %d/%d  %-11s %-22s %7.3f s wall %7.3f s cpu  %s"
                           % (rep, a.reps, prog, r.name, res.seconds, res.cpu_seconds, status),
                           file=sys.stderr)
     return 1 if failures else 0
@@ -121,6 +151,8 @@ def main():
     usable, missing = runners.select(names, a.out, a.trident)
     for name, why in missing.items():
         print("%s: %s" % (name, why), file=sys.stderr)
+    os.makedirs(a.out, exist_ok=True)
+    a.ahead_failed = compile_ahead(a, usable)
     return check(a, usable) if a.check else measure(a, usable, missing)
 
 

@@ -1,5 +1,6 @@
 """Runs one command and measures it: wall time, CPU time and peak memory."""
 import os
+import resource
 import signal
 import subprocess
 import tempfile
@@ -18,16 +19,31 @@ Result = namedtuple("Result", "seconds cpu_seconds maxrss_kb status stdout stder
 TIME = "/usr/bin/time"
 
 
-def run_timed(argv, timeout):
+def _cpu_limit(seconds):
+    """A preexec_fn that stops the command once it has used this much CPU
+    time, all threads counted (SIGXCPU; SIGKILL 5 s later if it goes on)."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    return limit
+
+
+def over_cpu_cap(status):
+    """True for the status of a command that run_timed stopped at its cap."""
+    return status in ("signal %d" % signal.SIGXCPU, "signal %d" % signal.SIGKILL)
+
+
+def run_timed(argv, timeout, cpu_cap=None):
     """Runs argv with stdin closed and stdout/stderr captured, in its own
-    process group so a timeout kills all of it."""
+    process group so a timeout kills all of it. cpu_cap: whole seconds of
+    CPU time after which the command is stopped (see over_cpu_cap)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile(mode="r") as rss:
         start = time.perf_counter()
         try:
             child = subprocess.Popen([TIME, "-f", "%M", "-o", rss.name, "--"] + argv,
                                      stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=_cpu_limit(cpu_cap) if cpu_cap else None)
         except OSError as e:
             return Result(0.0, 0.0, 0, "cannot start: %s" % e.strerror, "", "")
         # Popen.wait(timeout) polls in steps of up to 50 ms, which would

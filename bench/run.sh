@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The benchmark report (`make bench`): builds the programs, runs them on every
-# runner, times the compilation of large real modules, prints the report and
-# draws the charts into bench/out/, and updates docs/PERFORMANCE.md.
+# The benchmark report (`make bench`): builds the programs, compiles them ahead
+# for Trident's aot runners, runs them on every runner, times the compilation
+# of large real modules, prints the report and draws the charts into
+# bench/out/, and updates docs/PERFORMANCE.md.
 #   REPS=3           runs of each measurement (the report shows medians, min-max)
 #   PROGRAMS="a b"   only these programs (default: all of bench/programs)
 #   RUNNERS=a,b      only these runners; native always runs (it is the reference)
 #   COMPILE=0        skip the compile-speed part
 #   COMPILERS=a,b    only these compile-speed tools (see bench/compile_speed.py)
+#   LLVM_COMPILE_CAP=900  CPU seconds after which an llvm compile of a large
+#                    module is stopped (reported as "> 900 s")
+#   LLVM_COMPILE_REPS=1   runs of each llvm compile of a large module
 #   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
 #   TRIDENT=PATH     the trident binary to measure (default: build/trident)
 #   OUT=DIR          where builds and results go (default: bench/out)

@@ -1,13 +1,18 @@
 """The runners the benchmarks compare, and how each one is started.
 
 A runner turns a program name and its arguments into a command line over the
-files bench/build.sh made in OUT. Trident's backends count as runners only
-once `trident run --backend=B` can run a WASI program: backend_status() runs
-the probe (bench/probe.c) and otherwise says why a backend is not available.
+files bench/build.sh made in OUT. Each Trident backend is two runners: "jit"
+compiles inside every timed run (`trident run --no-cache`, as node compiles
+inside its runs) and "aot" runs the .twasm that `trident compile -o` made
+before the timed runs (bench/measure.py times that compile once), as native
+and wasm2c are compiled ahead by bench/build.sh. A backend counts only once
+it can run a WASI program: backend_status() runs the probe (bench/probe.c)
+and otherwise says why the backend is not available.
 """
 import os
 import re
 import subprocess
+import tempfile
 from collections import namedtuple
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -22,9 +27,12 @@ TURBOFAN = ["--no-liftoff"]
 # reuse the code it cached on the first run.
 TRIDENT_RUN = ["run", "--no-cache"]
 
-Runner = namedtuple("Runner", "name title needs argv")
-# needs: the file the runner starts, given OUT and a program name.
-# argv:  the command line, given OUT, the program name and its arguments.
+Runner = namedtuple("Runner", "name title needs argv in_run ahead")
+# needs:  the file the runner starts, given OUT and a program name.
+# argv:   the command line, given OUT, the program name and its arguments.
+# in_run: True when every timed run includes compiling the program.
+# ahead:  None, or the command line (given OUT and the program name) that
+#         makes needs before the timed runs; bench/measure.py times it.
 
 
 def _file(form, suffix=""):
@@ -41,6 +49,27 @@ def _trident(path, backend):
                                                           _file("wasm", ".wasm")(out, prog)] + args
 
 
+def _twasm(backend):
+    return _file(os.path.join("aot", backend), ".twasm")
+
+
+def _trident_aot(path, backend):
+    return lambda out, prog, args: [path, "run", _twasm(backend)(out, prog)] + args
+
+
+def _trident_compile(path, backend):
+    return lambda out, prog: [path, "compile", "--backend=" + backend,
+                              _file("wasm", ".wasm")(out, prog), "-o", _twasm(backend)(out, prog)]
+
+
+def _trident_runners(path, backend):
+    """The backend compiling inside each run, then the backend run ahead of time."""
+    return [Runner("trident-%s-jit" % backend, "Trident %s (jit)" % backend,
+                   _file("wasm", ".wasm"), _trident(path, backend), True, None),
+            Runner("trident-%s-aot" % backend, "Trident %s (aot)" % backend,
+                   _twasm(backend), _trident_aot(path, backend), False, _trident_compile(path, backend))]
+
+
 def _binary(form):
     return lambda out, prog, args: [_file(form)(out, prog)] + args
 
@@ -48,15 +77,15 @@ def _binary(form):
 def all_runners(trident):
     """Every runner the harness knows, in report order."""
     table = [
-        Runner("native", "native (gcc -O2)", _file("native"), _binary("native")),
-        Runner("wasm2c", "wasm2c + gcc -O2", _file("wasm2c"), _binary("wasm2c")),
-        Runner("v8-turbofan", "V8 TurboFan", _file("wasm", ".wasm"), _node(TURBOFAN)),
-        Runner("v8-liftoff", "V8 Liftoff", _file("wasm", ".wasm"), _node(LIFTOFF)),
+        Runner("native", "native (gcc -O2)", _file("native"), _binary("native"), False, None),
+        Runner("wasm2c", "wasm2c + gcc -O2", _file("wasm2c"), _binary("wasm2c"), False, None),
+        Runner("v8-turbofan", "V8 TurboFan", _file("wasm", ".wasm"), _node(TURBOFAN), True, None),
+        Runner("v8-liftoff", "V8 Liftoff", _file("wasm", ".wasm"), _node(LIFTOFF), True, None),
     ]
-    table += [Runner("trident-" + b, "Trident " + b, _file("wasm", ".wasm"), _trident(trident, b))
-              for b in BACKENDS]
+    for b in BACKENDS:
+        table += _trident_runners(trident, b)
     # Only for tests/cli/bench_programs.sh: the native form under ASan+UBSan.
-    table.append(Runner("native-asan", "native (ASan+UBSan)", _file("asan"), _binary("asan")))
+    table.append(Runner("native-asan", "native (ASan+UBSan)", _file("asan"), _binary("asan"), False, None))
     return table
 
 
@@ -95,6 +124,19 @@ def probe_path(out):
     return os.path.join(out, "wasm", "probe.wasm")
 
 
+def trident_status(trident, out):
+    """{Trident runner name: why it cannot be used} for the runners whose
+    probe fails: jit runs the probe; aot also needs `trident compile -o`."""
+    jit = backend_status(trident, TRIDENT_RUN, [probe_path(out), "42"], "probe 42\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        aot = backend_status(trident, ["compile"], [probe_path(out), "-o", os.path.join(tmp, "p.twasm")])
+    status = {}
+    for b in BACKENDS:
+        status["trident-%s-jit" % b] = jit[b]
+        status["trident-%s-aot" % b] = jit[b] or aot[b]
+    return status
+
+
 def select(names, out, trident):
     """The runners to use, as (usable runners, {name: why not} for the rest).
     names: runner names, or None for the default set (everything but the
@@ -106,13 +148,12 @@ def select(names, out, trident):
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit("unknown runner(s): %s (known: %s)" % (", ".join(unknown), ", ".join(known)))
-    tri = backend_status(trident, TRIDENT_RUN, [probe_path(out), "42"], "probe 42\n") \
-        if any(n.startswith("trident-") for n in names) else {}
+    tri = trident_status(trident, out) if any(n.startswith("trident-") for n in names) else {}
     usable, missing = [], {}
     for r in table:
         if r.name not in names:
             continue
-        why = tri.get(r.name[len("trident-"):])
+        why = tri.get(r.name)
         if why:
             missing[r.name] = why
         else:

@@ -2,7 +2,8 @@
 # The benchmark programs (bench/programs/*.c), built small and run at size 1:
 # in the release tree, the wasm32-wasi build must print what the native gcc
 # -O2 build prints under node (TurboFan) and under each Trident backend that
-# can already run WASI programs; in a sanitizer tree, the native build under
+# can already run WASI programs, both compiling in the run and from the
+# .twasm `trident compile -o` made ahead; in a sanitizer tree, the native build under
 # ASan+UBSan must print the same as gcc's (no undefined behaviour that the
 # two compilers could resolve differently). One PASS/FAIL line per program.
 set -u
@@ -15,7 +16,8 @@ trident=${TRIDENT:-$build/trident}
 
 if [ "$build" = build ]; then
     targets="native wasm"
-    runners=native,v8-turbofan,trident-singlepass,trident-optimizing,trident-llvm
+    runners=native,v8-turbofan
+    for b in singlepass optimizing llvm; do runners+=,trident-$b-jit,trident-$b-aot; done
 else
     targets="native asan"
     runners=native,native-asan
