@@ -49,28 +49,37 @@ bool x64_finish(struct x64_asm *a, struct err *e)
     return true;
 }
 
-/* Room for n more bytes; after a failed allocation the bytes go to the sink
- * (n is at most one instruction, well under its size). */
-static uint8_t *room(struct x64_asm *a, size_t n)
+/* The slow side of room(): doubles the buffer. */
+static uint8_t *grow(struct x64_asm *a, size_t n)
 {
     struct buf *b = &a->code;
-    if (a->oom)
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    while (cap - b->len < n)
+        cap *= 2;
+    uint8_t *p = realloc(b->data, cap);
+    if (!p) {
+        a->oom = true;
         return a->sink;
-    if (b->cap - b->len < n) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        uint8_t *p = realloc(b->data, cap);
-        if (!p) {
-            a->oom = true;
-            return a->sink;
-        }
-        b->data = p;
-        b->cap = cap;
     }
-    return b->data + b->len;
+    b->data = p;
+    b->cap = cap;
+    return p + b->len;
+}
+
+/* Room for ROOM more bytes: an instruction is at most 15, and the writers
+ * below store whole 4- and 8-byte words past its end before advancing by
+ * what they keep. After a failed allocation the bytes go to the sink. */
+enum { ROOM = 32 };
+static inline uint8_t *room(struct x64_asm *a)
+{
+    struct buf *b = &a->code;
+    if (__builtin_expect(b->cap - b->len >= ROOM && !a->oom, 1))
+        return b->data + b->len;
+    return a->oom ? a->sink : grow(a, ROOM);
 }
 
 /* Marks the bytes from start to end as emitted. */
-static void advance(struct x64_asm *a, const uint8_t *start, const uint8_t *end)
+static inline void advance(struct x64_asm *a, const uint8_t *start, const uint8_t *end)
 {
     if (start != a->sink)
         a->code.len += (size_t)(end - start);
@@ -84,73 +93,65 @@ void x64_write(struct x64_asm *a, uint32_t at, int64_t v, int size)
         a->code.data[at + i] = (uint8_t)((uint64_t)v >> (8 * i));
 }
 
-static uint8_t *put_le(uint8_t *p, int64_t v, int n)
+/* Stores all 8 bytes of v (little-endian, as x86 is) and keeps n of them:
+ * room() leaves space for the rest. */
+static inline uint8_t *put_le(uint8_t *p, int64_t v, int n)
 {
-    for (int i = 0; i < n; i++)
-        *p++ = (uint8_t)((uint64_t)v >> (8 * i));
-    return p;
+    memcpy(p, &v, 8);
+    return p + n;
 }
 
 void x64_emit_data(struct x64_asm *a, int64_t v, int size)
 {
-    uint8_t *start = room(a, 16);
+    uint8_t *start = room(a);
     advance(a, start, put_le(start, v, size));
 }
 
-uint32_t x64_sized(struct x64_asm *a, uint32_t op, int size)
+void x64_bad_size(struct x64_asm *a, int size)
 {
-    switch (size) {
-    case 1: return (op - 1) | OP_BRM | OP_BREG;
-    case 2: return op | OP_O16;
-    case 4: return op;
-    case 8: return op | OP_W;
-    }
-    x64_misuse(a, "operand size must be 1, 2, 4 or 8");
-    return op;
-}
-
-uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size)
-{
-    if (size == 1) {
-        x64_misuse(a, "instruction has no 8-bit form");
-        return op;
-    }
-    return x64_sized(a, op, size);
+    x64_misuse(a, size == 1 ? "instruction has no 8-bit form"
+                            : "operand size must be 1, 2, 4 or 8");
 }
 
 /* Legacy prefixes, REX (rex holds W/R/X/B in its low bits, 0x100 forces
- * an empty REX), escape bytes and the opcode byte. */
-static uint8_t *put_opcode(uint8_t *p, uint32_t op, unsigned rex)
+ * an empty REX), escape bytes and the opcode byte. The usual case, no
+ * prefix and no escape, takes the first test only. */
+static inline uint8_t *put_opcode(uint8_t *p, uint32_t op, unsigned rex)
 {
     static const uint8_t prefix[4] = {0, 0x66, 0xf3, 0xf2};
-    if (op & OP_O16)
-        *p++ = 0x66;
-    if ((op >> 10) & 3)
-        *p++ = prefix[(op >> 10) & 3];
-    if (op & OP_W)
-        rex |= 8;
-    if (rex)
+    rex |= (op & OP_W) >> 9;
+    if (__builtin_expect(op & (OP_O16 | (3u << 10) | (3u << 8)), 0)) {
+        if (op & OP_O16)
+            *p++ = 0x66;
+        if ((op >> 10) & 3)
+            *p++ = prefix[(op >> 10) & 3];
+        if (rex)
+            *p++ = (uint8_t)(0x40 | (rex & 15));
+        switch ((op >> 8) & 3) {
+        case 1: *p++ = 0x0f; break;
+        case 2: *p++ = 0x0f; *p++ = 0x38; break;
+        case 3: *p++ = 0x0f; *p++ = 0x3a; break;
+        }
+    } else if (rex) {
         *p++ = (uint8_t)(0x40 | (rex & 15));
-    switch ((op >> 8) & 3) {
-    case 1: *p++ = 0x0f; break;
-    case 2: *p++ = 0x0f; *p++ = 0x38; break;
-    case 3: *p++ = 0x0f; *p++ = 0x3a; break;
     }
     *p++ = (uint8_t)op;
     return p;
 }
 
 /* An 8-bit register 4..7 means spl..dil only with a REX prefix present. */
-static unsigned byte_rex(uint32_t op, uint32_t flag, int reg)
+static inline unsigned byte_rex(uint32_t op, uint32_t flag, int reg)
 {
     return (op & flag) && reg >= 4 && reg <= 7 ? 0x100 : 0;
 }
 
-static bool class_ok(uint32_t op, uint32_t xflag, int reg)
+/* reg fits the class the opcode word gives its side of ModRM (xflag:
+ * OP_XREG or OP_XRM): XMM registers are 16..31, GP 0..15; a /digit is
+ * only valid in ModRM.reg. */
+static inline bool class_ok(uint32_t op, uint32_t xflag, int reg)
 {
-    if (xflag == OP_XREG && (reg & ~7) == DIGIT(0))
-        return true;
-    return (op & xflag) ? X64_IS_XMM(reg) : X64_IS_GP(reg);
+    unsigned bias = (op & xflag) ? 16 : 0;
+    return (unsigned)reg - bias < 16 || (xflag == OP_XREG && (reg & ~7) == DIGIT(0));
 }
 
 static bool mem_ok(struct x64_asm *a, const struct x64_mem *m)
@@ -170,6 +171,13 @@ static bool mem_ok(struct x64_asm *a, const struct x64_mem *m)
     return false;
 }
 
+/* The common operand [gp + disp], which needs none of mem_ok's checks. */
+static inline bool simple_mem(const struct x64_mem *m)
+{
+    return X64_IS_GP(m->base) && m->index == X64_NOREG && m->scale == 1 &&
+           m->ref == X64_REF_NONE;
+}
+
 static unsigned mem_rex(const struct x64_mem *m)
 {
     unsigned rex = 0;
@@ -180,13 +188,27 @@ static unsigned mem_rex(const struct x64_mem *m)
     return rex;
 }
 
-static uint8_t modrm(int mod, int reg, int rm)
+static inline uint8_t modrm(int mod, int reg, int rm)
 {
     return (uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7));
 }
 
-/* ModRM, SIB and displacement for a memory operand. rsp/r12 as base need
- * a SIB byte; rbp/r13 as base have no mod-00 form, so they take a disp8 0. */
+/* ModRM, SIB and displacement of a memory operand with base register
+ * `base` (0..15) and SIB index field `index` (4: none). rsp/r12 as base
+ * need a SIB byte; rbp/r13 as base have no mod-00 form, so they take a
+ * disp8 0. */
+static inline uint8_t *put_based(uint8_t *p, int reg, int base, int index, int scale_bits,
+                                 int32_t disp)
+{
+    bool sib = index != 4 || (base & 7) == 4;
+    int mod = disp == 0 && (base & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
+    *p++ = modrm(mod, reg, sib ? 4 : base);
+    if (sib)
+        *p++ = modrm(scale_bits, index, base);
+    return put_le(p, disp, mod == 0 ? 0 : mod == 1 ? 1 : 4);
+}
+
+/* Every other memory operand: rip-relative, absolute, indexed. */
 static uint8_t *put_mem(uint8_t *p, int reg, const struct x64_mem *m)
 {
     static const uint8_t scale_bits[9] = {[1] = 0, [2] = 1, [4] = 2, [8] = 3};
@@ -195,17 +217,12 @@ static uint8_t *put_mem(uint8_t *p, int reg, const struct x64_mem *m)
         return put_le(p, m->disp, 4);
     }
     int index = m->index == X64_NOREG ? 4 : m->index;
-    bool sib = m->index != X64_NOREG || m->base == X64_NOREG || (m->base & 7) == 4;
     if (m->base == X64_NOREG) { /* mod 00 with SIB base 101: disp32, no base */
         *p++ = modrm(0, reg, 4);
         *p++ = modrm(scale_bits[m->scale], index, 5);
         return put_le(p, m->disp, 4);
     }
-    int mod = m->disp == 0 && (m->base & 7) != 5 ? 0 : m->disp == (int8_t)m->disp ? 1 : 2;
-    *p++ = modrm(mod, reg, sib ? 4 : m->base);
-    if (sib)
-        *p++ = modrm(scale_bits[m->scale], index, m->base);
-    return put_le(p, m->disp, mod == 0 ? 0 : mod == 1 ? 1 : 4);
+    return put_based(p, reg, m->base, index, scale_bits[m->scale], m->disp);
 }
 
 /* A RIP-relative field at `at` in an instruction ending at `end`: resolve
@@ -220,28 +237,85 @@ static void rip_ref(struct x64_asm *a, const struct x64_mem *m, uint32_t at, uin
                       (int64_t)m->disp - (int64_t)(end - at));
 }
 
-void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
-                 int immlen, int64_t imm)
+/* The general memory form, with the checks and the rip-relative fields. */
+static void emit_mem(struct x64_asm *a, uint32_t op, int reg, const struct x64_mem *m,
+                     int immlen, int64_t imm)
+{
+    if (!mem_ok(a, m))
+        return;
+    unsigned rex = ((reg & 8) ? 4 : 0) | byte_rex(op, OP_BREG, reg) | mem_rex(m);
+    uint8_t *start = room(a), *p = put_mem(put_opcode(start, op, rex), reg, m);
+    p = put_le(p, imm, immlen);
+    uint32_t at = x64_pos(a) + (uint32_t)(p - start) - (uint32_t)immlen - 4;
+    advance(a, start, p);
+    if (m->base == X64_RIP && start != a->sink)
+        rip_ref(a, m, at, x64_pos(a));
+}
+
+/* Every form, with all the checks. */
+static __attribute__((noinline)) void emit_general(struct x64_asm *a, uint32_t op, int reg,
+                                                   int rm, const struct x64_mem *m,
+                                                   int immlen, int64_t imm)
 {
     if (!class_ok(op, OP_XREG, reg) || (!m && !class_ok(op, OP_XRM, rm))) {
         x64_misuse(a, (op & (OP_XREG | OP_XRM)) ? "XMM and GP registers mixed up"
                                                 : "expected a GP register");
         return;
     }
-    if (m && !mem_ok(a, m))
+    if (m && !simple_mem(m)) {
+        emit_mem(a, op, reg, m, immlen, imm);
         return;
-    unsigned rex = ((reg & 8) ? 4 : 0) | byte_rex(op, OP_BREG, reg);
-    rex |= m ? mem_rex(m) : ((rm & 8) ? 1 : 0) | byte_rex(op, OP_BRM, rm);
-    uint8_t *start = room(a, 16), *p = put_opcode(start, op, rex);
-    if (m)
-        p = put_mem(p, reg, m);
-    else
+    }
+    unsigned rex = ((reg & 8) >> 1) | byte_rex(op, OP_BREG, reg);
+    uint8_t *start = room(a), *p;
+    if (m) {
+        p = put_opcode(start, op, rex | ((m->base & 8) >> 3));
+        p = put_based(p, reg, m->base, 4, 0, m->disp);
+    } else {
+        p = put_opcode(start, op, rex | ((rm & 8) >> 3) | byte_rex(op, OP_BRM, rm));
         *p++ = modrm(3, reg, rm);
-    p = put_le(p, imm, immlen);
-    uint32_t at = x64_pos(a) + (uint32_t)(p - start) - (uint32_t)immlen - 4;
-    advance(a, start, p);
-    if (m && m->base == X64_RIP && start != a->sink)
-        rip_ref(a, m, at, x64_pos(a));
+    }
+    advance(a, start, put_le(p, imm, immlen));
+}
+
+/* Opcode-word bits the fast path below does not handle. */
+#define SLOW_OP (OP_P66 | OP_PF3 | OP_O16 | OP_BRM | OP_BREG | OP_XREG | OP_XRM | OP_MAP_0F38)
+
+/* Most instructions a compiler emits are GP register-register or
+ * [gp + disp] forms with a one-byte opcode or an 0F escape: they are
+ * encoded here in a few dozen machine instructions, everything else (and
+ * every misuse) in emit_general. */
+void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
+                 int immlen, int64_t imm)
+{
+    int x = m ? m->base : rm; /* the register in ModRM.rm or as base */
+    bool reg_ok = (unsigned)reg < 16 || (unsigned)(reg - DIGIT(0)) < 8;
+    struct buf *b = &a->code;
+    /* Only tail calls from here, so the fast path saves no registers. */
+    if ((op & SLOW_OP) || !reg_ok || (unsigned)x >= 16 || b->cap - b->len < ROOM || a->oom ||
+        (m && (m->index != X64_NOREG || m->scale != 1 || m->ref != X64_REF_NONE))) {
+        emit_general(a, op, reg, rm, m, immlen, imm);
+        return;
+    }
+    uint8_t *start = b->data + b->len, *p = start;
+    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((x & 8) >> 3);
+    *p = (uint8_t)(0x40 | rex);
+    p += rex != 0;
+    *p = 0x0f;
+    p += (op & OP_MAP_0F) != 0;
+    *p++ = (uint8_t)op;
+    if (!m) {
+        *p++ = modrm(3, reg, x);
+    } else {
+        int32_t disp = m->disp;
+        int mod = disp == 0 && (x & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
+        *p++ = modrm(mod, reg, x);
+        *p = 0x24; /* rsp/r12 as base: SIB with no index */
+        p += (x & 7) == 4;
+        memcpy(p, &disp, 4);
+        p += mod == 2 ? 4 : mod;
+    }
+    b->len += (size_t)(put_le(p, imm, immlen) - start);
 }
 
 void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm)
@@ -251,7 +325,7 @@ void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm
         return;
     }
     unsigned rex = ((reg & 8) ? 1 : 0) | byte_rex(op, OP_BRM, reg);
-    uint8_t *start = room(a, 16);
+    uint8_t *start = room(a);
     uint8_t *p = put_opcode(start, op + (uint32_t)(reg & 7), rex);
     p = put_le(p, imm, immlen);
     advance(a, start, p);

@@ -44,11 +44,30 @@ void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x
 /* Encodes op + (reg & 7) with REX.B for r8-r15 (push, pop, bswap, mov r,imm)
  * then the immediate. reg 0 with a plain opcode emits it unchanged. */
 void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm);
+/* Records the misuse of an operand size the instruction lacks. */
+void x64_bad_size(struct x64_asm *a, int size);
 /* Adds the operand-size facts of a GP instruction whose 8-bit form is
  * op - 1 (the x86 "w" bit): size 1, 2, 4 or 8. */
-uint32_t x64_sized(struct x64_asm *a, uint32_t op, int size);
+static inline uint32_t x64_sized(struct x64_asm *a, uint32_t op, int size)
+{
+    switch (size) {
+    case 4: return op;
+    case 8: return op | OP_W;
+    case 1: return (op - 1) | OP_BRM | OP_BREG;
+    case 2: return op | OP_O16;
+    }
+    x64_bad_size(a, size);
+    return op;
+}
 /* Operand-size facts for instructions with 16/32/64-bit forms only. */
-uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size);
+static inline uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size)
+{
+    if (size == 1) {
+        x64_bad_size(a, size);
+        return op;
+    }
+    return x64_sized(a, op, size);
+}
 /* Records the first misuse message (a static string). */
 void x64_misuse(struct x64_asm *a, const char *msg);
 /* Queues a fixup: the `size`-byte field at `at` gets pos(l) - pc when l is
