@@ -104,10 +104,16 @@ def main():
     ap.add_argument("--out", default=os.path.join(runners.BENCH, "out"))
     ap.add_argument("--docs", action="store_true", help="update docs/PERFORMANCE.md")
     ap.add_argument("--trident", default="build/trident", help="the binary measured (for the header)")
+    ap.add_argument("--overlap", action="store_true",
+                    help="the programs and the large modules were measured at the same time")
     a = ap.parse_args()
     ended = os.path.getmtime(os.path.join(a.out, "runtime.tsv"))  # when the runs ended
     stamp = datetime.datetime.fromtimestamp(ended, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = "Measured %s on %s." % (stamp, machine(a.trident))
+    if a.overlap:
+        header += (" The programs and the large modules were measured at the same time "
+                   "(OVERLAP=1), each part one more process on the shared machine: CPU times "
+                   "hardly change, wall-clock times do.")
     text, bad = build(a.out, header, {k: k + ".png" for k in CHARTS}, a.trident)
     notes = [draw(a.out, "runtime", "Run time relative to native gcc -O2 (lower is better)",
                   "time / native time", 0)]

@@ -11,6 +11,8 @@
 #   LLVM_COMPILE_CAP=900  CPU seconds after which an llvm compile of a large
 #                    module is stopped (reported as "> 900 s")
 #   LLVM_COMPILE_REPS=1   runs of each llvm compile of a large module
+#   OVERLAP=1        time the large modules while the programs run (for a
+#                    busy shared machine: the report's CPU times stay fair)
 #   DOCS=0|1         update docs/PERFORMANCE.md (default: only for a full run)
 #   TRIDENT=PATH     the trident binary to measure (default: build/trident)
 #   OUT=DIR          where builds and results go (default: bench/out)
@@ -36,19 +38,33 @@ fi
 bash bench/build.sh "$out" "${progs[@]}" || exit 1
 status=0
 trident=${TRIDENT:-build/trident}
-python3 bench/measure.py --out "$out" --trident "$trident" ${RUNNERS:+--runners "$RUNNERS"} \
-    "${progs[@]}" || status=1
-
-if [ "${COMPILE:-1}" = 1 ]; then
+programs() {
+    python3 bench/measure.py --out "$out" --trident "$trident" ${RUNNERS:+--runners "$RUNNERS"} \
+        "${progs[@]}"
+}
+modules() {
     bash bench/fetch-modules.sh >&2 ||
         echo "run.sh: fetching modules failed; timing the modules already there" >&2
-    python3 bench/compile_speed.py --out "$out" --trident "$trident" ${COMPILERS:+--tools "$COMPILERS"} ||
-        status=1
-else
+    python3 bench/compile_speed.py --out "$out" --trident "$trident" ${COMPILERS:+--tools "$COMPILERS"}
+}
+
+report=()
+if [ "${COMPILE:-1}" != 1 ]; then
     rm -f "$out/compile.tsv" "$out/compile.dat" "$out/compile.png"
+    programs || status=1
+elif [ "${OVERLAP:-0}" = 1 ]; then
+    # Both parts at once: half the wall time, and the report's figures are
+    # CPU times, which the other part disturbs little (the report says so).
+    modules &
+    pid=$!
+    programs || status=1
+    wait $pid || status=1
+    report=(--overlap)
+else
+    programs || status=1
+    modules || status=1
 fi
 
-docs=()
-[ "${DOCS:-$full}" = 1 ] && docs=(--docs)
-python3 bench/report.py --out "$out" --trident "$trident" "${docs[@]}" || status=1
+[ "${DOCS:-$full}" = 1 ] && report+=(--docs)
+python3 bench/report.py --out "$out" --trident "$trident" "${report[@]}" || status=1
 exit $status
