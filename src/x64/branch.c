@@ -9,14 +9,13 @@
 
 x64_label x64_label_new(struct x64_asm *a)
 {
-    struct x64_label_state *s = vec_push(&a->labels);
-    if (!s) {
+    if (a->labels.len == a->labels.cap &&
+        !vec_reserve(&a->labels, 2 * a->labels.len + 64)) {
         a->oom = true;
         return NONE;
     }
-    s->pos = NONE;
-    s->first = NONE;
-    return (x64_label)(a->labels.len - 1);
+    a->labels.data[a->labels.len] = (struct x64_label_state){NONE, NONE};
+    return (x64_label)a->labels.len++;
 }
 
 static struct x64_label_state *label(struct x64_asm *a, x64_label l)
@@ -51,13 +50,14 @@ void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int
         resolve(a, at, pc, size, s->pos);
         return;
     }
-    struct x64_fixup *f = vec_push(&a->fixups);
-    if (!f) {
+    if (a->fixups.len == a->fixups.cap &&
+        !vec_reserve(&a->fixups, 2 * a->fixups.len + 64)) {
         a->oom = true;
         return;
     }
-    *f = (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
-    s->first = (uint32_t)(a->fixups.len - 1);
+    a->fixups.data[a->fixups.len] =
+        (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
+    s->first = (uint32_t)a->fixups.len++;
 }
 
 void x64_label_bind(struct x64_asm *a, x64_label l)

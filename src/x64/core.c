@@ -66,16 +66,14 @@ static uint8_t *grow(struct x64_asm *a, size_t n)
     return p + b->len;
 }
 
-/* Room for ROOM more bytes: an instruction is at most 15, and the writers
- * below store whole 4- and 8-byte words past its end before advancing by
- * what they keep. After a failed allocation the bytes go to the sink. */
-enum { ROOM = 32 };
+/* Room for X64_ROOM more bytes; after a failed allocation the bytes go to
+ * the sink. */
 static inline uint8_t *room(struct x64_asm *a)
 {
     struct buf *b = &a->code;
-    if (__builtin_expect(b->cap - b->len >= ROOM && !a->oom, 1))
+    if (__builtin_expect(b->cap - b->len >= X64_ROOM && !a->oom, 1))
         return b->data + b->len;
-    return a->oom ? a->sink : grow(a, ROOM);
+    return a->oom ? a->sink : grow(a, X64_ROOM);
 }
 
 /* Marks the bytes from start to end as emitted. */
@@ -89,6 +87,11 @@ void x64_write(struct x64_asm *a, uint32_t at, int64_t v, int size)
 {
     if (a->oom || (size_t)at + (size_t)size > a->code.len)
         return;
+    if (size == 4) { /* the usual rel32 */
+        uint32_t w = (uint32_t)v;
+        memcpy(a->code.data + at, &w, 4);
+        return;
+    }
     for (int i = 0; i < size; i++)
         a->code.data[at + i] = (uint8_t)((uint64_t)v >> (8 * i));
 }
@@ -188,11 +191,6 @@ static unsigned mem_rex(const struct x64_mem *m)
     return rex;
 }
 
-static inline uint8_t modrm(int mod, int reg, int rm)
-{
-    return (uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7));
-}
-
 /* ModRM, SIB and displacement of a memory operand with base register
  * `base` (0..15) and SIB index field `index` (4: none). rsp/r12 as base
  * need a SIB byte; rbp/r13 as base have no mod-00 form, so they take a
@@ -202,9 +200,9 @@ static inline uint8_t *put_based(uint8_t *p, int reg, int base, int index, int s
 {
     bool sib = index != 4 || (base & 7) == 4;
     int mod = disp == 0 && (base & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
-    *p++ = modrm(mod, reg, sib ? 4 : base);
+    *p++ = x64_modrm(mod, reg, sib ? 4 : base);
     if (sib)
-        *p++ = modrm(scale_bits, index, base);
+        *p++ = x64_modrm(scale_bits, index, base);
     return put_le(p, disp, mod == 0 ? 0 : mod == 1 ? 1 : 4);
 }
 
@@ -213,13 +211,13 @@ static uint8_t *put_mem(uint8_t *p, int reg, const struct x64_mem *m)
 {
     static const uint8_t scale_bits[9] = {[1] = 0, [2] = 1, [4] = 2, [8] = 3};
     if (m->base == X64_RIP) {
-        *p++ = modrm(0, reg, 5);
+        *p++ = x64_modrm(0, reg, 5);
         return put_le(p, m->disp, 4);
     }
     int index = m->index == X64_NOREG ? 4 : m->index;
     if (m->base == X64_NOREG) { /* mod 00 with SIB base 101: disp32, no base */
-        *p++ = modrm(0, reg, 4);
-        *p++ = modrm(scale_bits[m->scale], index, 5);
+        *p++ = x64_modrm(0, reg, 4);
+        *p++ = x64_modrm(scale_bits[m->scale], index, 5);
         return put_le(p, m->disp, 4);
     }
     return put_based(p, reg, m->base, index, scale_bits[m->scale], m->disp);
@@ -252,10 +250,8 @@ static void emit_mem(struct x64_asm *a, uint32_t op, int reg, const struct x64_m
         rip_ref(a, m, at, x64_pos(a));
 }
 
-/* Every form, with all the checks. */
-static __attribute__((noinline)) void emit_general(struct x64_asm *a, uint32_t op, int reg,
-                                                   int rm, const struct x64_mem *m,
-                                                   int immlen, int64_t imm)
+void x64_emit_general(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
+                      int immlen, int64_t imm)
 {
     if (!class_ok(op, OP_XREG, reg) || (!m && !class_ok(op, OP_XRM, rm))) {
         x64_misuse(a, (op & (OP_XREG | OP_XRM)) ? "XMM and GP registers mixed up"
@@ -273,52 +269,12 @@ static __attribute__((noinline)) void emit_general(struct x64_asm *a, uint32_t o
         p = put_based(p, reg, m->base, 4, 0, m->disp);
     } else {
         p = put_opcode(start, op, rex | ((rm & 8) >> 3) | byte_rex(op, OP_BRM, rm));
-        *p++ = modrm(3, reg, rm);
+        *p++ = x64_modrm(3, reg, rm);
     }
     advance(a, start, put_le(p, imm, immlen));
 }
 
-/* Opcode-word bits the fast path below does not handle. */
-#define SLOW_OP (OP_P66 | OP_PF3 | OP_O16 | OP_BRM | OP_BREG | OP_XREG | OP_XRM | OP_MAP_0F38)
-
-/* Most instructions a compiler emits are GP register-register or
- * [gp + disp] forms with a one-byte opcode or an 0F escape: they are
- * encoded here in a few dozen machine instructions, everything else (and
- * every misuse) in emit_general. */
-void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
-                 int immlen, int64_t imm)
-{
-    int x = m ? m->base : rm; /* the register in ModRM.rm or as base */
-    bool reg_ok = (unsigned)reg < 16 || (unsigned)(reg - DIGIT(0)) < 8;
-    struct buf *b = &a->code;
-    /* Only tail calls from here, so the fast path saves no registers. */
-    if ((op & SLOW_OP) || !reg_ok || (unsigned)x >= 16 || b->cap - b->len < ROOM || a->oom ||
-        (m && (m->index != X64_NOREG || m->scale != 1 || m->ref != X64_REF_NONE))) {
-        emit_general(a, op, reg, rm, m, immlen, imm);
-        return;
-    }
-    uint8_t *start = b->data + b->len, *p = start;
-    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((x & 8) >> 3);
-    *p = (uint8_t)(0x40 | rex);
-    p += rex != 0;
-    *p = 0x0f;
-    p += (op & OP_MAP_0F) != 0;
-    *p++ = (uint8_t)op;
-    if (!m) {
-        *p++ = modrm(3, reg, x);
-    } else {
-        int32_t disp = m->disp;
-        int mod = disp == 0 && (x & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
-        *p++ = modrm(mod, reg, x);
-        *p = 0x24; /* rsp/r12 as base: SIB with no index */
-        p += (x & 7) == 4;
-        memcpy(p, &disp, 4);
-        p += mod == 2 ? 4 : mod;
-    }
-    b->len += (size_t)(put_le(p, imm, immlen) - start);
-}
-
-void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm)
+void x64_emit_o_general(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm)
 {
     if (!X64_IS_GP(reg)) {
         x64_misuse(a, "expected a GP register");

@@ -9,6 +9,8 @@
 #ifndef TRI_X64_CORE_H
 #define TRI_X64_CORE_H
 
+#include <string.h>
+
 #include "x64.h"
 
 /* Packed opcode word. */
@@ -35,32 +37,119 @@
 /* The /digit opcode extension in ModRM.reg, told apart from a register. */
 #define DIGIT(n) (0x40 | (n))
 
+/* Room the encoders keep free at the end of the code: an instruction is at
+ * most 15 bytes, and they store whole 4- and 8-byte words past its end
+ * before advancing by what they keep. */
+enum { X64_ROOM = 32 };
+
+static inline uint8_t x64_modrm(int mod, int reg, int rm)
+{
+    return (uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7));
+}
+
 /* Encodes op with ModRM.reg = reg (a register, or DIGIT(n)) and r/m =
  * *m when m is not NULL, else register rm; then immlen (0, 1, 2, 4, 8) bytes
  * of imm. Checks register classes and addressing-mode rules, and resolves
- * RIP-relative labels and relocations against the end of the instruction. */
-void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
-                 int immlen, int64_t imm);
+ * RIP-relative labels and relocations against the end of the instruction.
+ * Every form; x64_emit_rm below takes the frequent ones first. */
+void x64_emit_general(struct x64_asm *a, uint32_t op, int reg, int rm, const struct x64_mem *m,
+                      int immlen, int64_t imm);
+
+/* Opcode-word bits the fast path does not handle. */
+#define X64_SLOW_OP (OP_P66 | OP_PF3 | OP_O16 | OP_XREG | OP_XRM | OP_MAP_0F38)
+
+/* The memory operands the fast path takes: [gp + gp*scale + disp] (index
+ * not rsp) and [gp + disp], no label or relocation. */
+static inline bool x64_fast_mem(const struct x64_mem *m)
+{
+    if (m->index == X64_NOREG)
+        return m->scale == 1 && m->ref == X64_REF_NONE;
+    return X64_IS_GP(m->index) && m->index != X64_RSP && m->ref == X64_REF_NONE &&
+           (m->scale == 1 || m->scale == 2 || m->scale == 4 || m->scale == 8);
+}
+
+/* x64_emit_general's contract. Most instructions a compiler emits are GP
+ * forms with a one-byte opcode or an 0F escape, on registers or on
+ * [base + index*scale + disp]: inlined into each instruction's function,
+ * where op is mostly a constant, they take a few stores into room reserved
+ * once; everything else (and every misuse) goes to x64_emit_general. */
+#define X64_INLINE static inline __attribute__((always_inline))
+X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
+                            const struct x64_mem *m, int immlen, int64_t imm)
+{
+    int x = m ? m->base : rm; /* the register in ModRM.rm or as base */
+    bool reg_ok = (unsigned)reg < 16 || (unsigned)(reg - DIGIT(0)) < 8;
+    struct buf *b = &a->code;
+    if ((op & X64_SLOW_OP) || !reg_ok || (unsigned)x >= 16 || b->cap - b->len < X64_ROOM ||
+        a->oom || (m && !x64_fast_mem(m))) {
+        x64_emit_general(a, op, reg, rm, m, immlen, imm);
+        return;
+    }
+    uint8_t *start = b->data + b->len, *p = start;
+    int index = m && m->index != X64_NOREG ? m->index : 4; /* 4: none */
+    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((index & 8) >> 2) | ((x & 8) >> 3);
+    bool empty_rex = ((op & OP_BREG) && (unsigned)(reg - 4) < 4) ||
+                     (!m && (op & OP_BRM) && (unsigned)(x - 4) < 4);
+    *p = (uint8_t)(0x40 | rex);
+    p += rex || empty_rex;
+    *p = 0x0f;
+    p += (op & OP_MAP_0F) != 0;
+    *p++ = (uint8_t)op;
+    if (!m) {
+        *p++ = x64_modrm(3, reg, x);
+    } else {
+        int32_t disp = m->disp;
+        int mod = disp == 0 && (x & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
+        bool sib = index != 4 || (x & 7) == 4; /* rsp/r12 as base need one */
+        *p++ = x64_modrm(mod, reg, sib ? 4 : x);
+        *p = x64_modrm((m->scale >> 1) - (m->scale >> 3), index, x); /* 1,2,4,8 -> 0..3 */
+        p += sib;
+        memcpy(p, &disp, 4);
+        p += mod == 2 ? 4 : mod;
+    }
+    memcpy(p, &imm, 8);
+    b->len += (size_t)(p + immlen - start);
+}
+
 /* Encodes op + (reg & 7) with REX.B for r8-r15 (push, pop, bswap, mov r,imm)
  * then the immediate. reg 0 with a plain opcode emits it unchanged. */
-void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm);
+void x64_emit_o_general(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm);
+/* The same, the usual forms inline (as x64_emit_rm). */
+X64_INLINE void x64_emit_o(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm)
+{
+    struct buf *b = &a->code;
+    if ((op & (X64_SLOW_OP | OP_BRM)) || (unsigned)reg >= 16 || b->cap - b->len < X64_ROOM ||
+        a->oom) {
+        x64_emit_o_general(a, op, reg, immlen, imm);
+        return;
+    }
+    uint8_t *start = b->data + b->len, *p = start;
+    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 3);
+    *p = (uint8_t)(0x40 | rex);
+    p += rex != 0;
+    *p = 0x0f;
+    p += (op & OP_MAP_0F) != 0;
+    *p++ = (uint8_t)(op + (uint32_t)(reg & 7));
+    memcpy(p, &imm, 8);
+    b->len += (size_t)(p + immlen - start);
+}
 /* Records the misuse of an operand size the instruction lacks. */
 void x64_bad_size(struct x64_asm *a, int size);
 /* Adds the operand-size facts of a GP instruction whose 8-bit form is
  * op - 1 (the x86 "w" bit): size 1, 2, 4 or 8. */
-static inline uint32_t x64_sized(struct x64_asm *a, uint32_t op, int size)
+X64_INLINE uint32_t x64_sized(struct x64_asm *a, uint32_t op, int size)
 {
-    switch (size) {
-    case 4: return op;
-    case 8: return op | OP_W;
-    case 1: return (op - 1) | OP_BRM | OP_BREG;
-    case 2: return op | OP_O16;
-    }
+    if (size == 4 || size == 8) /* no jump table for the usual sizes */
+        return op | ((uint32_t)(size & 8) << 9);
+    if (size == 1)
+        return (op - 1) | OP_BRM | OP_BREG;
+    if (size == 2)
+        return op | OP_O16;
     x64_bad_size(a, size);
     return op;
 }
 /* Operand-size facts for instructions with 16/32/64-bit forms only. */
-static inline uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size)
+X64_INLINE uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size)
 {
     if (size == 1) {
         x64_bad_size(a, size);
