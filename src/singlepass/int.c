@@ -10,22 +10,6 @@ static const enum x64_cc cmp_cc[] = {
     X64_CC_A, X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE,
 };
 
-/* The condition with the operands swapped. */
-static enum x64_cc cc_swap(enum x64_cc cc)
-{
-    switch (cc) {
-    case X64_CC_L: return X64_CC_G;
-    case X64_CC_G: return X64_CC_L;
-    case X64_CC_LE: return X64_CC_GE;
-    case X64_CC_GE: return X64_CC_LE;
-    case X64_CC_B: return X64_CC_A;
-    case X64_CC_A: return X64_CC_B;
-    case X64_CC_BE: return X64_CC_AE;
-    case X64_CC_AE: return X64_CC_BE;
-    default: return cc;
-    }
-}
-
 static bool fits32(int size, int64_t v) { return size == 4 || v == (int32_t)v; }
 
 /* Normalises a result to the immediate convention (i32 sign-extended). */
@@ -118,7 +102,7 @@ static void compare(struct sp_comp *c, enum x64_cc cc, int size)
         struct sp_opnd t = a;
         a = b;
         b = t;
-        cc = cc_swap(cc);
+        cc = x64_cc_swap(cc);
     }
     if (a.kind == SP_MEM && b.kind == SP_CONST && fits32(size, b.imm))
         x64_alu_mi(&c->a, X64_CMP, size, sp_opnd_mem(&a), (int32_t)b.imm);

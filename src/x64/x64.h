@@ -60,6 +60,17 @@ enum x64_cc {
     X64_CC_L, X64_CC_GE, X64_CC_LE, X64_CC_G,
 };
 static inline enum x64_cc x64_cc_not(enum x64_cc cc) { return (enum x64_cc)(cc ^ 1); }
+/* The condition that holds for cmp b, a when cc holds for cmp a, b: the
+ * orderings turn around (less <-> greater, below <-> above), equality,
+ * sign, overflow and parity tests stay. */
+static inline enum x64_cc x64_cc_swap(enum x64_cc cc)
+{
+    static const uint8_t swapped[16] = {
+        X64_CC_O, X64_CC_NO, X64_CC_A, X64_CC_BE, X64_CC_E, X64_CC_NE, X64_CC_AE, X64_CC_B,
+        X64_CC_S, X64_CC_NS, X64_CC_P, X64_CC_NP, X64_CC_G, X64_CC_LE, X64_CC_GE, X64_CC_L,
+    };
+    return (enum x64_cc)swapped[cc & 15];
+}
 
 /* What a relocation or a RIP-relative operand refers to. The encoder does
  * not interpret the index: for FUNC it is a function index, for SYM a

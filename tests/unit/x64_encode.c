@@ -273,8 +273,40 @@ static void nops(struct dis *d)
         want(d, before + 9, "%s", text[k - 9]);
 }
 
+/* x64_cc_swap against the orderings it must turn around, by evaluating
+ * each condition on the flags of cmp a, b and of cmp b, a. */
+static bool holds(enum x64_cc cc, int64_t a, int64_t b)
+{
+    uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+    bool r;
+    switch (cc & ~1u) {
+    case X64_CC_B: r = ua < ub; break;
+    case X64_CC_E: r = a == b; break;
+    case X64_CC_BE: r = ua <= ub; break;
+    case X64_CC_L: r = a < b; break;
+    case X64_CC_LE: r = a <= b; break;
+    default: return true; /* O, S, P: not orderings, kept as they are */
+    }
+    return (cc & 1) ? !r : r;
+}
+
+static void cc_swaps(void)
+{
+    static const int64_t v[] = {-5, -1, 0, 1, 7};
+    for (int cc = 0; cc < 16; cc++) {
+        enum x64_cc s = x64_cc_swap(cc);
+        CHECK(x64_cc_swap(s) == (enum x64_cc)cc, "cc_swap is not an involution at %d", cc);
+        bool order = (cc & ~1) != X64_CC_O && (cc & ~1) != X64_CC_S && (cc & ~1) != X64_CC_P;
+        CHECK(order || s == (enum x64_cc)cc, "cc_swap changed the non-ordering %d", cc);
+        for (unsigned i = 0; i < ARRAY_LEN(v); i++)
+            for (unsigned j = 0; j < ARRAY_LEN(v); j++)
+                CHECK(holds(cc, v[i], v[j]) == holds(s, v[j], v[i]), "cc_swap(%d) wrong", cc);
+    }
+}
+
 int main(void)
 {
+    cc_swaps();
     struct dis d = {0};
     x64_init(&d.a);
     addressing(&d);
