@@ -49,8 +49,8 @@ static bool simd(struct sp_comp *c, const struct val_insn *vi)
     return sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
 }
 
-/* Fills the per-opcode handler table: ranges of opcodes.h by group, the
- * variables, constants and references by default. */
+/* Fills the per-opcode handler table: the variables, constants and
+ * references first (the default), then ranges of opcodes.h by group. */
 static void handlers_init(struct sp_comp *c)
 {
     static const struct {
@@ -70,8 +70,7 @@ static void handlers_init(struct sp_comp *c)
         {OP_I32_TRUNC_SAT_F32_S, OP_I64_TRUNC_SAT_F64_U, sp_convert_op},
         {0x200, OP_COUNT - 1, simd},
     };
-    for (unsigned op = 0; op < OP_COUNT; op++)
-        c->handlers[op] = sp_var_op;
+    sp_var_handlers(c->handlers);
     for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
         for (unsigned op = ranges[i].lo; op <= ranges[i].hi; op++)
             c->handlers[op] = ranges[i].fn;

@@ -321,6 +321,9 @@ bool sp_float_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_convert_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_memory_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_var_op(struct sp_comp *c, const struct val_insn *vi);
+/* Sets every handler to sp_var_op, then the frequent variable and
+ * constant instructions to handlers of their own. */
+void sp_var_handlers(sp_handler *handlers);
 void sp_emit_trunc_stub(struct sp_comp *c, const struct sp_stub *s);
 
 /* Records ERR_NOMEM (or another failure) for the function being compiled. */

@@ -170,6 +170,36 @@ static void ref_is_null(struct sp_comp *c)
     }
 }
 
+/* The most frequent instructions of all get handlers of their own, so
+ * they skip sp_var_op's switch. */
+static bool local_get_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    sp_local_get(c, vi->in->imm.index);
+    return true;
+}
+
+static bool local_set_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    sp_local_set(c, vi->in->imm.index, vi->in->op == OP_LOCAL_TEE);
+    return true;
+}
+
+static bool i32_const_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    sp_push_const(c, VT_I32, vi->in->imm.i32);
+    return true;
+}
+
+void sp_var_handlers(sp_handler *handlers)
+{
+    for (unsigned op = 0; op < OP_COUNT; op++)
+        handlers[op] = sp_var_op;
+    handlers[OP_LOCAL_GET] = local_get_op;
+    handlers[OP_LOCAL_SET] = local_set_op;
+    handlers[OP_LOCAL_TEE] = local_set_op;
+    handlers[OP_I32_CONST] = i32_const_op;
+}
+
 bool sp_var_op(struct sp_comp *c, const struct val_insn *vi)
 {
     const struct insn *in = vi->in;
