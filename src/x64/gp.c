@@ -23,7 +23,7 @@ static bool imm_ok(struct x64_asm *a, int size, int64_t imm)
 
 void x64_mov_rr(struct x64_asm *a, int size, int dst, int src)
 {
-    x64_emit_rm(a, x64_sized(a, 0x89, size), src, dst, NULL, 0, 0);
+    x64_emit_sized(a, 0x89, size, src, dst, NULL, 0, 0);
 }
 
 void x64_movabs(struct x64_asm *a, int dst, uint64_t imm)
@@ -47,12 +47,12 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
 
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
 {
-    x64_emit_rm(a, x64_sized(a, 0x8b, size), dst, 0, &m, 0, 0);
+    x64_emit_sized(a, 0x8b, size, dst, 0, &m, 0, 0);
 }
 
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
 {
-    x64_emit_rm(a, x64_sized(a, 0x89, size), src, 0, &m, 0, 0);
+    x64_emit_sized(a, 0x89, size, src, 0, &m, 0, 0);
 }
 
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)
@@ -125,21 +125,21 @@ void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
 {
     const struct alu_form *f = alu(a, op);
     if (f)
-        x64_emit_rm(a, x64_sized(a, f->mr, size), src, dst, NULL, 0, 0);
+        x64_emit_sized(a, f->mr, size, src, dst, NULL, 0, 0);
 }
 
 void x64_alu_rm(struct x64_asm *a, enum x64_alu op, int size, int dst, struct x64_mem m)
 {
     const struct alu_form *f = alu(a, op);
     if (f)
-        x64_emit_rm(a, x64_sized(a, f->rm, size), dst, 0, &m, 0, 0);
+        x64_emit_sized(a, f->rm, size, dst, 0, &m, 0, 0);
 }
 
 void x64_alu_mr(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int src)
 {
     const struct alu_form *f = alu(a, op);
     if (f)
-        x64_emit_rm(a, x64_sized(a, f->mr, size), src, 0, &m, 0, 0);
+        x64_emit_sized(a, f->mr, size, src, 0, &m, 0, 0);
 }
 
 static void alu_imm(struct x64_asm *a, enum x64_alu op, int size, int dst,
@@ -149,7 +149,7 @@ static void alu_imm(struct x64_asm *a, enum x64_alu op, int size, int dst,
     if (!f || !imm_ok(a, size, imm))
         return;
     if (size != 1 && f->imm8 && fits8(imm))
-        x64_emit_rm(a, x64_sized(a, f->imm8, size), DIGIT(f->digit), dst, m, 1, imm);
+        x64_emit_sized(a, f->imm8, size, DIGIT(f->digit), dst, m, 1, imm);
     else if (!m && dst == X64_RAX)
         x64_emit_o(a, x64_sized(a, f->rax, size), X64_RAX, imm_len(size), imm);
     else
