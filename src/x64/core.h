@@ -86,8 +86,10 @@ X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
         return;
     }
     uint8_t *start = b->data + b->len, *p = start;
-    int index = m && m->index != X64_NOREG ? m->index : 4; /* 4: none */
-    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((index & 8) >> 2) | ((x & 8) >> 3);
+    bool indexed = m && m->index != X64_NOREG;
+    unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((x & 8) >> 3);
+    if (indexed)
+        rex |= (m->index & 8) >> 2;
     bool empty_rex = ((op & OP_BREG) && (unsigned)(reg - 4) < 4) ||
                      (!m && (op & OP_BRM) && (unsigned)(x - 4) < 4);
     *p = (uint8_t)(0x40 | rex);
@@ -100,10 +102,14 @@ X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
     } else {
         int32_t disp = m->disp;
         int mod = disp == 0 && (x & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
-        bool sib = index != 4 || (x & 7) == 4; /* rsp/r12 as base need one */
-        *p++ = x64_modrm(mod, reg, sib ? 4 : x);
-        *p = x64_modrm((m->scale >> 1) - (m->scale >> 3), index, x); /* 1,2,4,8 -> 0..3 */
-        p += sib;
+        if (!indexed) {
+            *p++ = x64_modrm(mod, reg, x);
+            *p = 0x24; /* rsp/r12 as base: a SIB byte with no index */
+            p += (x & 7) == 4;
+        } else {
+            *p++ = x64_modrm(mod, reg, 4);
+            *p++ = x64_modrm((m->scale >> 1) - (m->scale >> 3), m->index, x); /* 1..8 -> 0..3 */
+        }
         memcpy(p, &disp, 4);
         p += mod == 2 ? 4 : mod;
     }
