@@ -61,9 +61,16 @@ static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
 {
     if (t->func)
         return c->type->nresults != 0;
-    if (!t->merged && !sp_state_init(c, &t->state, arity(t), arity_types(t)))
-        return false;
-    t->merged = true;
+    if (!t->merged) {
+        bool same;
+        if (!sp_state_init(c, &t->state, arity(t), arity_types(t), &same))
+            return false;
+        t->merged = true;
+        if (same) {
+            c->moves.len = 0; /* emit_branch runs the plan's moves */
+            return false;
+        }
+    }
     return sp_state_plan(c, &t->state, t->height);
 }
 
@@ -168,9 +175,10 @@ static bool do_br_table(struct sp_comp *c, const struct insn *in)
 static bool settle(struct sp_comp *c, struct sp_state *st, uint32_t n, const valtype *types,
                    uint32_t height)
 {
-    if (!sp_state_init(c, st, n, types))
+    bool same;
+    if (!sp_state_init(c, st, n, types, &same))
         return false;
-    if (sp_state_plan(c, st, height)) {
+    if (!same && sp_state_plan(c, st, height)) {
         sp_run_moves(c);
         sp_state_enter(c, st, height);
     }

@@ -35,15 +35,18 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
     return m;
 }
 
-bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types)
+bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types,
+                   bool *same)
 {
     uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
     if (!vec_reserve(&c->merges, start + nvals + c->ndirty + 1)) /* never NULL */
         return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
+    *same = true;
     for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
         uint32_t x = c->dirty[k];
+        *same &= c->locals[x].kind == SP_REG;
         struct sp_opnd o = {.kind = c->locals[x].kind, .type = c->locals[x].type,
                             .reg = c->locals[x].reg};
         struct sp_mloc m = place(c, &o, x, &taken);
@@ -51,6 +54,7 @@ bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const
             ml[nl++] = m;
     }
     for (uint32_t i = 0; i < nvals; i++) {
+        *same &= c->stack.data[src0 + i].kind == SP_REG;
         struct sp_opnd o = sp_resolve(c, src0 + i);
         mv[i] = place(c, &o, i, &taken);
         mv[i].type = types[i];

@@ -290,8 +290,12 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 bool sp_check_type(struct sp_comp *c, valtype t);
 
 /* ---- merge.c: labels' states and the moves that reach them ---- */
-/* Makes a state from the current one, for its top nvals values. */
-bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types);
+/* Makes a state from the current one, for its top nvals values. *same
+ * tells whether it is the current state itself: every dirty local and
+ * every value kept in the register it has (then no moves lead there, and
+ * sp_state_plan need not be asked). */
+bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types,
+                   bool *same);
 /* Puts the moves from the current state to st (values going to height)
  * in c->moves; false when there are none. */
 bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height);
