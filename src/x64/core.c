@@ -116,6 +116,12 @@ void x64_bad_size(struct x64_asm *a, int size)
                             : "operand size must be 1, 2, 4 or 8");
 }
 
+void x64_emit_other_size(struct x64_asm *a, uint32_t op, int size, int reg, int rm,
+                         const struct x64_mem *m, int immlen, int64_t imm)
+{
+    x64_emit_general(a, x64_sized(a, op, size), reg, rm, m, immlen, imm);
+}
+
 /* Legacy prefixes, REX (rex holds W/R/X/B in its low bits, 0x100 forces
  * an empty REX), escape bytes and the opcode byte. The usual case, no
  * prefix and no escape, takes the first test only. */

@@ -163,6 +163,10 @@ X64_INLINE uint32_t x64_sized_nobyte(struct x64_asm *a, uint32_t op, int size)
     }
     return x64_sized(a, op, size);
 }
+/* x64_emit_general of op sized for `size`: the rare sizes, out of line so
+ * that the callers test for 4 and 8 only. */
+void x64_emit_other_size(struct x64_asm *a, uint32_t op, int size, int reg, int rm,
+                         const struct x64_mem *m, int immlen, int64_t imm);
 /* x64_emit_rm of op sized for `size` (as x64_sized): the usual sizes 4 and
  * 8 get copies of the fast path with a constant opcode word, which the
  * compiler folds; for the hot instructions only, the others size first. */
@@ -174,7 +178,7 @@ X64_INLINE void x64_emit_sized(struct x64_asm *a, uint32_t op, int size, int reg
     else if (size == 8)
         x64_emit_rm(a, op | OP_W, reg, rm, m, immlen, imm);
     else
-        x64_emit_general(a, x64_sized(a, op, size), reg, rm, m, immlen, imm);
+        x64_emit_other_size(a, op, size, reg, rm, m, immlen, imm);
 }
 /* Records the first misuse message (a static string). */
 void x64_misuse(struct x64_asm *a, const char *msg);
