@@ -553,7 +553,10 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     b->a = a;
     b->e = e;
     b->at = b->m->funcs[index].code_offset;
-    if (!opt_func_init(f, a, b->m, index))
+    /* real modules make about 0.6-0.9 IR instructions and 0.1 blocks per
+       byte of body: room for most, regrown once at most for the rest */
+    uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
+    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 16 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
     return val_function(b->m, index, &opt_build_hooks, b, e);
 }

@@ -56,20 +56,28 @@ bool opt_func_init(struct opt_func *f, struct arena *a, const struct module *m, 
            opt_block_new(f) == 0;
 }
 
+bool opt_func_reserve(struct opt_func *f, uint32_t ninsn, uint32_t nblock)
+{
+    uint32_t old = f->cap_insn;
+    if (!opt_grow(f->arena, &f->insn, &f->cap_insn, ninsn, sizeof *f->insn) ||
+        !opt_grow(f->arena, &f->block, &f->cap_block, nblock, sizeof *f->block))
+        return false;
+    if (old == f->cap_insn)
+        return true;
+    uint32_t *alias = arena_array(f->arena, f->cap_insn, sizeof *alias);
+    if (!alias)
+        return false;
+    memcpy(alias, f->alias, old * sizeof *alias);
+    f->alias = alias;
+    return true;
+}
+
 opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
                      opt_val a0, opt_val a1, opt_val a2, int64_t imm)
 {
-    uint32_t old = f->cap_insn;
-    if (!opt_grow(f->arena, &f->insn, &f->cap_insn, f->ninsn + 1, sizeof *f->insn))
+    /* the alias table follows the instruction array's size */
+    if (f->ninsn == f->cap_insn && !opt_func_reserve(f, f->ninsn + 1, 0))
         return OPT_NONE;
-    if (old != f->cap_insn) {
-        /* the alias table follows the instruction array's size */
-        uint32_t *alias = arena_array(f->arena, f->cap_insn, sizeof *alias);
-        if (!alias)
-            return OPT_NONE;
-        memcpy(alias, f->alias, old * sizeof *alias);
-        f->alias = alias;
-    }
     opt_val id = f->ninsn;
     f->insn[id] = (struct opt_insn){.op = (uint8_t)op, .type = (uint8_t)t, .block = b,
                                     .arg = {a0, a1, a2}, .imm = imm};

@@ -8,9 +8,10 @@
  * keeps the allocator linear). Liveness itself is exact, by path
  * exploration over the SSA form (Brandner et al., "Computing Liveness Sets
  * for SSA-Form Programs", 2011): from each use, walk predecessors up to
- * the definition; the blocks met get the register in their live-in list,
- * which the resolver needs for the moves on edges. The walk costs the
- * size of the live-in lists.
+ * the definition; the blocks met are those the register is live into.
+ * Nothing is stored per block: the resolver walks again for the few
+ * registers that were split (opt_live_walk), the only ones that may need
+ * moves on edges. A walk costs the number of blocks it meets.
  *
  * Physical registers named by instructions (arguments, division, shifts,
  * calls) get fixed ranges, from the definition to the last use. */
@@ -21,12 +22,9 @@
 struct lv {
     struct ra *ra;
     struct mfunc *mf;
-    uint32_t *iblock;          /* instruction -> block */
-    uint32_t *dpos, *dblk;     /* per vreg: definition position and block */
-    uint32_t *pstart, *pblk;   /* per vreg: pred blocks where a phi uses it (CSR) */
+    struct live_facts *lf;     /* = &ra->lf */
+    uint32_t *dpos;            /* per vreg: definition position */
     uint32_t *end;             /* per vreg: end of its interval */
-    uint32_t *stamp;           /* per block: last vreg + 1 put in its live-in */
-    uint32_t *stack;
 };
 
 static uint32_t bend(const struct mfunc *mf, uint32_t b)
@@ -57,7 +55,7 @@ static void count_reg(void *ctx, uint32_t *r, bool def)
     ra->upos[ra->v[v].u1++] = 2 * c->i + def;
     if (def) {
         c->lv->dpos[v] = 2 * c->i + 1;
-        c->lv->dblk[v] = c->lv->iblock[c->i];
+        c->lv->lf->dblk[v] = c->lv->lf->iblock[c->i];
     }
 }
 
@@ -101,21 +99,21 @@ static bool phi_uses(struct lv *lv)
             for (uint32_t k = 0; k < bl->nphi; k++) {
                 uint32_t d = bl->phi[k].def - MR_V0;
                 lv->dpos[d] = 2 * bl->first;
-                lv->dblk[d] = b;
+                lv->lf->dblk[d] = b;
                 for (uint32_t p = 0; p < bl->npred; p++) {
                     uint32_t v = bl->phi[k].ops[p] - MR_V0;
                     if (round == 0)
                         cnt[v + 1]++;
                     else
-                        lv->pblk[lv->pstart[v] + cnt[v]++] = bl->pred[p];
+                        lv->lf->pblk[lv->lf->pstart[v] + cnt[v]++] = bl->pred[p];
                 }
             }
         }
         if (round == 0) {
             for (uint32_t v = 0; v < nv; v++)
                 cnt[v + 1] += cnt[v];
-            lv->pstart = cnt;
-            if (!(lv->pblk = arena_array(mf->arena, cnt[nv] + 1, sizeof *lv->pblk)) ||
+            lv->lf->pstart = cnt;
+            if (!(lv->lf->pblk = arena_array(mf->arena, cnt[nv] + 1, sizeof *lv->lf->pblk)) ||
                 !(cnt = arena_array(mf->arena, nv + 1, sizeof *cnt)))
                 return false;
         }
@@ -125,60 +123,71 @@ static bool phi_uses(struct lv *lv)
 
 /* ---- liveness ---- */
 
-/* Puts v in b's live-in list (once) and on the walk stack. */
-static bool live_in(struct lv *lv, uint32_t v, uint32_t b, uint32_t *sp)
+/* Pushes b on the walk's stack unless this walk met it already. */
+static void meet(struct live_facts *l, uint32_t b, uint32_t *sp)
 {
-    if (lv->stamp[b] == v + 1)
-        return true;
-    lv->stamp[b] = v + 1;
-    lv->stack[(*sp)++] = b;
-    struct mblock *bl = &lv->mf->block[b];
-    return opt_push(lv->mf->arena, &bl->livein, &bl->nlivein, &bl->cap_livein, MR_V0 + v);
+    if (l->stamp[b] != l->gen) {
+        l->stamp[b] = l->gen;
+        l->stack[(*sp)++] = b;
+    }
 }
 
-/* Marks v live-in at block b and, walking predecessors, everywhere on the
- * way up to its definition. Each block goes on the stack once. */
-static bool mark(struct lv *lv, uint32_t v, uint32_t b)
+bool opt_live_walk(struct ra *ra, uint32_t v, bool (*visit)(void *ctx, uint32_t v, uint32_t b),
+                   void *ctx)
 {
-    struct mfunc *mf = lv->mf;
-    uint32_t sp = 0;
-    if (!live_in(lv, v, b, &sp))
-        return false;
+    struct live_facts *l = &ra->lf;
+    const struct mfunc *mf = ra->mf;
+    uint32_t sp = 0, d = l->dblk[v];
+    l->gen++;
+    for (uint32_t u = ra->v[v].u0; u < ra->v[v].u1; u++) {
+        uint32_t b = l->iblock[ra->upos[u] / 2];
+        if (b != d)
+            meet(l, b, &sp);
+    }
+    for (uint32_t k = l->pstart[v]; k < l->pstart[v + 1]; k++) /* live out of these */
+        if (l->pblk[k] != d)
+            meet(l, l->pblk[k], &sp);
     while (sp) {
-        const struct mblock *bl = &mf->block[lv->stack[--sp]];
-        for (uint32_t k = 0; k < bl->npred; k++) {
-            uint32_t p = bl->pred[k];
-            if (bend(mf, p) > lv->end[v])
-                lv->end[v] = bend(mf, p);
-            if (p != lv->dblk[v] && !live_in(lv, v, p, &sp))
-                return false;
-        }
+        uint32_t b = l->stack[--sp];
+        if (!visit(ctx, v, b))
+            return false;
+        const struct mblock *bl = &mf->block[b];
+        for (uint32_t k = 0; k < bl->npred; k++)
+            if (bl->pred[k] != d)
+                meet(l, bl->pred[k], &sp);
     }
     return true;
 }
 
+/* v is live into b, so out of each of b's predecessors. */
+static bool extend(void *ctx, uint32_t v, uint32_t b)
+{
+    struct lv *lv = ctx;
+    const struct mblock *bl = &lv->mf->block[b];
+    for (uint32_t k = 0; k < bl->npred; k++)
+        if (bend(lv->mf, bl->pred[k]) > lv->end[v])
+            lv->end[v] = bend(lv->mf, bl->pred[k]);
+    return true;
+}
+
+/* The end of every register's interval: its last use, or the end of the
+ * last block it is live out of. */
 static bool liveness(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
     const struct ra *ra = lv->ra;
+    const struct live_facts *l = lv->lf;
     for (uint32_t v = 0; v < mf->nvreg; v++) {
-        if (lv->dblk[v] == UINT32_MAX)
+        if (l->dblk[v] == UINT32_MAX)
             continue;
         lv->end[v] = lv->dpos[v] + 1;
-        for (uint32_t u = ra->v[v].u0; u < ra->v[v].u1; u++) {
-            uint32_t pos = ra->upos[u], b = lv->iblock[pos / 2];
-            if (pos + 1 > lv->end[v])
-                lv->end[v] = pos + 1;
-            if (b != lv->dblk[v] && !mark(lv, v, b))
-                return false;
-        }
-        for (uint32_t k = lv->pstart[v]; k < lv->pstart[v + 1]; k++) {
-            uint32_t p = lv->pblk[k];
-            if (bend(mf, p) > lv->end[v])
-                lv->end[v] = bend(mf, p);
-            if (p != lv->dblk[v] && !mark(lv, v, p))
-                return false;
-        }
+        if (ra->v[v].u1 > ra->v[v].u0 && ra->upos[ra->v[v].u1 - 1] + 1 > lv->end[v])
+            lv->end[v] = ra->upos[ra->v[v].u1 - 1] + 1; /* uses are sorted */
+        for (uint32_t k = l->pstart[v]; k < l->pstart[v + 1]; k++)
+            if (bend(mf, l->pblk[k]) > lv->end[v])
+                lv->end[v] = bend(mf, l->pblk[k]);
+        if (!opt_live_walk(lv->ra, v, extend, lv))
+            return false;
     }
     return true;
 }
@@ -211,53 +220,66 @@ static void preg_masks(const struct mi *m, uint32_t *use, uint32_t *def)
     *def &= opt_allocatable;
 }
 
+/* Only the registers an instruction names are visited (a mask of the open
+ * ranges says which are open), so the cost is the number of mentions. */
 static bool fixed_ranges(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
     uint32_t open[32], last[32];
     for (uint32_t b = 0; b < mf->nblock; b++) {
-        memset(open, 0xff, sizeof open);
+        uint32_t opened = 0;
         const struct mblock *bl = &mf->block[b];
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
             uint32_t use, def;
             preg_masks(&mf->mi[i], &use, &def);
-            for (int r = 0; r < 32; r++) {
+            for (uint32_t m = use | def; m; m &= m - 1) {
+                int r = __builtin_ctz(m);
                 if (use & (1u << r)) {
-                    if (open[r] == UINT32_MAX)
+                    if (!(opened & (1u << r)))
                         open[r] = 2 * i;
+                    opened |= 1u << r;
                     last[r] = 2 * i + 1;
                 }
                 if (def & (1u << r)) {
-                    if (open[r] != UINT32_MAX && !fixed_add(lv->ra, r, open[r], last[r]))
+                    if ((opened & (1u << r)) && !fixed_add(lv->ra, r, open[r], last[r]))
                         return false;
+                    opened |= 1u << r;
                     open[r] = 2 * i + 1;
                     last[r] = 2 * i + 2;
                 }
             }
         }
-        for (int r = 0; r < 32; r++)
-            if (open[r] != UINT32_MAX && !fixed_add(lv->ra, r, open[r], last[r]))
+        for (; opened; opened &= opened - 1) {
+            int r = __builtin_ctz(opened);
+            if (!fixed_add(lv->ra, r, open[r], last[r]))
                 return false;
+        }
     }
     return true;
 }
 
 /* ---- intervals ---- */
 
+/* One interval per defined register. Each register's list of pieces
+ * starts as one slot of a shared array (capacity 1: a split moves it to
+ * its own), so the common unsplit register costs no allocation. */
 static bool intervals(struct lv *lv)
 {
     struct ra *ra = lv->ra;
     struct mfunc *mf = lv->mf;
+    uint32_t *first = arena_array(mf->arena, mf->nvreg + 1, sizeof *first);
+    /* room for the splits too, so the array seldom grows */
+    if (!first || !opt_grow(mf->arena, &ra->iv, &ra->cap_iv, mf->nvreg + mf->nvreg / 4 + 8,
+                            sizeof *ra->iv))
+        return false;
     for (uint32_t v = 0; v < mf->nvreg; v++) {
-        if (lv->dblk[v] == UINT32_MAX)
+        if (lv->lf->dblk[v] == UINT32_MAX)
             continue;
-        if (!opt_grow(mf->arena, &ra->iv, &ra->cap_iv, ra->niv + 1, sizeof *ra->iv))
-            return false;
         ra->iv[ra->niv] = (struct lsi){v, lv->dpos[v], lv->end[v], ra->v[v].u0, ra->v[v].u1,
                                        INT32_MIN};
-        if (!opt_push(mf->arena, &ra->v[v].piece, &ra->v[v].npiece, &ra->v[v].cap_piece,
-                      ra->niv++))
-            return false;
+        first[v] = ra->niv++;
+        ra->v[v].piece = &first[v];
+        ra->v[v].npiece = ra->v[v].cap_piece = 1;
     }
     return true;
 }
@@ -282,20 +304,21 @@ bool opt_live(struct ra *ra)
 {
     struct mfunc *mf = ra->mf;
     struct arena *a = mf->arena;
-    struct lv lv = {.ra = ra, .mf = mf};
+    struct live_facts *l = &ra->lf;
+    struct lv lv = {.ra = ra, .mf = mf, .lf = l};
     uint32_t nv = mf->nvreg + 1, nb = mf->nblock + 1;
     ra->v = arena_array(a, nv, sizeof *ra->v);
     ra->bstart = arena_array(a, nb, sizeof *ra->bstart);
-    lv.iblock = arena_array(a, mf->nmi + 1, sizeof *lv.iblock);
+    l->iblock = arena_array(a, mf->nmi + 1, sizeof *l->iblock);
+    l->dblk = arena_array(a, nv, sizeof *l->dblk);
+    l->stamp = arena_array(a, nb, sizeof *l->stamp);
+    l->stack = arena_array(a, nb, sizeof *l->stack);
     lv.dpos = arena_array(a, nv, sizeof *lv.dpos);
-    lv.dblk = arena_array(a, nv, sizeof *lv.dblk);
     lv.end = arena_array(a, nv, sizeof *lv.end);
-    lv.stamp = arena_array(a, nb, sizeof *lv.stamp);
-    lv.stack = arena_array(a, nb, sizeof *lv.stack);
-    if (!ra->v || !ra->bstart || !lv.iblock || !lv.dpos || !lv.dblk || !lv.end || !lv.stamp ||
-        !lv.stack)
+    if (!ra->v || !ra->bstart || !l->iblock || !lv.dpos || !l->dblk || !lv.end || !l->stamp ||
+        !l->stack)
         return false;
-    memset(lv.dblk, 0xff, nv * sizeof *lv.dblk);
+    memset(l->dblk, 0xff, nv * sizeof *l->dblk);
     for (uint32_t v = 0; v < mf->nvreg; v++) {
         ra->v[v].hint = MR_NONE;
         ra->v[v].slot = -1;
@@ -303,7 +326,7 @@ bool opt_live(struct ra *ra)
     for (uint32_t b = 0; b < mf->nblock; b++) {
         ra->bstart[b] = 2 * mf->block[b].first;
         for (uint32_t i = 0; i < mf->block[b].n; i++)
-            lv.iblock[mf->block[b].first + i] = b;
+            l->iblock[mf->block[b].first + i] = b;
     }
     if (!use_positions(&lv) || !phi_uses(&lv) || !liveness(&lv) || !fixed_ranges(&lv))
         return false;

@@ -19,8 +19,13 @@ const uint8_t opt_int_args[6] = {X64_RDI, X64_RSI, X64_RDX, X64_RCX, X64_R8, X64
 bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f)
 {
     *mf = (struct mfunc){.arena = f->arena, .f = f};
-    return opt_grow(mf->arena, &mf->mi, &mf->cap_mi, 256, sizeof *mf->mi) &&
-           opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, 256, 1);
+    /* Sized from the IR's instructions (about one machine instruction and
+     * half a register each on real modules), so they seldom regrow. */
+    uint32_t n = 64;
+    for (uint32_t i = 0; i < f->norder; i++)
+        n += f->block[f->order[i]].ninsn;
+    return opt_grow(mf->arena, &mf->mi, &mf->cap_mi, n + n / 8, sizeof *mf->mi) &&
+           opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, n / 2, 1);
 }
 
 uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)

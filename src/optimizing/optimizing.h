@@ -198,6 +198,9 @@ struct opt_func {
 /* Sets up an empty function (entry block 0 made) in the arena. False on
  * out of memory. */
 bool opt_func_init(struct opt_func *f, struct arena *a, const struct module *m, uint32_t index);
+/* Makes room for ninsn instructions and nblock blocks in all (so that
+ * building a large function does not regrow its arrays many times). */
+bool opt_func_reserve(struct opt_func *f, uint32_t ninsn, uint32_t nblock);
 /* New block; returns its id or UINT32_MAX on out of memory. */
 uint32_t opt_block_new(struct opt_func *f);
 /* New instruction appended to block b (or made blockless with b =
@@ -497,7 +500,6 @@ struct mblock {
     uint32_t nphi;
     uint32_t *pred, npred;  /* machine block numbers */
     uint32_t *succ, nsucc;
-    uint32_t *livein, nlivein, cap_livein; /* virtual registers live at entry */
 };
 
 struct mfunc {
@@ -609,6 +611,15 @@ struct vinfo {
     int32_t slot;            /* spill slot, or -1 */
 };
 
+/* What liveness keeps for walking again (opt_live_walk). */
+struct live_facts {
+    uint32_t *iblock;        /* instruction -> block */
+    uint32_t *dblk;          /* per vreg: its definition's block, UINT32_MAX if none */
+    uint32_t *pstart, *pblk; /* per vreg: the blocks its phi uses come from (CSR) */
+    uint32_t *stamp, gen;    /* per block: the last walk that met it */
+    uint32_t *stack;
+};
+
 struct ra {
     struct mfunc *mf;
     struct err *e;
@@ -618,10 +629,15 @@ struct ra {
     uint32_t *upos;          /* use positions, grouped by vreg, sorted */
     uint32_t *bstart;        /* per block: the position where it starts */
     uint32_t *fix[32], nfix[32], cap_fix[32]; /* fixed ranges: [from, to) pairs */
+    struct live_facts lf;
 };
 
 /* Liveness and intervals (live.c). */
 bool opt_live(struct ra *ra);
+/* Calls visit for every block that defined register v is live into, each
+ * once (after opt_live); stops at the first false. */
+bool opt_live_walk(struct ra *ra, uint32_t v, bool (*visit)(void *ctx, uint32_t v, uint32_t b),
+                   void *ctx);
 /* Linear scan with splitting (regalloc.c): every piece gets a location. */
 bool opt_regalloc(struct ra *ra);
 /* Where vreg is at position pos (after allocation). */

@@ -30,8 +30,10 @@ struct heap {
 struct ls {
     struct ra *ra;
     struct mfunc *mf;
-    struct heap todo;                /* waiting pieces: (start, id) */
+    struct heap todo;                /* pieces split off, waiting: (start, id) */
+    uint32_t *sorted, nsorted, next; /* the first pieces by start, and the next one */
     uint32_t holder[32];             /* piece holding each register */
+    uint32_t busy;                   /* registers with a holder (mask) */
     uint32_t fc[32];                 /* cursor in each fixed range list */
     uint32_t *vend;                  /* per vreg: end of its life */
     struct heap slots;               /* slots by owner's end (stale entries skipped) */
@@ -84,6 +86,40 @@ static uint32_t heap_pop(struct heap *h)
 static bool queue(struct ls *s, uint32_t id)
 {
     return heap_push(s, &s->todo, s->ra->iv[id].start, id);
+}
+
+/* The intervals live.c made, by start (a counting sort over positions;
+ * equal starts keep the order of ids, as the heap's keys would): they
+ * need no heap, only the pieces split off later do. */
+static bool by_start(struct ls *s)
+{
+    const struct ra *ra = s->ra;
+    uint32_t npos = 2 * s->mf->nmi + 2;
+    uint32_t *cnt = arena_array(s->mf->arena, npos + 1, sizeof *cnt);
+    s->sorted = arena_array(s->mf->arena, ra->niv + 1, sizeof *s->sorted);
+    if (!cnt || !s->sorted)
+        return false;
+    for (uint32_t i = 0; i < ra->niv; i++)
+        cnt[ra->iv[i].start + 1]++;
+    for (uint32_t p = 0; p < npos; p++)
+        cnt[p + 1] += cnt[p];
+    for (uint32_t i = 0; i < ra->niv; i++)
+        s->sorted[cnt[ra->iv[i].start]++] = i;
+    s->nsorted = ra->niv;
+    return true;
+}
+
+/* The waiting piece with the smallest (start, id), or NOBODY. */
+static uint32_t next_piece(struct ls *s)
+{
+    if (s->next < s->nsorted) {
+        uint32_t id = s->sorted[s->next];
+        if (!s->todo.n || ((uint64_t)s->ra->iv[id].start << 32 | id) < s->todo.k[0]) {
+            s->next++;
+            return id;
+        }
+    }
+    return s->todo.n ? heap_pop(&s->todo) : NOBODY;
 }
 
 /* ---- spill slots ----
@@ -172,6 +208,8 @@ static bool phi_partners(struct ls *s)
 static uint32_t piece_at(const struct ra *ra, uint32_t vreg, uint32_t pos)
 {
     const struct vinfo *v = &ra->v[vreg];
+    if (v->npiece == 1) /* most registers are never split */
+        return ra->iv[v->piece[0]].start <= pos ? v->piece[0] : NOBODY;
     uint32_t lo = 0, hi = v->npiece;
     while (hi - lo > 1) {
         uint32_t mid = (lo + hi) / 2;
@@ -235,6 +273,7 @@ static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
 {
     s->ra->iv[id].loc = r;
     s->holder[r] = id;
+    s->busy |= 1u << r;
     if (until >= s->ra->iv[id].end)
         return true;
     uint32_t rest = split(s, id, until & ~1u);
@@ -272,7 +311,11 @@ static uint32_t next_use(const struct ls *s, uint32_t id, uint32_t pos)
     return lo < x->u1 ? s->ra->upos[lo] : FAR;
 }
 
-static bool is_xmm_reg(int r) { return r >= X64_XMM0; }
+/* The allocatable registers of a class. */
+static uint32_t class_regs(bool xmm)
+{
+    return opt_allocatable & (xmm ? 0xffff0000u : 0x0000ffffu);
+}
 
 /* The register a two-address instruction defining the piece wants: its
  * first operand's, when that operand dies there. */
@@ -300,9 +343,8 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
         hints[1] = (int)h;
     int best = -1, part = -1, score = -1;
     uint32_t part_until = 0;
-    for (int r = 0; r < 32; r++) {
-        if (!(opt_allocatable & (1u << r)) || is_xmm_reg(r) != xmm || s->holder[r] != NOBODY)
-            continue;
+    for (uint32_t free = class_regs(xmm) & ~s->busy; free && score < 4; free &= free - 1) {
+        int r = __builtin_ctz(free);
         uint32_t until = fixed_next(s, r);
         if (until >= x->end) {
             int sc = r == hints[0] ? 4 : r == hints[1] ? 3 : (opt_caller_saved >> r) & 1;
@@ -334,9 +376,8 @@ static bool blocked(struct ls *s, uint32_t id)
     uint32_t inst = s->pos & ~1u;
     int best = -1;
     uint32_t best_use = 0, best_block = 0;
-    for (int r = 0; r < 32; r++) {
-        if (!(opt_allocatable & (1u << r)) || is_xmm_reg(r) != xmm)
-            continue;
+    for (uint32_t regs = class_regs(xmm); regs; regs &= regs - 1) {
+        int r = __builtin_ctz(regs);
         uint32_t block = fixed_next(s, r), use = block;
         if (block < x->end && (block & ~1u) <= x->start)
             continue; /* cannot hold it even for a moment */
@@ -357,6 +398,7 @@ static bool blocked(struct ls *s, uint32_t id)
     uint32_t a = s->holder[best];
     if (a != NOBODY) {
         s->holder[best] = NOBODY;
+        s->busy &= ~(1u << best);
         uint32_t rest = s->ra->iv[a].start >= inst ? a : split(s, a, inst);
         if (rest == NOBODY || !spill(s, rest))
             return false;
@@ -375,17 +417,19 @@ bool opt_regalloc(struct ra *ra)
         return false;
     for (int r = 0; r < 32; r++)
         s.holder[r] = NOBODY;
-    for (uint32_t i = 0; i < ra->niv; i++) {
+    for (uint32_t i = 0; i < ra->niv; i++)
         s.vend[ra->iv[i].vreg] = ra->iv[i].end;
-        if (!queue(&s, i))
-            return false;
-    }
-    while (s.todo.n) {
-        uint32_t id = heap_pop(&s.todo);
+    if (!by_start(&s))
+        return nomem(&s);
+    for (uint32_t id; (id = next_piece(&s)) != NOBODY;) {
         s.pos = ra->iv[id].start;
-        for (int r = 0; r < 32; r++)
-            if (s.holder[r] != NOBODY && ra->iv[s.holder[r]].end <= s.pos)
+        for (uint32_t busy = s.busy; busy; busy &= busy - 1) {
+            int r = __builtin_ctz(busy);
+            if (ra->iv[s.holder[r]].end <= s.pos) {
                 s.holder[r] = NOBODY;
+                s.busy &= ~(1u << r);
+            }
+        }
         bool done;
         if (!try_free(&s, id, &done) || (!done && !blocked(&s, id)))
             return false;

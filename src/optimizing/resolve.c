@@ -11,7 +11,6 @@
  *
  * The moves at one place happen at once (a parallel move); they are made
  * sequential here, breaking cycles through the hold register. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "optimizing.h"
@@ -77,43 +76,90 @@ static bool split_moves(struct rs *r, const uint8_t *first)
     return true;
 }
 
-/* Moves on every edge into block s. */
-static bool edge_moves(struct rs *r, uint32_t s)
+/* Where the moves on the edge from block s's k-th predecessor go (*at,
+ * *phase), and the position at the end of that predecessor. */
+static uint32_t edge_at(const struct mfunc *mf, uint32_t s, uint32_t k, uint32_t *at,
+                        uint8_t *phase)
+{
+    const struct mblock *sb = &mf->block[s], *pb = &mf->block[sb->pred[k]];
+    bool out = pb->nsucc == 1;
+    *at = out ? pb->first + pb->n - 1 : sb->first;
+    *phase = out ? 2 : 0;
+    return 2 * (pb->first + pb->n) - 1;
+}
+
+/* Moves for the phis of block s on every edge into it (a phi of itself
+ * in its slot needs none). */
+static bool phi_moves(struct rs *r, uint32_t s)
 {
     const struct ra *ra = r->ra;
-    const struct mfunc *mf = ra->mf;
-    const struct mblock *sb = &mf->block[s];
+    const struct mblock *sb = &ra->mf->block[s];
     for (uint32_t k = 0; k < sb->npred; k++) {
-        const struct mblock *pb = &mf->block[sb->pred[k]];
-        uint32_t end = 2 * (pb->first + pb->n) - 1, start = ra->bstart[s];
-        bool out = pb->nsucc == 1;
-        uint32_t at = out ? pb->first + pb->n - 1 : sb->first;
-        uint8_t phase = out ? 2 : 0;
-        for (uint32_t i = 0; i < sb->nphi; i++) { /* a phi of itself in its slot: nothing */
+        uint32_t at;
+        uint8_t phase;
+        uint32_t end = edge_at(ra->mf, s, k, &at, &phase);
+        for (uint32_t i = 0; i < sb->nphi; i++) {
             const struct mphi *ph = &sb->phi[i];
-            opt_loc dst = opt_loc_at(ra, ph->def - MR_V0, start);
+            opt_loc dst = opt_loc_at(ra, ph->def - MR_V0, ra->bstart[s]);
             if ((ph->ops[k] != ph->def || dst >= 0) &&
                 !raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end), dst))
-                return false;
-        }
-        for (uint32_t i = 0; i < sb->nlivein; i++) { /* a slot already holds its register */
-            uint32_t v = sb->livein[i] - MR_V0;
-            opt_loc dst = opt_loc_at(ra, v, start);
-            if (dst >= 0 && !raw_add(r, at, phase, opt_loc_at(ra, v, end), dst))
                 return false;
         }
     }
     return true;
 }
 
-static int raw_cmp(const void *x, const void *y)
+/* Moves for register v, live into block s, on every edge into it (none
+ * when its slot holds it there already). */
+static bool live_moves(void *ctx, uint32_t v, uint32_t s)
 {
-    const struct raw *a = x, *b = y;
-    if (a->at != b->at)
-        return a->at < b->at ? -1 : 1;
-    if (a->phase != b->phase)
-        return a->phase < b->phase ? -1 : 1;
-    return a < b ? -1 : a > b;
+    struct rs *r = ctx;
+    const struct ra *ra = r->ra;
+    opt_loc dst = opt_loc_at(ra, v, ra->bstart[s]);
+    for (uint32_t k = 0; dst >= 0 && k < ra->mf->block[s].npred; k++) {
+        uint32_t at;
+        uint8_t phase;
+        uint32_t end = edge_at(ra->mf, s, k, &at, &phase);
+        if (!raw_add(r, at, phase, opt_loc_at(ra, v, end), dst))
+            return false;
+    }
+    return true;
+}
+
+/* Moves on the edges: for the phis, and for the registers that were
+ * split (only they can be in different places at the two ends). */
+static bool edge_moves(struct rs *r)
+{
+    struct ra *ra = r->ra;
+    for (uint32_t b = 0; b < ra->mf->nblock; b++)
+        if (!phi_moves(r, b))
+            return false;
+    for (uint32_t v = 0; v < ra->mf->nvreg; v++)
+        if (ra->v[v].npiece > 1 && ra->lf.dblk[v] != UINT32_MAX &&
+            !opt_live_walk(ra, v, live_moves, r))
+            return false;
+    return true;
+}
+
+/* Sorts the moves by (instruction, phase), keeping the order they were
+ * made in otherwise: a counting sort, linear in moves and instructions. */
+static bool sort_raw(struct rs *r)
+{
+    struct arena *a = r->ra->mf->arena;
+    uint32_t nkey = 3 * r->ra->mf->nmi;
+    uint32_t *cnt = arena_array(a, nkey + 1, sizeof *cnt);
+    struct raw *sorted = arena_array(a, r->nraw + 1, sizeof *sorted);
+    if (!cnt || !sorted)
+        return nomem(r);
+    for (uint32_t i = 0; i < r->nraw; i++)
+        cnt[3 * r->raw[i].at + r->raw[i].phase + 1]++;
+    for (uint32_t k = 0; k < nkey; k++)
+        cnt[k + 1] += cnt[k];
+    for (uint32_t i = 0; i < r->nraw; i++)
+        sorted[cnt[3 * r->raw[i].at + r->raw[i].phase]++] = r->raw[i];
+    r->raw = sorted;
+    r->cap_raw = r->nraw + 1;
+    return true;
 }
 
 /* ---- parallel moves ---- */
@@ -193,11 +239,10 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
         first[mf->block[b].first] = 1;
     if (!split_moves(&r, first))
         return false;
-    for (uint32_t b = 0; b < mf->nblock; b++)
-        if (!edge_moves(&r, b))
-            return false;
-    if (r.nraw)
-        qsort(r.raw, r.nraw, sizeof *r.raw, raw_cmp);
+    if (!edge_moves(&r))
+        return false;
+    if (r.nraw && !sort_raw(&r))
+        return false;
     if (!(r.ready = arena_array(mf->arena, r.nraw + 1, sizeof *r.ready)))
         return nomem(&r);
     for (uint32_t i = 0, j; i < r.nraw; i = j) {
