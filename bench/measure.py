@@ -49,30 +49,29 @@ def checksum_line(stdout):
     return lines[-1] if lines else "(no output)"
 
 
-def compile_ahead(a, usable):
-    """Compiles every program for the runners that run code compiled ahead,
-    once each, timed, into OUT/aot.tsv. Returns {(runner name, program): why}
-    for the compiles that failed (their runs fail with that status)."""
-    failed = {}
-    with atomic_write(os.path.join(a.out, "aot.tsv")) as f:
-        f.write("program\trunner\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\tbytes\n")
-        for r in (r for r in usable if r.ahead):
-            for prog in a.programs:
-                target = r.needs(a.out, prog)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                if os.path.exists(target):
-                    os.remove(target)  # a failed compile must not leave an old one to run
-                res = proc.run_timed(r.ahead(a.out, prog), a.timeout)
-                if res.status != "ok":
-                    failed[(r.name, prog)] = "compile failed: %s (%s)" % (res.status, checksum_line(res.stderr))
+def compile_ahead(a, usable, programs, log=None):
+    """Compiles programs for the runners that run code compiled ahead, once
+    each, timed; log: a file for one row per compile (OUT/aot.tsv), which
+    also turns on the progress lines. Records in a.ahead_failed
+    {(runner name, program): why} the compiles that failed (their runs fail
+    with that status)."""
+    for r in (r for r in usable if r.ahead):
+        for prog in programs:
+            target = r.needs(a.out, prog)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.exists(target):
+                os.remove(target)  # a failed compile must not leave an old one to run
+            res = proc.run_timed(r.ahead(a.out, prog), a.timeout)
+            if res.status != "ok":
+                a.ahead_failed[(r.name, prog)] = \
+                    "compile failed: %s (%s)" % (res.status, checksum_line(res.stderr))
+            if log:
                 size = os.path.getsize(target) if os.path.exists(target) else 0
-                f.write("%s\t%s\t%.4f\t%.4f\t%d\t%s\t%d\n" % (prog, r.name, res.seconds, res.cpu_seconds,
-                                                             res.maxrss_kb, res.status, size))
-                f.flush()
-                if not a.check:  # the test's output is its PASS/FAIL lines
-                    print("ahead     %-11s %-22s %7.3f s wall %7.3f s cpu  %s"
-                          % (prog, r.name, res.seconds, res.cpu_seconds, res.status), file=sys.stderr)
-    return failed
+                log.write("%s\t%s\t%.4f\t%.4f\t%d\t%s\t%d\n" % (prog, r.name, res.seconds, res.cpu_seconds,
+                                                               res.maxrss_kb, res.status, size))
+                log.flush()
+                print("ahead     %-11s %-22s %7.3f s wall %7.3f s cpu  %s"
+                      % (prog, r.name, res.seconds, res.cpu_seconds, res.status), file=sys.stderr)
 
 
 def run_one(runner, a, prog):
@@ -98,6 +97,9 @@ def check(a, usable):
     the native build printed."""
     failed = 0
     for prog in a.programs:
+        # Just before the runs: in a shared checkout, build/trident may be
+        # rebuilt meanwhile, and a .twasm runs only on the build that made it.
+        compile_ahead(a, usable, [prog])
         ref = run_one(usable[0], a, prog)
         problems = [] if ref.status == "ok" else ["%s: %s" % (usable[0].name, ref.status)]
         for r in usable[1:]:
@@ -120,6 +122,9 @@ def measure(a, usable, missing):
         for r in runners.all_runners(a.trident):
             if r.name in missing or any(u.name == r.name for u in usable):
                 f.write("%s\t%s\t%s\n" % (r.name, r.title, missing.get(r.name, "ok")))
+    with atomic_write(os.path.join(a.out, "aot.tsv")) as f:
+        f.write("program\trunner\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\tbytes\n")
+        compile_ahead(a, usable, a.programs, f)
     failures = 0
     with atomic_write(os.path.join(a.out, "runtime.tsv")) as f:
         f.write("program\trunner\tsize\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\toutput\n")
@@ -152,7 +157,7 @@ def main():
     for name, why in missing.items():
         print("%s: %s" % (name, why), file=sys.stderr)
     os.makedirs(a.out, exist_ok=True)
-    a.ahead_failed = compile_ahead(a, usable)
+    a.ahead_failed = {}
     return check(a, usable) if a.check else measure(a, usable, missing)
 
 
