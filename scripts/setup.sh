@@ -10,6 +10,7 @@ packages=(
     wabt binaryen                           # wast2json/wat2wasm cross-checks, fuzzing
     make binutils python3 nodejs            # build, objdump, test scripts, peer runtime
     gcc gnuplot-nox time                    # bench: native baseline, wasm2c, charts, peak RSS
+    rustc cargo libstd-rust-dev-wasm32 librust-pulldown-cmark-dev librust-getopts-dev librust-hexyl-dev # Rust programs of tests/cli/wasi_real.sh
 )
 
 missing=()

