@@ -8,7 +8,10 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set key top left
+set key below horizontal
+# Ten distinct colours: gnuplot's default cycle repeats after eight.
+set linetype 9 lc rgb "#8c564b"
+set linetype 10 lc rgb "#7f7f7f"
 set grid ytics
 set xtics rotate by -35 scale 0
 set title title
