@@ -41,15 +41,9 @@ static void resolve(struct x64_asm *a, uint32_t at, uint32_t pc, int size, uint3
     x64_write(a, at, rel, size);
 }
 
-void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int size)
+/* Chains a fixup of the unbound label s. */
+static void queue(struct x64_asm *a, struct x64_label_state *s, uint32_t at, uint32_t pc, int size)
 {
-    struct x64_label_state *s = label(a, l);
-    if (!s)
-        return;
-    if (s->pos != NONE) {
-        resolve(a, at, pc, size, s->pos);
-        return;
-    }
     if (a->fixups.len == a->fixups.cap &&
         !vec_reserve(&a->fixups, 2 * a->fixups.len + 64)) {
         a->oom = true;
@@ -58,6 +52,15 @@ void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int
     a->fixups.data[a->fixups.len] =
         (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
     s->first = (uint32_t)a->fixups.len++;
+}
+
+void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int size)
+{
+    struct x64_label_state *s = label(a, l);
+    if (s && s->pos != NONE)
+        resolve(a, at, pc, size, s->pos);
+    else if (s)
+        queue(a, s, at, pc, size);
 }
 
 void x64_label_bind(struct x64_asm *a, x64_label l)
@@ -78,22 +81,27 @@ void x64_label_bind(struct x64_asm *a, x64_label l)
 }
 
 /* A branch with a rel8 form op8 and a rel32 form op32 (whose rel32 is its
- * last 4 bytes). Backward targets get rel8 when it reaches; forward ones
- * get rel32 unless the caller asked for short. */
+ * last 4 bytes). Backward targets get rel8 when it reaches, their distance
+ * written at once; forward ones get rel32 unless the caller asked for
+ * short, and a fixup. */
 static void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l, bool short_fwd)
 {
     struct x64_label_state *s = label(a, l);
     if (!s)
         return;
     uint32_t here = x64_pos(a);
-    int64_t rel8 = (int64_t)s->pos - (int64_t)(here + 2);
-    if (s->pos != NONE ? rel8 == (int8_t)rel8 : short_fwd) {
-        x64_emit_o(a, op8, 0, 1, 0);
-        x64_fixup_add(a, l, x64_pos(a) - 1, x64_pos(a), 1);
-    } else {
-        x64_emit_o(a, op32, 0, 4, 0);
-        x64_fixup_add(a, l, x64_pos(a) - 4, x64_pos(a), 4);
+    if (s->pos != NONE) {
+        int64_t rel8 = (int64_t)s->pos - (int64_t)(here + 2);
+        uint32_t len32 = op32 > 0xff ? 6 : 5; /* 0F 8x: jcc; E9: jmp */
+        if (rel8 == (int8_t)rel8)
+            x64_emit_o(a, op8, 0, 1, rel8);
+        else
+            x64_emit_o(a, op32, 0, 4, (int64_t)s->pos - (int64_t)(here + len32));
+        return;
     }
+    int size = short_fwd ? 1 : 4;
+    x64_emit_o(a, short_fwd ? op8 : op32, 0, size, 0);
+    queue(a, s, x64_pos(a) - (uint32_t)size, x64_pos(a), size);
 }
 
 void x64_jmp(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, false); }
