@@ -47,7 +47,9 @@ run_with() { # RUNNER ARGS...: ARGS as `trident run` takes them
 }
 
 # step NAME MODE [ARGS...]: MODE "same" compares stderr too; "trap" expects a
-# trap, whose report is the runtime's own (only the status is compared).
+# trap, whose report is the runtime's own (only the status is compared);
+# "refused" is a sandbox escape Trident must refuse with ENOTCAPABLE where
+# node:wasi does not (see the step).
 # stdin comes from $stdin (default /dev/null); the module is $module.
 step() {
     local name=$1 mode=$2
@@ -107,6 +109,12 @@ steps_clang() {
     module=$tmp/bin/wasm-ld
     step link same -L/usr/lib/wasm32-wasip1 /usr/lib/wasm32-wasip1/crt1-command.o sieve.o -lc \
         /usr/lib/wasm32-unknown-wasip1/libclang_rt.builtins.a -o sieve.wasm
+    module=$tmp/bin/clang
+    mkdir -p "$out/root/inc"
+    echo '#define GREETING "found through CPATH"' >"$out/root/inc/greet.h"
+    printf '#include <greet.h>\nconst char *g = GREETING;\n' >"$out/root/greet.c"
+    dirs+=(--env CPATH=/inc)
+    step environment same -E -P greet.c
 }
 
 steps_pulldown-cmark() {
@@ -124,6 +132,11 @@ steps_hexyl() {
     step missing same /missing.txt
     step directory same /tmp
     step outside same /etc/passwd
+    # `..` above the preopen: WASI resolves paths beneath the directory fd,
+    # so this escapes it (wasmtime and Trident: ENOTCAPABLE). uvwasi joins
+    # the path to the preopen's guest name "/" and clamps `..` there as
+    # POSIX does for "/..", so node reads /sieve.c inside the sandbox.
+    step escape refused /../sieve.c
 }
 
 # ---- comparison ----
@@ -133,7 +146,13 @@ judge() { # PROGRAM BACKEND STEP
     local n=$tmp/node/$1/$3 t=$tmp/$2/$1/$3 name="wasi-real-$1-$3-$2"
     local ns ts
     ns=$(cat "$n.status") ts=$(cat "$t.status")
-    if [ "$ns" != "$ts" ]; then
+    if [ "$(cat "$n.mode")" = refused ]; then
+        if [ "$ts" = 1 ] && grep -q 'Capabilities insufficient' "$t.err" && [ ! -s "$t.out" ]; then
+            echo "PASS $name"
+        else
+            echo "FAIL $name: not refused: status $ts, $(head -c 300 "$t.err")"
+        fi
+    elif [ "$ns" != "$ts" ]; then
         echo "FAIL $name: status $ts, node $ns: $(head -c 300 "$t.err")"
     elif ! cmp -s "$n.out" "$t.out"; then
         echo "FAIL $name: stdout differs from node's at $(cmp "$n.out" "$t.out" 2>&1 | head -1 | cut -d: -f2-)"
