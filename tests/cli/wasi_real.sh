@@ -48,8 +48,8 @@ run_with() { # RUNNER ARGS...: ARGS as `trident run` takes them
 
 # step NAME MODE [ARGS...]: MODE "same" compares stderr too; "trap" expects a
 # trap, whose report is the runtime's own (only the status is compared);
-# "refused" is a sandbox escape Trident must refuse with ENOTCAPABLE where
-# node:wasi does not (see the step).
+# "error:TEXT" is a path node:wasi resolves wrongly (see the steps): Trident
+# must fail with TEXT in its error and node is not compared.
 # stdin comes from $stdin (default /dev/null); the module is $module.
 step() {
     local name=$1 mode=$2
@@ -132,11 +132,27 @@ steps_hexyl() {
     step missing same /missing.txt
     step directory same /tmp
     step outside same /etc/passwd
-    # `..` above the preopen: WASI resolves paths beneath the directory fd,
-    # so this escapes it (wasmtime and Trident: ENOTCAPABLE). uvwasi joins
-    # the path to the preopen's guest name "/" and clamps `..` there as
-    # POSIX does for "/..", so node reads /sieve.c inside the sandbox.
-    step escape refused /../sieve.c
+    echo "outside the sandbox" >"$tmp/secret"
+    mkdir -p "$out/root/real/sub"
+    cp "$data/doc.md" "$out/root/real/sub/"
+    ln -s real/sub "$out/root/lnk"
+    ln -s ../../.. "$out/root/real/sub/far"
+    ln -s "$tmp/secret" "$out/root/abs"
+    step link same /lnk/doc.md
+    # Where node:wasi is wrong. WASI resolves a path beneath the directory
+    # fd it is given, one component at a time as openat does; uvwasi
+    # normalizes it as text joined to the preopen's guest name first, then
+    # lets the host follow symlinks anywhere:
+    # - `..` above the preopen escapes it (wasmtime, Trident: ENOTCAPABLE);
+    #   uvwasi clamps it at its guest root "/" and reads /sieve.c;
+    step escape "error:Capabilities insufficient" /../sieve.c
+    # - a symlink to an absolute host path: uvwasi reads the host file;
+    step absolute-link "error:Capabilities insufficient" /abs
+    # - `..` after a symlink goes up from where the link points (real/),
+    #   where there is no sieve.c; uvwasi drops "lnk/.." as text;
+    step link-dotdot "error:No such file or directory" /lnk/../sieve.c
+    # - a relative symlink climbing out: an escape; uvwasi says ENOENT.
+    step link-escape "error:Capabilities insufficient" /lnk/far/sieve.c
 }
 
 # ---- comparison ----
@@ -146,19 +162,21 @@ judge() { # PROGRAM BACKEND STEP
     local n=$tmp/node/$1/$3 t=$tmp/$2/$1/$3 name="wasi-real-$1-$3-$2"
     local ns ts
     ns=$(cat "$n.status") ts=$(cat "$t.status")
-    if [ "$(cat "$n.mode")" = refused ]; then
-        if [ "$ts" = 1 ] && grep -q 'Capabilities insufficient' "$t.err" && [ ! -s "$t.out" ]; then
+    local mode
+    mode=$(cat "$n.mode")
+    if [ "${mode#error:}" != "$mode" ]; then
+        if [ "$ts" = 1 ] && grep -qF "${mode#error:}" "$t.err" && [ ! -s "$t.out" ]; then
             echo "PASS $name"
         else
-            echo "FAIL $name: not refused: status $ts, $(head -c 300 "$t.err")"
+            echo "FAIL $name: wanted status 1 and '${mode#error:}': status $ts, $(head -c 300 "$t.err")"
         fi
     elif [ "$ns" != "$ts" ]; then
         echo "FAIL $name: status $ts, node $ns: $(head -c 300 "$t.err")"
     elif ! cmp -s "$n.out" "$t.out"; then
         echo "FAIL $name: stdout differs from node's at $(cmp "$n.out" "$t.out" 2>&1 | head -1 | cut -d: -f2-)"
-    elif [ "$(cat "$n.mode")" = same ] && ! cmp -s "$n.err" "$t.err"; then
+    elif [ "$mode" = same ] && ! cmp -s "$n.err" "$t.err"; then
         echo "FAIL $name: stderr '$(head -c 300 "$t.err")', node's '$(head -c 300 "$n.err")'"
-    elif [ "$(cat "$n.mode")" = trap ] && ! grep -q 'trap' "$t.err"; then
+    elif [ "$mode" = trap ] && ! grep -q 'trap' "$t.err"; then
         echo "FAIL $name: no trap reported: $(head -c 300 "$t.err")"
     else
         echo "PASS $name"
