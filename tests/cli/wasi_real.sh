@@ -63,7 +63,7 @@ step() {
 session() { # PROGRAM RUNNER: runs the program's steps into $tmp/RUNNER/PROGRAM
     runner=$2 out=$tmp/$2/$1
     mkdir -p "$out/root/tmp"
-    cp "$data"/*.v "$data"/*.ys "$data"/*.c "$data"/*.md "$data"/*.txt "$out/root/"
+    cp "$data"/*.v "$data"/*.ys "$data"/*.c "$data"/doc.md "$data"/*.txt "$out/root/"
     "steps_$1"
     (cd "$out/root" && find . -printf '%y %p\n' -type f -exec md5sum {} \; | sort) >"$out/tree"
 }
