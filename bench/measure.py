@@ -45,8 +45,9 @@ def parse_args():
 
 
 def checksum_line(stdout):
+    """The last line (the checksum), at most 200 characters of it."""
     lines = stdout.strip().splitlines()
-    return lines[-1] if lines else "(no output)"
+    return lines[-1][:200] if lines else "(no output)"
 
 
 def compile_ahead(a, usable, programs, log=None):

@@ -64,7 +64,18 @@ def run_timed(argv, timeout, cpu_cap=None):
         if status is None:
             status = ("ok" if code == 0 else "signal %d" % (code - 128)
                       if "signal" in " ".join(report) else "exit %d" % code)
-        out.seek(0)
-        err.seek(0)
-        return Result(seconds, usage.ru_utime + usage.ru_stime, maxrss, status,
-                      out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        return Result(seconds, usage.ru_utime + usage.ru_stime, maxrss, status, _text(out), _text(err))
+
+
+# What is kept of a command's stdout or stderr: the programs print a few
+# lines; a broken runner once printed a gigabyte on one line.
+KEEP = 1 << 20
+
+
+def _text(f):
+    """f's text from the start, cut after KEEP bytes with a last line saying
+    so (so it can never equal a real program's output)."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(0)
+    text = f.read(KEEP).decode(errors="replace")
+    return text if size <= KEEP else text + "\n[output cut: %d bytes in all]\n" % size
