@@ -1,5 +1,5 @@
 /* Control-flow passes: dropping unreachable blocks, splitting critical
- * edges, the block layout (reverse postorder) and dominators. */
+ * edges, the block layout (reverse postorder). Dominators are in dom.c. */
 #include <string.h>
 
 #include "optimizing.h"
@@ -58,20 +58,6 @@ static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
     return out;
 }
 
-/* Removes pred i of block b and the matching phi operands. */
-static void drop_pred(struct opt_func *f, uint32_t b, uint32_t i)
-{
-    struct opt_block *bl = &f->block[b];
-    for (uint32_t k = 0; k < bl->nphi; k++) {
-        struct opt_insn *phi = &f->insn[bl->phi[k]];
-        uint32_t *ops = f->extra + phi->arg[0];
-        memmove(ops + i, ops + i + 1, (phi->arg[1] - i - 1) * sizeof *ops);
-        phi->arg[1]--;
-    }
-    memmove(bl->pred + i, bl->pred + i + 1, (bl->npred - i - 1) * sizeof *bl->pred);
-    bl->npred--;
-}
-
 bool opt_pass_prune(struct opt_func *f, struct err *e)
 {
     uint32_t n;
@@ -95,7 +81,7 @@ bool opt_pass_prune(struct opt_func *f, struct err *e)
         }
         for (uint32_t i = bl->npred; i-- > 0;)
             if (!live[bl->pred[i]])
-                drop_pred(f, b, i);
+                opt_pred_drop(f, b, i);
     }
     return true;
 }
@@ -152,45 +138,6 @@ bool opt_pass_split_edges(struct opt_func *f, struct err *e)
         for (uint32_t i = 0; i < f->block[p].nsucc; i++)
             if (f->block[f->block[p].succ[i]].npred >= 2 && !split(f, p, i, e))
                 return false;
-    }
-    return true;
-}
-
-/* Cooper, Harvey and Kennedy's iterative dominator algorithm over the
- * layout order (which must be current). idom[entry] = entry; blocks out
- * of the layout get UINT32_MAX. */
-bool opt_dominators(struct opt_func *f, uint32_t *idom)
-{
-    for (uint32_t b = 0; b < f->nblock; b++)
-        idom[b] = UINT32_MAX;
-    idom[0] = 0;
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (uint32_t i = 1; i < f->norder; i++) {
-            uint32_t b = f->order[i], d = UINT32_MAX;
-            const struct opt_block *bl = &f->block[b];
-            for (uint32_t k = 0; k < bl->npred; k++) {
-                uint32_t p = bl->pred[k];
-                if (idom[p] == UINT32_MAX)
-                    continue;
-                if (d == UINT32_MAX) {
-                    d = p;
-                    continue;
-                }
-                uint32_t x = p, y = d;
-                while (x != y) {
-                    while (f->block[x].order > f->block[y].order)
-                        x = idom[x];
-                    while (f->block[y].order > f->block[x].order)
-                        y = idom[y];
-                }
-                d = x;
-            }
-            if (d != UINT32_MAX && idom[b] != d) {
-                idom[b] = d;
-                changed = true;
-            }
-        }
     }
     return true;
 }

@@ -157,6 +157,78 @@ void opt_replace(struct opt_func *f, opt_val v, opt_val by)
         f->alias[v] = by;
 }
 
+void opt_resolve_all(struct opt_func *f)
+{
+    for (opt_val v = 1; v < f->ninsn; v++) {
+        struct opt_insn *in = &f->insn[v];
+        if (in->dead)
+            continue;
+        uint32_t *args, n = opt_args(f, in, &args);
+        for (uint32_t i = 0; i < n; i++)
+            args[i] = opt_resolve(f, args[i]);
+    }
+}
+
+void opt_resolve_phis(struct opt_func *f)
+{
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        const struct opt_block *bl = &f->block[b];
+        for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++) {
+            const struct opt_insn *in = &f->insn[bl->phi[i]];
+            uint32_t *ops = f->extra + in->arg[0];
+            for (uint32_t k = 0; k < in->arg[1]; k++)
+                ops[k] = opt_resolve(f, ops[k]);
+        }
+    }
+}
+
+/* Keeps the entries of a block list that are live and still in block b. */
+static uint32_t compact_list(const struct opt_func *f, uint32_t b, uint32_t *list, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!f->insn[list[i]].dead && f->insn[list[i]].block == b)
+            list[k++] = list[i];
+    return k;
+}
+
+void opt_compact(struct opt_func *f)
+{
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        struct opt_block *bl = &f->block[b];
+        if (bl->dead)
+            continue;
+        bl->nphi = compact_list(f, b, bl->phi, bl->nphi);
+        bl->ninsn = compact_list(f, b, bl->insn, bl->ninsn);
+    }
+}
+
+void opt_pred_drop(struct opt_func *f, uint32_t b, uint32_t i)
+{
+    struct opt_block *bl = &f->block[b];
+    for (uint32_t k = 0; k < bl->nphi; k++) {
+        struct opt_insn *phi = &f->insn[bl->phi[k]];
+        uint32_t *ops = f->extra + phi->arg[0];
+        memmove(ops + i, ops + i + 1, (phi->arg[1] - i - 1) * sizeof *ops);
+        phi->arg[1]--;
+    }
+    memmove(bl->pred + i, bl->pred + i + 1, (bl->npred - i - 1) * sizeof *bl->pred);
+    bl->npred--;
+}
+
+void opt_edge_remove(struct opt_func *f, uint32_t from, uint32_t to)
+{
+    struct opt_block *a = &f->block[from];
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < a->nsucc; i++)
+        if (a->succ[i] != to)
+            a->succ[k++] = a->succ[i];
+    a->nsucc = k;
+    uint32_t i = opt_pred_index(f, to, from);
+    if (i != UINT32_MAX)
+        opt_pred_drop(f, to, i);
+}
+
 opt_val opt_phi_same(struct opt_func *f, opt_val phi)
 {
     uint32_t *ops, n = opt_args(f, &f->insn[phi], &ops);

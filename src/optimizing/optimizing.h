@@ -191,6 +191,7 @@ struct opt_func {
     uint32_t *alias;                /* replaced value -> replacement, or 0 */
     uint32_t nparam_abi;            /* PARAMs: vmctx, [results], wasm params */
     uint32_t *order, norder;        /* block layout after opt_order */
+    struct opt_domtree *dom;        /* opt_domtree's, until the CFG changes (pipeline.c) */
 };
 
 /* ---- ir.c: making and reading IR ---- */
@@ -225,6 +226,20 @@ bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint3
 opt_val opt_resolve(struct opt_func *f, opt_val v);
 /* Records that v is replaced by by. */
 void opt_replace(struct opt_func *f, opt_val v, opt_val by);
+/* Resolves every operand of every live instruction (copy propagation:
+ * passes record replacements, this makes the users see them). */
+void opt_resolve_all(struct opt_func *f);
+/* The same for phi operands only: for passes that resolve the operands of
+ * everything else as they walk the blocks in an order where definitions
+ * come first (only a phi can use a value defined later). */
+void opt_resolve_phis(struct opt_func *f);
+/* Drops from the blocks' phi and instruction lists what is dead or was
+ * moved to another block (its `block` field names the new one). */
+void opt_compact(struct opt_func *f);
+/* Removes pred i of block b with the matching phi operands. */
+void opt_pred_drop(struct opt_func *f, uint32_t b, uint32_t i);
+/* Removes the CFG edge from -> to from both lists (and the phi operands). */
+void opt_edge_remove(struct opt_func *f, uint32_t from, uint32_t to);
 /* The one value all operands of a phi are (besides the phi itself), 0 when
  * they are only the phi, or the phi when they differ. */
 opt_val opt_phi_same(struct opt_func *f, opt_val phi);
@@ -406,9 +421,43 @@ bool opt_pass_phis(struct opt_func *f, struct err *e);
 bool opt_pass_split_edges(struct opt_func *f, struct err *e);
 /* Computes the block layout (reverse postorder) and loop depths. */
 bool opt_pass_order(struct opt_func *f, struct err *e);
-/* Immediate dominators by block id (f->order must be current; blocks not
- * in it get UINT32_MAX, the entry itself). */
+/* pass_fold.c: constant folding and algebraic simplification. */
+bool opt_pass_fold(struct opt_func *f, struct err *e);
+/* pass_branch.c: branches on constants become jumps; a block jumping to a
+ * block with no other predecessor absorbs it. */
+bool opt_pass_branch(struct opt_func *f, struct err *e);
+/* pass_gvn.c: equal pure computations dominated by one another become one. */
+bool opt_pass_gvn(struct opt_func *f, struct err *e);
+/* pass_traps.c: a trap check dominated by one on the same condition goes. */
+bool opt_pass_traps(struct opt_func *f, struct err *e);
+/* pass_licm.c: loop depths; pure non-trapping loop invariants move out. */
+bool opt_pass_licm(struct opt_func *f, struct err *e);
+/* pass_dce.c: removes what no effect needs. */
+bool opt_pass_dce(struct opt_func *f, struct err *e);
+/* ---- dom.c ---- */
+/* Immediate dominators by block id (blocks the entry does not reach get
+ * UINT32_MAX, the entry itself). False on out of memory. */
 bool opt_dominators(struct opt_func *f, uint32_t *idom);
+/* The dominator tree, for passes that walk it keeping scopes: the blocks
+ * the entry reaches in preorder (children in layout order), where each
+ * block's subtree ends in that order, and depths (the entry's is 0). All
+ * arrays are in the function's arena. */
+struct opt_domtree {
+    uint32_t *idom;   /* per block (opt_dominators) */
+    uint32_t *pre, n; /* preorder */
+    uint32_t *pos;    /* per block: its index in pre */
+    uint32_t *end;    /* per block: index in pre just past its subtree */
+    uint32_t *depth;  /* per block */
+};
+/* The tree (in f->dom): made once, with the layout (opt_pass_order), and
+ * kept until a pass that changes the CFG runs (pipeline.c forgets it
+ * then). NULL on out of memory. */
+const struct opt_domtree *opt_domtree(struct opt_func *f, struct err *e);
+/* Walks the tree in preorder: enter(ctx, b) for each block, leave(ctx,
+ * b) when b's subtree is done (for passes that keep scoped facts). */
+bool opt_domwalk(struct opt_func *f, const struct opt_domtree *t,
+                 void (*enter)(void *ctx, uint32_t b), void (*leave)(void *ctx, uint32_t b),
+                 void *ctx, struct err *e);
 
 /* ======================= the machine level (MIR) ======================= */
 

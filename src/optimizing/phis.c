@@ -12,19 +12,6 @@ static bool nomem(struct err *e)
     return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
 }
 
-/* Resolves every operand of every live instruction. */
-static void resolve_all(struct opt_func *f)
-{
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        struct opt_insn *in = &f->insn[v];
-        if (in->dead)
-            continue;
-        uint32_t *args, n = opt_args(f, in, &args);
-        for (uint32_t i = 0; i < n; i++)
-            args[i] = opt_resolve(f, args[i]);
-    }
-}
-
 /* Who uses each phi, among phis: linked lists in arrays, so that the
  * users of a replaced phi can be handed to its replacement in one step
  * (when that one goes too, they must be looked at again). */
@@ -81,22 +68,9 @@ static void hand_over(struct users *u, opt_val p, opt_val s)
     u->first[p] = UINT32_MAX;
 }
 
-/* Drops dead phis from the blocks' lists. */
-static void compact(struct opt_func *f)
-{
-    for (uint32_t b = 0; b < f->nblock; b++) {
-        struct opt_block *bl = &f->block[b];
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < bl->nphi; i++)
-            if (!f->insn[bl->phi[i]].dead)
-                bl->phi[k++] = bl->phi[i];
-        bl->nphi = k;
-    }
-}
-
 bool opt_pass_phis(struct opt_func *f, struct err *e)
 {
-    resolve_all(f);
+    opt_resolve_all(f);
     struct users us;
     if (!phi_users(f, &us))
         return nomem(e);
@@ -129,7 +103,7 @@ bool opt_pass_phis(struct opt_func *f, struct err *e)
         if (f->insn[same].op == OPT_PHI)
             hand_over(&us, p, same);
     }
-    resolve_all(f);
-    compact(f);
+    opt_resolve_all(f);
+    opt_compact(f);
     return true;
 }

@@ -7,18 +7,42 @@
 
 #include "optimizing.h"
 
-/* IR passes, in order. Optimisations (constant folding, GVN, LICM, DCE,
- * ...) go between "phis" and "split". */
+/* IR passes, in order. The optimisations (`opt`) run at opt_level 1 and
+ * up; the others make the IR what isel expects. */
 static const struct pass {
     const char *name;
     bool (*run)(struct opt_func *f, struct err *e);
     bool verify; /* the IR is complete after it (operands resolved) */
+    bool opt;
+    bool cfg;    /* may change the CFG (the dominator tree is made again) */
 } passes[] = {
-    {"prune", opt_pass_prune, false},      /* cfg.c: drop unreachable blocks */
-    {"phis", opt_pass_phis, true},         /* phis.c: remove trivial phis */
-    {"split", opt_pass_split_edges, true}, /* cfg.c: no critical edges for regalloc */
-    {"order", opt_pass_order, true},       /* cfg.c: block layout */
+    {"prune", opt_pass_prune, false, false, true},  /* cfg.c: drop unreachable blocks */
+    {"phis", opt_pass_phis, true, false, false},    /* phis.c: remove trivial phis */
+    {"fold", opt_pass_fold, true, true, false},     /* pass_fold.c: constants, identities */
+    {"branch", opt_pass_branch, true, true, true},  /* pass_branch.c: constant branches, merging */
+    {"licm", opt_pass_licm, true, true, false},     /* pass_licm.c: loop invariants out */
+    {"gvn", opt_pass_gvn, true, true, false},       /* pass_gvn.c: common subexpressions, copies */
+    {"traps", opt_pass_traps, true, true, false},   /* pass_traps.c: repeated trap checks */
+    {"dce", opt_pass_dce, true, true, false},       /* pass_dce.c: what nothing needs */
+    {"split", opt_pass_split_edges, true, false, true}, /* cfg.c: no critical edges for regalloc */
+    {"order", opt_pass_order, true, false, false},      /* cfg.c: block layout */
 };
+
+/* Whether a pass runs: optimisations only from opt_level 1, and not when
+ * env TRIDENT_OPT_SKIP names them (comma-separated; for measuring what
+ * each one buys). */
+static bool runs(const struct pass *p, int level, const char *skip)
+{
+    if (!p->opt)
+        return true;
+    if (level < 1)
+        return false;
+    size_t n = strlen(p->name);
+    for (const char *s = skip; s && (s = strstr(s, p->name)); s += n)
+        if ((s == skip || s[-1] == ',') && (s[n] == ',' || !s[n]))
+            return false;
+    return true;
+}
 
 bool opt_checks_on(void)
 {
@@ -45,9 +69,17 @@ bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struc
     if (!opt_build_func(b, index, a, f, e))
         return false;
     opt_dump_if(f, "build");
-    for (size_t i = 0; i < ARRAY_LEN(passes); i++)
-        if (!passes[i].run(f, e) || !after(f, passes[i].name, check && passes[i].verify, e))
+    const char *skip = getenv("TRIDENT_OPT_SKIP");
+    for (size_t i = 0; i < ARRAY_LEN(passes); i++) {
+        if (!runs(&passes[i], b->opt.opt_level, skip))
+            continue;
+        if (!passes[i].run(f, e))
             return false;
+        if (passes[i].cfg)
+            f->dom = NULL;
+        if (!after(f, passes[i].name, check && passes[i].verify, e))
+            return false;
+    }
     return true;
 }
 

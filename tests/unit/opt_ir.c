@@ -20,7 +20,8 @@ static bool build_all(const uint8_t *bytes, size_t len, bool bounds, struct buf 
     err_clear(e);
     if (!dec_module(&m, bytes, len, e))
         return false;
-    struct cc_options o = {.opt_level = 2, .bounds_checks = bounds};
+    /* the dumps show the builder's IR; modules given as files run every pass */
+    struct cc_options o = {.opt_level = out ? 0 : 2, .bounds_checks = bounds};
     bool ok = val_module_header(&m, e);
     struct opt_build *b = ok ? opt_build_new(&m, &o) : NULL;
     for (uint32_t f = m.nfunc_imports; ok && b && f < m.nfuncs; f++) {

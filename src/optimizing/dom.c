@@ -1,0 +1,217 @@
+/* Dominators: Lengauer and Tarjan's algorithm ("A fast algorithm for
+ * finding dominators in a flowgraph", 1979) in its simple form (path
+ * compression without balancing: O(m log n)), with every walk iterative
+ * so that deep graphs cannot overflow the C stack; then the dominator
+ * tree in preorder and a scoped walk of it for the passes. The iterative
+ * algorithm this replaces is quadratic on a join with many predecessors
+ * along a chain of blocks (a br_if every few instructions to one label). */
+#include <string.h>
+
+#include "optimizing.h"
+
+static bool nomem(struct err *e)
+{
+    return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+}
+
+/* Arrays by DFS number (1..n; 0 is "none"). */
+struct lt {
+    uint32_t *vertex;   /* number -> block */
+    uint32_t *num;      /* block -> number, 0 when unreachable */
+    uint32_t *parent, *semi, *ancestor, *label, *idom;
+    uint32_t *bucket, *next; /* per number: vertices whose semidominator it is */
+    uint32_t *stack;
+};
+
+/* Numbers the blocks the entry reaches in DFS preorder; returns how many. */
+static uint32_t number(const struct opt_func *f, struct lt *t, uint32_t *succ_at)
+{
+    uint32_t n = 0, sp = 0;
+    t->stack[sp++] = 0;
+    t->num[0] = ++n;
+    t->vertex[n] = 0;
+    while (sp) {
+        uint32_t b = t->stack[sp - 1];
+        const struct opt_block *bl = &f->block[b];
+        if (succ_at[b] == bl->nsucc) {
+            sp--;
+            continue;
+        }
+        uint32_t s = bl->succ[succ_at[b]++];
+        if (t->num[s])
+            continue;
+        t->num[s] = ++n;
+        t->vertex[n] = s;
+        t->parent[n] = t->num[b];
+        t->stack[sp++] = s;
+    }
+    return n;
+}
+
+/* Path compression from v up (what the recursive form does on the way
+ * back, done top down from a recorded path). */
+static void compress(struct lt *t, uint32_t v)
+{
+    uint32_t n = 0;
+    for (uint32_t x = v; t->ancestor[t->ancestor[x]]; x = t->ancestor[x])
+        t->stack[n++] = x;
+    while (n) {
+        uint32_t x = t->stack[--n], a = t->ancestor[x];
+        if (t->semi[t->label[a]] < t->semi[t->label[x]])
+            t->label[x] = t->label[a];
+        t->ancestor[x] = t->ancestor[a];
+    }
+}
+
+static uint32_t eval(struct lt *t, uint32_t v)
+{
+    if (!t->ancestor[v])
+        return v;
+    compress(t, v);
+    return t->label[v];
+}
+
+/* Semidominators, then immediate dominators, by DFS number. */
+static void solve(const struct opt_func *f, struct lt *t, uint32_t n)
+{
+    for (uint32_t w = n; w >= 2; w--) {
+        const struct opt_block *bl = &f->block[t->vertex[w]];
+        for (uint32_t i = 0; i < bl->npred; i++) {
+            uint32_t v = t->num[bl->pred[i]];
+            if (!v)
+                continue;
+            uint32_t u = eval(t, v);
+            if (t->semi[u] < t->semi[w])
+                t->semi[w] = t->semi[u];
+        }
+        t->next[w] = t->bucket[t->semi[w]];
+        t->bucket[t->semi[w]] = w;
+        uint32_t p = t->parent[w];
+        t->ancestor[w] = p;
+        for (uint32_t v = t->bucket[p]; v; v = t->next[v]) {
+            uint32_t u = eval(t, v);
+            t->idom[v] = t->semi[u] < t->semi[v] ? u : p;
+        }
+        t->bucket[p] = 0;
+    }
+    for (uint32_t w = 2; w <= n; w++)
+        if (t->idom[w] != t->semi[w])
+            t->idom[w] = t->idom[t->idom[w]];
+}
+
+bool opt_dominators(struct opt_func *f, uint32_t *idom)
+{
+    uint32_t nb = f->nblock;
+    struct lt t;
+    uint32_t **arrays[] = {&t.vertex, &t.num, &t.parent, &t.semi, &t.ancestor, &t.label,
+                           &t.idom, &t.bucket, &t.next, &t.stack};
+    for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
+        if (!(*arrays[i] = arena_array(f->arena, nb + 1, sizeof(uint32_t))))
+            return false;
+    uint32_t *succ_at = arena_array(f->arena, nb, sizeof *succ_at);
+    if (!succ_at)
+        return false;
+    uint32_t n = number(f, &t, succ_at);
+    for (uint32_t v = 1; v <= n; v++)
+        t.semi[v] = t.label[v] = v;
+    solve(f, &t, n);
+    for (uint32_t b = 0; b < nb; b++)
+        idom[b] = UINT32_MAX;
+    idom[0] = 0;
+    for (uint32_t w = 2; w <= n; w++)
+        idom[t.vertex[w]] = t.vertex[t.idom[w]];
+    return true;
+}
+
+/* Children lists of the dominator tree (by counting: first[b] ..
+ * first[b + 1] in kids), in layout order. */
+static bool dom_children(struct opt_func *f, const uint32_t *idom, uint32_t **first,
+                         uint32_t **kids)
+{
+    uint32_t *fi = arena_array(f->arena, f->nblock + 1, sizeof *fi);
+    uint32_t *k = arena_array(f->arena, f->norder + 1, sizeof *k);
+    if (!fi || !k)
+        return false;
+    for (uint32_t i = 1; i < f->norder; i++)
+        fi[idom[f->order[i]] + 1]++;
+    for (uint32_t b = 0; b < f->nblock; b++)
+        fi[b + 1] += fi[b];
+    uint32_t *at = arena_array(f->arena, f->nblock, sizeof *at);
+    if (!at)
+        return false;
+    memcpy(at, fi, f->nblock * sizeof *at);
+    for (uint32_t i = 1; i < f->norder; i++)
+        k[at[idom[f->order[i]]]++] = f->order[i];
+    *first = fi;
+    *kids = k;
+    return true;
+}
+
+/* Builds the tree into t. */
+static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err *e)
+{
+    uint32_t *first, *kids;
+    if (!opt_pass_order(f, e))
+        return false;
+    t->idom = arena_array(f->arena, f->nblock, sizeof *t->idom);
+    t->pre = arena_array(f->arena, f->norder + 1, sizeof *t->pre);
+    t->end = arena_array(f->arena, f->nblock, sizeof *t->end);
+    t->pos = arena_array(f->arena, f->nblock, sizeof *t->pos);
+    t->depth = arena_array(f->arena, f->nblock, sizeof *t->depth);
+    uint32_t *stack = arena_array(f->arena, f->norder + 1, sizeof *stack), sp = 0, n = 0;
+    if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth || !stack ||
+        !opt_dominators(f, t->idom) || !dom_children(f, t->idom, &first, &kids))
+        return nomem(e);
+    stack[sp++] = 0;
+    while (sp) {
+        uint32_t b = stack[--sp];
+        t->pos[b] = n;
+        t->depth[b] = b ? t->depth[t->idom[b]] + 1 : 0;
+        t->pre[n++] = b;
+        for (uint32_t i = first[b + 1]; i-- > first[b];)
+            stack[sp++] = kids[i];
+    }
+    t->n = n;
+    uint32_t *size = arena_array(f->arena, f->nblock, sizeof *size); /* of subtrees */
+    if (!size)
+        return nomem(e);
+    for (uint32_t i = 0; i < n; i++)
+        size[t->pre[i]] = 1;
+    for (uint32_t i = n; i-- > 1;)
+        size[t->idom[t->pre[i]]] += size[t->pre[i]];
+    for (uint32_t i = 0; i < n; i++)
+        t->end[t->pre[i]] = i + size[t->pre[i]];
+    return true;
+}
+
+const struct opt_domtree *opt_domtree(struct opt_func *f, struct err *e)
+{
+    if (f->dom)
+        return f->dom;
+    struct opt_domtree *t = arena_alloc(f->arena, sizeof *t);
+    if (!t) {
+        nomem(e);
+        return NULL;
+    }
+    if (!build_domtree(f, t, e))
+        return NULL;
+    return f->dom = t;
+}
+
+bool opt_domwalk(struct opt_func *f, const struct opt_domtree *t,
+                 void (*enter)(void *ctx, uint32_t b), void (*leave)(void *ctx, uint32_t b),
+                 void *ctx, struct err *e)
+{
+    uint32_t *open = arena_array(f->arena, t->n + 1, sizeof *open), sp = 0;
+    if (!open)
+        return nomem(e);
+    for (uint32_t i = 0; i <= t->n; i++) {
+        while (sp && (i == t->n || t->end[open[sp - 1]] <= i))
+            leave(ctx, open[--sp]);
+        if (i == t->n)
+            break;
+        open[sp++] = t->pre[i];
+        enter(ctx, t->pre[i]);
+    }
+    return true;
+}

@@ -1,0 +1,107 @@
+/* Branch folding and block merging. A brif on a constant becomes a jump
+ * (the edge not taken goes, with its phi operands, and blocks nothing
+ * reaches any more are pruned); a brif whose condition is a comparison
+ * with zero tests the compared value directly or swaps its targets; a
+ * block that jumps to a block with no other predecessor absorbs it, so
+ * chains of straight-line blocks become one (fewer jumps, and later
+ * passes see longer blocks). Jumps to blocks that hold only a jump are
+ * threaded at emission (emit.c), not here. */
+#include "optimizing.h"
+
+/* Replaces b's brif by a jump to its successor `keep` (0 or 1). */
+static void fold_brif(struct opt_func *f, uint32_t b, struct opt_insn *t, uint32_t keep)
+{
+    struct opt_block *bl = &f->block[b];
+    uint32_t gone = bl->succ[1 - keep];
+    t->op = OPT_JMP;
+    t->arg[0] = 0;
+    opt_edge_remove(f, b, gone);
+}
+
+/* brif (icmp eq x, 0) -> brif x with the targets swapped; brif (icmp ne
+ * x, 0) -> brif x (for an i32 x). */
+static void strip_compare(struct opt_func *f, uint32_t b, struct opt_insn *t)
+{
+    for (;;) {
+        const struct opt_insn *c = &f->insn[t->arg[0]];
+        const struct opt_insn *z = &f->insn[c->arg[1]];
+        if (c->op != OPT_ICMP || (c->aux != ICC_EQ && c->aux != ICC_NE) ||
+            z->op != OPT_ICONST || z->imm != 0 || f->insn[c->arg[0]].type != OPT_I32)
+            return;
+        if (c->aux == ICC_EQ) {
+            struct opt_block *bl = &f->block[b];
+            uint32_t s = bl->succ[0];
+            bl->succ[0] = bl->succ[1];
+            bl->succ[1] = s;
+        }
+        t->arg[0] = c->arg[0];
+    }
+}
+
+/* b jumps to s, s's only predecessor: s's instructions (its phis are
+ * trivial and replaced) move to b, and b takes over s's successors. */
+static bool merge(struct opt_func *f, uint32_t b, uint32_t s, uint32_t *replaced)
+{
+    struct opt_block *bl = &f->block[b], *sl = &f->block[s];
+    *replaced += sl->nphi;
+    for (uint32_t i = 0; i < sl->nphi; i++) {
+        opt_val p = sl->phi[i];
+        f->insn[p].dead = 1;
+        opt_replace(f, p, f->extra[f->insn[p].arg[0]]);
+    }
+    f->insn[bl->insn[--bl->ninsn]].dead = 1; /* the jmp */
+    for (uint32_t i = 0; i < sl->ninsn; i++) {
+        f->insn[sl->insn[i]].block = b;
+        if (!opt_push(f->arena, &bl->insn, &bl->ninsn, &bl->cap_insn, sl->insn[i]))
+            return false;
+    }
+    bl = &f->block[b];
+    bl->succ = sl->succ;
+    bl->nsucc = sl->nsucc;
+    bl->cap_succ = sl->cap_succ;
+    for (uint32_t i = 0; i < bl->nsucc; i++) {
+        struct opt_block *x = &f->block[bl->succ[i]];
+        x->pred[opt_pred_index(f, bl->succ[i], s)] = b;
+    }
+    *sl = (struct opt_block){.dead = true};
+    return true;
+}
+
+/* The block b jumps to, if b may absorb it. */
+static uint32_t mergeable(const struct opt_func *f, uint32_t b)
+{
+    const struct opt_insn *t = opt_term(f, b);
+    if (!t || t->op != OPT_JMP)
+        return UINT32_MAX;
+    uint32_t s = f->block[b].succ[0];
+    return s != b && s != 0 && f->block[s].npred == 1 ? s : UINT32_MAX;
+}
+
+bool opt_pass_branch(struct opt_func *f, struct err *e)
+{
+    bool pruned = false, merged = false;
+    uint32_t replaced = 0;
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        struct opt_insn *t = f->block[b].dead ? NULL : opt_term(f, b);
+        if (!t || t->op != OPT_BRIF)
+            continue;
+        t->arg[0] = opt_resolve(f, t->arg[0]);
+        strip_compare(f, b, t);
+        const struct opt_insn *c = &f->insn[t->arg[0]];
+        if (c->op == OPT_ICONST) {
+            fold_brif(f, b, t, c->imm ? 0 : 1);
+            pruned = true;
+        }
+    }
+    if (pruned && !opt_pass_prune(f, e))
+        return false;
+    for (uint32_t b = 0; b < f->nblock; b++)
+        for (uint32_t s; !f->block[b].dead && (s = mergeable(f, b)) != UINT32_MAX;)
+            if (!(merged = merge(f, b, s, &replaced)))
+                return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (replaced)
+        opt_resolve_all(f);
+    if (merged)
+        opt_compact(f);
+    return true;
+}

@@ -1,0 +1,51 @@
+/* Dead code elimination: marks what is needed, starting from every
+ * instruction with an effect (stores, calls, traps, terminators, heap
+ * loads, which may trap) and following operands; everything else goes.
+ * Unlike the use counts isel keeps, this removes cycles nobody needs, such
+ * as a loop variable only updated from itself (a phi and its increment),
+ * which would otherwise hold a register through the loop. Linear: each
+ * instruction is marked and scanned once. */
+#include "optimizing.h"
+
+/* True when v must stay whether or not anything uses it. */
+static bool root(const struct opt_insn *in)
+{
+    uint8_t fl = opt_ops[in->op].flags;
+    if (in->op == OPT_LOAD) /* runtime state loads cannot fault */
+        return (in->aux & MEM_HEAP) != 0;
+    return in->op == OPT_PARAM || !(fl & OF_PURE) || (fl & OF_TRAPS);
+}
+
+bool opt_pass_dce(struct opt_func *f, struct err *e)
+{
+    uint8_t *live = arena_alloc(f->arena, f->ninsn);
+    uint32_t *work = arena_array(f->arena, f->ninsn, sizeof *work), n = 0;
+    if (!live || !work)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    for (opt_val v = 1; v < f->ninsn; v++) {
+        const struct opt_insn *in = &f->insn[v];
+        if (!in->dead && in->block < f->nblock && !f->block[in->block].dead && root(in)) {
+            live[v] = 1;
+            work[n++] = v;
+        }
+    }
+    while (n) {
+        const struct opt_insn *in = &f->insn[work[--n]];
+        uint32_t *args, k = opt_args(f, in, &args);
+        for (uint32_t i = 0; i < k; i++) {
+            opt_val a = opt_resolve(f, args[i]);
+            args[i] = a;
+            if (!live[a]) {
+                live[a] = 1;
+                work[n++] = a;
+            }
+        }
+    }
+    bool removed = false;
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (!live[v] && !f->insn[v].dead)
+            removed = f->insn[v].dead = 1;
+    if (removed)
+        opt_compact(f);
+    return true;
+}

@@ -1,0 +1,168 @@
+/* Global value numbering (common subexpression elimination over the
+ * dominator tree): walking the tree in preorder, each pure instruction
+ * that cannot trap is looked up in a hash table of the instructions that
+ * dominate it; an equal one (same op, type, aux, immediate and resolved
+ * operands, in either order for commutative ops) replaces it. Leaving a
+ * subtree removes what it added (an undo list), so the table only ever
+ * holds dominating definitions. Phis whose operands have become one value
+ * (after folding and branch folding) are replaced on the way: with the
+ * replacement table, this is also the copy propagation. Linear in the
+ * function's size (expected, by hashing).
+ *
+ * Instructions that may trap (f2i, heap loads) and reads of memory stay
+ * where they are: a later equal one is not redundant when something in
+ * between could have changed memory, and trap order is part of wasm's
+ * semantics. */
+#include "optimizing.h"
+
+/* How far (in blocks of the dominator tree's preorder) an equal value may
+ * be taken from. Taking one from further extends its live range over more
+ * blocks: unbounded, a function with n blocks could get n values live
+ * across n blocks (quadratic liveness, and spills). Constants are free:
+ * isel makes them where they are used. */
+enum { REACH = 32 };
+
+struct gvn {
+    struct opt_func *f;
+    const struct opt_domtree *t;
+    uint32_t *table, mask; /* value ids; 0 is an empty slot */
+    uint32_t *undo, nundo; /* (slot, what it held) pairs, in order */
+    uint32_t *mark;        /* per block: nundo when it was entered */
+    uint32_t replaced;
+};
+
+static bool numbered(const struct opt_insn *in)
+{
+    uint8_t fl = opt_ops[in->op].flags;
+    return (fl & OF_PURE) && !(fl & OF_TRAPS) && in->op != OPT_PHI && in->op != OPT_PARAM;
+}
+
+/* The operands in a canonical order (sorted for commutative ops). */
+static void operands(const struct opt_insn *in, uint32_t out[3])
+{
+    out[0] = in->arg[0];
+    out[1] = in->arg[1];
+    out[2] = in->arg[2];
+    if ((opt_ops[in->op].flags & OF_COMM) && out[0] > out[1]) {
+        out[0] = in->arg[1];
+        out[1] = in->arg[0];
+    }
+}
+
+static uint32_t hash(const struct opt_insn *in)
+{
+    uint32_t a[3];
+    operands(in, a);
+    uint64_t h = (uint64_t)in->op | (uint64_t)in->type << 8 | (uint64_t)in->aux << 16;
+    h = (h ^ (uint64_t)in->imm) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ a[0]) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ a[1]) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ a[2]) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32);
+}
+
+static bool same(const struct opt_insn *x, const struct opt_insn *y)
+{
+    uint32_t a[3], b[3];
+    operands(x, a);
+    operands(y, b);
+    return x->op == y->op && x->type == y->type && x->aux == y->aux && x->imm == y->imm &&
+           a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+}
+
+/* True when w (dominating v) is close enough to stand for it. */
+static bool near(const struct gvn *g, opt_val w, opt_val v)
+{
+    const struct opt_insn *x = &g->f->insn[w];
+    uint32_t from = g->t->pos[x->block], to = g->t->pos[g->f->insn[v].block];
+    return opt_ops[x->op].shape == SH_NONE || to - from <= REACH;
+}
+
+/* Puts v in slot i, remembering what was there. */
+static void take(struct gvn *g, uint32_t i, opt_val v)
+{
+    g->undo[g->nundo++] = i;
+    g->undo[g->nundo++] = g->table[i];
+    g->table[i] = v;
+}
+
+/* The dominating equal of v, or v itself after adding it to the table (in
+ * place of an equal too far away). */
+static opt_val lookup(struct gvn *g, opt_val v)
+{
+    const struct opt_insn *in = &g->f->insn[v];
+    uint32_t i = hash(in) & g->mask;
+    for (; g->table[i]; i = (i + 1) & g->mask) {
+        opt_val w = g->table[i];
+        if (!same(&g->f->insn[w], in))
+            continue;
+        if (near(g, w, v))
+            return w;
+        take(g, i, v);
+        return v;
+    }
+    take(g, i, v);
+    return v;
+}
+
+static void enter(void *ctx, uint32_t b)
+{
+    struct gvn *g = ctx;
+    struct opt_func *f = g->f;
+    const struct opt_block *bl = &f->block[b];
+    g->mark[b] = g->nundo;
+    for (uint32_t i = 0; i < bl->nphi; i++) { /* phis left with one value */
+        opt_val p = bl->phi[i], same = opt_phi_same(f, p);
+        if (same && same != p) {
+            f->insn[p].dead = 1;
+            opt_replace(f, p, same);
+            g->replaced++;
+        }
+    }
+    for (uint32_t k = 0; k < bl->ninsn; k++) {
+        opt_val v = bl->insn[k];
+        struct opt_insn *in = &f->insn[v];
+        uint32_t *args, n = opt_args(f, in, &args);
+        for (uint32_t i = 0; i < n; i++)
+            args[i] = opt_resolve(f, args[i]);
+        if (!numbered(in))
+            continue;
+        opt_val w = lookup(g, v);
+        if (w != v) {
+            in->dead = 1;
+            opt_replace(f, v, w);
+            g->replaced++;
+        }
+    }
+}
+
+/* Forgets what b's subtree added. */
+static void leave(void *ctx, uint32_t b)
+{
+    struct gvn *g = ctx;
+    for (; g->nundo > g->mark[b]; g->nundo -= 2)
+        g->table[g->undo[g->nundo - 2]] = g->undo[g->nundo - 1];
+}
+
+bool opt_pass_gvn(struct opt_func *f, struct err *e)
+{
+    const struct opt_domtree *t = opt_domtree(f, e);
+    if (!t)
+        return false;
+    uint32_t size = 16;
+    while (size < 2 * f->ninsn)
+        size *= 2;
+    struct gvn g = {.f = f, .t = t, .mask = size - 1};
+    g.table = arena_array(f->arena, size, sizeof *g.table);
+    g.undo = arena_array(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
+    g.mark = arena_array(f->arena, f->nblock, sizeof *g.mark);
+    if (!g.table || !g.undo || !g.mark)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (!opt_domwalk(f, t, enter, leave, &g, e))
+        return false;
+    if (g.replaced) {
+        opt_resolve_phis(f);
+        opt_compact(f);
+    }
+    return true;
+}

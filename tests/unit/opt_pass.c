@@ -1,0 +1,277 @@
+/* The optimizing backend's IR passes, one by one: each small module is
+ * built without optimisations (opt_level 0), the pass under test runs on
+ * its first function with the verifier after it, and the dump must show
+ * the transformation; then the module runs through the whole pipeline and
+ * its results are checked against the same computation in C, including
+ * the cases a wrong transformation would get wrong (traps that must stay,
+ * division guarded by a condition inside a loop). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "../../src/optimizing/optimizing.h"
+#include "api_util.h"
+#include "check.h"
+
+typedef bool (*pass_fn)(struct opt_func *f, struct err *e);
+
+/* The dump of the first function of a WAT module after the given passes
+ * (malloc'd, NUL-terminated), or NULL. */
+static char *after(const char *text, const pass_fn *passes, size_t n)
+{
+    size_t len = 0;
+    uint8_t *bytes = wat(text, &len);
+    struct module m;
+    struct err e;
+    err_clear(&e);
+    if (!bytes || !dec_module(&m, bytes, len, &e)) {
+        free(bytes);
+        return NULL;
+    }
+    struct cc_options o = {.opt_level = 0};
+    struct opt_build *b = val_module_header(&m, &e) ? opt_build_new(&m, &o) : NULL;
+    struct arena a = {0};
+    struct opt_func f;
+    bool ok = b && opt_pipeline_ir(b, m.nfunc_imports, &a, &f, &e);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = passes[i](&f, &e) && opt_verify(&f, "test", &e);
+    struct buf out = {0};
+    if (ok)
+        opt_dump(&f, &out);
+    buf_byte(&out, 0);
+    if (!ok)
+        printf("note: %s\n", e.msg);
+    arena_free(&a);
+    opt_build_free(b);
+    dec_module_free(&m);
+    free(bytes);
+    if (!ok || out.oom) {
+        buf_free(&out);
+        return NULL;
+    }
+    return (char *)out.data;
+}
+
+static unsigned count(const char *s, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = s; p && (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+/* True when `what` first appears in the dump before `where` does. */
+static bool before(const char *s, const char *what, const char *where)
+{
+    const char *a = strstr(s, what), *b = strstr(s, where);
+    return a && (!b || a < b);
+}
+
+static tri_engine *engine;
+static tri_store *store;
+
+/* Calls export "f" of a module (whole pipeline) with i32 arguments; the
+ * i32 result, or the trap message in *trap (when not NULL). */
+static int32_t run(const char *text, const int32_t *args, size_t n, const char **trap)
+{
+    static char msg[128];
+    tri_module *m = wat_module(engine, text, NULL);
+    tri_instance *inst = NULL;
+    tri_val in[4], out = {0};
+    for (size_t i = 0; i < n; i++)
+        in[i] = tri_val_i32(args[i]);
+    tri_error *r = m ? tri_instance_new(store, m, NULL, 0, &inst) : tri_trap_new("no module");
+    tri_extern f = inst ? export_of(inst, "f") : (tri_extern){0};
+    if (!r)
+        r = tri_func_call(store, f.of.func, in, n, &out, 1);
+    if (trap)
+        *trap = NULL;
+    if (r) {
+        snprintf(msg, sizeof msg, "%s", tri_error_message(r));
+        CHECK(trap, "unexpected error: %s", msg);
+        if (trap)
+            *trap = msg;
+    }
+    tri_error_delete(r);
+    tri_module_delete(m);
+    return out.of.i32;
+}
+
+static const pass_fn fold[] = {opt_pass_fold};
+
+/* Constants fold, identities vanish, powers of two become shifts, a
+ * division by a non-zero constant keeps no trap check, and the inverse of
+ * a comparison replaces its eqz. */
+static void test_fold(void)
+{
+    const char *text =
+        "(module (func (export \"f\") (param i32 i32) (result i32)"
+        "  (i32.add (i32.add (i32.mul (local.get 0) (i32.const 8)) (i32.const 0))"
+        "   (i32.add (i32.div_u (local.get 0) (i32.const 16))"
+        "    (i32.add (i32.rem_u (local.get 1) (i32.const 4))"
+        "     (i32.add (i32.eqz (i32.lt_s (local.get 0) (local.get 1)))"
+        "      (i32.add (i32.const 2) (i32.const 3))))))))";
+    char *d = after(text, fold, 1);
+    CHECK(d, "fold failed");
+    CHECK(count(d, "= mul") == 0 && count(d, "= shl") == 1, "mul by 8:\n%s", d);
+    CHECK(count(d, "= div_u") == 0 && count(d, "= shr_u") == 1, "div_u by 16:\n%s", d);
+    CHECK(count(d, "= rem_u") == 0 && count(d, "= and") == 1, "rem_u by 4:\n%s", d);
+    CHECK(count(d, "trap_if") == 0, "checks of constant divisors:\n%s", d);
+    CHECK(count(d, "icmp.ge_s") == 1 && count(d, "icmp.eq") == 0, "eqz of lt_s:\n%s", d);
+    CHECK(count(d, "iconst.i32 5\n") == 1 && count(d, "= add") == 4, "2 + 3, x + 0:\n%s", d);
+    free(d);
+    static const int32_t xs[][2] = {{0, 0}, {7, 3}, {-9, 5}, {INT32_MIN, -1}, {123456, -77}};
+    for (size_t i = 0; i < ARRAY_LEN(xs); i++) {
+        uint32_t x = (uint32_t)xs[i][0], y = (uint32_t)xs[i][1];
+        uint32_t want = x * 8 + x / 16 + y % 4 + !(xs[i][0] < xs[i][1]) + 5;
+        CHECK((uint32_t)run(text, xs[i], 2, NULL) == want, "fold result for %d %d", xs[i][0],
+              xs[i][1]);
+    }
+}
+
+/* A signed division by -1 keeps its overflow check; by zero it traps. */
+static void test_fold_traps(void)
+{
+    const char *text = "(module (func (export \"f\") (param i32 i32) (result i32)"
+                       "  (i32.add (i32.div_s (local.get 0) (i32.const -1))"
+                       "           (i32.div_u (local.get 1) (i32.const 0)))))";
+    char *d = after(text, fold, 1);
+    CHECK(d && count(d, "trap_if.int_overflow") == 1 && count(d, "trap_if.div_zero") == 1,
+          "checks that must stay:\n%s", d ? d : "");
+    free(d);
+    const char *trap;
+    run(text, (int32_t[]){INT32_MIN, 1}, 2, &trap);
+    CHECK(trap && strstr(trap, "overflow"), "INT_MIN / -1: %s", trap ? trap : "no trap");
+    run(text, (int32_t[]){5, 1}, 2, &trap);
+    CHECK(trap && strstr(trap, "divide by zero"), "x / 0: %s", trap ? trap : "no trap");
+}
+
+/* An if on a constant loses its branch and the arm not taken; the
+ * straight-line blocks left merge into one. */
+static void test_branch(void)
+{
+    static const pass_fn passes[] = {opt_pass_fold, opt_pass_branch};
+    const char *text = "(module (func (export \"f\") (param i32) (result i32)"
+                       "  (if (result i32) (i32.eq (i32.const 3) (i32.const 3))"
+                       "    (then (i32.add (local.get 0) (i32.const 10)))"
+                       "    (else (i32.mul (local.get 0) (local.get 0))))))";
+    char *d = after(text, passes, 2);
+    CHECK(d && count(d, "brif") == 0 && count(d, "= mul") == 0, "constant if:\n%s", d);
+    CHECK(d && count(d, "\nb") == 1, "one block left:\n%s", d);
+    free(d);
+    CHECK(run(text, (int32_t[]){5}, 1, NULL) == 15, "constant if result");
+}
+
+/* Equal computations where one dominates the other become one (operands
+ * in either order for commutative ops); in two arms of an if they stay. */
+static void test_gvn(void)
+{
+    static const pass_fn passes[] = {opt_pass_gvn};
+    const char *text =
+        "(module (func (export \"f\") (param i32 i32) (result i32) (local i32)"
+        "  (local.set 2 (i32.add (i32.mul (local.get 0) (local.get 1))"
+        "                        (i32.mul (local.get 1) (local.get 0))))"
+        "  (if (local.get 0) (then (local.set 2 (i32.add (local.get 2)"
+        "      (i32.mul (local.get 0) (local.get 1))))))"
+        "  (if (result i32) (local.get 1)"
+        "    (then (i32.sub (local.get 2) (i32.xor (local.get 0) (local.get 1))))"
+        "    (else (i32.add (local.get 2) (i32.xor (local.get 0) (local.get 1)))))))";
+    char *d = after(text, passes, 1);
+    CHECK(d && count(d, "= mul") == 1, "one mul expected:\n%s", d ? d : "");
+    CHECK(d && count(d, "= xor") == 2, "xor in both arms:\n%s", d ? d : "");
+    free(d);
+    static const int32_t xs[][2] = {{0, 0}, {3, 4}, {-5, 0}, {0, 9}, {1000, -3}};
+    for (size_t i = 0; i < ARRAY_LEN(xs); i++) {
+        uint32_t x = (uint32_t)xs[i][0], y = (uint32_t)xs[i][1], v = 2 * x * y;
+        if (x)
+            v += x * y;
+        uint32_t want = y ? v - (x ^ y) : v + (x ^ y);
+        CHECK((uint32_t)run(text, xs[i], 2, NULL) == want, "gvn result for %d %d", xs[i][0],
+              xs[i][1]);
+    }
+}
+
+/* The second division by the same divisor needs no zero check. */
+static void test_traps(void)
+{
+    static const pass_fn passes[] = {opt_pass_gvn, opt_pass_traps};
+    const char *text = "(module (func (export \"f\") (param i32 i32) (result i32)"
+                       "  (i32.add (i32.div_u (local.get 0) (local.get 1))"
+                       "           (i32.rem_u (local.get 0) (local.get 1)))))";
+    char *d = after(text, passes, 2);
+    CHECK(d && count(d, "trap_if.div_zero") == 1, "one zero check expected:\n%s", d ? d : "");
+    free(d);
+    CHECK(run(text, (int32_t[]){17, 5}, 2, NULL) == 5, "17 / 5 + 17 %% 5");
+    const char *trap;
+    run(text, (int32_t[]){17, 0}, 2, &trap);
+    CHECK(trap && strstr(trap, "divide by zero"), "x / 0: %s", trap ? trap : "no trap");
+}
+
+/* The invariant multiplication leaves the loop; the division it guards
+ * and the heap load stay inside (with y = 0 the loop must not trap). */
+static void test_licm(void)
+{
+    static const pass_fn passes[] = {opt_pass_fold, opt_pass_licm};
+    const char *text =
+        "(module (memory 1) (func (export \"f\") (param $x i32) (param $y i32) (result i32)"
+        "  (local $i i32) (local $s i32)"
+        "  (loop $l"
+        "    (local.set $s (i32.add (local.get $s) (i32.mul (local.get $x) (local.get $y))))"
+        "    (if (local.get $y) (then (local.set $s (i32.add (local.get $s)"
+        "        (i32.add (i32.div_u (local.get $x) (local.get $y))"
+        "                 (i32.load (local.get $x)))))))"
+        "    (local.set $i (i32.add (local.get $i) (i32.const 1)))"
+        "    (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))"
+        "  (local.get $s)))";
+    char *d = after(text, passes, 2);
+    CHECK(d && before(d, "= mul", "\nb1:"), "mul not hoisted:\n%s", d ? d : "");
+    CHECK(d && !before(d, "= div_u", "\nb1:") && !before(d, "= load.i32.heap", "\nb1:") &&
+              !before(d, "trap_if", "\nb1:"),
+          "trapping code hoisted:\n%s", d ? d : "");
+    free(d);
+    CHECK(run(text, (int32_t[]){6, 0}, 2, NULL) == 0, "y = 0: nothing added, no trap");
+    CHECK(run(text, (int32_t[]){6, 3}, 2, NULL) == 10 * (18 + 2), "x = 6, y = 3");
+    const char *trap;
+    run(text, (int32_t[]){70000, 1}, 2, &trap);
+    CHECK(trap && strstr(trap, "out of bounds"), "load out of bounds: %s",
+          trap ? trap : "no trap");
+}
+
+/* A loop variable nothing reads (a phi and its increment) goes. */
+static void test_dce(void)
+{
+    static const pass_fn passes[] = {opt_pass_dce};
+    const char *text = "(module (func (export \"f\") (param i32) (result i32) (local i32 i32)"
+                       "  (loop $l"
+                       "    (local.set 2 (i32.add (local.get 2) (i32.const 7)))"
+                       "    (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+                       "    (br_if $l (i32.lt_u (local.get 1) (local.get 0))))"
+                       "  (local.get 1)))";
+    char *d = after(text, passes, 1);
+    CHECK(d && count(d, "= phi") == 1 && count(d, "iconst.i32 7") == 0, "dead counter kept:\n%s",
+          d ? d : "");
+    free(d);
+    CHECK(run(text, (int32_t[]){5}, 1, NULL) == 5, "loop count");
+}
+
+int main(void)
+{
+    setenv("TRIDENT_OPT_CHECK", "1", 1);
+    tri_config c;
+    tri_config_default(&c);
+    c.backend = "optimizing";
+    tri_error *r = tri_engine_new(&c, &engine);
+    CHECK(!r, "engine: %s", r ? tri_error_message(r) : "");
+    if (r)
+        return test_done("opt_pass");
+    store = tri_store_new(engine);
+    test_fold();
+    test_fold_traps();
+    test_branch();
+    test_gvn();
+    test_traps();
+    test_licm();
+    test_dce();
+    tri_store_delete(store);
+    tri_engine_delete(engine);
+    return test_done("opt_pass");
+}
