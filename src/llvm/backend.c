@@ -3,6 +3,9 @@
  * LLVM context and target machine per chunk) and joins their artifacts in
  * function order.
  *
+ * Effort: the level asked for (O0..O3), except that O2 becomes the lean
+ * pipeline for a module above LLV_BIG_MODULE (see llvm.h).
+ *
  * Errors: a chunk validates all of its functions even when one uses SIMD
  * (which this backend does not compile), so an invalid module is reported
  * invalid; the error kept is the one of the lowest function.
@@ -12,12 +15,15 @@
  *   TRIDENT_LLVM_CPU=portable  code for any x86-64-v2 CPU instead of this
  *                              host's (the default, "host");
  *   TRIDENT_LLVM_STATS=1       one line per module on stderr: functions,
- *                              chunks, threads, wasm and code sizes, the wall
- *                              time and the time spent building IR,
- *                              optimising, generating code and reading the
- *                              objects (summed over threads);
+ *                              chunks, threads, effort, wasm and code sizes,
+ *                              the wall time and the CPU time spent building
+ *                              IR, optimising, generating code and reading
+ *                              the objects (summed over threads);
  *   TRIDENT_LLVM_DUMP=DIR      writes each chunk's object file to DIR, for
- *                              objdump. */
+ *                              objdump;
+ *   TRIDENT_LLVM_LEAN_ABOVE=N  the default level (O2) compiles modules with
+ *                              more than N bytes of function bodies with the
+ *                              lean effort (default LLV_BIG_MODULE, 4 MiB). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,22 +51,26 @@ struct chunk {
 
 struct env_options {
     bool portable, stats;
-    const char *dump; /* a folder, or NULL */
+    const char *dump;  /* a folder, or NULL */
+    uint64_t big;      /* bytes of bodies above which O2 is lean */
 };
 
 struct job {
     const struct module *m;
     const struct cc_options *o;
     struct env_options env;
+    enum llv_effort effort;
     struct chunk *chunks;
     size_t nchunks;
     atomic_size_t next;
 };
 
-static double now_ms(void)
+/* Wall time, or the calling thread's CPU time: phases are timed in CPU
+ * time, which other processes on the machine do not inflate. */
+static double now_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -109,19 +119,19 @@ static void dump(const char *dir, const struct chunk *c, LLVMMemoryBufferRef buf
     }
 }
 
-/* Milliseconds since *t, which moves to now. */
+/* CPU milliseconds of this thread since *t, which moves to now. */
 static double lap(double *t)
 {
-    double now = now_ms(), ms = now - *t;
+    double now = now_ms(CLOCK_THREAD_CPUTIME_ID), ms = now - *t;
     *t = now;
     return ms;
 }
 
 /* IR, passes, object, artifact: each step timed. */
 static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chunk *c,
-                         const char *dump_dir)
+                         const struct job *j)
 {
-    double t = now_ms();
+    double t = now_ms(CLOCK_THREAD_CPUTIME_ID);
     uint32_t simd = UINT32_MAX;
     bool ok = build(u, c, &simd);
     if (ok && simd != UINT32_MAX) {
@@ -132,15 +142,15 @@ static bool compile_unit(struct llv_unit *u, LLVMTargetMachineRef tm, struct chu
     }
     ok = ok && verify(u, &c->err);
     c->ms[PH_IR] = lap(&t);
-    if (!ok || !llv_optimize(u->mod, tm, u->o->opt_level, &c->err))
+    if (!ok || !llv_optimize(u->mod, tm, j->effort, &c->err))
         return false;
     c->ms[PH_OPT] = lap(&t);
     LLVMMemoryBufferRef buf;
     if (!llv_emit(u->mod, tm, &buf, &c->err))
         return false;
     c->ms[PH_CODEGEN] = lap(&t);
-    if (dump_dir)
-        dump(dump_dir, c, buf);
+    if (j->env.dump)
+        dump(j->env.dump, c, buf);
     ok = llv_elf_read((const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), u->m,
                       c->first, c->end, !u->o->bounds_checks, &c->art, &c->err);
     LLVMDisposeMemoryBuffer(buf);
@@ -152,12 +162,12 @@ static void compile_chunk(const struct job *j, struct chunk *c)
 {
     err_clear(&c->err);
     cc_artifact_init(&c->art, "llvm", j->o);
-    LLVMTargetMachineRef tm = llv_target(j->env.portable, j->o->opt_level, &c->err);
+    LLVMTargetMachineRef tm = llv_target(j->env.portable, j->effort, &c->err);
     if (!tm)
         return;
     struct llv_unit u;
     if (llv_unit_init(&u, j->m, j->o, tm, c->first, c->end, &c->err))
-        compile_unit(&u, tm, c, j->env.dump);
+        compile_unit(&u, tm, c, j);
     llv_unit_free(&u);
     LLVMDisposeTargetMachine(tm);
 }
@@ -175,12 +185,28 @@ static uint64_t body_bytes(const struct module *m, uint32_t f)
     return (uint64_t)(m->funcs[f].code_end - m->funcs[f].code);
 }
 
-/* Consecutive functions, about `per` bytes of body each. */
-static struct chunk *split(const struct module *m, size_t *n)
+static uint64_t module_bytes(const struct module *m)
 {
     uint64_t total = 0;
     for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
         total += body_bytes(m, f);
+    return total;
+}
+
+/* The level asked for; the lean effort instead of O2 for a big module. */
+static enum llv_effort effort_for(const struct module *m, unsigned opt_level, uint64_t big)
+{
+    if (opt_level >= 3)
+        return LLV_O3;
+    if (opt_level == 2 && module_bytes(m) > big)
+        return LLV_LEAN;
+    return (enum llv_effort)opt_level;
+}
+
+/* Consecutive functions, about `per` bytes of body each. */
+static struct chunk *split(const struct module *m, size_t *n)
+{
+    uint64_t total = module_bytes(m);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     uint64_t want = total / CHUNK_MIN_BYTES;
     uint64_t per_cpu = (uint64_t)(cpus > 0 ? cpus : 1) * 2;
@@ -277,39 +303,38 @@ static const struct err *first_error(const struct chunk *c, size_t n)
     return other;
 }
 
-static void print_stats(const struct module *m, const struct chunk *c, size_t n,
-                        const struct cc_artifact *out, double wall)
+static void print_stats(const struct job *j, const struct cc_artifact *out, double wall)
 {
+    static const char *const efforts[] = {"O0", "O1", "O2", "O3", "lean"};
     double ms[PH_COUNT] = {0};
-    uint64_t wasm = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < j->nchunks; i++)
         for (int p = 0; p < PH_COUNT; p++)
-            ms[p] += c[i].ms[p];
-    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
-        wasm += body_bytes(m, f);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            ms[p] += j->chunks[i].ms[p];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN), n = (long)j->nchunks;
     fprintf(stderr,
-            "llvm: %u functions in %zu chunks on %ld threads: %llu bytes of wasm -> %zu bytes "
-            "of code in %.1f ms (ir %.1f, opt %.1f, codegen %.1f, read %.1f ms summed over "
-            "threads)\n",
-            m->nfuncs - m->nfunc_imports, n, cpus < (long)n ? cpus : (long)n,
-            (unsigned long long)wasm, out->code.len, wall, ms[PH_IR], ms[PH_OPT],
+            "llvm: %u functions in %ld chunks on %ld threads at %s: %llu bytes of wasm -> %zu "
+            "bytes of code in %.1f ms (ir %.1f, opt %.1f, codegen %.1f, read %.1f ms of CPU "
+            "summed over threads)\n",
+            j->m->nfuncs - j->m->nfunc_imports, n, cpus < n ? cpus : n, efforts[j->effort],
+            (unsigned long long)module_bytes(j->m), out->code.len, wall, ms[PH_IR], ms[PH_OPT],
             ms[PH_CODEGEN], ms[PH_READ]);
 }
 
 static bool compile(const struct module *m, const struct cc_options *o, struct cc_artifact *out,
                     struct err *e)
 {
-    double t0 = now_ms();
+    double t0 = now_ms(CLOCK_MONOTONIC);
     cc_artifact_init(out, "llvm", o);
     if (!llv_init(e))
         return false;
     if (m->nfuncs == m->nfunc_imports)
         return true;
-    const char *cpu = getenv("TRIDENT_LLVM_CPU");
+    const char *cpu = getenv("TRIDENT_LLVM_CPU"), *big = getenv("TRIDENT_LLVM_LEAN_ABOVE");
     struct job j = {.m = m, .o = o,
                     .env = {cpu && !strcmp(cpu, "portable"), getenv("TRIDENT_LLVM_STATS") != NULL,
-                            getenv("TRIDENT_LLVM_DUMP")}};
+                            getenv("TRIDENT_LLVM_DUMP"),
+                            big ? strtoull(big, NULL, 10) : LLV_BIG_MODULE}};
+    j.effort = effort_for(m, o->opt_level, j.env.big);
     if (!(j.chunks = split(m, &j.nchunks)))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     run_pool(&j);
@@ -323,7 +348,7 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
         cc_artifact_free(&j.chunks[i].art);
     }
     if (ok && j.env.stats)
-        print_stats(m, j.chunks, j.nchunks, out, now_ms() - t0);
+        print_stats(&j, out, now_ms(CLOCK_MONOTONIC) - t0);
     free(j.chunks);
     if (!ok)
         cc_artifact_free(out);

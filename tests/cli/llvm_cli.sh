@@ -33,7 +33,7 @@ for level in 0 1 2 3; do
 done
 
 out=$(TRIDENT_LLVM_STATS=1 "$trident" compile --backend=llvm "$tmp/m.wat" 2>&1)
-if [[ $out =~ ^llvm:\ 1\ functions\ in\ 1\ chunks\ on\ 1\ threads:.*\(ir\ [0-9.]+,\ opt\ [0-9.]+,\ codegen\ [0-9.]+,\ read\ [0-9.]+\ ms ]]; then
+if [[ $out =~ ^llvm:\ 1\ functions\ in\ 1\ chunks\ on\ 1\ threads\ at\ O2:.*\(ir\ [0-9.]+,\ opt\ [0-9.]+,\ codegen\ [0-9.]+,\ read\ [0-9.]+\ ms ]]; then
     pass stats
 else
     fail stats "$out"
@@ -49,6 +49,15 @@ fi
 
 out=$("$trident" run --no-cache --backend=llvm --invoke fib "$tmp/m.wat" 20 2>&1)
 [ "$out" = 6765 ] && pass run || fail run "fib(20) printed: $out"
+
+# A module above TRIDENT_LLVM_LEAN_ABOVE bytes of bodies gets the lean
+# pipeline at O2 (and still runs right), but the full one at O3.
+out=$(TRIDENT_LLVM_LEAN_ABOVE=10 TRIDENT_LLVM_STATS=1 "$trident" run --no-cache --backend=llvm \
+      --invoke fib "$tmp/m.wat" 20 2>&1)
+[[ $out =~ threads\ at\ lean:.*6765$ ]] && pass lean || fail lean "$out"
+out=$(TRIDENT_LLVM_LEAN_ABOVE=10 TRIDENT_LLVM_STATS=1 "$trident" compile --backend=llvm -O3 \
+      "$tmp/m.wat" 2>&1)
+[[ $out =~ threads\ at\ O3: ]] && pass lean-O3 || fail lean-O3 "$out"
 
 out=$("$trident" compile --backend=llvm -O7 "$tmp/m.wat" 2>&1)
 [ $? -eq 2 ] && pass bad-level || fail bad-level "-O7 accepted: $out"
