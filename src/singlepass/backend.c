@@ -2,6 +2,7 @@
  * per validated instruction, end); each function's body is emitted as it
  * is walked, then its prologue is made and both go into the artifact. */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "singlepass.h"
 
@@ -256,6 +257,12 @@ static bool reserve(struct cc_artifact *a, const struct module *m)
         return false;
     a->code.data = p;
     a->code.cap = cap;
+    /* Huge pages for the buffer's aligned middle: a 4 KiB page fault per
+     * 4 KiB of code out cost about 5% of the compile. A hint only. */
+    uintptr_t lo = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+    uintptr_t hi = ((uintptr_t)p + cap) & ~(uintptr_t)((2u << 20) - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     return vec_reserve(&a->traps, n / 20 + 16) && vec_reserve(&a->relocs, n / 80 + 16);
 }
 

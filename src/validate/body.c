@@ -45,6 +45,9 @@ struct walker {
     struct ctl *cur;         /* its innermost entry (NULL when empty) */
     VEC(valtype) locals;     /* parameters and locals of the function */
     uint8_t *declared;       /* C.refs as a bitmap, built at the first ref.func */
+    /* Each function's type index, packed (val_functions only, else NULL):
+     * a call's callee type read from m->funcs missed the cache often. */
+    uint32_t *func_types;
 };
 
 /* An opcode's operand types from opcodes.h in a form the loop reads without
@@ -462,8 +465,11 @@ static bool do_ref_is_null(struct walker *w, struct val_insn *vi)
 static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
 {
     const struct sig *sig = &sigs[in->op];
-    if (sig->module_imm && !val_immediates(w->m, in, vi, w->e))
+    if (in->op == OP_CALL && w->func_types && in->imm.index < w->m->nfuncs) {
+        val_set_type(vi, &w->m->types[w->func_types[in->imm.index]]);
+    } else if (sig->module_imm && !val_immediates(w->m, in, vi, w->e)) {
         return false;
+    }
     valtype t = vi->type;
     switch (in->op) {
     case OP_UNREACHABLE: case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
@@ -725,6 +731,7 @@ static void walker_free(struct walker *w)
     vec_free(&w->ctls);
     vec_free(&w->locals);
     free(w->declared);
+    free(w->func_types);
 }
 
 bool val_function(const struct module *m, uint32_t func, const struct val_hooks *hooks,
@@ -744,6 +751,10 @@ bool val_functions(const struct module *m, const struct val_hooks *hooks, void *
 {
     pthread_once(&sigs_once, sigs_init);
     struct walker w = {.m = m, .e = e};
+    /* Without memory the calls take the slower path. */
+    if ((w.func_types = malloc(sizeof *w.func_types * (m->nfuncs ? m->nfuncs : 1))))
+        for (uint32_t f = 0; f < m->nfuncs; f++)
+            w.func_types[f] = m->funcs[f].type;
     bool ok = true;
     for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++)
         ok = walk(&w, f, hooks, ctx);

@@ -17,7 +17,7 @@ static bool invalid(const struct insn *in, struct err *e, const char *what, uint
     return err_set(e, ERR_INVALID, in->offset, "%s %u", what, index);
 }
 
-static void set_type(struct val_insn *vi, const struct functype *t)
+void val_set_type(struct val_insn *vi, const struct functype *t)
 {
     vi->params = ft_params(t);
     vi->nparams = t->nparams;
@@ -35,7 +35,7 @@ static bool block_type(const struct module *m, const struct insn *in, struct val
     } else if (bt->kind == BT_INDEX) {
         if (bt->index >= m->ntypes)
             return invalid(in, e, "unknown type", bt->index);
-        set_type(vi, &m->types[bt->index]);
+        val_set_type(vi, &m->types[bt->index]);
     }
     return true;
 }
@@ -83,7 +83,7 @@ static bool call_indirect(const struct module *m, const struct insn *in, struct 
     if (m->tables[t].elem != VT_FUNCREF)
         return err_set(e, ERR_INVALID, in->offset, "type mismatch: call_indirect on a table of %s",
                        dec_valtype_name(m->tables[t].elem));
-    set_type(vi, &m->types[type]);
+    val_set_type(vi, &m->types[type]);
     vi->type = VT_FUNCREF;
     return true;
 }
@@ -124,7 +124,7 @@ bool val_immediates(const struct module *m, const struct insn *in, struct val_in
         if (in->imm.index >= m->nfuncs)
             return invalid(in, e, "unknown function", in->imm.index);
         if (in->op == OP_CALL)
-            set_type(vi, dec_func_type(m, in->imm.index));
+            val_set_type(vi, dec_func_type(m, in->imm.index));
         else
             vi->type = VT_FUNCREF;
         return true;

@@ -103,6 +103,9 @@ bool val_const_expr(const struct module *m, const struct expr *x, valtype t, str
 bool val_immediates(const struct module *m, const struct insn *in, struct val_insn *vi,
                     struct err *e);
 
+/* Describes a function type as vi's params and results. */
+void val_set_type(struct val_insn *vi, const struct functype *t);
+
 /* Builds the set C.refs of functions that ref.func may name in a body: every
  * function index in exports, element segments and global initializers.
  * Returns a malloc'd bitmap of m->nfuncs bits owned by the caller, or NULL
