@@ -3,7 +3,9 @@
 # "N passed, N failed" last. A test is a unit binary in BUILD/tests/ or a
 # script tests/cli/*.sh (run with TRIDENT and BUILD set). Each prints lines
 # "PASS name" or "FAIL name: why"; a test that exits non-zero without a FAIL
-# line counts as one failure. Tests run in parallel, one per core.
+# line counts as one failure. A test that cannot run here (a download
+# that is unreachable) prints "SKIP name: why": counted apart, never as a
+# pass. Tests run in parallel, one per core.
 set -u
 cd "$(dirname "$0")/.."
 builds=("$@")
@@ -20,7 +22,7 @@ run_one() { # out-file label command...
     local log=${file%/*}/logs/${file##*/}
     "$@" >"$log" 2>&1
     local rc=$?
-    grep -E '^(PASS|FAIL) ' "$log" | sed "s|^\(PASS\|FAIL\) |\1 [$label] |" >"$file"
+    grep -E '^(PASS|FAIL|SKIP) ' "$log" | sed "s|^\(PASS\|FAIL\|SKIP\) |\1 [$label] |" >"$file"
     if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$file"; then
         echo "FAIL [$label] $*: exit status $rc" >>"$file"
         tail -n 20 "$log" | sed 's/^/    /' >>"$file"
@@ -53,5 +55,7 @@ fi
 cat "$out"/r* 2>/dev/null | grep -v '^PASS ' || true
 pass=$(cat "$out"/r* 2>/dev/null | grep -c '^PASS ')
 fail=$(cat "$out"/r* 2>/dev/null | grep -c '^FAIL ')
+skip=$(cat "$out"/r* 2>/dev/null | grep -c '^SKIP ')
+[ "$skip" -eq 0 ] || echo "$skip skipped (not counted)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
