@@ -383,11 +383,14 @@ static bool do_br_table(struct opt_build *b, const struct insn *in)
     const uint8_t *p = in->imm.br_table.p;
     opt_val idx = opt_b_pop(b);
     opt_val t = opt_b_emit(b, OPT_BR_TABLE, OPT_VOID, idx, n - 1, 0, at);
-    for (uint32_t i = 0; t && i < n; i++) {
+    for (uint32_t i = 0; t && i < n; i++) { /* an edge per distinct target, found by mark */
         depth[i] = dec_br_table_next(&p);
         uint32_t blk = branch_block(b, depth[i], &ret);
-        if (blk == NO_BLOCK || !opt_edge_add(b->f, b->cur, blk))
+        if (blk == NO_BLOCK)
             return opt_b_nomem(b);
+        if (b->bi[blk].table != t && !opt_edge_new(b->f, b->cur, blk))
+            return opt_b_nomem(b);
+        b->bi[blk].table = t;
         b->f->extra[at + i] = blk;
     }
     return t && branch_edges(b, depth, n, ret);

@@ -106,38 +106,84 @@ bool opt_pass_order(struct opt_func *f, struct err *e)
     return true;
 }
 
-/* Puts a block holding only a jump on the edge p -> s. */
-static bool split(struct opt_func *f, uint32_t p, uint32_t si, struct err *e)
+/* Puts a block holding only a jump on the edge p -> s, which is p's
+ * successor i and s's predecessor k; returns it (UINT32_MAX: out of
+ * memory). */
+static uint32_t split(struct opt_func *f, uint32_t p, uint32_t i, uint32_t k)
 {
-    uint32_t s = f->block[p].succ[si];
+    uint32_t s = f->block[p].succ[i];
     uint32_t m = opt_block_new(f);
     if (m == UINT32_MAX || !opt_insn_add(f, m, OPT_JMP, OPT_VOID, 0, 0, 0, 0) ||
         !opt_push(f->arena, &f->block[m].succ, &f->block[m].nsucc, &f->block[m].cap_succ, s) ||
         !opt_push(f->arena, &f->block[m].pred, &f->block[m].npred, &f->block[m].cap_pred, p))
-        return nomem(e);
+        return UINT32_MAX;
     f->block[m].loop = f->block[s].loop;
-    f->block[p].succ[si] = m;
-    f->block[s].pred[opt_pred_index(f, s, p)] = m;
-    const struct opt_insn *t = opt_term(f, p);
-    if (t && t->op == OPT_BR_TABLE) {
-        uint32_t cnt;
-        uint32_t *tab = (uint32_t *)opt_table(f, t, &cnt);
-        for (uint32_t i = 0; i <= cnt; i++)
-            if (tab[i] == s)
-                tab[i] = m;
-    }
+    f->block[p].succ[i] = m;
+    f->block[s].pred[k] = m;
+    return m;
+}
+
+static bool critical(const struct opt_func *f, uint32_t p, uint32_t s)
+{
+    return !f->block[p].dead && f->block[p].nsucc >= 2 && f->block[s].npred >= 2;
+}
+
+/* The critical edges grouped by predecessor (a counting sort): for p,
+ * at[p] .. at[p + 1] in to/k are its targets and its index in their
+ * predecessors, so no list is ever searched. */
+static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uint32_t **k)
+{
+    uint32_t nb = f->nblock, n = 0;
+    uint32_t *a = arena_array(f->arena, nb + 2, sizeof *a);
+    for (uint32_t s = 0; a && s < nb; s++)
+        for (uint32_t j = 0; !f->block[s].dead && j < f->block[s].npred; j++)
+            if (critical(f, f->block[s].pred[j], s))
+                a[f->block[s].pred[j] + 2]++, n++;
+    uint32_t *t = arena_array(f->arena, n + 1, sizeof *t);
+    uint32_t *kk = arena_array(f->arena, n + 1, sizeof *kk);
+    if (!a || !t || !kk)
+        return false;
+    for (uint32_t p = 0; p < nb; p++)
+        a[p + 2] += a[p + 1];
+    for (uint32_t s = 0; s < nb; s++)
+        for (uint32_t j = 0; !f->block[s].dead && j < f->block[s].npred; j++)
+            if (critical(f, f->block[s].pred[j], s)) {
+                uint32_t x = a[f->block[s].pred[j] + 1]++;
+                t[x] = s;
+                kk[x] = j;
+            }
+    *at = a, *to = t, *k = kk;
     return true;
 }
 
+/* Every critical edge gets its block, in the order of predecessors and
+ * their successors; a br_table's targets are renamed in one sweep. Linear
+ * in blocks, edges and table entries. */
 bool opt_pass_split_edges(struct opt_func *f, struct err *e)
 {
-    uint32_t nb = f->nblock;
+    uint32_t nb = f->nblock, *at, *to, *k;
+    uint32_t *kof = arena_array(f->arena, nb, sizeof *kof);  /* target -> pred index */
+    uint32_t *mid = arena_array(f->arena, nb, sizeof *mid);  /* target -> its new block */
+    if (!kof || !mid || !critical_edges(f, &at, &to, &k))
+        return nomem(e);
     for (uint32_t p = 0; p < nb; p++) {
-        if (f->block[p].dead || f->block[p].nsucc < 2)
+        if (at[p] == at[p + 1])
             continue;
-        for (uint32_t i = 0; i < f->block[p].nsucc; i++)
-            if (f->block[f->block[p].succ[i]].npred >= 2 && !split(f, p, i, e))
-                return false;
+        for (uint32_t x = at[p]; x < at[p + 1]; x++)
+            kof[to[x]] = k[x];
+        for (uint32_t i = 0; i < f->block[p].nsucc; i++) {
+            uint32_t s = f->block[p].succ[i];
+            if (f->block[s].npred >= 2 && (mid[s] = split(f, p, i, kof[s])) == UINT32_MAX)
+                return nomem(e);
+        }
+        const struct opt_insn *t = opt_term(f, p);
+        if (t && t->op == OPT_BR_TABLE) {
+            uint32_t cnt;
+            uint32_t *tab = (uint32_t *)opt_table(f, t, &cnt);
+            for (uint32_t i = 0; i <= cnt; i++)
+                if (tab[i] < nb && f->block[tab[i]].npred >= 2)
+                    tab[i] = mid[tab[i]];
+        }
     }
     return true;
 }

@@ -126,15 +126,20 @@ uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p)
     return UINT32_MAX;
 }
 
+bool opt_edge_new(struct opt_func *f, uint32_t from, uint32_t to)
+{
+    struct opt_block *a = &f->block[from], *b = &f->block[to];
+    return opt_push(f->arena, &a->succ, &a->nsucc, &a->cap_succ, to) &&
+           opt_push(f->arena, &b->pred, &b->npred, &b->cap_pred, from);
+}
+
 bool opt_edge_add(struct opt_func *f, uint32_t from, uint32_t to)
 {
-    struct opt_block *a = &f->block[from];
+    const struct opt_block *a = &f->block[from];
     for (uint32_t i = 0; i < a->nsucc; i++)
         if (a->succ[i] == to)
             return true;
-    struct opt_block *b = &f->block[to];
-    return opt_push(f->arena, &a->succ, &a->nsucc, &a->cap_succ, to) &&
-           opt_push(f->arena, &b->pred, &b->npred, &b->cap_pred, from);
+    return opt_edge_new(f, from, to);
 }
 
 opt_val opt_resolve(struct opt_func *f, opt_val v)

@@ -162,21 +162,6 @@ static const uint8_t icc_x64[ICC_COUNT] = {
     X64_CC_A, X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE,
 };
 
-static enum x64_cc cc_swap(enum x64_cc cc)
-{
-    switch (cc) {
-    case X64_CC_L: return X64_CC_G;
-    case X64_CC_G: return X64_CC_L;
-    case X64_CC_LE: return X64_CC_GE;
-    case X64_CC_GE: return X64_CC_LE;
-    case X64_CC_B: return X64_CC_A;
-    case X64_CC_A: return X64_CC_B;
-    case X64_CC_BE: return X64_CC_AE;
-    case X64_CC_AE: return X64_CC_BE;
-    default: return cc;
-    }
-}
-
 /* True when the flags already say whether register r is zero: the last
  * instruction was an arithmetic or logic operation that made r (the
  * allocator's moves in between do not touch the flags). */
@@ -197,7 +182,7 @@ static enum x64_cc int_compare(struct isel *s, const struct opt_insn *in)
         opt_val t = a;
         a = b;
         b = t;
-        cc = cc_swap(cc);
+        cc = x64_cc_swap(cc);
     }
     uint32_t ra = opt_s_reg(s, a);
     bool imm = opt_s_imm(s, b, size, &c);
@@ -443,34 +428,40 @@ static bool lower_block(struct isel *s, uint32_t i)
     return !s->oom;
 }
 
-/* Machine blocks in layout order, with their edges and phis. */
+/* Machine blocks in layout order, with their edges and phis. Their lists
+ * are slices of four arrays allocated at once. */
 static bool make_blocks(struct isel *s)
 {
     const struct opt_func *f = s->f;
     struct mfunc *mf = s->mf;
     struct arena *a = f->arena;
+    size_t nedge = 0, nphi = 0, nops = 0;
+    for (uint32_t i = 0; i < f->norder; i++) {
+        const struct opt_block *bl = &f->block[f->order[i]];
+        nedge += bl->npred + bl->nsucc;
+        nphi += bl->nphi;
+        nops += (size_t)bl->nphi * bl->npred;
+    }
     mf->nblock = f->norder;
-    if (!(mf->block = arena_array(a, f->norder, sizeof *mf->block)))
+    uint32_t *edge = arena_array(a, nedge + 1, sizeof *edge);
+    uint32_t *ops = arena_array(a, nops + 1, sizeof *ops);
+    struct mphi *phi = arena_array(a, nphi + 1, sizeof *phi);
+    if (!(mf->block = arena_array(a, f->norder, sizeof *mf->block)) || !edge || !ops || !phi)
         return false;
     for (uint32_t i = 0; i < f->norder; i++) {
         const struct opt_block *bl = &f->block[f->order[i]];
         struct mblock *mb = &mf->block[i];
-        mb->npred = bl->npred;
-        mb->nsucc = bl->nsucc;
-        mb->nphi = bl->nphi;
-        mb->pred = arena_array(a, bl->npred + 1, sizeof *mb->pred);
-        mb->succ = arena_array(a, bl->nsucc + 1, sizeof *mb->succ);
-        mb->phi = arena_array(a, bl->nphi + 1, sizeof *mb->phi);
-        if (!mb->pred || !mb->succ || !mb->phi)
-            return false;
+        *mb = (struct mblock){.phi = phi, .nphi = bl->nphi, .pred = edge, .npred = bl->npred,
+                              .succ = edge + bl->npred, .nsucc = bl->nsucc};
+        edge += bl->npred + bl->nsucc;
+        phi += bl->nphi;
         for (uint32_t k = 0; k < bl->npred; k++)
             mb->pred[k] = f->block[bl->pred[k]].order;
         for (uint32_t k = 0; k < bl->nsucc; k++)
             mb->succ[k] = f->block[bl->succ[k]].order;
         for (uint32_t k = 0; k < bl->nphi; k++) {
-            mb->phi[k].def = opt_s_vreg(s, bl->phi[k]);
-            if (!(mb->phi[k].ops = arena_array(a, bl->npred + 1, sizeof(uint32_t))))
-                return false;
+            mb->phi[k] = (struct mphi){opt_s_vreg(s, bl->phi[k]), ops};
+            ops += bl->npred;
         }
     }
     return !s->oom;

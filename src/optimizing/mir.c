@@ -51,16 +51,6 @@ bool opt_reg_xmm(const struct mfunc *mf, uint32_t r)
     return MR_IS_V(r) ? mf->vclass[r - MR_V0] : X64_IS_XMM(r);
 }
 
-void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def), void *ctx)
-{
-    uint32_t *uses[] = {&m->use[0], &m->use[1], &m->base, &m->index};
-    for (size_t i = 0; i < ARRAY_LEN(uses); i++)
-        if (*uses[i] != MR_NONE)
-            fn(ctx, uses[i], false);
-    if (m->def != MR_NONE)
-        fn(ctx, &m->def, true);
-}
-
 /* ---- dump ---- */
 
 static const char *const kind_names[MK_COUNT] = {

@@ -216,6 +216,8 @@ opt_val opt_phi_new(struct opt_func *f, uint32_t b, enum opt_type t);
 uint32_t opt_extra_add(struct opt_func *f, const uint32_t *v, uint32_t n);
 /* Adds the CFG edge from -> to (once; a second add is ignored). */
 bool opt_edge_add(struct opt_func *f, uint32_t from, uint32_t to);
+/* Adds the CFG edge from -> to, which the caller knows is not there yet. */
+bool opt_edge_new(struct opt_func *f, uint32_t from, uint32_t to);
 /* Index of p in b's preds, or UINT32_MAX. */
 uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p);
 /* Grows *arr (of *cap elements of size elem) in the arena to hold need. */
@@ -301,6 +303,7 @@ struct opt_binfo {
     uint32_t nval, cap_val, arity;
     uint32_t *incomplete;    /* (local, phi) pairs made before sealing */
     uint32_t ninc, cap_inc;
+    opt_val table;           /* the last br_table with an edge to it */
     bool sealed;
 };
 
@@ -576,8 +579,17 @@ struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size);
 /* True when the register (physical or virtual) is an XMM one. */
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
 /* Calls fn for every register operand (uses first, then the def);
- * implicit ones are not included. */
-void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def), void *ctx);
+ * implicit ones are not included. Inline: the hot callers' fn inlines. */
+static inline void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def),
+                               void *ctx)
+{
+    uint32_t *uses[] = {&m->use[0], &m->use[1], &m->base, &m->index};
+    for (size_t i = 0; i < ARRAY_LEN(uses); i++)
+        if (*uses[i] != MR_NONE)
+            fn(ctx, uses[i], false);
+    if (m->def != MR_NONE)
+        fn(ctx, &m->def, true);
+}
 /* The MIR as text (debugging; TRIDENT_DUMP_IR=mir or =alloc). */
 void opt_mdump(const struct mfunc *mf, const char *stage);
 /* Masks of the System V caller-saved registers and the allocatable ones. */

@@ -33,6 +33,7 @@ struct ls {
     struct heap todo;                /* pieces split off, waiting: (start, id) */
     uint32_t *sorted, nsorted, next; /* the first pieces by start, and the next one */
     uint32_t holder[32];             /* piece holding each register */
+    uint32_t hend[32];               /* where each holder ends (its end, cached) */
     uint32_t busy;                   /* registers with a holder (mask) */
     uint32_t fc[32];                 /* cursor in each fixed range list */
     uint32_t *vend;                  /* per vreg: end of its life */
@@ -274,9 +275,11 @@ static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
     s->ra->iv[id].loc = r;
     s->holder[r] = id;
     s->busy |= 1u << r;
+    s->hend[r] = s->ra->iv[id].end;
     if (until >= s->ra->iv[id].end)
         return true;
     uint32_t rest = split(s, id, until & ~1u);
+    s->hend[r] = s->ra->iv[id].end;
     return rest != NOBODY && queue(s, rest);
 }
 
@@ -425,7 +428,7 @@ bool opt_regalloc(struct ra *ra)
         s.pos = ra->iv[id].start;
         for (uint32_t busy = s.busy; busy; busy &= busy - 1) {
             int r = __builtin_ctz(busy);
-            if (ra->iv[s.holder[r]].end <= s.pos) {
+            if (s.hend[r] <= s.pos) {
                 s.holder[r] = NOBODY;
                 s.busy &= ~(1u << r);
             }
