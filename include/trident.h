@@ -201,8 +201,11 @@ bool tri_error_exit_status(const tri_error *e, int32_t *status);
 
 /* ---- engine ---- */
 
+/* The backend an engine uses when the configuration names none. */
+#define TRI_DEFAULT_BACKEND "optimizing"
+
 typedef struct tri_config {
-    const char *backend;     /* "singlepass" (default), "optimizing", "llvm" */
+    const char *backend;     /* "singlepass", "optimizing" (default), "llvm" */
     int opt_level;           /* 0..3, for the backends that optimise; default 2 */
     /* Artifact cache folder (created when first written), or NULL for
      * $XDG_CACHE_HOME/trident, else $HOME/.cache/trident. */

@@ -109,7 +109,7 @@ static int compile_file(const struct job *j)
 
 int cmd_compile(int argc, char **argv)
 {
-    struct job j = {.backend = "singlepass", .opt = {.opt_level = 2}};
+    struct job j = {.backend = TRI_DEFAULT_BACKEND, .opt = {.opt_level = 2}};
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "--backend=", 10)) {
             j.backend = argv[i] + 10;

@@ -41,7 +41,7 @@ static void run_usage(void)
            "calls export F with ARGS as its arguments and prints its results, one per line,\n"
            "after running _initialize if the module exports it (a WASI reactor).\n\n"
            "options:\n"
-           "  --backend=B        compiler: singlepass (default), optimizing, llvm\n"
+           "  --backend=B        compiler: singlepass, optimizing (default), llvm\n"
            "  --dir HOST[::GUEST]  preopen directory HOST, seen by the guest as GUEST\n"
            "                     (default: HOST as written); paths cannot leave it\n"
            "  --env KEY=VALUE    set a variable for the guest (repeatable); --env KEY\n"
@@ -62,7 +62,7 @@ static void run_usage(void)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-    *o = (struct run_opts){.backend = "singlepass"};
+    *o = (struct run_opts){.backend = TRI_DEFAULT_BACKEND};
     int i = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         int w = cli_wasi_option(&o->wasi, argc, argv, &i);

@@ -507,7 +507,7 @@ static void run_file(struct run *r, const char *path)
 int cmd_wast(int argc, char **argv)
 {
     static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
-    struct run r = {.backend = "singlepass"};
+    struct run r = {.backend = TRI_DEFAULT_BACKEND};
     int files = 0;
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "--backend=", 10)) {

@@ -13,7 +13,7 @@ struct rt_type {
 void tri_config_default(tri_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->backend = "singlepass";
+    c->backend = TRI_DEFAULT_BACKEND;
     c->opt_level = 2;
     c->cache = true;
 }
@@ -29,7 +29,7 @@ tri_error *tri_engine_new(const tri_config *config, tri_engine **out)
     else
         tri_config_default(&c);
     if (!c.backend)
-        c.backend = "singlepass";
+        c.backend = TRI_DEFAULT_BACKEND;
     if (!cc_backend_known(c.backend))
         return rt_error(TRI_ERR_ARG, "unknown backend '%s' (singlepass, optimizing, llvm)",
                         c.backend);

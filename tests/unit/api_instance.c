@@ -282,9 +282,10 @@ static void test_errors(void)
     m = wat_module(engine, "(module (func (result i32) (i64.const 0)))", &r);
     CHECK(!m && r, "invalid body rejected");
     CHECK(error_is(r, TRI_ERR_INVALID, ""), "invalid body kind");
-    if (!tri_backend_available("singlepass")) {
+    if (!tri_backend_available(TRI_DEFAULT_BACKEND)) {
         m = wat_module(engine, "(module (func))", &r);
-        CHECK(!m && error_is(r, TRI_ERR_UNSUPPORTED, "backend 'singlepass' is not available"),
+        CHECK(!m && error_is(r, TRI_ERR_UNSUPPORTED,
+                             "backend '" TRI_DEFAULT_BACKEND "' is not available"),
               "no backend");
     }
     tri_engine *e2;

@@ -19,6 +19,7 @@ static tri_engine *engine_with(const char *dir, int opt, uint64_t max)
 {
     tri_config c;
     tri_config_default(&c);
+    c.backend = "singlepass"; /* the entries are looked up with sp_backend */
     c.cache_dir = dir;
     c.opt_level = opt;
     c.cache_max_bytes = max;
