@@ -23,10 +23,9 @@ static bool fn_begin(void *ctx, const struct val_func *f)
     c->frozen = c->max_height = c->table_count = 0;
     c->live = true;
     c->uses_vmctx = c->uses_membase = false;
-    for (uint32_t i = 0; i < f->type->nparams + f->type->nresults; i++)
-        if (!sp_check_type(c, f->type->types[i]))
-            return false;
-    if (!sp_locals_begin(c, f))
+    if (!sp_check_types(c, ft_params(f->type), f->type->nparams, ft_results(f->type),
+                        f->type->nresults) ||
+        !sp_locals_begin(c, f))
         return false;
     c->ret_label = x64_label_new(&c->a);
     struct sp_ctl *t = vec_push(&c->ctls);

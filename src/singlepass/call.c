@@ -111,9 +111,8 @@ static void take_results(struct sp_comp *c, const struct sp_call *call, int32_t 
 
 static bool do_call(struct sp_comp *c, const struct sp_call *call)
 {
-    for (uint32_t i = 0; i < call->nargs + call->nresults; i++)
-        if (!sp_check_type(c, i < call->nargs ? call->args[i] : call->results[i - call->nargs]))
-            return false;
+    if (!sp_check_types(c, call->args, call->nargs, call->results, call->nresults))
+        return false;
     if (call->kind == CALL_INDIRECT)
         indirect_lookup(c, call);
     uint32_t base = (uint32_t)c->stack.len - call->nargs;

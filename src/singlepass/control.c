@@ -204,9 +204,8 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
     *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
                          .results = vi->results, .nparams = vi->nparams,
                          .nresults = vi->nresults};
-    for (uint32_t i = 0; i < vi->nparams + vi->nresults; i++)
-        if (!sp_check_type(c, i < vi->nparams ? vi->params[i] : vi->results[i - vi->nparams]))
-            return false;
+    if (!sp_check_types(c, vi->params, vi->nparams, vi->results, vi->nresults))
+        return false;
     if (t->dead)
         return true;
     enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE; /* only moves until the jcc */

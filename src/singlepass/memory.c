@@ -50,9 +50,14 @@ static void access_site(struct sp_comp *c)
         sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
 }
 
+/* Each load's result type, from i32.load on (opcodes.h's order). */
+static const valtype load_types[] = {VT_I32, VT_I64, VT_F32, VT_F64, VT_I32, VT_I32, VT_I32,
+                                     VT_I32, VT_I64, VT_I64, VT_I64, VT_I64, VT_I64, VT_I64};
+_Static_assert(ARRAY_LEN(load_types) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
+
 static void load(struct sp_comp *c, enum op op, const struct memarg *ma)
 {
-    valtype t = dec_letter_type(dec_ops[op].results[0]);
+    valtype t = load_types[op - OP_I32_LOAD];
     uint32_t size = 1u << dec_ops[op].aux;
     struct sp_opnd addr = sp_pop(c);
     if (addr.kind != SP_CONST)

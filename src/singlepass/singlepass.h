@@ -288,6 +288,9 @@ void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, in
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 /* False (ERR_UNSUPPORTED recorded) for v128. */
 bool sp_check_type(struct sp_comp *c, valtype t);
+/* sp_check_type for the na types at a and the nb at b (a signature). */
+bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
+                    uint32_t nb);
 
 /* ---- merge.c: labels' states and the moves that reach them ---- */
 /* Makes a state from the current one, for its top nvals values. *same

@@ -332,6 +332,14 @@ bool sp_check_type(struct sp_comp *c, valtype t)
     return t != VT_V128 || sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
 }
 
+bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
+                    uint32_t nb)
+{
+    if ((na && memchr(a, VT_V128, na)) || (nb && memchr(b, VT_V128, nb)))
+        return sp_check_type(c, VT_V128);
+    return true;
+}
+
 /* Parameters start in their argument registers (or the caller's stack
  * slots); declared locals in home slots the prologue zeroes. */
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
