@@ -67,6 +67,23 @@ static inline tri_module *wat_module(tri_engine *e, const char *text, tri_error 
     return m;
 }
 
+/* An engine for one backend and a store in it; false (with a FAIL line)
+ * when the engine cannot be made. */
+static inline bool engine_store_new(const char *backend, tri_engine **e, tri_store **s)
+{
+    tri_config c;
+    tri_config_default(&c);
+    c.backend = backend;
+    tri_error *r = tri_engine_new(&c, e);
+    if (r) {
+        printf("FAIL engine for %s: %s\n", backend, tri_error_message(r));
+        tri_error_delete(r);
+        return false;
+    }
+    *s = tri_store_new(*e);
+    return true;
+}
+
 static inline tri_extern ext_func(tri_func *f) { return (tri_extern){TRI_EXTERN_FUNC, {.func = f}}; }
 static inline tri_extern ext_table(tri_table *t) { return (tri_extern){TRI_EXTERN_TABLE, {.table = t}}; }
 static inline tri_extern ext_memory(tri_memory *m) { return (tri_extern){TRI_EXTERN_MEMORY, {.memory = m}}; }

@@ -421,14 +421,8 @@ static void test_deterministic(void)
 int main(void)
 {
     setenv("TRIDENT_OPT_CHECK", "1", 1);
-    tri_config c;
-    tri_config_default(&c);
-    c.backend = "optimizing";
-    tri_error *r = tri_engine_new(&c, &engine);
-    CHECK(!r, "engine: %s", r ? tri_error_message(r) : "");
-    if (r)
-        return test_done("opt_exec");
-    store = tri_store_new(engine);
+    if (!engine_store_new("optimizing", &engine, &store))
+        return 1;
     test_int_pressure();
     test_float_pressure();
     test_phi_cycle();

@@ -256,14 +256,8 @@ static void test_dce(void)
 int main(void)
 {
     setenv("TRIDENT_OPT_CHECK", "1", 1);
-    tri_config c;
-    tri_config_default(&c);
-    c.backend = "optimizing";
-    tri_error *r = tri_engine_new(&c, &engine);
-    CHECK(!r, "engine: %s", r ? tri_error_message(r) : "");
-    if (r)
-        return test_done("opt_pass");
-    store = tri_store_new(engine);
+    if (!engine_store_new("optimizing", &engine, &store))
+        return 1;
     test_fold();
     test_fold_traps();
     test_branch();
