@@ -55,6 +55,9 @@ void buf_s32leb(struct buf *b, int32_t v);
 void buf_s64leb(struct buf *b, int64_t v);
 void buf_u32le(struct buf *b, uint32_t v);
 void buf_u64le(struct buf *b, uint64_t v);
+/* Appends formatted text (no terminating NUL), however long. */
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_free(struct buf *b);
 
 /* ---- errors: the first failure is recorded and never overwritten ---- */

@@ -1,4 +1,5 @@
 /* Growable arrays and byte buffers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,10 +42,11 @@ void *vec_grow_(void *vp, size_t elem)
     return p;
 }
 
-void buf_bytes(struct buf *b, const void *p, size_t n)
+/* Makes room for n more bytes; false (and oom set) when it cannot. */
+static bool buf_room(struct buf *b, size_t n)
 {
     if (b->oom)
-        return;
+        return false;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n)
@@ -52,14 +54,42 @@ void buf_bytes(struct buf *b, const void *p, size_t n)
         uint8_t *d = realloc(b->data, cap);
         if (!d) {
             b->oom = true;
-            return;
+            return false;
         }
         b->data = d;
         b->cap = cap;
     }
+    return true;
+}
+
+void buf_bytes(struct buf *b, const void *p, size_t n)
+{
+    if (!buf_room(b, n))
+        return;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    /* n + 1: vsnprintf also writes a NUL, which the length leaves out */
+    if (n > 0 && buf_room(b, (size_t)n + 1)) {
+        vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 void buf_byte(struct buf *b, uint8_t c) { buf_bytes(b, &c, 1); }

@@ -10,7 +10,6 @@
  *   - SIMD is reported unsupported, unless the module is invalid anyway;
  *   - TRIDENT_LLVM_CPU=portable code uses no AVX (VEX) instruction.
  * Skipped (with a PASS line saying so) when LLVM is not built in. */
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -226,33 +225,22 @@ static void test_memory_sites(void)
     release(&c);
 }
 
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    buf_bytes(b, tmp, (size_t)n);
-}
-
 /* f0 calls f1 ... calls fN, each adding its index; big enough bodies that
  * the module is split into several chunks. NUL-terminated text in *b. */
 static void chain_wat(struct buf *b, int n)
 {
-    put(b, "(module");
+    buf_printf(b, "(module");
     for (int i = 0; i < n; i++) {
-        put(b, " (func (export \"f%d\") (param i32) (result i32)"
+        buf_printf(b, " (func (export \"f%d\") (param i32) (result i32)"
                " (local.set 0 (i32.add (local.get 0) (i32.const %d)))", i, i);
         for (int k = 0; k < 20; k++) /* padding the optimiser keeps: a rotate chain */
-            put(b, " (local.set 0 (i32.rotl (local.get 0) (i32.const %d)))", k % 2 ? 31 : 1);
+            buf_printf(b, " (local.set 0 (i32.rotl (local.get 0) (i32.const %d)))", k % 2 ? 31 : 1);
         if (i + 1 < n)
-            put(b, " (call %d (local.get 0)))", i + 1);
+            buf_printf(b, " (call %d (local.get 0)))", i + 1);
         else
-            put(b, " (local.get 0))");
+            buf_printf(b, " (local.get 0))");
     }
-    put(b, ")");
+    buf_printf(b, ")");
     buf_byte(b, 0);
 }
 

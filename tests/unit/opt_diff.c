@@ -27,13 +27,11 @@ static void note(struct trace *t, const char *fmt, ...) __attribute__((format(pr
 
 static void note(struct trace *t, const char *fmt, ...)
 {
-    char tmp[128];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (t->out.len < MAX_LOG * 32)
+        buf_vprintf(&t->out, fmt, ap);
     va_end(ap);
-    if (n > 0 && t->out.len < MAX_LOG * 32)
-        buf_bytes(&t->out, tmp, (size_t)n);
 }
 
 static void note_val(struct trace *t, tri_val v)

@@ -20,19 +20,6 @@ struct text {
     struct buf b;
 };
 
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add(struct text *t, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        buf_bytes(&t->b, tmp, (size_t)n);
-}
-
 static const char *text_end(struct text *t)
 {
     buf_byte(&t->b, 0);
@@ -75,18 +62,18 @@ static void test_int_pressure(void)
 {
     enum { N = 24 };
     struct text t = {0};
-    add(&t, "(module (func $id (param i64) (result i64) local.get 0)\n");
-    add(&t, "(func (export \"f\") (param $p i64) (result i64)");
+    buf_printf(&t.b, "(module (func $id (param i64) (result i64) local.get 0)\n");
+    buf_printf(&t.b, "(func (export \"f\") (param $p i64) (result i64)");
     for (int k = 0; k < N; k++)
-        add(&t, " (local $v%d i64)", k);
+        buf_printf(&t.b, " (local $v%d i64)", k);
     for (int k = 0; k < N; k++)
-        add(&t, " (local.set $v%d (i64.add (i64.mul (local.get $p) (i64.const %d))"
+        buf_printf(&t.b, " (local.set $v%d (i64.add (i64.mul (local.get $p) (i64.const %d))"
                 " (i64.const %d)))", k, k + 3, k * k);
-    add(&t, " (local.set $v0 (call $id (local.get $v0))) (drop (call $id (local.get $v5)))");
-    add(&t, " (i64.const 0)");
+    buf_printf(&t.b, " (local.set $v0 (call $id (local.get $v0))) (drop (call $id (local.get $v5)))");
+    buf_printf(&t.b, " (i64.const 0)");
     for (int k = 0; k < N; k++)
-        add(&t, " (i64.rotl (local.get $v%d) (i64.const %d)) i64.add", k, k);
-    add(&t, "))");
+        buf_printf(&t.b, " (i64.rotl (local.get $v%d) (i64.const %d)) i64.add", k, k);
+    buf_printf(&t.b, "))");
     tri_instance *i = instance(text_end(&t));
     buf_free(&t.b);
     if (!i)
@@ -108,18 +95,18 @@ static void test_float_pressure(void)
 {
     enum { N = 20 };
     struct text t = {0};
-    add(&t, "(module (func $id (param f64) (result f64) local.get 0)\n");
-    add(&t, "(func (export \"f\") (param $x f64) (result f64)");
+    buf_printf(&t.b, "(module (func $id (param f64) (result f64) local.get 0)\n");
+    buf_printf(&t.b, "(func (export \"f\") (param $x f64) (result f64)");
     for (int k = 0; k < N; k++)
-        add(&t, " (local $v%d f64)", k);
+        buf_printf(&t.b, " (local $v%d f64)", k);
     for (int k = 0; k < N; k++)
-        add(&t, " (local.set $v%d (f64.add (f64.mul (local.get $x) (f64.const %d.5)) "
+        buf_printf(&t.b, " (local.set $v%d (f64.add (f64.mul (local.get $x) (f64.const %d.5)) "
                 "(f64.const %d)))", k, k, k);
-    add(&t, " (local.set $v3 (call $id (local.get $v3))) (drop (call $id (local.get $v7)))");
-    add(&t, " (f64.const 0)");
+    buf_printf(&t.b, " (local.set $v3 (call $id (local.get $v3))) (drop (call $id (local.get $v7)))");
+    buf_printf(&t.b, " (f64.const 0)");
     for (int k = 0; k < N; k++)
-        add(&t, " (f64.mul (local.get $v%d) (f64.const %d)) f64.add", k, k + 1);
-    add(&t, "))");
+        buf_printf(&t.b, " (f64.mul (local.get $v%d) (f64.const %d)) f64.add", k, k + 1);
+    buf_printf(&t.b, "))");
     tri_instance *i = instance(text_end(&t));
     buf_free(&t.b);
     if (!i)
@@ -193,20 +180,20 @@ static void test_table_one_target(void)
 static void test_many_args(void)
 {
     struct text t = {0};
-    add(&t, "(module (func $g (param i64 i64 i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64 "
+    buf_printf(&t.b, "(module (func $g (param i64 i64 i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64 "
             "f64 f64) (result i64 f64 i32)");
-    add(&t, " (i64.add (local.get 0) (i64.mul (local.get 6) (i64.const 1000)))");
-    add(&t, " (f64.add (local.get 7) (f64.mul (local.get 16) (f64.const 100)))");
-    add(&t, " (i32.wrap_i64 (i64.add (local.get 5) (local.get 1))))\n");
-    add(&t, "(func (export \"f\") (param $x i64) (result i64)");
-    add(&t, " (local $a i64) (local $b f64) (local $c i32)");
-    add(&t, " (call $g");
+    buf_printf(&t.b, " (i64.add (local.get 0) (i64.mul (local.get 6) (i64.const 1000)))");
+    buf_printf(&t.b, " (f64.add (local.get 7) (f64.mul (local.get 16) (f64.const 100)))");
+    buf_printf(&t.b, " (i32.wrap_i64 (i64.add (local.get 5) (local.get 1))))\n");
+    buf_printf(&t.b, "(func (export \"f\") (param $x i64) (result i64)");
+    buf_printf(&t.b, " (local $a i64) (local $b f64) (local $c i32)");
+    buf_printf(&t.b, " (call $g");
     for (int k = 0; k < 7; k++)
-        add(&t, " (i64.add (local.get $x) (i64.const %d))", k);
+        buf_printf(&t.b, " (i64.add (local.get $x) (i64.const %d))", k);
     for (int k = 0; k < 10; k++)
-        add(&t, " (f64.const %d.25)", k);
-    add(&t, ") (local.set $c) (local.set $b) (local.set $a)");
-    add(&t, " (i64.add (local.get $a) (i64.add (i64.mul (i64.trunc_f64_s (local.get $b))"
+        buf_printf(&t.b, " (f64.const %d.25)", k);
+    buf_printf(&t.b, ") (local.set $c) (local.set $b) (local.set $a)");
+    buf_printf(&t.b, " (i64.add (local.get $a) (i64.add (i64.mul (i64.trunc_f64_s (local.get $b))"
             " (i64.const 7)) (i64.extend_i32_s (local.get $c))))))");
     tri_instance *i = instance(text_end(&t));
     buf_free(&t.b);
@@ -238,11 +225,11 @@ static void dispatch_c(uint64_t *x, uint32_t c, uint32_t i)
 static void dispatch_wat(struct text *t, uint32_t c)
 {
     uint32_t a = (c * 7) % VARS, b = (c * 13 + 1) % VARS, d = (c * 29 + 5) % VARS;
-    add(t, " (local.set $x%u (i64.add (local.get $x%u) (i64.extend_i32_u (local.get $i))))", a, a);
-    add(t, " (local.set $x%u (i64.xor (local.get $x%u) (i64.mul (local.get $x%u) (i64.const 3))))",
+    buf_printf(&t->b, " (local.set $x%u (i64.add (local.get $x%u) (i64.extend_i32_u (local.get $i))))", a, a);
+    buf_printf(&t->b, " (local.set $x%u (i64.xor (local.get $x%u) (i64.mul (local.get $x%u) (i64.const 3))))",
         b, b, d);
-    add(t, " (local.set $i (i32.add (local.get $i) (i32.const 1)))");
-    add(t, " (br_if $top (i32.lt_u (local.get $i) (local.get $n))) (br $exit)");
+    buf_printf(&t->b, " (local.set $i (i32.add (local.get $i) (i32.const 1)))");
+    buf_printf(&t->b, " (br_if $top (i32.lt_u (local.get $i) (local.get $n))) (br $exit)");
 }
 
 /* The dispatch loop's IR: its locals have frame homes, and no phi has an
@@ -280,30 +267,30 @@ static void check_memory_label(const char *text)
 static void test_dispatch(void)
 {
     struct text t = {0};
-    add(&t, "(module (func (export \"f\") (param $n i32) (param $seed i32) (result i64)");
-    add(&t, " (local $i i32)");
+    buf_printf(&t.b, "(module (func (export \"f\") (param $n i32) (param $seed i32) (result i64)");
+    buf_printf(&t.b, " (local $i i32)");
     for (int k = 0; k < VARS; k++)
-        add(&t, " (local $x%d i64)", k);
+        buf_printf(&t.b, " (local $x%d i64)", k);
     for (int k = 0; k < VARS; k++)
-        add(&t, " (local.set $x%d (i64.extend_i32_u (i32.add (local.get $seed) (i32.const %d))))",
+        buf_printf(&t.b, " (local.set $x%d (i64.extend_i32_u (i32.add (local.get $seed) (i32.const %d))))",
             k, k);
-    add(&t, " (block $exit (loop $top\n");
+    buf_printf(&t.b, " (block $exit (loop $top\n");
     for (int c = CASES - 1; c >= 0; c--)
-        add(&t, " (block $c%d", c);
-    add(&t, " (br_table");
+        buf_printf(&t.b, " (block $c%d", c);
+    buf_printf(&t.b, " (br_table");
     for (int c = 0; c < CASES; c++)
-        add(&t, " $c%d", c);
-    add(&t, " (i32.and (i32.mul (local.get $i) (i32.const 37)) (i32.const 63)))");
+        buf_printf(&t.b, " $c%d", c);
+    buf_printf(&t.b, " (i32.and (i32.mul (local.get $i) (i32.const 37)) (i32.const 63)))");
     for (int c = 0; c < CASES; c++) { /* case c follows the end of block $c */
-        add(&t, ")");
+        buf_printf(&t.b, ")");
         dispatch_wat(&t, (uint32_t)c);
-        add(&t, "\n");
+        buf_printf(&t.b, "\n");
     }
-    add(&t, "))");
-    add(&t, " (i64.const 0)");
+    buf_printf(&t.b, "))");
+    buf_printf(&t.b, " (i64.const 0)");
     for (int k = 0; k < VARS; k++)
-        add(&t, " (i64.mul (local.get $x%d) (i64.const %d)) i64.add", k, 2 * k + 1);
-    add(&t, "))");
+        buf_printf(&t.b, " (i64.mul (local.get $x%d) (i64.const %d)) i64.add", k, 2 * k + 1);
+    buf_printf(&t.b, "))");
     check_memory_label(text_end(&t));
     tri_instance *i = instance(text_end(&t));
     buf_free(&t.b);
@@ -394,12 +381,12 @@ static bool compile_bytes(const uint8_t *bytes, size_t len, struct cc_artifact *
 static void test_deterministic(void)
 {
     struct text t = {0};
-    add(&t, "(module");
+    buf_printf(&t.b, "(module");
     for (int k = 0; k < 60; k++)
-        add(&t, " (func (param i32 i64) (result i64) (i64.add (i64.extend_i32_u (i32.mul "
+        buf_printf(&t.b, " (func (param i32 i64) (result i64) (i64.add (i64.extend_i32_u (i32.mul "
                 "(local.get 0) (i32.const %d))) (i64.rotl (local.get 1) (i64.const %d))))",
             k + 1, k);
-    add(&t, ")");
+    buf_printf(&t.b, ")");
     size_t len = 0;
     uint8_t *bytes = wat(text_end(&t), &len);
     buf_free(&t.b);
