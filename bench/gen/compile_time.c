@@ -1,28 +1,31 @@
-/* Times the singlepass backend against validation alone on one module,
- * in-process, single-threaded, best of N runs in CPU time:
- *   compile_time FILE [RUNS]
- * prints "CODE_BYTES VALIDATE_SECONDS SINGLEPASS_SECONDS CODE_OUT_BYTES"
+/* Times a backend (singlepass or optimizing) against validation alone on
+ * one module, in-process, best of N runs in CPU time (all threads):
+ *   compile_time FILE [RUNS [BACKEND]]
+ * prints "CODE_BYTES VALIDATE_SECONDS COMPILE_SECONDS CODE_OUT_BYTES"
  * (CODE_BYTES: the function bodies; both times include decoding). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "optimizing/optimizing.h"
 #include "singlepass/singlepass.h"
 
 #include "../tool_time.h"
 
 /* One run: decode, then validate (compile == false) or compile. Returns
  * the CPU seconds, or -1 with the error printed. */
-static double run(const uint8_t *bytes, size_t len, bool compile, size_t *code, size_t *out)
+static double run(const uint8_t *bytes, size_t len, const struct cc_backend *compile,
+                  size_t *code, size_t *out)
 {
     struct module m;
     struct err e;
     err_clear(&e);
-    struct cc_options o = {0};
+    struct cc_options o = {.opt_level = 2}; /* the engine's default */
     struct cc_artifact a;
     double t0 = cpu_now();
     bool ok = dec_module(&m, bytes, len, &e);
     if (ok && compile)
-        ok = val_module_header(&m, &e) && sp_backend.compile(&m, &o, &a, &e);
+        ok = val_module_header(&m, &e) && compile->compile(&m, &o, &a, &e);
     else if (ok)
         ok = val_module(&m, &e);
     double t = cpu_now() - t0;
@@ -42,10 +45,18 @@ static double run(const uint8_t *bytes, size_t len, bool compile, size_t *code, 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: compile_time FILE [RUNS]\n");
+        fprintf(stderr, "usage: compile_time FILE [RUNS [singlepass|optimizing]]\n");
         return 2;
     }
     int runs = argc > 2 ? atoi(argv[2]) : 5;
+    const char *name = argc > 3 ? argv[3] : "singlepass";
+    const struct cc_backend *b = !strcmp(name, "singlepass")   ? &sp_backend
+                                 : !strcmp(name, "optimizing") ? &opt_backend
+                                                               : NULL;
+    if (!b) {
+        fprintf(stderr, "compile_time: unknown backend '%s'\n", name);
+        return 2;
+    }
     struct err e;
     err_clear(&e);
     uint8_t *bytes;
@@ -57,7 +68,7 @@ int main(int argc, char **argv)
     double best[2] = {1e30, 1e30};
     for (int i = 0; i < runs; i++)
         for (int k = 0; k < 2; k++) {
-            double t = run(bytes, len, k, &code, &out);
+            double t = run(bytes, len, k ? b : NULL, &code, &out);
             if (t < 0) {
                 free(bytes);
                 return 1;

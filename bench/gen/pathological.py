@@ -113,6 +113,40 @@ def br_table(scale):
     return module([functype([I32], [I32])], [0], [body([], bytes(code))])
 
 
+def br_targets(scale):
+    """A br_table over 6000*scale distinct targets (as an interpreter's
+    dispatch switch): that many nested blocks, each end followed by its own
+    case code that updates a local and leaves the switch."""
+    n = 6000 * scale
+    code = bytearray(bytes([BLOCK, 0x40]))  # the switch's exit, depth n at the br_table
+    code += bytes([BLOCK, 0x40]) * n
+    code += op(LOCAL_GET, 0) + bytes([BR_TABLE]) + uleb(n) + b"".join(uleb(i) for i in range(n))
+    code += uleb(n)
+    for i in range(n):
+        code += bytes([END]) + op(LOCAL_GET, 0) + const(i) + bytes([I32_XOR]) + op(LOCAL_SET, 0)
+        code += op(BR, n - 1 - i)
+    code += bytes([END]) + op(LOCAL_GET, 0)
+    return module([functype([I32], [I32])], [0], [body([], bytes(code))])
+
+
+def loops(scale):
+    """Loops nested 500*scale deep with eight locals live throughout, each
+    level updating one and branching back: liveness that iterates to a
+    fixed point over the nest would be quadratic here."""
+    n = 500 * scale
+    code = bytearray()
+    for i in range(n):
+        code += bytes([LOOP, 0x40]) + op(LOCAL_GET, 1 + i % 8) + const(i) + bytes([I32_ADD])
+        code += op(LOCAL_SET, 1 + i % 8)
+    for i in reversed(range(n)):
+        code += op(LOCAL_GET, 1 + (i + 3) % 8) + op(LOCAL_GET, 0) + bytes([I32_LT_U])
+        code += op(BR_IF, 0) + bytes([END])
+    code += const(0)
+    for k in range(8):
+        code += op(LOCAL_GET, 1 + k) + bytes([I32_ADD])
+    return module([functype([I32], [I32])], [0], [body([(8, I32)], bytes(code))])
+
+
 def many_locals(scale):
     """4000*scale locals of three types, each written 8 times in a
     scattered order and read back, with a branch every 16 writes so merges
@@ -171,6 +205,8 @@ def small_funcs(scale):
 SHAPES = {
     "nesting": nesting,
     "br_table": br_table,
+    "br_targets": br_targets,
+    "loops": loops,
     "locals": many_locals,
     "straight": straight,
     "functions": small_funcs,
