@@ -97,6 +97,39 @@ static inline tri_extern export_of(tri_instance *i, const char *name)
     return x;
 }
 
+/* What call_exports saw for one export: its name and type, and the trap
+ * (then res holds nothing) or the results. */
+typedef void export_seen_fn(void *ctx, const char *name, size_t nlen, tri_functype ft,
+                            const tri_error *trap, const tri_val *res);
+
+/* Calls every function export of inst in export order with zero arguments
+ * (exports with more than 64 parameters or results are left out) and hands
+ * each outcome to seen. Returns the number of calls. */
+static inline size_t call_exports(tri_store *s, tri_instance *inst, export_seen_fn *seen,
+                                  void *ctx)
+{
+    size_t ncalls = 0;
+    for (size_t i = 0; inst && i < tri_instance_export_count(inst); i++) {
+        const char *name;
+        size_t nlen;
+        tri_extern x;
+        tri_instance_export_nth(inst, i, &name, &nlen, &x);
+        if (x.kind != TRI_EXTERN_FUNC)
+            continue;
+        tri_functype ft = tri_func_type(x.of.func);
+        tri_val args[64] = {{0}}, res[64] = {{0}};
+        if (ft.nparams > 64 || ft.nresults > 64)
+            continue;
+        for (uint32_t k = 0; k < ft.nparams; k++)
+            args[k].kind = ft.params[k];
+        tri_error *trap = tri_func_call(s, x.of.func, args, ft.nparams, res, ft.nresults);
+        seen(ctx, name, nlen, ft, trap, res);
+        tri_error_delete(trap);
+        ncalls++;
+    }
+    return ncalls;
+}
+
 /* True when e is an error whose message starts with prefix; frees e. */
 static inline bool error_is(tri_error *e, tri_error_kind kind, const char *prefix)
 {

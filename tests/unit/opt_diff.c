@@ -83,6 +83,20 @@ static bool imports(tri_store *s, tri_module *m, struct trace *t, tri_extern *ex
     return true;
 }
 
+/* One export's line of the trace (the logs it made come before it). */
+static void seen(void *ctx, const char *name, size_t nlen, tri_functype ft, const tri_error *trap,
+                 const tri_val *res)
+{
+    struct trace *t = ctx;
+    note(t, "call %.*s: ", (int)nlen, name);
+    ntraps += trap != NULL;
+    if (trap)
+        note(t, "trap %d", tri_error_trap_code(trap));
+    for (uint32_t k = 0; !trap && k < ft.nresults; k++)
+        note_val(t, res[k]);
+    note(t, "\n");
+}
+
 /* Runs every function export of the module on one backend. */
 static bool run(const char *backend, bool bounds, const uint8_t *bytes, size_t len,
                 struct trace *t)
@@ -112,30 +126,7 @@ static bool run(const char *backend, bool bounds, const uint8_t *bytes, size_t l
     else if ((r = tri_instance_new(s, m, ext, tri_module_import_count(m), &inst)))
         note(t, "instantiate: %s\n", tri_error_message(r));
     tri_error_delete(r);
-    for (size_t i = 0; inst && i < tri_instance_export_count(inst); i++) {
-        const char *name;
-        size_t nlen;
-        tri_extern x;
-        tri_instance_export_nth(inst, i, &name, &nlen, &x);
-        if (x.kind != TRI_EXTERN_FUNC)
-            continue;
-        tri_functype ft = tri_func_type(x.of.func);
-        tri_val args[16] = {0}, res[16];
-        if (ft.nparams > 16 || ft.nresults > 16)
-            continue;
-        for (uint32_t k = 0; k < ft.nparams; k++)
-            args[k].kind = ft.params[k];
-        note(t, "call %s: ", name);
-        r = tri_func_call(s, x.of.func, args, ft.nparams, res, ft.nresults);
-        ncalls++;
-        ntraps += r != NULL;
-        if (r)
-            note(t, "trap %d", tri_error_trap_code(r));
-        for (uint32_t k = 0; !r && k < ft.nresults; k++)
-            note_val(t, res[k]);
-        note(t, "\n");
-        tri_error_delete(r);
-    }
+    ncalls += call_exports(s, inst, seen, t);
     tri_store_delete(s);
     tri_module_delete(m);
     tri_engine_delete(e);

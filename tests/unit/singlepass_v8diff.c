@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "api_util.h"
 #include "singlepass_util.h"
 
 enum { MODULES = 30, INPUT_BYTES = 12000, OUT_CAP = 1 << 16 };
@@ -92,18 +93,38 @@ static void hex(char *out, size_t n, tri_val v)
                  (unsigned long long)v.of.f64_bits);
 }
 
+/* Where run_singlepass writes its lines. */
+struct lines {
+    char *out;
+    size_t cap, at;
+};
+
+/* One export's line: its name and its first result, "trap" or "-". */
+static void line(void *ctx, const char *name, size_t nlen, tri_functype ft, const tri_error *trap,
+                 const tri_val *res)
+{
+    struct lines *o = ctx;
+    char v[32] = "-";
+    if (trap)
+        snprintf(v, sizeof v, "trap");
+    else if (ft.nresults)
+        hex(v, sizeof v, res[0]);
+    o->at += (size_t)snprintf(o->out + o->at, o->at < o->cap ? o->cap - o->at : 0, "%.*s %s\n",
+                              (int)nlen, name, v);
+}
+
 /* The same lines as the node script, from singlepass. */
 static void run_singlepass(const uint8_t *bytes, size_t len, bool bounds, char *out, size_t cap)
 {
     tri_config cfg;
     tri_config_default(&cfg);
+    cfg.backend = "singlepass";
     cfg.bounds_checks = bounds;
     cfg.cache = false; /* every run compiles: what a test is for */
     tri_engine *e = NULL;
     tri_module *m = NULL;
     tri_instance *inst = NULL;
     tri_store *s = NULL;
-    size_t at = 0;
     out[0] = 0;
     tri_error *err = tri_engine_new(&cfg, &e);
     if (!err)
@@ -121,28 +142,8 @@ static void run_singlepass(const uint8_t *bytes, size_t len, bool bounds, char *
     if (l && !err)
         err = tri_linker_instantiate(l, m, &inst);
     CHECK(!err, "singlepass: %s", err ? tri_error_message(err) : "no store");
-    for (size_t i = 0; inst && i < tri_instance_export_count(inst); i++) {
-        const char *name;
-        size_t nlen;
-        tri_extern x;
-        tri_instance_export_nth(inst, i, &name, &nlen, &x);
-        if (x.kind != TRI_EXTERN_FUNC)
-            continue;
-        tri_functype t = tri_func_type(x.of.func);
-        tri_val args[64] = {{0}}, res[64] = {{0}};
-        for (uint32_t k = 0; k < t.nparams && k < 64; k++)
-            args[k].kind = t.params[k];
-        for (uint32_t k = 0; k < t.nresults && k < 64; k++)
-            res[k].kind = t.results[k];
-        tri_error *trap = tri_func_call(s, x.of.func, args, t.nparams, res, t.nresults);
-        char v[32] = "-";
-        if (trap)
-            snprintf(v, sizeof v, "trap");
-        else if (t.nresults)
-            hex(v, sizeof v, res[0]);
-        tri_error_delete(trap);
-        at += (size_t)snprintf(out + at, at < cap ? cap - at : 0, "%.*s %s\n", (int)nlen, name, v);
-    }
+    struct lines o = {out, cap, 0};
+    call_exports(s, inst, line, &o);
     tri_error_delete(err);
     if (s)
         tri_store_delete(s);
