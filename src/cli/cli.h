@@ -34,6 +34,11 @@ int cli_wasi_define(struct cli_wasi *w, tri_store *s, tri_linker *l, const char 
 void cli_wasi_bind(struct cli_wasi *w, tri_instance *inst);
 void cli_wasi_free(struct cli_wasi *w);
 
+/* True for -h and --help. */
+bool cli_is_help(const char *arg);
+/* Prints "backends:" and every known backend, marking the default and
+ * those not built, as the last line of a command's help. */
+void cli_print_backends(void);
 /* Prints "trident: " and the message on stderr; returns 2 (usage error). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints an error record as "FILE:offset 0xN: func N: message" on stderr. */

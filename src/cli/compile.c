@@ -107,11 +107,35 @@ static int compile_file(const struct job *j)
     return ok ? 0 : 1;
 }
 
+static void compile_usage(void)
+{
+    printf("usage: trident compile [OPTIONS] FILE.wasm|FILE.wat [-o FILE.twasm]\n\n"
+           "Decodes, validates and compiles a module with one backend and prints nothing\n"
+           "when that works. With -o, writes a precompiled module that `trident run` and\n"
+           "the embedding API load without compiling (for this build of trident only).\n\n"
+           "options:\n"
+           "  --backend=B        compiler: singlepass, optimizing (default), llvm\n"
+           "  -O0 .. -O3         optimisation level of optimizing and llvm (default -O2)\n"
+           "  --bounds-checks    check every memory access in code instead of relying\n"
+           "                     on guard pages\n"
+           "  -o FILE.twasm      write the precompiled module\n"
+           "  --code=OUT         write every function's machine code to OUT (raw x86-64)\n"
+           "                     and print \"INDEX OFFSET SIZE\" for each on stdout\n"
+           "  -v                 print the compile time and code size on stderr\n"
+           "  -h, --help         this text\n\n"
+           "exit status: 0 compiled; 1 the module is invalid or cannot be compiled or\n"
+           "written; 2 for a usage error.\n\n");
+    cli_print_backends();
+}
+
 int cmd_compile(int argc, char **argv)
 {
     struct job j = {.backend = TRI_DEFAULT_BACKEND, .opt = {.opt_level = 2}};
     for (int i = 0; i < argc; i++) {
-        if (!strncmp(argv[i], "--backend=", 10)) {
+        if (cli_is_help(argv[i])) {
+            compile_usage();
+            return 0;
+        } else if (!strncmp(argv[i], "--backend=", 10)) {
             j.backend = argv[i] + 10;
             if (!cc_backend_known(j.backend))
                 return cli_usage_error("compile: unknown backend '%s'", j.backend);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../compiler/compiler.h"
 #include "cli.h"
 
 static const struct command {
@@ -22,7 +23,21 @@ static void usage(FILE *f)
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
         fprintf(f, "  %s\n", commands[i].summary);
     fprintf(f, "\noptions:\n  -h, --help     this text\n  -V, --version  print the version\n"
-               "\nexit status: 0 success, 1 the module is invalid or failed, 2 usage error\n");
+               "\n`trident COMMAND --help` describes a command.\n"
+               "exit status: 0 success, 1 the module is invalid or failed, 2 usage error\n");
+}
+
+bool cli_is_help(const char *arg) { return !strcmp(arg, "-h") || !strcmp(arg, "--help"); }
+
+void cli_print_backends(void)
+{
+    printf("backends:");
+    for (size_t i = 0; cc_backend_name(i); i++) {
+        const char *b = cc_backend_name(i);
+        printf(" %s%s%s", b, strcmp(b, TRI_DEFAULT_BACKEND) ? "" : " (default)",
+               tri_backend_available(b) ? "" : " (not built)");
+    }
+    printf("\n");
 }
 
 int cli_usage_error(const char *fmt, ...)
@@ -53,7 +68,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    if (cli_is_help(cmd) || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
     }

@@ -31,8 +31,6 @@ struct run_opts {
     struct cli_wasi wasi;
 };
 
-static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
-
 static void run_usage(void)
 {
     printf("usage: trident run [OPTIONS] FILE.wasm|FILE.wat|FILE.twasm [ARGS...]\n\n"
@@ -53,11 +51,8 @@ static void run_usage(void)
            "exit status: the program's own (proc_exit, 0 when _start returns); 1 when\n"
            "the module is invalid, cannot be linked or traps (the trap message and the\n"
            "wasm backtrace go to stderr); 2 for a usage error.\n"
-           "environment: TRIDENT_WASI_RESOLVE=walk resolves paths without openat2.\n\n"
-           "backends:");
-    for (size_t i = 0; i < ARRAY_LEN(backends); i++)
-        printf(" %s%s", backends[i], tri_backend_available(backends[i]) ? "" : " (not built)");
-    printf("\n");
+           "environment: TRIDENT_WASI_RESOLVE=walk resolves paths without openat2.\n\n");
+    cli_print_backends();
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -70,7 +65,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             continue;
         if (w)
             return w;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        if (cli_is_help(argv[i])) {
             run_usage();
             return -1;
         }

@@ -42,12 +42,29 @@ static int validate_file(const char *path)
     return ok ? 0 : 1;
 }
 
+static void validate_usage(void)
+{
+    printf("usage: trident validate FILE.wasm|FILE.wat...\n\n"
+           "Decodes and validates each module against the WebAssembly 2.0 rules and\n"
+           "prints nothing for a valid one; for an invalid one it prints the file, the\n"
+           "byte offset (line and column in text), the function and the reason on\n"
+           "stderr. A .wasm file is always read as binary.\n\n"
+           "options:\n"
+           "  -h, --help         this text\n\n"
+           "exit status: 0 when every module is valid; 1 when one is not or cannot be\n"
+           "read; 2 for a usage error.\n");
+}
+
 int cmd_validate(int argc, char **argv)
 {
     if (argc == 0)
         return cli_usage_error("validate: no file given (usage: trident validate FILE...)");
     int status = 0;
     for (int i = 0; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            validate_usage();
+            return 0;
+        }
         if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("validate: unknown option '%s'", argv[i]);
     }

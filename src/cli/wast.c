@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../compiler/compiler.h"
 #include "../decode/decode.h"
 #include "../text/text.h"
 #include "../validate/validate.h"
@@ -504,19 +505,35 @@ static void run_file(struct run *r, const char *path)
     free(src);
 }
 
+static void wast_usage(void)
+{
+    printf("usage: trident wast [OPTIONS] FILE.wast...\n\n"
+           "Runs WebAssembly spec test scripts: defines and registers their modules and\n"
+           "checks every assertion (returns, traps, exhaustion, invalid, malformed and\n"
+           "unlinkable modules). Prints each failure with its line and a summary line\n"
+           "\"N passed, N failed, N skipped\" (skipped: what this build does not run).\n\n"
+           "options:\n"
+           "  --backend=B        compiler: singlepass, optimizing (default), llvm\n"
+           "  --bounds-checks    check every memory access in code instead of relying\n"
+           "                     on guard pages\n"
+           "  -h, --help         this text\n\n"
+           "exit status: 0 when nothing failed; 1 when an assertion failed; 2 for a usage\n"
+           "error.\n\n");
+    cli_print_backends();
+}
+
 int cmd_wast(int argc, char **argv)
 {
-    static const char *const backends[] = {"singlepass", "optimizing", "llvm"};
     struct run r = {.backend = TRI_DEFAULT_BACKEND};
     int files = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strncmp(argv[i], "--backend=", 10)) {
-            size_t b = 0;
-            while (b < ARRAY_LEN(backends) && strcmp(argv[i] + 10, backends[b]))
-                b++;
-            if (b == ARRAY_LEN(backends))
-                return cli_usage_error("wast: unknown backend '%s'", argv[i] + 10);
-            r.backend = backends[b];
+        if (cli_is_help(argv[i])) {
+            wast_usage();
+            return 0;
+        } else if (!strncmp(argv[i], "--backend=", 10)) {
+            r.backend = argv[i] + 10;
+            if (!cc_backend_known(r.backend))
+                return cli_usage_error("wast: unknown backend '%s'", r.backend);
         } else if (!strcmp(argv[i], "--bounds-checks")) {
             r.bounds_checks = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {

@@ -114,6 +114,9 @@ struct cc_backend {
 const struct cc_backend *cc_backend_find(const char *name);
 /* True for "singlepass", "optimizing" and "llvm", built in or not. */
 bool cc_backend_known(const char *name);
+/* The name of known backend number i (from 0), NULL past the last: for
+ * listing them. */
+const char *cc_backend_name(size_t i);
 
 /* ---- the instance context (vmctx); see docs/ABI.md ---- */
 

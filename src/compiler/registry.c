@@ -83,6 +83,11 @@ const struct cc_backend *cc_backend_find(const char *name)
     return NULL;
 }
 
+const char *cc_backend_name(size_t i)
+{
+    return i < ARRAY_LEN(backends) ? backends[i].name : NULL;
+}
+
 bool cc_backend_known(const char *name)
 {
     for (size_t i = 0; i < ARRAY_LEN(backends); i++)
