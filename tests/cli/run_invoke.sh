@@ -9,21 +9,7 @@ trident=${TRIDENT:-build/trident}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-check() { # name expected-status expected-stdout stderr-pattern command...
-    local name=$1 want=$2 out=$3 errpat=$4
-    shift 4
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL run-$name: status $got, wanted $want: $(head -c 300 "$tmp/err")"
-    elif [ "$(cat "$tmp/out")" != "$out" ]; then
-        echo "FAIL run-$name: printed '$(head -c 300 "$tmp/out")', wanted '$out'"
-    elif [ -n "$errpat" ] && ! grep -q -- "$errpat" "$tmp/err"; then
-        echo "FAIL run-$name: stderr lacks '$errpat': $(head -c 300 "$tmp/err")"
-    else
-        echo "PASS run-$name"
-    fi
-}
+source tests/wasi/lib.sh
 
 cat >"$tmp/nocode.wat" <<'W'
 (module (global (export "g") i32 (i32.const 1)) (memory (export "m") 1))
@@ -43,30 +29,30 @@ cat >"$tmp/code.wat" <<'W'
   (func $deep (export "deep") (param i32) (result i32) (call $deep (local.get 0))))
 W
 
-check usage 2 "" "no file given" "$trident" run
-check unknown-option 2 "" "unknown option" "$trident" run --frobnicate "$tmp/nocode.wat"
-check unknown-backend 2 "" "unknown backend" "$trident" run --backend=quantum "$tmp/nocode.wat"
-check missing-file 1 "" "" "$trident" run "$tmp/absent.wasm"
+check run-usage 2 "" "no file given" "$trident" run
+check run-unknown-option 2 "" "unknown option" "$trident" run --frobnicate "$tmp/nocode.wat"
+check run-unknown-backend 2 "" "unknown backend" "$trident" run --backend=quantum "$tmp/nocode.wat"
+check run-missing-file 1 "" "" "$trident" run "$tmp/absent.wasm"
 printf '\0asm\2\0\0\0' >"$tmp/bad.wasm"
-check malformed 1 "" "malformed\|version" "$trident" run "$tmp/bad.wasm"
-check unlinkable 1 "" 'unknown import "env" "f"' "$trident" run "$tmp/imports.wat"
-check no-export 1 "" "no exported function 'nope'" "$trident" run --invoke nope "$tmp/nocode.wat"
-check not-a-function 1 "" "no exported function 'g'" "$trident" run --invoke g "$tmp/nocode.wat"
-check no-start 0 "" "" "$trident" run "$tmp/nocode.wat"
+check run-malformed 1 "" "malformed\|version" "$trident" run "$tmp/bad.wasm"
+check run-unlinkable 1 "" 'unknown import "env" "f"' "$trident" run "$tmp/imports.wat"
+check run-no-export 1 "" "no exported function 'nope'" "$trident" run --invoke nope "$tmp/nocode.wat"
+check run-not-a-function 1 "" "no exported function 'g'" "$trident" run --invoke g "$tmp/nocode.wat"
+check run-no-start 0 "" "" "$trident" run "$tmp/nocode.wat"
 
 # Execution needs a backend; without one the module is refused cleanly.
 "$trident" run --invoke neg "$tmp/code.wat" >"$tmp/out" 2>"$tmp/err"
 if grep -q "is not available" "$tmp/err"; then
-    check no-backend 1 "" "backend 'singlepass' is not available" \
+    check run-no-backend 1 "" "backend 'singlepass' is not available" \
         "$trident" run --invoke neg "$tmp/code.wat"
     exit 0
 fi
-check invoke-neg 0 "-7" "" "$trident" run --invoke neg "$tmp/code.wat"
-check invoke-args 0 "-4294967291" "" "$trident" run --invoke add "$tmp/code.wat" 5 -4294967296
-check invoke-hex 0 "4294967295" "" "$trident" run --invoke add "$tmp/code.wat" 0 0xffffffff
-check invoke-floats 0 "$(printf '0.1\n1e+300')" "" "$trident" run --invoke floats "$tmp/code.wat" 0.1 1e300
-check bad-arg 2 "" "not a valid i32" "$trident" run --invoke add "$tmp/code.wat" x 1
-check arg-count 2 "" "takes 2 arguments" "$trident" run --invoke add "$tmp/code.wat" 1
-check trap-oob 1 "" "out of bounds memory access" "$trident" run --invoke load "$tmp/code.wat" 65535
-check trap-frame 1 "" '0: func 3 "load"' "$trident" run --invoke load "$tmp/code.wat" 65535
-check trap-stack 1 "" "call stack exhausted" "$trident" run --invoke deep "$tmp/code.wat" 1
+check run-invoke-neg 0 "-7" "" "$trident" run --invoke neg "$tmp/code.wat"
+check run-invoke-args 0 "-4294967291" "" "$trident" run --invoke add "$tmp/code.wat" 5 -4294967296
+check run-invoke-hex 0 "4294967295" "" "$trident" run --invoke add "$tmp/code.wat" 0 0xffffffff
+check run-invoke-floats 0 "$(printf '0.1\n1e+300')" "" "$trident" run --invoke floats "$tmp/code.wat" 0.1 1e300
+check run-bad-arg 2 "" "not a valid i32" "$trident" run --invoke add "$tmp/code.wat" x 1
+check run-arg-count 2 "" "takes 2 arguments" "$trident" run --invoke add "$tmp/code.wat" 1
+check run-trap-oob 1 "" "out of bounds memory access" "$trident" run --invoke load "$tmp/code.wat" 65535
+check run-trap-frame 1 "" '0: func 3 "load"' "$trident" run --invoke load "$tmp/code.wat" 65535
+check run-trap-stack 1 "" "call stack exhausted" "$trident" run --invoke deep "$tmp/code.wat" 1

@@ -1,4 +1,4 @@
-# Shared by tests/cli/wasi_*.sh (sourced, needs $tmp): run a command and
+# Shared by tests/cli/wasi_*.sh and run_invoke.sh (sourced, needs $tmp): run a command and
 # judge its status, stdout and stderr, printing one PASS or FAIL line.
 
 # run COMMAND...: status in $status, stdout in $tmp/out, stderr in $tmp/err;
