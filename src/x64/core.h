@@ -58,13 +58,23 @@ void x64_emit_general(struct x64_asm *a, uint32_t op, int reg, int rm, const str
 /* Opcode-word bits the fast path does not handle. */
 #define X64_SLOW_OP (OP_P66 | OP_PF3 | OP_O16 | OP_XREG | OP_XRM | OP_MAP_0F38)
 
-/* The memory operands the fast path takes: [gp + gp*scale + disp] (index
- * not rsp) and [gp + disp], no label or relocation. */
-static inline bool x64_fast_mem(const struct x64_mem *m)
+/* [gp + disp]: base 0..15, no index, scale 1, no label or relocation.
+ * The four bytes base, index, scale and ref are tested in one compare. */
+_Static_assert(offsetof(struct x64_mem, base) == 0 && offsetof(struct x64_mem, index) == 1 &&
+                   offsetof(struct x64_mem, scale) == 2 && offsetof(struct x64_mem, ref) == 3,
+               "x64_base_mem reads these four bytes as one word");
+static inline bool x64_base_mem(const struct x64_mem *m)
 {
-    if (m->index == X64_NOREG)
-        return m->scale == 1 && m->ref == X64_REF_NONE;
-    return X64_IS_GP(m->index) && m->index != X64_RSP && m->ref == X64_REF_NONE &&
+    uint32_t w;
+    memcpy(&w, m, 4);
+    return (w & 0xfffffff0u) == ((uint32_t)(uint8_t)X64_NOREG << 8 | 1u << 16);
+}
+
+/* [gp + gp*scale + disp] with index not rsp, no label or relocation. */
+static inline bool x64_index_mem(const struct x64_mem *m)
+{
+    return X64_IS_GP(m->base) && X64_IS_GP(m->index) && m->index != X64_RSP &&
+           m->ref == X64_REF_NONE &&
            (m->scale == 1 || m->scale == 2 || m->scale == 4 || m->scale == 8);
 }
 
@@ -72,23 +82,25 @@ static inline bool x64_fast_mem(const struct x64_mem *m)
  * forms with a one-byte opcode or an 0F escape, on registers or on
  * [base + index*scale + disp]: inlined into each instruction's function,
  * where op is mostly a constant, they take a few stores into room reserved
- * once; everything else (and every misuse) goes to x64_emit_general. */
+ * once; everything else (and every misuse) goes to x64_emit_general. The
+ * register and [base + disp] forms are tested first with the fewest
+ * branches: they are most of what a baseline compiler emits. */
 #define X64_INLINE static inline __attribute__((always_inline))
 X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
                             const struct x64_mem *m, int immlen, int64_t imm)
 {
-    int x = m ? m->base : rm; /* the register in ModRM.rm or as base */
-    bool reg_ok = (unsigned)reg < 16 || (unsigned)(reg - DIGIT(0)) < 8;
     struct buf *b = &a->code;
-    if ((op & X64_SLOW_OP) || !reg_ok || (unsigned)x >= 16 || b->cap - b->len < X64_ROOM ||
-        a->oom || (m && !x64_fast_mem(m))) {
+    bool reg_ok = (unsigned)reg < 16 || (unsigned)(reg - DIGIT(0)) < 8;
+    bool room = b->cap - b->len >= X64_ROOM && !a->oom;
+    bool plain = m ? x64_base_mem(m) : (unsigned)rm < 16;
+    if ((op & X64_SLOW_OP) || !reg_ok || !room || !(plain || (m && x64_index_mem(m)))) {
         x64_emit_general(a, op, reg, rm, m, immlen, imm);
         return;
     }
+    int x = m ? m->base : rm; /* the register in ModRM.rm or as base */
     uint8_t *start = b->data + b->len, *p = start;
-    bool indexed = m && m->index != X64_NOREG;
     unsigned rex = ((op & OP_W) >> 9) | ((reg & 8) >> 1) | ((x & 8) >> 3);
-    if (indexed)
+    if (!plain)
         rex |= (m->index & 8) >> 2;
     bool empty_rex = ((op & OP_BREG) && (unsigned)(reg - 4) < 4) ||
                      (!m && (op & OP_BRM) && (unsigned)(x - 4) < 4);
@@ -100,18 +112,21 @@ X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
     if (!m) {
         *p++ = x64_modrm(3, reg, x);
     } else {
+        /* mod 0: no displacement (not for rbp/r13, whose mod 0 means
+         * something else); 1: disp8; 2: disp32, so mod * mod bytes */
         int32_t disp = m->disp;
-        int mod = disp == 0 && (x & 7) != 5 ? 0 : disp == (int8_t)disp ? 1 : 2;
-        if (!indexed) {
-            *p++ = x64_modrm(mod, reg, x);
-            *p = 0x24; /* rsp/r12 as base: a SIB byte with no index */
-            p += (x & 7) == 4;
+        int mod = disp != (int8_t)disp ? 2 : disp != 0 || (x & 7) == 5;
+        if (plain) {
+            p[0] = x64_modrm(mod, reg, x);
+            p[1] = 0x24; /* rsp/r12 as base: a SIB byte with no index */
+            p += 1 + ((x & 7) == 4);
         } else {
-            *p++ = x64_modrm(mod, reg, 4);
-            *p++ = x64_modrm((m->scale >> 1) - (m->scale >> 3), m->index, x); /* 1..8 -> 0..3 */
+            p[0] = x64_modrm(mod, reg, 4);
+            p[1] = x64_modrm((m->scale >> 1) - (m->scale >> 3), m->index, x); /* 1..8 -> 0..3 */
+            p += 2;
         }
         memcpy(p, &disp, 4);
-        p += mod == 2 ? 4 : mod;
+        p += mod * mod;
     }
     memcpy(p, &imm, 8);
     b->len += (size_t)(p + immlen - start);
