@@ -5,7 +5,9 @@
  * block that jumps to a block with no other predecessor absorbs it, so
  * chains of straight-line blocks become one (fewer jumps, and later
  * passes see longer blocks). Jumps to blocks that hold only a jump are
- * threaded at emission (emit.c), not here. */
+ * threaded at emission (emit.c), not here. The dominator tree is
+ * forgotten only when the CFG changed (seldom: producers fold most of
+ * this already). */
 #include "optimizing.h"
 
 /* Replaces b's brif by a jump to its successor `keep` (0 or 1). */
@@ -46,11 +48,15 @@ static bool merge(struct opt_func *f, uint32_t b, uint32_t s, uint32_t *replaced
     *replaced += sl->nphi;
     for (uint32_t i = 0; i < sl->nphi; i++) {
         opt_val p = sl->phi[i];
+        if (f->insn[p].dead)
+            continue;
         f->insn[p].dead = 1;
         opt_replace(f, p, f->extra[f->insn[p].arg[0]]);
     }
     f->insn[bl->insn[--bl->ninsn]].dead = 1; /* the jmp */
     for (uint32_t i = 0; i < sl->ninsn; i++) {
+        if (!opt_in_block(f, sl->insn[i], s))
+            continue;
         f->insn[sl->insn[i]].block = b;
         if (!opt_push(f->arena, &bl->insn, &bl->ninsn, &bl->cap_insn, sl->insn[i]))
             return false;
@@ -93,6 +99,8 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
             pruned = true;
         }
     }
+    if (pruned) /* prune kills every entry of a dead block's lists: no stale ones there */
+        opt_compact(f);
     if (pruned && !opt_pass_prune(f, e))
         return false;
     for (uint32_t b = 0; b < f->nblock; b++)
@@ -101,7 +109,9 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
                 return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (replaced)
         opt_resolve_all(f);
-    if (merged)
+    if (pruned || merged) { /* the layout made again for the tree reads clean lists */
         opt_compact(f);
+        f->dom = NULL;
+    }
     return true;
 }

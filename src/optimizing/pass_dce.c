@@ -33,7 +33,7 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
         const struct opt_insn *in = &f->insn[work[--n]];
         uint32_t *args, k = opt_args(f, in, &args);
         for (uint32_t i = 0; i < k; i++) {
-            opt_val a = opt_resolve(f, args[i]);
+            opt_val a = opt_resolved(f, args[i]);
             args[i] = a;
             if (!live[a]) {
                 live[a] = 1;
@@ -41,11 +41,8 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
             }
         }
     }
-    bool removed = false;
     for (opt_val v = 1; v < f->ninsn; v++)
-        if (!live[v] && !f->insn[v].dead)
-            removed = f->insn[v].dead = 1;
-    if (removed)
-        opt_compact(f);
+        if (!live[v])
+            f->insn[v].dead = 1;
     return true;
 }

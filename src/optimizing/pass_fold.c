@@ -1,6 +1,7 @@
 /* Constant folding and algebraic simplification. One walk over the blocks
- * in layout order (so operands are simplified before their users, loop
- * phis aside): integer operations of constants become constants; known
+ * in the dominator tree's preorder (so operands are simplified before
+ * their users, loop phis aside; the tree is made here and shared with the
+ * passes after this one): integer operations of constants become constants; known
  * identities (x + 0, x * 1, x & x, x - x, ...) become their operand;
  * multiplications and unsigned divisions by powers of two become shifts;
  * constants move to the right of commutative operations and comparisons
@@ -363,7 +364,7 @@ static void simplify(struct fold *s, opt_val v)
     uint32_t *args, n = opt_args(f, in, &args);
     uint64_t c;
     for (uint32_t i = 0; i < n; i++)
-        args[i] = opt_resolve(f, args[i]);
+        args[i] = opt_resolved(f, args[i]);
     if ((in->op == OPT_ICONST || in->op == OPT_FCONST) && in->block) {
         to_entry(s, v);
         return;
@@ -398,18 +399,19 @@ static void simplify(struct fold *s, opt_val v)
 bool opt_pass_fold(struct opt_func *f, struct err *e)
 {
     struct fold s = {.f = f};
-    if (!opt_pass_order(f, e))
+    const struct opt_domtree *t = opt_domtree(f, e);
+    if (!t)
         return false;
-    for (uint32_t i = 0; i < f->norder; i++) {
-        const struct opt_block *bl = &f->block[f->order[i]];
+    for (uint32_t i = 0; i < t->n; i++) {
+        uint32_t b = t->pre[i];
+        const struct opt_block *bl = &f->block[b];
         for (uint32_t k = 0; k < bl->ninsn; k++)
-            simplify(&s, bl->insn[k]);
+            if (opt_in_block(f, bl->insn[k], b))
+                simplify(&s, bl->insn[k]);
     }
     if (s.oom || !place_fresh(&s))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
-    if (s.changed) {
+    if (s.changed)
         opt_resolve_phis(f);
-        opt_compact(f);
-    }
     return true;
 }

@@ -112,7 +112,7 @@ static void enter(void *ctx, uint32_t b)
     const struct opt_block *bl = &f->block[b];
     g->mark[b] = g->nundo;
     for (uint32_t i = 0; i < bl->nphi; i++) { /* phis left with one value */
-        opt_val p = bl->phi[i], same = opt_phi_same(f, p);
+        opt_val p = bl->phi[i], same = f->insn[p].dead ? OPT_NONE : opt_phi_same(f, p);
         if (same && same != p) {
             f->insn[p].dead = 1;
             opt_replace(f, p, same);
@@ -122,9 +122,11 @@ static void enter(void *ctx, uint32_t b)
     for (uint32_t k = 0; k < bl->ninsn; k++) {
         opt_val v = bl->insn[k];
         struct opt_insn *in = &f->insn[v];
+        if (!opt_in_block(f, v, b))
+            continue;
         uint32_t *args, n = opt_args(f, in, &args);
         for (uint32_t i = 0; i < n; i++)
-            args[i] = opt_resolve(f, args[i]);
+            args[i] = opt_resolved(f, args[i]);
         if (!numbered(in))
             continue;
         opt_val w = lookup(g, v);
@@ -160,9 +162,7 @@ bool opt_pass_gvn(struct opt_func *f, struct err *e)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!opt_domwalk(f, t, enter, leave, &g, e))
         return false;
-    if (g.replaced) {
+    if (g.replaced)
         opt_resolve_phis(f);
-        opt_compact(f);
-    }
     return true;
 }

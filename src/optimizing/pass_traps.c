@@ -13,7 +13,6 @@ struct traps {
     uint8_t *known;         /* per value: known to be zero here */
     uint32_t *undo, nundo;  /* values marked, in order */
     uint32_t *mark;         /* per block: nundo when it was entered */
-    uint32_t removed;
 };
 
 static void enter(void *ctx, uint32_t b)
@@ -24,16 +23,15 @@ static void enter(void *ctx, uint32_t b)
     t->mark[b] = t->nundo;
     for (uint32_t k = 0; k < bl->ninsn; k++) {
         struct opt_insn *in = &f->insn[bl->insn[k]];
-        if (in->op != OPT_TRAP_IF)
+        if (in->op != OPT_TRAP_IF || !opt_in_block(f, bl->insn[k], b))
             continue;
-        opt_val c = in->arg[0] = opt_resolve(f, in->arg[0]);
+        opt_val c = in->arg[0] = opt_resolved(f, in->arg[0]);
         if (t->known[c]) {
             in->dead = 1;
-            t->removed++;
-        } else {
-            t->known[c] = 1;
-            t->undo[t->nundo++] = c;
+            continue;
         }
+        t->known[c] = 1;
+        t->undo[t->nundo++] = c;
     }
 }
 
@@ -55,9 +53,5 @@ bool opt_pass_traps(struct opt_func *f, struct err *e)
     t.mark = arena_array(f->arena, f->nblock, sizeof *t.mark);
     if (!t.known || !t.undo || !t.mark)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
-    if (!opt_domwalk(f, dt, enter, leave, &t, e))
-        return false;
-    if (t.removed)
-        opt_compact(f);
-    return true;
+    return opt_domwalk(f, dt, enter, leave, &t, e);
 }

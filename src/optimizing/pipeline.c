@@ -19,7 +19,8 @@ static const struct pass {
     {"prune", opt_pass_prune, false, false, true},  /* cfg.c: drop unreachable blocks */
     {"phis", opt_pass_phis, true, false, false},    /* phis.c: remove trivial phis */
     {"fold", opt_pass_fold, true, true, false},     /* pass_fold.c: constants, identities */
-    {"branch", opt_pass_branch, true, true, true},  /* pass_branch.c: constant branches, merging */
+    {"branch", opt_pass_branch, true, true, false}, /* pass_branch.c: constant branches, merging
+                                                        (forgets the tree itself if it changes) */
     {"licm", opt_pass_licm, true, true, false},     /* pass_licm.c: loop invariants out */
     {"gvn", opt_pass_gvn, true, true, false},       /* pass_gvn.c: common subexpressions, copies */
     {"traps", opt_pass_traps, true, true, false},   /* pass_traps.c: repeated trap checks */
@@ -55,9 +56,12 @@ bool opt_checks_on(void)
     return s && *s && strcmp(s, "0") != 0;
 }
 
-/* Dumps and (in debug mode) verifies after a stage. */
+/* Dumps and (in debug mode) verifies after a stage, with the block lists
+ * compacted first (the optimisations leave stale entries: opt_in_block). */
 static bool after(struct opt_func *f, const char *stage, bool check, struct err *e)
 {
+    if (check || opt_dump_stage())
+        opt_compact(f);
     opt_dump_if(f, stage);
     return !check || opt_verify(f, stage, e);
 }
@@ -70,9 +74,13 @@ bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struc
         return false;
     opt_dump_if(f, "build");
     const char *skip = getenv("TRIDENT_OPT_SKIP");
+    bool stale = false; /* lists may hold stale entries: compacted once, when the opts end */
     for (size_t i = 0; i < ARRAY_LEN(passes); i++) {
         if (!runs(&passes[i], b->opt.opt_level, skip))
             continue;
+        if (stale && !passes[i].opt)
+            opt_compact(f);
+        stale = passes[i].opt;
         if (!passes[i].run(f, e))
             return false;
         if (passes[i].cfg)

@@ -32,8 +32,11 @@ static char *after(const char *text, const pass_fn *passes, size_t n)
     struct arena a = {0};
     struct opt_func f;
     bool ok = b && opt_pipeline_ir(b, m.nfunc_imports, &a, &f, &e);
-    for (size_t i = 0; ok && i < n; i++)
-        ok = passes[i](&f, &e) && opt_verify(&f, "test", &e);
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = passes[i](&f, &e);
+        opt_compact(&f); /* passes may leave stale list entries (opt_in_block) */
+        ok = ok && opt_verify(&f, "test", &e);
+    }
     struct buf out = {0};
     if (ok)
         opt_dump(&f, &out);
