@@ -424,10 +424,26 @@ bool opt_pass_phis(struct opt_func *f, struct err *e);
 bool opt_pass_split_edges(struct opt_func *f, struct err *e);
 /* Computes the block layout (reverse postorder) and loop depths. */
 bool opt_pass_order(struct opt_func *f, struct err *e);
+/* Between the optimisation passes (fold .. dce) a block's phi and
+ * instruction lists may keep stale entries: instructions since removed or
+ * moved to another block (their `block` names the new one). Readers skip
+ * them with opt_in_block; pipeline.c compacts the lists once after the
+ * last of those passes (and before a dump or a verification). */
+static inline bool opt_in_block(const struct opt_func *f, opt_val v, uint32_t b)
+{
+    return !f->insn[v].dead && f->insn[v].block == b;
+}
+/* opt_resolve with its common case (v replaced by nothing) inline: the
+ * passes resolve every operand they read. */
+static inline opt_val opt_resolved(struct opt_func *f, opt_val v)
+{
+    return f->alias[v] ? opt_resolve(f, v) : v;
+}
 /* pass_fold.c: constant folding and algebraic simplification. */
 bool opt_pass_fold(struct opt_func *f, struct err *e);
 /* pass_branch.c: branches on constants become jumps; a block jumping to a
- * block with no other predecessor absorbs it. */
+ * block with no other predecessor absorbs it. Forgets f->dom when it
+ * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
 /* pass_gvn.c: equal pure computations dominated by one another become one. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
