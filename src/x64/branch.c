@@ -72,10 +72,16 @@ void x64_label_bind(struct x64_asm *a, x64_label l)
         x64_misuse(a, "label bound twice");
         return;
     }
-    s->pos = x64_pos(a);
+    uint32_t pos = x64_pos(a);
+    s->pos = pos;
     for (uint32_t i = s->first; i != NONE; i = a->fixups.data[i].next) {
         const struct x64_fixup *f = &a->fixups.data[i];
-        resolve(a, f->at, f->pc, f->size, s->pos);
+        if (f->size == 4 && !a->oom && (size_t)f->at + 4 <= a->code.len) { /* the usual rel32 */
+            int32_t rel = (int32_t)(pos - f->pc);
+            memcpy(a->code.data + f->at, &rel, 4);
+        } else {
+            resolve(a, f->at, f->pc, f->size, pos);
+        }
     }
     s->first = NONE;
 }

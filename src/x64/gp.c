@@ -185,9 +185,37 @@ static void alu_imm(struct x64_asm *a, enum x64_alu op, int size, int dst,
         x64_emit_rm(a, x64_sized(a, f->imm, size), DIGIT(f->digit), dst, m, imm_len(size), imm);
 }
 
+/* ADD..CMP of a 4- or 8-byte register and an immediate, the usual form,
+ * written directly: digit op, 83 with an imm8, else 81 (or the short
+ * rax form) with an imm32. False for anything else. */
+static inline bool alu_ri_fast(struct x64_asm *a, enum x64_alu op, int size, int dst,
+                               int32_t imm)
+{
+    struct buf *b = &a->code;
+    if ((unsigned)op > X64_CMP || (unsigned)dst >= 16 || (size != 4 && size != 8) ||
+        b->cap - b->len < X64_ROOM || a->oom)
+        return false;
+    uint8_t *start = b->data + b->len;
+    unsigned rex = ((unsigned)size & 8) | ((unsigned)dst >> 3); /* W, B */
+    start[0] = (uint8_t)(0x40 | rex);
+    uint8_t *p = start + (rex != 0);
+    bool short_imm = fits8(imm);
+    if (!short_imm && dst == X64_RAX) {
+        *p++ = (uint8_t)(8 * op + 5);
+    } else {
+        p[0] = short_imm ? 0x83 : 0x81;
+        p[1] = x64_modrm(3, (int)op, dst);
+        p += 2;
+    }
+    memcpy(p, &imm, 4);
+    b->len += (size_t)(p + (short_imm ? 1 : 4) - start);
+    return true;
+}
+
 void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm)
 {
-    alu_imm(a, op, size, dst, NULL, imm);
+    if (!alu_ri_fast(a, op, size, dst, imm))
+        alu_imm(a, op, size, dst, NULL, imm);
 }
 
 void x64_alu_mi(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int32_t imm)
