@@ -254,15 +254,15 @@ static void br_table(struct em *m, const struct mi *mi)
     const struct opt_func *f = m->mf->f;
     uint32_t n = (uint32_t)mi->disp, idx = mi->use[0];
     const uint32_t *tab = f->extra + mi->imm;
-    uint32_t *t = vec_push(&m->tables);
+    struct em_table *t = vec_push(&m->tables);
     if (!t) {
         m->oom = true;
         return;
     }
-    *t = (uint32_t)(mi - m->mf->mi);
+    *t = (struct em_table){(uint32_t)(mi - m->mf->mi), x64_label_new(a)};
     x64_alu_ri(a, X64_CMP, 4, (int)idx, (int32_t)n);
     x64_jcc(a, X64_CC_AE, m->blocks[m->target[f->block[tab[n]].order]]);
-    x64_lea(a, 8, OPT_SCRATCH, x64_mem_label(m->table_labels[*t]));
+    x64_lea(a, 8, OPT_SCRATCH, x64_mem_label(t->label));
     x64_ext_rm(a, X64_SX, 8, 4, (int)idx, x64_mem_index(OPT_SCRATCH, (int)idx, 4, 0));
     x64_alu_rr(a, X64_ADD, 8, (int)idx, OPT_SCRATCH);
     x64_jmp_r(a, (int)idx);
@@ -327,10 +327,10 @@ static void data(struct em *m)
         x64_data(a, m->consts.data[k].bits, 8);
     }
     for (size_t k = 0; k < m->tables.len; k++) {
-        const struct mi *mi = &m->mf->mi[m->tables.data[k]];
+        const struct mi *mi = &m->mf->mi[m->tables.data[k].mi];
         const uint32_t *tab = m->mf->f->extra + mi->imm;
         x64_align(a, 4);
-        x64_label_bind(a, m->table_labels[m->tables.data[k]]);
+        x64_label_bind(a, m->tables.data[k].label);
         uint32_t base = x64_pos(a);
         for (int32_t j = 0; j < mi->disp; j++)
             x64_label_rel32(a, m->blocks[m->target[m->mf->f->block[tab[j]].order]], base);
@@ -345,18 +345,14 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
     m.blocks = arena_array(ar, mf->nblock + 1, sizeof *m.blocks);
     m.target = arena_array(ar, mf->nblock + 1, sizeof *m.target);
-    m.table_labels = arena_array(ar, mf->nmi + 1, sizeof *m.table_labels);
-    uint32_t frame = m.blocks && m.table_labels ? layout(&m) : 0;
-    if (!m.blocks || !m.target || !m.table_labels)
+    uint32_t frame = m.blocks ? layout(&m) : 0;
+    if (!m.blocks || !m.target)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!frame && (mf->nspill || mf->f->nslot || mf->out_args || mf->used_saved))
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
     for (uint32_t b = 0; b < mf->nblock; b++)
         m.blocks[b] = x64_label_new(m.a);
     thread_jumps(&m);
-    for (uint32_t i = 0; i < mf->nmi; i++)
-        if (mf->mi[i].kind == MK_BR_TABLE)
-            m.table_labels[i] = x64_label_new(m.a);
     x64_label overflow = x64_label_new(m.a);
     prologue(&m, frame, overflow);
     uint32_t g = 0;

@@ -288,7 +288,30 @@ static bool load_op(const struct isel *s, opt_val v, opt_val u, const uint32_t *
            nbar[u] == nbar[v];
 }
 
-/* Decides how each value is seen by its users (FOLD_*). */
+/* How v is seen by its users, from its uses alone. */
+static uint8_t fold_of(const struct isel *s, opt_val v, uint32_t naddr, uint32_t nflag)
+{
+    const struct opt_insn *in = &s->f->insn[v];
+    uint8_t fl = opt_ops[in->op].flags;
+    if (in->op == OPT_ICONST || in->op == OPT_FCONST)
+        return FOLD_CONST;
+    if (in->op == OPT_ZEXT)
+        return FOLD_ALIAS;
+    if (!s->nuse[v] && in->op != OPT_PARAM &&
+        (((fl & OF_PURE) && !(fl & OF_TRAPS)) || (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))))
+        return FOLD_DEAD;
+    if (in->op == OPT_ADD && in->type == OPT_I64 && naddr == s->nuse[v])
+        return FOLD_ADDR;
+    if (in->op == OPT_SLOT_ADDR && naddr == s->nuse[v])
+        return FOLD_SLOT;
+    if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag == s->nuse[v])
+        return FOLD_FLAGS;
+    return FOLD_NO;
+}
+
+/* Decides how each value is seen by its users (FOLD_*): one sweep over
+ * every value, then the loads and folded addresses it met (the decisions
+ * that depend on other values' folds). */
 static bool decide_folds(struct isel *s)
 {
     struct opt_func *f = s->f;
@@ -296,43 +319,40 @@ static bool decide_folds(struct isel *s)
     uint32_t *nflag = arena_array(f->arena, f->ninsn, sizeof *nflag);
     uint32_t *user = arena_array(f->arena, f->ninsn, sizeof *user);
     uint32_t *nbar = arena_array(f->arena, f->ninsn, sizeof *nbar);
-    if (!naddr || !nflag || !user || !nbar)
+    /* the loads (from the front) and folded addresses (from the back) met */
+    uint32_t *loads = arena_array(f->arena, f->ninsn, sizeof *loads), nload = 0, naddrs = 0;
+    if (!naddr || !nflag || !user || !nbar || !loads)
         return false;
     count_uses(s, naddr, nflag, user, nbar);
     for (opt_val v = 1; v < f->ninsn; v++) {
-        const struct opt_insn *in = &f->insn[v];
-        uint8_t fl = opt_ops[in->op].flags;
-        if (in->op == OPT_ICONST || in->op == OPT_FCONST)
-            s->fold[v] = FOLD_CONST;
-        else if (in->op == OPT_ZEXT)
-            s->fold[v] = FOLD_ALIAS;
-        else if (!s->nuse[v] && in->op != OPT_PARAM &&
-                 (((fl & OF_PURE) && !(fl & OF_TRAPS)) ||
-                  (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))))
-            s->fold[v] = FOLD_DEAD;
-        else if (in->op == OPT_ADD && in->type == OPT_I64 && naddr[v] == s->nuse[v])
-            s->fold[v] = FOLD_ADDR;
-        else if (in->op == OPT_SLOT_ADDR && naddr[v] == s->nuse[v])
-            s->fold[v] = FOLD_SLOT;
-        else if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag[v] == s->nuse[v])
-            s->fold[v] = FOLD_FLAGS;
+        uint8_t k = s->fold[v] = fold_of(s, v, naddr[v], nflag[v]);
+        if (k == FOLD_NO && f->insn[v].op == OPT_LOAD && s->nuse[v] == 1)
+            loads[nload++] = v;
+        else if (k == FOLD_ADDR)
+            loads[f->ninsn - ++naddrs] = v;
     }
+    const uint32_t *addrs = loads + f->ninsn - naddrs;
     /* loads into users that are computed where they stand */
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (s->fold[v] == FOLD_NO && f->insn[v].op == OPT_LOAD && s->nuse[v] == 1 &&
-            s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar)) {
+    for (uint32_t i = 0; i < nload; i++) {
+        opt_val v = loads[i];
+        if (s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar)) {
             s->fold[v] = FOLD_LOAD;
             s->loadop[user[v]] = v;
         }
-    /* x << 1..3 whose every use is the index of a folded address */
-    memset(naddr, 0, f->ninsn * sizeof *naddr);
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (s->fold[v] == FOLD_ADDR)
-            for (int k = 0; k < 2; k++)
-                naddr[f->insn[v].arg[k]]++;
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (shift_index(f, &f->insn[v]) && naddr[v] == s->nuse[v] && s->nuse[v])
-            s->fold[v] = FOLD_INDEX;
+    }
+    /* x << 1..3 whose every use is the index of a folded address (naddr
+     * counted again, over those operands only) */
+    for (uint32_t i = 0; i < naddrs; i++)
+        naddr[f->insn[addrs[i]].arg[0]] = naddr[f->insn[addrs[i]].arg[1]] = 0;
+    for (uint32_t i = 0; i < naddrs; i++)
+        for (int k = 0; k < 2; k++)
+            naddr[f->insn[addrs[i]].arg[k]]++;
+    for (uint32_t i = 0; i < naddrs; i++)
+        for (int k = 0; k < 2; k++) {
+            opt_val x = f->insn[addrs[i]].arg[k];
+            if (shift_index(f, &f->insn[x]) && naddr[x] == s->nuse[x] && s->nuse[x])
+                s->fold[x] = FOLD_INDEX;
+        }
     return true;
 }
 
@@ -345,6 +365,8 @@ static void phi_operands(struct isel *s, uint32_t b)
     const struct opt_block *bl = &f->block[b];
     for (uint32_t i = 0; i < bl->nsucc; i++) {
         const struct opt_block *sb = &f->block[bl->succ[i]];
+        if (!sb->nphi)
+            continue;
         struct mblock *mb = &s->mf->block[sb->order];
         uint32_t k = opt_pred_index(f, bl->succ[i], b);
         for (uint32_t p = 0; p < sb->nphi; p++)

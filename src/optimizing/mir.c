@@ -30,7 +30,8 @@ bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f)
 
 uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
 {
-    if (!opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, mf->nvreg + 1, 1))
+    if (mf->nvreg == mf->cap_vreg &&
+        !opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, mf->nvreg + 1, 1))
         return MR_NONE;
     mf->vclass[mf->nvreg] = xmm;
     return MR_V0 + mf->nvreg++;
@@ -38,7 +39,8 @@ uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
 
 struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
 {
-    if (!opt_grow(mf->arena, &mf->mi, &mf->cap_mi, mf->nmi + 1, sizeof *mf->mi))
+    if (mf->nmi == mf->cap_mi && !opt_grow(mf->arena, &mf->mi, &mf->cap_mi, mf->nmi + 1,
+                                           sizeof *mf->mi))
         return NULL;
     struct mi *m = &mf->mi[mf->nmi++];
     *m = (struct mi){.kind = (uint8_t)kind, .size = (uint8_t)size, .def = MR_NONE,

@@ -767,6 +767,10 @@ struct em_const {      /* a float constant in the pool after the code */
     uint64_t bits;
     x64_label label;
 };
+struct em_table {     /* a br_table's jump table, after the code */
+    uint32_t mi;       /* the br_table instruction */
+    x64_label label;   /* the table's start */
+};
 struct em {
     const struct mfunc *mf;
     const struct mres *res;
@@ -777,8 +781,7 @@ struct em {
     uint32_t cur;         /* the block being emitted */
     VEC(struct em_stub) stubs;
     VEC(struct em_const) consts;
-    VEC(uint32_t) tables; /* br_table instructions, tables after the code */
-    x64_label *table_labels;
+    VEC(struct em_table) tables;
     int32_t spill_base;   /* rbp offset of spill slot 0's end */
     bool oom;
 };
