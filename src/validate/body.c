@@ -188,7 +188,7 @@ static bool push_types(struct walker *w, const valtype *t, uint32_t n)
 {
     if (n == 0)
         return true;
-    if (!grow_vals(w, n))
+    if (w->vals.len + n > w->vals.cap && !grow_vals(w, n))
         return false;
     memcpy(w->vals.data + w->vals.len, t, n);
     w->vals.len += n;
@@ -245,7 +245,7 @@ HOT bool apply_sig(struct walker *w, const struct sig *s)
 /* Opens a block whose params (already popped) and results are in vi. */
 static bool push_ctl(struct walker *w, enum op op, const struct val_insn *vi)
 {
-    struct ctl *c = vec_push(&w->ctls);
+    struct ctl *c = w->ctls.len < w->ctls.cap ? &w->ctls.data[w->ctls.len++] : vec_push(&w->ctls);
     if (!c)
         return nomem(w);
     w->cur = c;
