@@ -688,15 +688,6 @@ struct vinfo {
     int32_t slot;            /* spill slot, or -1 */
 };
 
-/* What liveness keeps for walking again (opt_live_walk). */
-struct live_facts {
-    uint32_t *iblock;        /* instruction -> block */
-    uint32_t *dblk;          /* per vreg: its definition's block, UINT32_MAX if none */
-    uint32_t *pstart, *pblk; /* per vreg: the blocks its phi uses come from (CSR) */
-    uint32_t *stamp, gen;    /* per block: the last walk that met it */
-    uint32_t *stack;
-};
-
 struct ra {
     struct mfunc *mf;
     struct err *e;
@@ -704,17 +695,23 @@ struct ra {
     uint32_t niv, cap_iv;
     struct vinfo *v;         /* per virtual register */
     uint32_t *upos;          /* use positions, grouped by vreg, sorted */
+    uint32_t *pstart, *ppos; /* per vreg: where phis use it (the last position of the
+                                predecessor), sorted: ppos[pstart[v] .. pstart[v+1]) */
     uint32_t *bstart;        /* per block: the position where it starts */
+    uint32_t *iblock;        /* instruction -> block */
+    uint32_t *reach;         /* per block: the end of the blocks it reaches by forward
+                                edges, and 1 + the latest loop header it can then
+                                jump back to (0: none), both sequential pairs */
     uint32_t *fix[32], nfix[32], cap_fix[32]; /* fixed ranges: [from, to) pairs */
-    struct live_facts lf;
+    uint32_t *met, *stack;   /* opt_live_in: per block, 1 + the last register whose
+                                walk met it; the walk's stack */
 };
 
 /* Liveness and intervals (live.c). */
 bool opt_live(struct ra *ra);
-/* Calls visit for every block that defined register v is live into, each
- * once (after opt_live); stops at the first false. */
-bool opt_live_walk(struct ra *ra, uint32_t v, bool (*visit)(void *ctx, uint32_t v, uint32_t b),
-                   void *ctx);
+/* Whether register v is live into block s, a block after its definition's
+ * (after opt_live). Exact; cheap when asked about one register at a time. */
+bool opt_live_in(struct ra *ra, uint32_t v, uint32_t s);
 /* Linear scan with splitting (regalloc.c): every piece gets a location. */
 bool opt_regalloc(struct ra *ra);
 /* Where vreg is at position pos (after allocation). */

@@ -109,19 +109,46 @@ static bool phi_moves(struct rs *r, uint32_t s)
     return true;
 }
 
-/* Moves for register v, live into block s, on every edge into it (none
- * when its slot holds it there already). */
-static bool live_moves(void *ctx, uint32_t v, uint32_t s)
+/* The first block starting at or after position pos (nblock if none). */
+static uint32_t block_from(const struct ra *ra, uint32_t pos)
 {
-    struct rs *r = ctx;
-    const struct ra *ra = r->ra;
-    opt_loc dst = opt_loc_at(ra, v, ra->bstart[s]);
-    for (uint32_t k = 0; dst >= 0 && k < ra->mf->block[s].npred; k++) {
-        uint32_t at;
-        uint8_t phase;
-        uint32_t end = edge_at(ra->mf, s, k, &at, &phase);
-        if (!raw_add(r, at, phase, opt_loc_at(ra, v, end), dst))
-            return false;
+    const struct mfunc *mf = ra->mf;
+    if (pos >= 2 * mf->nmi)
+        return mf->nblock;
+    uint32_t b = ra->iblock[pos / 2];
+    return ra->bstart[b] < pos ? b + 1 : b;
+}
+
+/* Moves for split register v: at the start of each block its interval
+ * covers (but its definition's) and v is live into, v is expected in the
+ * piece there; when that is a register, every edge in brings v from where
+ * it is at the end of the predecessor (which the interval covers, as v is
+ * live out of it). None is needed into a slot, which holds v from its
+ * definition on. Only the blocks of register pieces are looked at, and
+ * liveness is asked only where a move would be made. */
+static bool live_moves(struct rs *r, uint32_t v)
+{
+    struct ra *ra = r->ra;
+    const struct mfunc *mf = ra->mf;
+    const struct vinfo *vi = &ra->v[v];
+    uint32_t born = ra->iv[vi->piece[0]].start, dies = ra->iv[vi->piece[vi->npiece - 1]].end;
+    for (uint32_t k = 0; k < vi->npiece; k++) {
+        const struct lsi *p = &ra->iv[vi->piece[k]];
+        if (p->loc < 0)
+            continue;
+        for (uint32_t s = block_from(ra, p->start > born ? p->start : born + 1);
+             s < mf->nblock && ra->bstart[s] < p->end; s++) {
+            for (uint32_t j = 0; j < mf->block[s].npred; j++) {
+                uint32_t at;
+                uint8_t phase;
+                uint32_t end = edge_at(mf, s, j, &at, &phase);
+                if (end < born || end >= dies)
+                    continue;
+                opt_loc src = opt_loc_at(ra, v, end);
+                if (src != p->loc && opt_live_in(ra, v, s) && !raw_add(r, at, phase, src, p->loc))
+                    return false;
+            }
+        }
     }
     return true;
 }
@@ -135,8 +162,7 @@ static bool edge_moves(struct rs *r)
         if (!phi_moves(r, b))
             return false;
     for (uint32_t v = 0; v < ra->mf->nvreg; v++)
-        if (ra->v[v].npiece > 1 && ra->lf.dblk[v] != UINT32_MAX &&
-            !opt_live_walk(ra, v, live_moves, r))
+        if (ra->v[v].npiece > 1 && !live_moves(r, v))
             return false;
     return true;
 }
