@@ -45,42 +45,44 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
 }
 
-/* A 4- or 8-byte mov (op 8b or 89) between a GP register and [rbp +
- * disp], if that is what the operands are: a baseline compiler's local
- * accesses, spills and reloads, the most frequent memory form. With the
- * base known to be rbp there is no SIB byte and no mod-0 form, which
- * leaves a REX, the opcode, ModRM and the displacement. */
-static inline bool mov_frame(struct x64_asm *a, uint8_t op, int size, int reg,
+/* A 4- or 8-byte mov (op 8b or 89) between a GP register and [gp + disp]
+ * with a base that needs no SIB byte (not rsp/r12), if that is what the
+ * operands are: a baseline compiler's locals, spills, reloads and vmctx
+ * fields, the most frequent memory forms. Mod 0 has no displacement (not
+ * for rbp/r13, whose mod 0 means rip-relative), 1 a disp8, 2 a disp32:
+ * mod * mod bytes. */
+static inline bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg,
                              const struct x64_mem *m)
 {
     struct buf *b = &a->code;
-    uint32_t w; /* base, index, scale, ref: [rbp] and nothing else */
+    uint32_t w; /* base 0..15, then index, scale, ref: none, 1, none */
     memcpy(&w, m, 4);
-    if (w != (X64_RBP | (uint32_t)(uint8_t)X64_NOREG << 8 | 1u << 16) || (unsigned)reg >= 16 ||
-        (size != 4 && size != 8) || b->cap - b->len < X64_ROOM || a->oom)
+    unsigned low = w & 7;
+    if ((w & 0xfffffff0u) != ((uint32_t)(uint8_t)X64_NOREG << 8 | 1u << 16) || low == 4 ||
+        (unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM || a->oom)
         return false;
     uint8_t *start = b->data + b->len, *p = start;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1); /* W, R */
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((w >> 3) & 1); /* W R B */
     *p = (uint8_t)(0x40 | rex);
     p += rex != 0;
     int32_t disp = m->disp;
-    bool short_disp = disp == (int8_t)disp;
+    unsigned mod = disp == (int8_t)disp ? (disp != 0) | (low == 5) : 2;
     p[0] = op;
-    p[1] = x64_modrm(short_disp ? 1 : 2, reg, X64_RBP);
+    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | low);
     memcpy(p + 2, &disp, 4);
-    b->len += (size_t)(p + (short_disp ? 3 : 6) - start);
+    b->len += (size_t)(p + 2 + mod * mod - start);
     return true;
 }
 
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
 {
-    if (!mov_frame(a, 0x8b, size, dst, &m))
+    if (!mov_based(a, 0x8b, size, dst, &m))
         x64_emit_sized(a, 0x8b, size, dst, 0, &m, 0, 0);
 }
 
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
 {
-    if (!mov_frame(a, 0x89, size, src, &m))
+    if (!mov_based(a, 0x89, size, src, &m))
         x64_emit_sized(a, 0x89, size, src, 0, &m, 0, 0);
 }
 
