@@ -459,6 +459,13 @@ static bool do_ref_is_null(struct walker *w, struct val_insn *vi)
     return push(w, VT_I32);
 }
 
+/* block, loop or if without params or results: no immediate to resolve
+ * (most blocks; val_immediates would find nothing to do). */
+static inline bool empty_block(const struct insn *in)
+{
+    return in->op >= OP_BLOCK && in->op <= OP_IF && in->imm.block.kind == BT_EMPTY;
+}
+
 /* One instruction, in a single switch on the opcode. Instructions the
  * opcode table types go by their signature; for the others vi->type holds
  * the variable, table or reference type val_immediates resolved. */
@@ -467,7 +474,7 @@ static bool step(struct walker *w, const struct insn *in, struct val_insn *vi)
     const struct sig *sig = &sigs[in->op];
     if (in->op == OP_CALL && w->func_types && in->imm.index < w->m->nfuncs) {
         val_set_type(vi, &w->m->types[w->func_types[in->imm.index]]);
-    } else if (sig->module_imm && !val_immediates(w->m, in, vi, w->e)) {
+    } else if (sig->module_imm && !empty_block(in) && !val_immediates(w->m, in, vi, w->e)) {
         return false;
     }
     valtype t = vi->type;
