@@ -165,14 +165,17 @@ static void moves_before(struct em *m, uint32_t i, uint32_t *g)
 static void thread_jumps(struct em *m)
 {
     const struct mfunc *mf = m->mf;
-    uint8_t *moves = arena_alloc(mf->arena, mf->nmi + 1);
+    uint8_t *moves = arena_alloc(mf->arena, mf->nblock + 1); /* before the block's first */
     uint32_t *path = arena_array(mf->arena, mf->nblock + 1, sizeof *path);
     if (!moves || !path) {
         m->oom = true;
         return;
     }
-    for (uint32_t g = 0; g < m->res->ngroups; g++)
-        moves[m->res->groups[g].at] = 1;
+    for (uint32_t b = 0, g = 0; b < mf->nblock; b++) { /* both in code order */
+        while (g < m->res->ngroups && m->res->groups[g].at < mf->block[b].first)
+            g++;
+        moves[b] = g < m->res->ngroups && m->res->groups[g].at == mf->block[b].first;
+    }
     for (uint32_t b = 0; b < mf->nblock; b++)
         m->target[b] = UINT32_MAX;
     const uint32_t walking = UINT32_MAX - 1;
@@ -181,7 +184,7 @@ static void thread_jumps(struct em *m)
         while (m->target[t] == UINT32_MAX) {
             const struct mblock *bl = &mf->block[t];
             const struct mi *mi = &mf->mi[bl->first];
-            if (bl->n != 1 || mi->kind != MK_JMP || moves[bl->first]) {
+            if (bl->n != 1 || mi->kind != MK_JMP || moves[t]) {
                 m->target[t] = t;
                 break;
             }

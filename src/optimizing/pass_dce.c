@@ -22,9 +22,11 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
     uint32_t *work = arena_array(f->arena, f->ninsn, sizeof *work), n = 0;
     if (!live || !work)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    /* the instructions of removed blocks are dead already (prune, branch):
+     * no look at the blocks, which would miss the cache for each */
     for (opt_val v = 1; v < f->ninsn; v++) {
         const struct opt_insn *in = &f->insn[v];
-        if (!in->dead && in->block < f->nblock && !f->block[in->block].dead && root(in)) {
+        if (!in->dead && in->block < f->nblock && root(in)) {
             live[v] = 1;
             work[n++] = v;
         }
