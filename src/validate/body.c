@@ -651,24 +651,29 @@ static inline bool fast_step(struct walker *w, struct insn *in, struct val_insn 
 static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
 {
     const struct func *fn = &w->m->funcs[w->f.index];
+    /* vi is cleared once, then only where an instruction set it: the fast
+     * paths set type alone, step anything (cleared after it). */
+    struct insn in;
+    struct val_insn vi = {.in = &in};
     while (w->ctls.len) {
         if (w->r.p >= w->r.end)
             return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
                            "END opcode expected");
-        struct insn in;
         const struct ctl *c = top(w);
-        struct val_insn vi = {.in = &in, .unreachable = c->unreachable || c->dead};
+        vi.unreachable = c->unreachable | c->dead;
+        vi.type = 0;
         bool ok;
-        if (!fast_step(w, &in, &vi, &ok)) {
-            if (!next_insn(&w->r, &in))
+        if (fast_step(w, &in, &vi, &ok)) {
+            if (!ok || (h && h->insn && !h->insn(ctx, &vi)))
                 return false;
-            w->at = in.offset;
-            ok = step(w, &in, &vi);
+            continue;
         }
-        if (!ok)
+        if (!next_insn(&w->r, &in))
             return false;
-        if (h && h->insn && !h->insn(ctx, &vi))
+        w->at = in.offset;
+        if (!step(w, &in, &vi) || (h && h->insn && !h->insn(ctx, &vi)))
             return false;
+        vi = (struct val_insn){.in = &in};
     }
     if (w->r.p != fn->code_end)
         return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
