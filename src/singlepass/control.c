@@ -61,6 +61,8 @@ static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
 {
     if (t->func)
         return c->type->nresults != 0;
+    if (t->op == OP_LOOP)
+        return sp_state_plan(c, &t->state, t->height);
     if (!t->merged) {
         bool same;
         if (!sp_state_init(c, &t->state, arity(t), arity_types(t), &same))
@@ -71,7 +73,7 @@ static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
             return false;
         }
     }
-    return sp_state_plan(c, &t->state, t->height);
+    return sp_state_meet(c, &t->state, t->height);
 }
 
 static void emit_branch(struct sp_comp *c, const struct sp_ctl *t)
@@ -171,18 +173,20 @@ static bool do_br_table(struct sp_comp *c, const struct insn *in)
 }
 
 /* Makes a state from the current one for its top n values and moves
- * there (a plan without moves means the state is already the same). */
+ * there. Entering it also forgets the constants of locals it has no
+ * register for (their homes are current). */
 static bool settle(struct sp_comp *c, struct sp_state *st, uint32_t n, const valtype *types,
                    uint32_t height)
 {
     bool same;
     if (!sp_state_init(c, st, n, types, &same))
         return false;
-    if (!same && sp_state_plan(c, st, height)) {
+    if (same)
+        return true;
+    if (sp_state_plan(c, st, height))
         sp_run_moves(c);
-        sp_state_enter(c, st, height);
-    }
-    return true;
+    sp_state_enter(c, st, height);
+    return err_ok(c->e);
 }
 
 static bool same_types(const struct sp_ctl *t)
@@ -193,8 +197,8 @@ static bool same_types(const struct sp_ctl *t)
 
 /* block, loop, if. The entries below the params are frozen; a loop head
  * and the start of an if's arms get a state of their own (an if whose
- * params are its results shares it with its end, so its else path jumps
- * there with no moves). */
+ * params are its results starts its end's state from a copy of it, so its
+ * else path jumps there with no moves). */
 static bool open_block(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
@@ -220,10 +224,9 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
     } else if (op == OP_IF) {
         if (!settle(c, &t->else_state, t->nparams, t->params, t->height))
             return false;
-        if (same_types(t)) {
-            t->state = t->else_state;
-            t->merged = true;
-        }
+        if (same_types(t) && !sp_state_copy(c, &t->state, &t->else_state))
+            return false;
+        t->merged = same_types(t);
         t->else_label = x64_label_new(&c->a);
         x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
     }
@@ -257,15 +260,13 @@ static void do_end(struct sp_comp *c)
     }
     if (t->op == OP_LOOP)
         return;
-    /* Falling through without moves means the state already is the
-     * label's: nothing to enter. */
-    bool enter = t->merged && (!c->live || sp_state_plan(c, &t->state, t->height));
-    if (enter && c->live)
+    /* Falling through is one more path to the label. */
+    if (t->merged && c->live && sp_state_meet(c, &t->state, t->height))
         sp_run_moves(c);
     if (t->op == OP_IF) /* no else: that path gets here in the label's state */
         x64_label_bind(&c->a, t->else_label);
     x64_label_bind(&c->a, t->label);
-    if (enter)
+    if (t->merged)
         sp_state_enter(c, &t->state, t->height);
     c->live |= t->merged;
 }

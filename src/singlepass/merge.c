@@ -1,13 +1,22 @@
 /* Merge points. A label's state says where each of the values it receives
- * and each local kept in a register must be; the first branch to reach
- * the label (or the loop head) makes it from its own state, and every
- * branch emits the moves from its state to it:
+ * must be and which locals it finds in registers (every local's home slot
+ * is current: local.set writes through, so a local's register is a copy
+ * that any path may drop for free).
+ *
+ * A loop head's state is the one at the loop's entry, and every branch back
+ * emits the moves from its state to it. A forward label (block or if end)
+ * takes its values' places from the first branch to reach it; the locals it
+ * keeps in registers are those that every path to it has in the same
+ * register (each branch or fall-through narrows the list), so no path ever
+ * moves a local there. The moves of a transfer run in three phases:
  *   A. stores to memory, in increasing position (a value moving down the
  *      stack is read before anything writes over it),
  *   B. register to register, as one parallel move,
  *   C. loads of constants and slots into registers.
  * Entries below the label's height are frozen (slots or constants) and
  * equal on every path, so they need no moves. */
+#include <string.h>
+
 #include "singlepass.h"
 
 #define NONE UINT32_MAX
@@ -112,11 +121,12 @@ static void plan_one(struct sp_comp *c, const struct sp_opnd *src, const struct 
     add(c, SP_PHASE_LOAD, src, SP_REG, dst->reg, 0);
 }
 
-bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height)
+/* The moves of the values of st (plan_one puts them in c->moves). */
+static void plan_values(struct sp_comp *c, const struct sp_state *st, uint32_t height)
 {
     c->moves.len = 0;
     uint32_t n = st->nvals, src0 = (uint32_t)c->stack.len - n;
-    const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + n;
+    const struct sp_mloc *mv = c->merges.data + st->at;
     for (uint32_t i = 0; i < n; i++) {
         const struct sp_val *v = &c->stack.data[src0 + i];
         if (v->kind == SP_REG && mv[i].kind == SP_REG && v->reg == mv[i].reg)
@@ -124,32 +134,49 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
         struct sp_opnd src = sp_resolve(c, src0 + i);
         plan_one(c, &src, &mv[i], sp_home_disp(c, c->nlocals + height + i));
     }
-    /* Locals: the dirty ones here go where the label wants them (home
-     * unless listed); listed ones at home here get loaded. */
-    const struct sp_mloc *want[SP_DIRTY_MAX];
-    uint32_t wanted = 0; /* bit k: want[k] is set for dirty[k] */
+}
+
+bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height)
+{
+    plan_values(c, st, height);
+    const struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
     for (uint32_t k = 0; k < st->nlocals; k++) {
-        uint32_t x = ml[k].slot, at = c->dirty_pos[x];
-        if (at != NONE) {
-            want[at] = &ml[k];
-            wanted |= 1u << at;
-        } else {
-            struct sp_opnd home = {.kind = SP_MEM, .type = ml[k].type,
-                                   .disp = c->local_disp[x]};
-            plan_one(c, &home, &ml[k], home.disp);
-        }
-    }
-    for (uint32_t k = 0; k < c->ndirty; k++) {
-        uint32_t x = c->dirty[k];
+        uint32_t x = ml[k].slot;
         const struct sp_val *l = &c->locals[x];
-        bool listed = wanted & (1u << k);
-        if (listed && l->kind == SP_REG && l->reg == want[k]->reg)
+        if (l->kind == SP_REG && l->reg == ml[k].reg)
             continue; /* the common case: already where the label wants it */
-        struct sp_opnd src = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
-        struct sp_mloc mem = {.slot = x, .kind = SP_MEM, .type = l->type};
-        plan_one(c, &src, listed ? want[k] : &mem, c->local_disp[x]);
+        struct sp_opnd src = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm,
+                              .disp = c->local_disp[x]};
+        plan_one(c, &src, &ml[k], src.disp);
     }
     return c->moves.len != 0;
+}
+
+bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
+{
+    plan_values(c, st, height);
+    /* The value moves only write the values' registers, which no listed
+     * local has, so what is in a listed register now reaches the label. */
+    struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < st->nlocals; k++) {
+        const struct sp_val *l = &c->locals[ml[k].slot];
+        if (l->kind == SP_REG && l->reg == ml[k].reg)
+            ml[n++] = ml[k];
+    }
+    st->nlocals = n;
+    return c->moves.len != 0;
+}
+
+bool sp_state_copy(struct sp_comp *c, struct sp_state *dst, const struct sp_state *src)
+{
+    uint32_t n = src->nvals + src->nlocals, at = (uint32_t)c->merges.len;
+    if (!vec_reserve(&c->merges, at + n + 1)) /* never NULL */
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    memcpy(c->merges.data + at, c->merges.data + src->at, n * sizeof *c->merges.data);
+    c->merges.len = at + n;
+    *dst = (struct sp_state){at, src->nvals, src->nlocals};
+    return true;
 }
 
 static void emit_move(struct sp_comp *c, const struct sp_move *m)

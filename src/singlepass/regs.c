@@ -37,25 +37,26 @@ int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
     return avail ? hold(c, __builtin_ctz(avail)) : -1;
 }
 
-/* Stores the value in reg to its owner's home and frees it. */
+/* Frees reg: a stack value goes to its home slot; a local's home is
+ * already current (stores write through), so it is only forgotten. */
 static void spill(struct sp_comp *c, int reg)
 {
     int32_t s = c->owner[reg];
     if (s < 0)
         return;
-    struct sp_val *v = slot_val(c, s);
-    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
     if ((uint32_t)s < c->nlocals) {
         sp_local_place(c, (uint32_t)s, SP_MEM, 0, 0); /* frees reg */
-    } else {
-        v->kind = SP_MEM;
-        sp_reg_own(c, reg, SP_FREE);
+        return;
     }
+    struct sp_val *v = slot_val(c, s);
+    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
+    v->kind = SP_MEM;
+    sp_reg_own(c, reg, SP_FREE);
 }
 
-/* The register to spill: the one holding the local used longest ago (its
- * value is likely dead or far from its next use), else the one holding the
- * deepest stack value (needed last). */
+/* The register to spill: the one holding the local used longest ago (free
+ * to drop, and likely dead or far from its next use), else the one holding
+ * the deepest stack value (needed last). */
 static int victim(struct sp_comp *c, bool xmm)
 {
     uint32_t cand = class_mask(xmm) & c->busy & ~c->locked & ~c->temps;

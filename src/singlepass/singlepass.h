@@ -12,17 +12,19 @@
  *   copied), or in the CPU flags (a comparison waiting for the br_if, if or
  *   select that consumes it). Each register has at most one owner, so the
  *   code that writes a register never has to ask who else reads it.
- * - Locals live in their home slot, in a register or as a constant. At
- *   most SP_DIRTY_MAX of them are away from their home slot at any time,
- *   which keeps merges and calls bounded whatever the number of locals.
+ * - Locals live in their home slot, which local.set always writes (so
+ *   calls and labels drop a local's register without a store); at most
+ *   SP_DIRTY_MAX of them are also in a register or known as a constant,
+ *   which keeps merges bounded whatever the number of locals.
  * - When a block, loop or if opens, the stack entries below its params are
  *   moved to their slots (or stay constants), so nothing below a block
  *   changes place inside it and merge states only describe the block's own
  *   values and the locals.
- * - Each control frame keeps the state its label expects (made by the
- *   first branch to reach it, or at the loop head); every branch emits the
- *   moves that turn its state into that one (stores, a parallel register
- *   move, loads).
+ * - Each control frame keeps the state its label expects: at a loop head
+ *   the state at its entry, which every branch back moves to (stores, a
+ *   parallel register move, loads); at a block end the values' places the
+ *   first branch chose and the locals every path has in the same register
+ *   (locals never move to a forward label).
  * - Trap and slow paths are queued and emitted after the body; the
  *   prologue is made last, when the frame size and the callee-saved
  *   registers used are known, and put in front of the body.
@@ -44,7 +46,7 @@ extern const struct cc_backend sp_backend;
 /* ---- shared between the files of singlepass/ (not for other folders) ---- */
 
 enum {
-    SP_DIRTY_MAX = 32,   /* locals away from their home slot at once */
+    SP_DIRTY_MAX = 32,   /* locals in a register or constant at once */
     SP_RESULT_PTR = -48, /* rbp offset of the saved multi-value result pointer */
     SP_HOMES = -48,      /* home slot k is at rbp + SP_HOMES - 8 * (k + 1) */
     SP_FREE = -1,        /* register owners besides slot ids */
@@ -233,8 +235,8 @@ int sp_reg_alloc(struct sp_comp *c, bool xmm);
 int sp_reg_try_alloc(struct sp_comp *c, bool xmm);
 /* Makes reg free of any value (moving or spilling its owner) and holds it. */
 void sp_reg_claim(struct sp_comp *c, int reg);
-/* Spills every caller-saved register owned by a local or by a stack entry
- * below position `below`. */
+/* Frees every caller-saved register owned by a local (dropped) or by a
+ * stack entry below position `below` (spilled). */
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
 /* Allocatable registers of the class that are neither owned nor locked. */
 uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
@@ -300,8 +302,14 @@ bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valt
 bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types,
                    bool *same);
 /* Puts the moves from the current state to st (values going to height)
- * in c->moves; false when there are none. */
+ * in c->moves, loading the locals st keeps in registers (a loop head);
+ * false when there are none. */
 bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height);
+/* The same for a forward label: moves for the values only, and st then
+ * keeps only the locals the current state has in the same registers. */
+bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height);
+/* Makes dst a copy of src that can narrow on its own. */
+bool sp_state_copy(struct sp_comp *c, struct sp_state *dst, const struct sp_state *src);
 /* Makes st the current state (what the code at its label starts with). */
 void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height);
 /* Appends a move to c->moves; sp_run_moves emits them all by phase:

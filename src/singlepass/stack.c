@@ -211,15 +211,13 @@ static void dirty_remove(struct sp_comp *c, uint32_t x)
     c->dirty_pos[x] = NONE;
 }
 
-/* Sends one dirty local other than keep back to its home slot. */
+/* Forgets where one dirty local other than keep is cached. */
 static void dirty_evict(struct sp_comp *c, uint32_t keep)
 {
     uint32_t y = c->dirty[c->dirty_clock++ % c->ndirty];
     if (y == keep)
         y = c->dirty[c->dirty_clock++ % c->ndirty];
-    struct sp_opnd o = local_opnd(c, y);
-    sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[y]), &o);
-    sp_local_place(c, y, SP_MEM, 0, 0);
+    sp_local_place(c, y, SP_MEM, 0, 0); /* its home is current */
 }
 
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm)
@@ -289,17 +287,20 @@ void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
     detach_refs(c, x);
     uint8_t kind = o.kind, reg = o.reg;
     if ((o.kind == SP_REG && !o.owned) || o.kind == SP_MEM) {
-        /* a copy: into a free register, else straight to the home slot */
+        /* a copy: into a free register, else only to the home slot */
         int r = take_free(c, sp_is_xmm_type(o.type));
         if (r >= 0) {
             sp_opnd_to(c, r, &o);
             kind = SP_REG;
             reg = (uint8_t)r;
+            o = (struct sp_opnd){.kind = SP_REG, .type = o.type, .reg = reg};
         } else {
-            sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[x]), &o);
             kind = SP_MEM;
         }
     }
+    /* Written through: the home slot is always current, so calls and
+     * labels drop a local's register or constant without a store. */
+    sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[x]), &o);
     sp_local_place(c, x, kind, reg, o.imm);
     if (tee)
         sp_local_get(c, x);
@@ -340,8 +341,9 @@ bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valt
     return true;
 }
 
-/* Parameters start in their argument registers (or the caller's stack
- * slots); declared locals in home slots the prologue zeroes. */
+/* Parameters start in their argument registers, stored to their homes
+ * (or in the caller's stack slots); declared locals in home slots the
+ * prologue zeroes. */
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
 {
     uint32_t n = f->nlocals ? f->nlocals : 1;
@@ -374,6 +376,7 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
             continue;
         }
         sp_local_place(c, x, SP_REG, reg, 0);
+        sp_store(c, t, x64_mem_base(X64_RBP, c->local_disp[x]), reg); /* homes are current */
     }
     return true;
 }

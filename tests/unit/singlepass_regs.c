@@ -77,7 +77,9 @@ static void pressure(void)
 
 /* Merges: values carried out of nested blocks past junk, loops whose
  * locals swap every iteration, if/else arms that leave different states,
- * br_table targets with values, and more locals than fit in registers. */
+ * br_table targets with values, more locals than fit in registers (a loop
+ * entered with a constant local no register is left for), and a local
+ * that only some paths to a label have in a register. */
 static const char *merge_wat =
     "(module"
     " (func (export \"fib\") (param i32) (result i64) (local i64 i64 i64)"
@@ -147,6 +149,34 @@ static const char *merge_wat =
     "  (local.set $s (i32.add (local.get $s) (i32.add (local.get 26) (local.get 30))))"
     "  (local.set $s (i32.add (local.get $s) (i32.add (local.get 34) (local.get 38))))"
     "  (i32.add (local.get $s) (local.get 39)))"
+    " (func (export \"constloop\") (param $x i32) (result i32)"
+    "  (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)"
+    "  (local $f i32) (local $g i32) (local $h i32) (local $i i32) (local $j i32) (local $n i32)"
+    "  (local.set $a (i32.add (local.get $x) (i32.const 1)))"
+    "  (local.set $b (i32.add (local.get $x) (i32.const 2)))"
+    "  (local.set $c (i32.add (local.get $x) (i32.const 3)))"
+    "  (local.set $d (i32.add (local.get $x) (i32.const 4)))"
+    "  (local.set $e (i32.add (local.get $x) (i32.const 5)))"
+    "  (local.set $f (i32.add (local.get $x) (i32.const 6)))"
+    "  (local.set $g (i32.add (local.get $x) (i32.const 7)))"
+    "  (local.set $h (i32.add (local.get $x) (i32.const 8)))"
+    "  (local.set $i (i32.add (local.get $x) (i32.const 9)))"
+    "  (local.set $j (i32.add (local.get $x) (i32.const 10)))"
+    "  (local.set $n (i32.const 0))"
+    "  (loop"
+    "   (local.set $n (i32.add (local.get $n) (i32.const 1)))"
+    "   (local.set $a (i32.sub (local.get $a) (i32.const 1)))"
+    "   (br_if 0 (i32.ne (local.get $a) (i32.sub (local.get $x) (i32.const 9)))))"
+    "  (i32.add (i32.mul (local.get $n) (i32.const 1000))"
+    "   (i32.add (i32.add (local.get $b) (local.get $j)) (local.get $a))))"
+    " (func (export \"meet\") (param i32 i32) (result i32) (local i32)"
+    "  (local.set 2 (i32.add (local.get 1) (i32.const 1)))"
+    "  (block"
+    "   (if (local.get 0) (then (local.set 2 (i32.mul (local.get 2) (i32.const 3)))))"
+    "   (local.set 1 (i32.add (local.get 1) (local.get 2)))"
+    "   (br_if 0 (i32.eq (local.get 0) (i32.const 2)))"
+    "   (local.set 2 (i32.const 7)))"
+    "  (i32.add (i32.mul (local.get 1) (i32.const 100)) (local.get 2)))"
     " (func (export \"refs\") (param i32) (result i32)"
     "  (local.get 0) (local.get 0) (local.set 0 (i32.const 5))"
     "  (local.get 0) (local.tee 0 (i32.const 7)) (local.get 0)"
@@ -199,6 +229,13 @@ static void merges(void)
     CHECK((uint32_t)call_int(&v, "many", a, 1) == want, "many");
     a[0] = tri_val_i32(100);
     CHECK(call_int(&v, "refs", a, 1) == 100 + (100 - (5 + (7 + 7))), "refs");
+    a[0] = tri_val_i32(20);
+    CHECK(call_int(&v, "constloop", a, 1) == 10000 + 22 + 30 + 11, "constloop");
+    for (int32_t c = 0; c < 3; c++) {
+        int32_t l2 = c ? 3 * 5 : 5, l1 = 4 + l2;
+        a[0] = tri_val_i32(c), a[1] = tri_val_i32(4);
+        CHECK(call_int(&v, "meet", a, 2) == l1 * 100 + (c == 2 ? l2 : 7), "meet(%d)", c);
+    }
     env_close(&v);
 }
 
