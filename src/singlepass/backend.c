@@ -76,23 +76,23 @@ static void handlers_init(struct sp_comp *c)
             c->handlers[op] = ranges[i].fn;
 }
 
-static bool dispatch(struct sp_comp *c, const struct val_insn *vi)
-{
-    enum op op = vi->in->op;
-    if (c->live && c->stack.len && sp_top(c)->kind == SP_FLAGS && !uses_flags(op))
-        sp_materialize_flags(c);
-    if (!c->live && op > OP_RETURN)
-        return true; /* unreachable code: only control keeps its frames */
-    return c->handlers[op](c, vi);
-}
-
+/* One instruction. Only sp_fail records errors on this path, so its flag
+ * says whether the walk goes on, without reading the caller's err. */
 static bool fn_insn(void *ctx, const struct val_insn *vi)
 {
     struct sp_comp *c = ctx;
+    enum op op = vi->in->op;
     c->at = vi->in->offset;
-    bool ok = dispatch(c, vi);
+    bool ok = true;
+    if (c->live) {
+        if (c->stack.len && sp_top(c)->kind == SP_FLAGS && !uses_flags(op))
+            sp_materialize_flags(c);
+        ok = c->handlers[op](c, vi);
+    } else if (op <= OP_RETURN) { /* unreachable code: only control keeps its frames */
+        ok = c->handlers[op](c, vi);
+    }
     sp_regs_release(c);
-    return ok && err_ok(c->e);
+    return ok && !c->failed;
 }
 
 /* Restores the callee-saved registers the body wrote and returns. */

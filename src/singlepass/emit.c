@@ -102,6 +102,7 @@ void sp_opnd_store(struct sp_comp *c, struct x64_mem m, const struct sp_opnd *o)
 
 bool sp_fail(struct sp_comp *c, enum err_code code, const char *msg)
 {
+    c->failed = true;
     return err_set(c->e, code, c->at, "%s", msg);
 }
 
