@@ -336,33 +336,32 @@ static int operand_hint(const struct ls *s, const struct lsi *x)
     return p->end == x->start && p->loc >= 0 ? p->loc : -1;
 }
 
+/* A free register for piece id: the first free for its whole life, in
+ * order of preference (each group in ascending order): the hints, then
+ * the caller-saved registers (no save needed), then the others; else the
+ * one free the longest, for that while. Most pieces take the first
+ * register looked at. */
 static bool try_free(struct ls *s, uint32_t id, bool *done)
 {
     struct lsi *x = &s->ra->iv[id];
-    bool xmm = s->mf->vclass[x->vreg];
-    int hints[2] = {operand_hint(s, x), -1};
-    uint32_t h = s->ra->v[x->vreg].hint;
-    if (h < 32)
-        hints[1] = (int)h;
-    int best = -1, part = -1, score = -1;
-    uint32_t part_until = 0;
-    for (uint32_t free = class_regs(xmm) & ~s->busy; free && score < 4; free &= free - 1) {
-        int r = __builtin_ctz(free);
-        uint32_t until = fixed_next(s, r);
-        if (until >= x->end) {
-            int sc = r == hints[0] ? 4 : r == hints[1] ? 3 : (opt_caller_saved >> r) & 1;
-            if (sc > score) {
-                score = sc;
-                best = r;
-            }
-        } else if (until > part_until) {
-            part_until = until;
-            part = r;
-        }
-    }
+    int h0 = operand_hint(s, x);
+    uint32_t h1 = s->ra->v[x->vreg].hint;
+    const uint32_t groups[] = {h0 >= 0 ? 1u << h0 : 0, h1 < 32 ? 1u << h1 : 0, opt_caller_saved,
+                               ~0u};
+    uint32_t free = class_regs(s->mf->vclass[x->vreg]) & ~s->busy, part_until = 0;
+    int part = -1;
     *done = true;
-    if (best >= 0)
-        return assign(s, id, best, FAR);
+    for (size_t g = 0; g < ARRAY_LEN(groups); free &= ~groups[g++])
+        for (uint32_t m = free & groups[g]; m; m &= m - 1) {
+            int r = __builtin_ctz(m);
+            uint32_t until = fixed_next(s, r);
+            if (until >= x->end)
+                return assign(s, id, r, FAR);
+            if (until > part_until || (until == part_until && part >= 0 && r < part)) {
+                part_until = until;
+                part = r;
+            }
+        }
     if (part >= 0 && (part_until & ~1u) > x->start)
         return assign(s, id, part, part_until);
     *done = false;

@@ -142,8 +142,8 @@ static bool live_moves(struct rs *r, uint32_t v)
                 uint32_t at;
                 uint8_t phase;
                 uint32_t end = edge_at(mf, s, j, &at, &phase);
-                if (end < born || end >= dies)
-                    continue;
+                if (end < born || end >= dies || (end >= p->start && end < p->end))
+                    continue; /* not live out of it, or in this piece there too */
                 opt_loc src = opt_loc_at(ra, v, end);
                 if (src != p->loc && opt_live_in(ra, v, s) && !raw_add(r, at, phase, src, p->loc))
                     return false;
@@ -291,6 +291,7 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
 struct rw {
     struct ra *ra;
     uint32_t i;
+    uint32_t *cur; /* per vreg: its piece at the instruction (positions only grow) */
     bool bad;
 };
 
@@ -299,14 +300,22 @@ static void rewrite_reg(void *ctx, uint32_t *reg, bool def)
     struct rw *w = ctx;
     if (!MR_IS_V(*reg))
         return;
-    opt_loc l = opt_loc_at(w->ra, *reg - MR_V0, 2 * w->i + def);
+    uint32_t v = *reg - MR_V0, pos = 2 * w->i + def;
+    const struct vinfo *vi = &w->ra->v[v];
+    uint32_t *c = &w->cur[v];
+    while (*c + 1 < vi->npiece && w->ra->iv[vi->piece[*c + 1]].start <= pos)
+        ++*c;
+    opt_loc l = vi->npiece && w->ra->iv[vi->piece[*c]].start <= pos ? w->ra->iv[vi->piece[*c]].loc
+                                                                    : INT32_MIN;
     w->bad |= l < 0;
     *reg = l < 0 ? MR_NONE : (uint32_t)l;
 }
 
 bool opt_rewrite(struct ra *ra)
 {
-    struct rw w = {.ra = ra};
+    struct rw w = {.ra = ra, .cur = arena_array(ra->mf->arena, ra->mf->nvreg + 1, sizeof *w.cur)};
+    if (!w.cur)
+        return err_set(ra->e, ERR_NOMEM, NO_OFFSET, "out of memory");
     for (w.i = 0; w.i < ra->mf->nmi; w.i++)
         opt_mi_regs(&ra->mf->mi[w.i], rewrite_reg, &w);
     return !w.bad || err_set(ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed: an "
