@@ -195,10 +195,17 @@ static bool same_types(const struct sp_ctl *t)
            (!t->nparams || !memcmp(t->params, t->results, t->nparams));
 }
 
+/* Where an if's else arm starts: an if whose params are its results
+ * shares its end's state, so its else path jumps there with no moves (the
+ * branches to the end narrowing its locals only leave the else arm fewer
+ * locals in registers). */
+static struct sp_state *else_state(struct sp_ctl *t)
+{
+    return same_types(t) ? &t->state : &t->else_state;
+}
+
 /* block, loop, if. The entries below the params are frozen; a loop head
- * and the start of an if's arms get a state of their own (an if whose
- * params are its results starts its end's state from a copy of it, so its
- * else path jumps there with no moves). */
+ * and the start of an if's arms get a state of their own. */
 static bool open_block(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
@@ -222,11 +229,9 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
         t->merged = true;
         x64_label_bind(&c->a, t->label);
     } else if (op == OP_IF) {
-        if (!settle(c, &t->else_state, t->nparams, t->params, t->height))
-            return false;
-        if (same_types(t) && !sp_state_copy(c, &t->state, &t->else_state))
-            return false;
         t->merged = same_types(t);
+        if (!settle(c, else_state(t), t->nparams, t->params, t->height))
+            return false;
         t->else_label = x64_label_new(&c->a);
         x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
     }
@@ -240,7 +245,7 @@ static bool start_else(struct sp_comp *c, struct sp_ctl *t)
     if (c->live && !branch_to(c, t))
         return false;
     x64_label_bind(&c->a, t->else_label);
-    sp_state_enter(c, &t->else_state, t->height);
+    sp_state_enter(c, else_state(t), t->height);
     c->live = true;
     t->op = OP_ELSE;
     return true;

@@ -15,8 +15,6 @@
  *   C. loads of constants and slots into registers.
  * Entries below the label's height are frozen (slots or constants) and
  * equal on every path, so they need no moves. */
-#include <string.h>
-
 #include "singlepass.h"
 
 #define NONE UINT32_MAX
@@ -166,17 +164,6 @@ bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
     }
     st->nlocals = n;
     return c->moves.len != 0;
-}
-
-bool sp_state_copy(struct sp_comp *c, struct sp_state *dst, const struct sp_state *src)
-{
-    uint32_t n = src->nvals + src->nlocals, at = (uint32_t)c->merges.len;
-    if (!vec_reserve(&c->merges, at + n + 1)) /* never NULL */
-        return sp_fail(c, ERR_NOMEM, "out of memory");
-    memcpy(c->merges.data + at, c->merges.data + src->at, n * sizeof *c->merges.data);
-    c->merges.len = at + n;
-    *dst = (struct sp_state){at, src->nvals, src->nlocals};
-    return true;
 }
 
 static void emit_move(struct sp_comp *c, const struct sp_move *m)

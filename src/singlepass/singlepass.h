@@ -117,7 +117,7 @@ struct sp_ctl {
     x64_label label;   /* branch target: loop head or end */
     x64_label else_label;
     struct sp_state state;      /* the label's, once merged */
-    struct sp_state else_state; /* if: where the else arm starts */
+    struct sp_state else_state; /* where the else arm starts (see else_state) */
     uint32_t table_stamp;       /* br_table: the last table that visited */
     x64_label table_label;      /* its stub for this frame */
 };
@@ -309,8 +309,6 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
 /* The same for a forward label: moves for the values only, and st then
  * keeps only the locals the current state has in the same registers. */
 bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height);
-/* Makes dst a copy of src that can narrow on its own. */
-bool sp_state_copy(struct sp_comp *c, struct sp_state *dst, const struct sp_state *src);
 /* Makes st the current state (what the code at its label starts with). */
 void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height);
 /* Appends a move to c->moves; sp_run_moves emits them all by phase:
