@@ -5,12 +5,7 @@
 
 #define BIT(r) (1u << (r))
 
-static const uint32_t gp_caller = BIT(X64_RAX) | BIT(X64_RCX) | BIT(X64_RDX) | BIT(X64_RSI) |
-                                  BIT(X64_RDI) | BIT(X64_R8) | BIT(X64_R9) | BIT(X64_R10);
-static const uint32_t gp_callee = BIT(X64_RBX) | BIT(X64_R12) | BIT(X64_R13);
-static const uint32_t xmm_all = 0x7fffu << 16; /* xmm0..xmm14; xmm15 is scratch */
-
-static uint32_t class_mask(bool xmm) { return xmm ? xmm_all : gp_caller | gp_callee; }
+static uint32_t class_mask(bool xmm) { return xmm ? SP_XMM_ALL : SP_GP_CALLER | SP_GP_CALLEE; }
 
 uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm)
 {
@@ -27,14 +22,6 @@ static int hold(struct sp_comp *c, int reg)
     sp_reg_own(c, reg, SP_TEMP);
     c->locked |= BIT(reg);
     return reg;
-}
-
-int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
-{
-    uint32_t avail = class_mask(xmm) & ~c->busy & ~c->locked;
-    if (!xmm && (avail & gp_caller))
-        avail &= gp_caller; /* callee-saved ones cost a save in the prologue */
-    return avail ? hold(c, __builtin_ctz(avail)) : -1;
 }
 
 /* Frees reg: a stack value goes to its home slot; a local's home is
@@ -74,12 +61,9 @@ static int victim(struct sp_comp *c, bool xmm)
     return best;
 }
 
-int sp_reg_alloc(struct sp_comp *c, bool xmm)
+int sp_reg_spill_alloc(struct sp_comp *c, bool xmm)
 {
-    int r = sp_reg_try_alloc(c, xmm);
-    if (r >= 0)
-        return r;
-    r = victim(c, xmm);
+    int r = victim(c, xmm);
     if (r < 0) {
         /* Every register is an operand of this instruction: cannot happen
          * with the operand counts wasm has, but never emit garbage. */
@@ -114,7 +98,7 @@ void sp_reg_claim(struct sp_comp *c, int reg)
 
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
 {
-    uint32_t m = c->busy & (gp_caller | xmm_all) & ~c->temps;
+    uint32_t m = c->busy & (SP_GP_CALLER | SP_XMM_ALL) & ~c->temps;
     for (; m; m &= m - 1) {
         int r = __builtin_ctz(m);
         int32_t s = c->owner[r];

@@ -229,11 +229,37 @@ static inline void sp_regs_release(struct sp_comp *c)
 }
 
 /* ---- regs.c: the register file ---- */
+/* The allocatable registers: caller-saved GP ones first (callee-saved ones
+ * cost a save in the prologue), xmm0..14 (xmm15 is the scratch). */
+#define SP_GP_CALLER                                                                         \
+    ((1u << X64_RAX) | (1u << X64_RCX) | (1u << X64_RDX) | (1u << X64_RSI) | (1u << X64_RDI) | \
+     (1u << X64_R8) | (1u << X64_R9) | (1u << X64_R10))
+#define SP_GP_CALLEE ((1u << X64_RBX) | (1u << X64_R12) | (1u << X64_R13))
+#define SP_XMM_ALL (0x7fffu << 16)
+
+/* A free register of the class without spilling, or -1; held SP_TEMP and
+ * locked until the instruction ends. Inline: most instructions take one. */
+static inline int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
+{
+    uint32_t avail = (xmm ? SP_XMM_ALL : SP_GP_CALLER | SP_GP_CALLEE) & ~c->busy & ~c->locked;
+    if (!xmm && (avail & SP_GP_CALLER))
+        avail &= SP_GP_CALLER;
+    if (!avail)
+        return -1;
+    int r = __builtin_ctz(avail);
+    sp_reg_own(c, r, SP_TEMP);
+    c->locked |= 1u << r;
+    return r;
+}
+/* sp_reg_alloc when no register is free: spills another value. */
+int sp_reg_spill_alloc(struct sp_comp *c, bool xmm);
 /* A free register of the class, spilling another value if needed; held
- * SP_TEMP and locked until the instruction ends. */
-int sp_reg_alloc(struct sp_comp *c, bool xmm);
-/* A free register of the class without spilling, or -1. */
-int sp_reg_try_alloc(struct sp_comp *c, bool xmm);
+ * like sp_reg_try_alloc's. */
+static inline int sp_reg_alloc(struct sp_comp *c, bool xmm)
+{
+    int r = sp_reg_try_alloc(c, xmm);
+    return r >= 0 ? r : sp_reg_spill_alloc(c, xmm);
+}
 /* Makes reg free of any value (moving or spilling its owner) and holds it. */
 void sp_reg_claim(struct sp_comp *c, int reg);
 /* Frees every caller-saved register owned by a local (dropped) or by a
