@@ -1,4 +1,8 @@
-/* Arena allocator: blocks of at least 64 KiB, bump allocation, freed at once. */
+/* Arena allocator: blocks of at least 64 KiB, bump allocation, freed at
+ * once. A reset keeps the memory (as one block of the size the arena
+ * grew to), so a loop that fills and resets an arena, like a compiler
+ * thread going from function to function, stops calling malloc and
+ * touching fresh pages once it has seen its largest input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,22 +15,28 @@ struct arena_block {
 };
 
 enum { BLOCK_MIN = 64 * 1024 };
+/* A reset keeps at most this much. */
+#define KEEP_MAX ((size_t)64 << 20)
 
-void *arena_alloc(struct arena *a, size_t size)
+static struct arena_block *block_new(size_t size)
+{
+    if (size > SIZE_MAX - sizeof(struct arena_block))
+        return NULL;
+    struct arena_block *b = malloc(sizeof *b + size);
+    if (b)
+        *b = (struct arena_block){.size = size};
+    return b;
+}
+
+void *arena_alloc_raw(struct arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     if (size == 0)
         size = 16;
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < size) {
-        size_t want = size > BLOCK_MIN ? size : BLOCK_MIN;
-        if (want > SIZE_MAX - sizeof *b)
+        if (!(b = block_new(size > BLOCK_MIN ? size : BLOCK_MIN)))
             return NULL;
-        b = malloc(sizeof *b + want);
-        if (!b)
-            return NULL;
-        b->size = want;
-        b->used = 0;
         /* A large one-off block goes behind the current one so the
          * current block's free space is not wasted. */
         if (a->head && size > BLOCK_MIN / 4) {
@@ -40,7 +50,14 @@ void *arena_alloc(struct arena *a, size_t size)
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+    void *p = arena_alloc_raw(a, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 
@@ -51,9 +68,16 @@ void *arena_array(struct arena *a, size_t n, size_t size)
     return arena_alloc(a, n * size);
 }
 
+void *arena_array_raw(struct arena *a, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    return arena_alloc_raw(a, n * size);
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t len)
 {
-    char *p = arena_alloc(a, len + 1);
+    char *p = arena_alloc_raw(a, len + 1);
     if (p) {
         memcpy(p, s, len);
         p[len] = 0;
@@ -71,4 +95,23 @@ void arena_free(struct arena *a)
     }
     a->head = NULL;
     a->total = 0;
+}
+
+void arena_reset(struct arena *a)
+{
+    struct arena_block *b = a->head;
+    a->total = 0;
+    if (!b || !b->next) { /* one block (or none): the common case */
+        if (b)
+            b->used = 0;
+        return;
+    }
+    size_t sum = 0, keep = BLOCK_MIN;
+    for (; b; b = b->next)
+        sum += b->size;
+    arena_free(a);
+    /* a power of two: few merges (each one touches fresh pages) */
+    while (keep < sum && keep < KEEP_MAX)
+        keep *= 2;
+    a->head = block_new(keep);
 }

@@ -23,10 +23,17 @@ struct arena {
 void *arena_alloc(struct arena *a, size_t size);
 /* arena_alloc(n * size) with overflow check. */
 void *arena_array(struct arena *a, size_t n, size_t size);
+/* The same without the zeroing, for memory the caller writes before it
+ * reads it (the contents are whatever was there). */
+void *arena_alloc_raw(struct arena *a, size_t size);
+void *arena_array_raw(struct arena *a, size_t n, size_t size);
 /* Copies len bytes and appends a NUL; NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 /* Frees every block; the arena may be used again afterwards. */
 void arena_free(struct arena *a);
+/* Forgets every allocation but keeps the memory (up to a limit) for the
+ * next ones: for an arena filled and emptied many times. */
+void arena_reset(struct arena *a);
 
 /* ---- vec: a growable array of any element type ----
  * Declare with VEC(type) name = {0}; grow with vec_push(&v, sizeof *v.data).

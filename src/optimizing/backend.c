@@ -1,8 +1,9 @@
 /* The optimizing backend's entry: every defined function goes through
- * opt_compile_func on a pool of threads (one builder and one arena per
- * function at a time on each), and the results are appended to the
- * artifact in function order, so the output does not depend on the
- * schedule. The first failure in function order is the one reported. */
+ * opt_compile_func on a pool of threads (each with one builder and one
+ * arena, reset between functions so their memory is reused), and the
+ * results are appended to the artifact in function order, so the output
+ * does not depend on the schedule. The first failure in function order
+ * is the one reported. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -27,18 +28,17 @@ struct job {
     atomic_uint fail_at;  /* lowest failed function so far (n: none) */
 };
 
-static void compile_one(struct job *j, struct opt_build *b, uint32_t k)
+static void compile_one(struct job *j, struct opt_build *b, struct arena *a, uint32_t k)
 {
     struct result *r = &j->res[k];
-    struct arena a = {0};
     err_clear(&r->err);
     x64_init(&r->code.a);
-    r->ok = b ? opt_compile_func(b, j->m->nfunc_imports + k, &a, &r->code, &r->err)
+    r->ok = b ? opt_compile_func(b, j->m->nfunc_imports + k, a, &r->code, &r->err)
               : err_set(&r->err, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!r->ok && r->err.func == NO_FUNC)
         r->err.func = j->m->nfunc_imports + k;
     r->done = true;
-    arena_free(&a);
+    arena_reset(a);
     if (!r->ok) { /* lower the bound: later functions need not be compiled */
         unsigned cur = atomic_load(&j->fail_at);
         while (k < cur && !atomic_compare_exchange_weak(&j->fail_at, &cur, k))
@@ -50,12 +50,14 @@ static void *worker(void *arg)
 {
     struct job *j = arg;
     struct opt_build *b = opt_build_new(j->m, j->o);
+    struct arena a = {0};
     for (;;) {
         uint32_t k = atomic_fetch_add(&j->next, 1);
         if (k >= j->n || k > atomic_load(&j->fail_at))
             break;
-        compile_one(j, b, k);
+        compile_one(j, b, &a, k);
     }
+    arena_free(&a);
     opt_build_free(b);
     return NULL;
 }
