@@ -148,7 +148,13 @@ static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct v
         return c;
     c->label = b->label_seq++;
     c->mem = !dead && c->label < b->scan.nlabels && b->scan.mem[c->label];
-    return c->mem && !opt_b_mem_open(b, c) ? NULL : c;
+    if (c->mem)
+        return opt_b_mem_open(b, c) ? c : NULL;
+    if (!dead && op != OP_LOOP) { /* for lookups at its merge (opt_binfo.open) */
+        c->open_st = opt_b_snapshot(b);
+        c->wopen = b->wserial;
+    }
+    return c;
 }
 
 static bool do_loop(struct opt_build *b, struct opt_bctl *c)
@@ -158,6 +164,7 @@ static bool do_loop(struct opt_build *b, struct opt_bctl *c)
         return false;
     c->target = h;
     b->bi[h].arity = c->nparams;
+    b->bi[h].loop = true;
     if (!terminate(b, OPT_JMP, 0, &h, 1) || !record_edge(b, h, top_vals(b, c->nparams)))
         return false;
     b->cur = h;
@@ -251,11 +258,17 @@ static bool continue_dead(struct opt_build *b, struct opt_bctl *c)
 static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
 {
     uint32_t m = c->target;
+    struct opt_binfo *bi = opt_b_info(b, m);
     b->stack.len = c->height;
+    if (!c->mem) {
+        bi->opened = true;
+        bi->open = c->open_st;
+        bi->wopen = c->wopen;
+    }
     if (!opt_b_seal(b, m))
         return false;
     b->cur = m;
-    const struct opt_binfo *bi = opt_b_info(b, m);
+    bi = opt_b_info(b, m);
     if (c->mem) {
         if (!opt_b_mem_enter(b, c))
             return false;
@@ -500,7 +513,7 @@ static bool hook_begin(void *ctx, const struct val_func *vf)
     if (vf->nlocals && memchr(vf->local_types, VT_V128, vf->nlocals))
         return err_set(b->e, ERR_UNSUPPORTED, b->at,
                        "SIMD (v128) is not supported by the optimizing backend");
-    b->stack.len = b->ctl.len = b->saved.len = b->work.len = 0;
+    b->stack.len = b->ctl.len = b->saved.len = b->work.len = b->ops.len = 0;
     b->cur = 0;
     b->bi = NULL;
     b->nbi = b->cap_bi = 0;
@@ -546,6 +559,7 @@ void opt_build_free(struct opt_build *b)
     vec_free(&b->ctl);
     vec_free(&b->saved);
     vec_free(&b->work);
+    vec_free(&b->ops);
     free(b);
 }
 

@@ -6,13 +6,18 @@
  * price of a pointer); a local not written since is asked of that join
  * block, which answers once per local (a phi, or the single value all its
  * edges carry) and remembers the answer. Blocks with one predecessor never
- * ask anything: they continue their predecessor's state. Loop headers are
- * sealed at the loop's end; lookups before that make incomplete phis. */
+ * ask anything: they continue their predecessor's state. A merge asks its
+ * predecessors and makes a phi only when they differ; it need not ask
+ * them about a local not written since its block or if opened (a write
+ * serial per local says so). Loop headers are sealed at the loop's end;
+ * lookups before that make incomplete phis. */
 #include <string.h>
 
 #include "optimizing.h"
 
-enum { FAN_BITS = 4, FAN = 1 << FAN_BITS, SINGLE = UINT32_MAX };
+enum { FAN_BITS = 4, FAN = 1 << FAN_BITS };
+/* Waiting lookup frames that make no phi (struct opt_rframe's phi). */
+enum { SINGLE = UINT32_MAX, MERGE = UINT32_MAX - 1 };
 
 struct opt_pnode {
     uint32_t stamp;
@@ -35,6 +40,7 @@ static opt_val trie_get(const struct opt_build *b, const struct opt_pnode *n, ui
 static bool trie_set(struct opt_build *b, uint32_t var, opt_val v)
 {
     struct opt_pnode **slot = &b->st.root;
+    b->wseq[var] = ++b->wserial;
     for (int l = (int)b->depth - 1;; l--) {
         struct opt_pnode *n = *slot;
         if (!n || n->stamp != b->stamp) {
@@ -92,8 +98,8 @@ static bool cache_rehash(struct opt_build *b, uint32_t cap)
 {
     uint64_t *ok = b->ckey;
     uint32_t *ov = b->cval, ocap = b->ccap;
-    b->ckey = arena_array(b->a, cap, sizeof *b->ckey);
-    b->cval = arena_array(b->a, cap, sizeof *b->cval);
+    b->ckey = arena_array_raw(b->a, cap, sizeof *b->ckey);
+    b->cval = arena_array_raw(b->a, cap, sizeof *b->cval);
     if (!b->ckey || !b->cval)
         return opt_b_nomem(b);
     memset(b->ckey, 0xff, cap * sizeof *b->ckey);
@@ -107,9 +113,22 @@ static bool cache_rehash(struct opt_build *b, uint32_t cap)
     return true;
 }
 
+/* The first size of the table: real modules remember about one answer
+ * per four bytes of body, so most functions never rehash. */
+static uint32_t cache_first_cap(const struct opt_build *b)
+{
+    const struct func *fn = &b->m->funcs[b->f->index];
+    size_t want = (size_t)(fn->code_end - fn->code) / 2;
+    uint32_t cap = 256;
+    while (cap < want && cap < (1u << 24))
+        cap *= 2;
+    return cap;
+}
+
 static bool cache_put(struct opt_build *b, uint32_t block, uint32_t var, opt_val v)
 {
-    if ((b->cn + 1) * 2 > b->ccap && !cache_rehash(b, b->ccap ? b->ccap * 2 : 256))
+    if ((b->cn + 1) * 2 > b->ccap &&
+        !cache_rehash(b, b->ccap ? b->ccap * 2 : cache_first_cap(b)))
         return false;
     uint64_t key = key_of(block, var);
     uint32_t i = slot_of(b, key);
@@ -162,19 +181,24 @@ static opt_val entry_value(const struct opt_build *b, uint32_t var)
     return var < np ? b->params[var] : b->zero[var_type(b, var)];
 }
 
+/* A VEC with room for one more (a call only when it must grow). */
+#define ROOM(v) ((v)->len < (v)->cap || vec_reserve((v), (v)->len + 1))
+
 static bool work_push(struct opt_build *b, uint32_t block)
 {
-    struct opt_rframe *r = vec_push(&b->work);
-    if (!r)
+    if (!ROOM(&b->work))
         return opt_b_nomem(b);
-    *r = (struct opt_rframe){block, 0, 0};
+    b->work.data[b->work.len++] = (struct opt_rframe){block, 0, 0, 0};
     return true;
 }
 
 /* First step of a lookup at a join. Either answers (*v set), or turns the
- * frame into one that waits: SINGLE for the one predecessor's answer, or
- * a new phi (already remembered, which ends cycles through loops) whose
- * operands come from the predecessors. */
+ * frame into one that waits: SINGLE for the answer at one earlier point
+ * (the one predecessor, or where a merge's block or if opened when var
+ * was not written since), MERGE for the answers of a forward join's
+ * predecessors (a phi only if they differ), or a new phi (already
+ * remembered, which ends cycles through loops) whose operands come from
+ * the predecessors. */
 static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var, opt_val *v)
 {
     struct opt_func *f = b->f;
@@ -186,10 +210,17 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
         *v = entry_value(b, var);
     else if (bi->sealed && npred == 0) /* dead code */
         *v = b->zero[var_type(b, var)];
-    else if (bi->sealed && npred == 1) {
+    else if (bi->sealed && (npred == 1 || (bi->opened && b->wseq[var] <= bi->wopen))) {
+        /* one way in, or var is as its block or if found it */
+        struct opt_pstate s = npred == 1 ? bi->st[0] : bi->open;
         r->phi = SINGLE;
-        *v = trie_get(b, bi->st[0].root, var);
+        r->next = s.base;
+        *v = trie_get(b, s.root, var);
         return !*v || cache_put(b, r->block, var, *v);
+    } else if (bi->sealed && !bi->loop) { /* no cycle can come back here */
+        r->phi = MERGE;
+        r->ops = (uint32_t)b->ops.len;
+        return true;
     } else {
         opt_val phi = opt_phi_new(f, r->block, var_type(b, var));
         if (!phi)
@@ -204,6 +235,41 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
         return cache_put(b, r->block, var, phi);
     }
     return cache_put(b, r->block, var, *v);
+}
+
+/* Where the next operand of a waiting frame goes. */
+static bool operand_put(struct opt_build *b, struct opt_rframe *r, opt_val v)
+{
+    if (r->phi != MERGE) {
+        b->f->extra[b->f->insn[r->phi].arg[0] + r->next++] = v;
+        return true;
+    }
+    if (!ROOM(&b->ops))
+        return opt_b_nomem(b);
+    b->ops.data[b->ops.len++] = v;
+    r->next++;
+    return true;
+}
+
+/* A merge's answer once it has all operands: their one value, or a phi. */
+static opt_val merge_done(struct opt_build *b, const struct opt_rframe *r, uint32_t var)
+{
+    struct opt_func *f = b->f;
+    const opt_val *ops = b->ops.data + r->ops;
+    opt_val same = opt_resolve(f, ops[0]);
+    uint32_t i = 1;
+    while (i < r->next && opt_resolve(f, ops[i]) == same)
+        i++;
+    b->ops.len = r->ops;
+    if (i == r->next)
+        return same;
+    opt_val phi = opt_phi_new(f, r->block, var_type(b, var));
+    if (!phi) {
+        opt_b_nomem(b);
+        return OPT_NONE;
+    }
+    memcpy(f->extra + f->insn[phi].arg[0], ops, r->next * sizeof *ops);
+    return phi;
 }
 
 /* The value of var at the start of join block `block`. */
@@ -224,25 +290,28 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
             if (v)
                 goto done;
             if (r->phi == SINGLE) {
-                if (!work_push(b, bi->st[0].base))
+                if (!work_push(b, r->next))
                     return OPT_NONE;
                 continue;
             }
         } else if (r->phi == SINGLE) {
             v = result;
             goto done;
-        } else {
-            f->extra[f->insn[r->phi].arg[0] + r->next++] = result;
+        } else if (!operand_put(b, r, result)) {
+            return OPT_NONE;
         }
-        uint32_t at = f->insn[r->phi].arg[0], n = f->insn[r->phi].arg[1];
+        uint32_t n = f->block[r->block].npred;
         while (r->next < n && (v = trie_get(b, bi->st[r->next].root, var)))
-            f->extra[at + r->next++] = v;
+            if (!operand_put(b, r, v))
+                return OPT_NONE;
         if (r->next < n) {
             if (!work_push(b, bi->st[r->next].base))
                 return OPT_NONE;
             continue;
         }
-        v = trivial(b, r->phi);
+        v = r->phi == MERGE ? merge_done(b, r, var) : trivial(b, r->phi);
+        if (!v)
+            return OPT_NONE;
     done:
         if (!cache_put(b, b->work.data[top].block, var, v))
             return OPT_NONE;
@@ -348,6 +417,10 @@ bool opt_b_vars_begin(struct opt_build *b)
         b->depth++;
     b->st = (struct opt_pstate){NULL, 0};
     b->stamp = 1;
+    b->wserial = 0;
+    b->wseq = arena_array(b->a, b->nlocals + 1, sizeof *b->wseq);
+    if (!b->wseq)
+        return opt_b_nomem(b);
     b->ckey = NULL;
     b->cval = NULL;
     b->ccap = b->cn = 0;

@@ -25,8 +25,8 @@ static bool back_edge_block(const struct opt_func *f, uint32_t s, const uint8_t 
  * second. */
 static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
 {
-    uint32_t *out = arena_array(f->arena, f->nblock, sizeof *out);
-    uint32_t *stack = arena_array(f->arena, f->nblock, sizeof *stack);
+    uint32_t *out = arena_array_raw(f->arena, f->nblock, sizeof *out);
+    uint32_t *stack = arena_array_raw(f->arena, f->nblock, sizeof *stack);
     uint32_t *next = arena_array(f->arena, f->nblock, sizeof *next); /* step + 1 */
     uint8_t *on_stack = arena_alloc(f->arena, f->nblock);
     if (!out || !stack || !next || !on_stack) {
@@ -41,9 +41,10 @@ static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
         uint32_t b = stack[sp - 1];
         const struct opt_block *bl = &f->block[b];
         if (next[b] <= 2 * bl->nsucc) {
-            uint32_t step = next[b]++ - 1, s = bl->succ[step % bl->nsucc];
-            bool late = back_edge_block(f, s, on_stack);
-            if (!next[s] && late == (step >= bl->nsucc)) {
+            uint32_t step = next[b]++ - 1;
+            bool second = step >= bl->nsucc;
+            uint32_t s = bl->succ[second ? step - bl->nsucc : step];
+            if (!next[s] && back_edge_block(f, s, on_stack) == second) {
                 next[s] = 1;
                 on_stack[s] = 1;
                 stack[sp++] = s;
@@ -58,8 +59,22 @@ static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
     return out;
 }
 
+/* True when no block but the entry lacks a predecessor. The builder makes
+ * each block with (or before) its first predecessor's edge from a block
+ * made earlier, or as an orphan without any: so then every block is
+ * reached from the entry, and the search can be skipped. */
+static bool no_orphans(const struct opt_func *f)
+{
+    for (uint32_t b = 1; b < f->nblock; b++)
+        if (!f->block[b].npred)
+            return false;
+    return true;
+}
+
 bool opt_pass_prune(struct opt_func *f, struct err *e)
 {
+    if (no_orphans(f))
+        return true;
     uint32_t n;
     uint32_t *po = postorder(f, &n, e);
     if (!po)

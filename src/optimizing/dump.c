@@ -7,6 +7,7 @@
  *
  * Printed after any stage with env TRIDENT_DUMP_IR=stage (or "all"). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +128,20 @@ void opt_dump(const struct opt_func *f, struct buf *out)
     }
 }
 
-const char *opt_dump_stage(void)
+static const char *dump_stage;
+static pthread_once_t dump_once = PTHREAD_ONCE_INIT;
+
+static void read_dump_env(void)
 {
     const char *s = getenv("TRIDENT_DUMP_IR");
-    return s && *s ? s : NULL;
+    dump_stage = s && *s ? s : NULL;
+}
+
+/* Read once per process: it is asked after every stage of every function. */
+const char *opt_dump_stage(void)
+{
+    pthread_once(&dump_once, read_dump_env);
+    return dump_stage;
 }
 
 void opt_dump_if(const struct opt_func *f, const char *stage)

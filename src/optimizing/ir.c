@@ -21,7 +21,7 @@ bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t e
     if (n > UINT32_MAX / 2)
         return false;
     void **p = arr;
-    void *fresh = arena_array(a, (size_t)n, elem);
+    void *fresh = arena_array_raw(a, (size_t)n, elem);
     if (!fresh)
         return false;
     if (*p)
@@ -51,8 +51,8 @@ bool opt_func_init(struct opt_func *f, struct arena *a, const struct module *m, 
 {
     *f = (struct opt_func){.arena = a, .m = m, .index = index, .type = dec_func_type(m, index)};
     f->ninsn = 1; /* id 0 is "no value" */
-    return opt_grow(a, &f->insn, &f->cap_insn, 64, sizeof *f->insn) &&
-           opt_grow(a, &f->alias, &(uint32_t){0}, 64, sizeof *f->alias) &&
+    f->alias = arena_array(a, 64, sizeof *f->alias);
+    return f->alias && opt_grow(a, &f->insn, &f->cap_insn, 64, sizeof *f->insn) &&
            opt_block_new(f) == 0;
 }
 
@@ -64,10 +64,11 @@ bool opt_func_reserve(struct opt_func *f, uint32_t ninsn, uint32_t nblock)
         return false;
     if (old == f->cap_insn)
         return true;
-    uint32_t *alias = arena_array(f->arena, f->cap_insn, sizeof *alias);
+    uint32_t *alias = arena_array_raw(f->arena, f->cap_insn, sizeof *alias);
     if (!alias)
         return false;
     memcpy(alias, f->alias, old * sizeof *alias);
+    memset(alias + old, 0, (f->cap_insn - old) * sizeof *alias);
     f->alias = alias;
     return true;
 }
@@ -158,8 +159,10 @@ opt_val opt_resolve(struct opt_func *f, opt_val v)
 void opt_replace(struct opt_func *f, opt_val v, opt_val by)
 {
     by = opt_resolve(f, by);
-    if (by != v)
+    if (by != v) {
         f->alias[v] = by;
+        f->nreplaced++;
+    }
 }
 
 void opt_resolve_all(struct opt_func *f)
@@ -247,23 +250,6 @@ opt_val opt_phi_same(struct opt_func *f, opt_val phi)
         same = o;
     }
     return same;
-}
-
-uint32_t opt_args(const struct opt_func *f, const struct opt_insn *in, uint32_t **args)
-{
-    uint32_t *a = (uint32_t *)in->arg;
-    *args = a;
-    switch (opt_ops[in->op].shape) {
-    case SH_A: return 1;
-    case SH_AB: return 2;
-    case SH_ABC: return 3;
-    case SH_LIST:
-        *args = f->extra + a[0];
-        return a[1];
-    case SH_TERM:
-        return (in->op == OPT_BRIF || in->op == OPT_BR_TABLE || in->op == OPT_RET) && a[0];
-    default: return 0;
-    }
 }
 
 const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, uint32_t *count)

@@ -189,6 +189,7 @@ struct opt_func {
     struct opt_slot *slot;
     uint32_t nslot, cap_slot;
     uint32_t *alias;                /* replaced value -> replacement, or 0 */
+    uint32_t nreplaced;             /* opt_replace calls so far */
     uint32_t nparam_abi;            /* PARAMs: vmctx, [results], wasm params */
     uint32_t *order, norder;        /* block layout after opt_order */
     struct opt_domtree *dom;        /* opt_domtree's, until the CFG changes (pipeline.c) */
@@ -220,7 +221,8 @@ bool opt_edge_add(struct opt_func *f, uint32_t from, uint32_t to);
 bool opt_edge_new(struct opt_func *f, uint32_t from, uint32_t to);
 /* Index of p in b's preds, or UINT32_MAX. */
 uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p);
-/* Grows *arr (of *cap elements of size elem) in the arena to hold need. */
+/* Grows *arr (of *cap elements of size elem) in the arena to hold need;
+ * the elements past the old *cap are not zeroed. */
 bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem);
 /* Appends v to a u32 array growing in the arena. */
 bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
@@ -245,8 +247,25 @@ void opt_edge_remove(struct opt_func *f, uint32_t from, uint32_t to);
 /* The one value all operands of a phi are (besides the phi itself), 0 when
  * they are only the phi, or the phi when they differ. */
 opt_val opt_phi_same(struct opt_func *f, opt_val phi);
-/* Number of value operands of an instruction and a pointer to them. */
-uint32_t opt_args(const struct opt_func *f, const struct opt_insn *in, uint32_t **args);
+/* Number of value operands of an instruction and a pointer to them.
+ * Inline: every pass calls it for every instruction. */
+static inline uint32_t opt_args(const struct opt_func *f, const struct opt_insn *in,
+                                uint32_t **args)
+{
+    uint32_t *a = (uint32_t *)in->arg;
+    *args = a;
+    switch (opt_ops[in->op].shape) {
+    case SH_A: return 1;
+    case SH_AB: return 2;
+    case SH_ABC: return 3;
+    case SH_LIST:
+        *args = f->extra + a[0];
+        return a[1];
+    case SH_TERM:
+        return (in->op == OPT_BRIF || in->op == OPT_BR_TABLE || in->op == OPT_RET) && a[0];
+    default: return 0;
+    }
+}
 /* The br_table targets (count entries then the default) of a BR_TABLE. */
 const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, uint32_t *count);
 /* The IR type of a wasm value type. */
@@ -305,6 +324,11 @@ struct opt_binfo {
     uint32_t ninc, cap_inc;
     opt_val table;           /* the last br_table with an edge to it */
     bool sealed;
+    bool loop;               /* a loop header (the only joins with back edges) */
+    bool opened;             /* a merge with `open` set: */
+    struct opt_pstate open;  /* the locals where its block or if opened, */
+    uint32_t wopen;          /* and opt_build.wserial then: a local last
+                                written no later still has its value there */
 };
 
 /* What build_scan.c found before the walk: labels (numbered as their
@@ -323,7 +347,8 @@ struct opt_bctl {
     bool has_else;
     bool mem;            /* a memory label (struct opt_scan) */
     uint32_t label;      /* its number (order of opening) */
-    struct opt_pstate open_st; /* memory label: the locals where it opened */
+    struct opt_pstate open_st; /* block, if, memory label: the locals where it opened */
+    uint32_t wopen;      /* opt_build.wserial where it opened */
     uint32_t height;     /* operand stack height below the params */
     uint32_t nparams, nresults;
     const valtype *params, *results;
@@ -337,6 +362,7 @@ struct opt_bctl {
  * chains of joins cannot overflow the C stack). */
 struct opt_rframe {
     uint32_t block, phi, next;
+    uint32_t ops;            /* a merge: where its operands start in ops */
 };
 
 struct opt_build {
@@ -352,6 +378,7 @@ struct opt_build {
     uint32_t cur;             /* block being filled */
     struct opt_pstate st;     /* the locals at the current point */
     uint32_t stamp, depth;    /* trie nodes with another stamp are shared */
+    uint32_t *wseq, wserial;  /* per local: the serial of its last write, of wserial */
     opt_val vmctx, results, heap_base;
     opt_val zero[5];          /* by enum opt_type */
     opt_val *params;          /* PARAM of each wasm parameter */
@@ -368,6 +395,7 @@ struct opt_build {
     VEC(struct opt_bctl) ctl;
     VEC(opt_val) saved;
     VEC(struct opt_rframe) work;
+    VEC(opt_val) ops;         /* operands of the merges being looked up */
 };
 
 /* build.c */
@@ -414,7 +442,7 @@ bool opt_b_builtin(struct opt_build *b, enum cc_builtin id, const opt_val *args,
 
 /* ---- passes (one file each), run by pipeline.c ---- */
 /* Drops blocks the entry does not reach (with their edges and phi
- * operands). */
+ * operands). For the builder's IR (cfg.c says what it relies on). */
 bool opt_pass_prune(struct opt_func *f, struct err *e);
 /* Removes phis whose operands are all one value (or the phi itself) and
  * resolves every operand through the replacement table. */

@@ -20,25 +20,22 @@ struct users {
     uint32_t *next, *who;   /* per node */
 };
 
-static bool phi_users(struct opt_func *f, struct users *u)
+static bool phi_users(struct opt_func *f, const opt_val *phis, uint32_t nphi, struct users *u)
 {
     uint32_t total = 0;
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (!f->insn[v].dead && f->insn[v].op == OPT_PHI)
-            total += f->insn[v].arg[1];
-    u->first = arena_array(f->arena, f->ninsn, sizeof *u->first);
-    u->last = arena_array(f->arena, f->ninsn, sizeof *u->last);
-    u->next = arena_array(f->arena, total + 1, sizeof *u->next);
-    u->who = arena_array(f->arena, total + 1, sizeof *u->who);
+    for (uint32_t i = 0; i < nphi; i++)
+        total += f->insn[phis[i]].arg[1];
+    u->first = arena_array_raw(f->arena, f->ninsn, sizeof *u->first);
+    u->last = arena_array_raw(f->arena, f->ninsn, sizeof *u->last);
+    u->next = arena_array_raw(f->arena, total + 1, sizeof *u->next);
+    u->who = arena_array_raw(f->arena, total + 1, sizeof *u->who);
     if (!u->first || !u->last || !u->next || !u->who)
         return false;
     memset(u->first, 0xff, f->ninsn * sizeof *u->first);
     uint32_t k = 0;
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        const struct opt_insn *in = &f->insn[v];
-        if (in->dead || in->op != OPT_PHI)
-            continue;
-        uint32_t *ops, n = opt_args(f, in, &ops);
+    for (uint32_t j = 0; j < nphi; j++) {
+        opt_val v = phis[j];
+        uint32_t *ops, n = opt_args(f, &f->insn[v], &ops);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t o = ops[i];
             if (f->insn[o].op != OPT_PHI)
@@ -68,21 +65,31 @@ static void hand_over(struct users *u, opt_val p, opt_val s)
     u->first[p] = UINT32_MAX;
 }
 
-bool opt_pass_phis(struct opt_func *f, struct err *e)
+/* The live phis, from the blocks' lists (NULL on out of memory). */
+static opt_val *live_phis(struct opt_func *f, uint32_t *n)
 {
-    opt_resolve_all(f);
+    uint32_t total = 0, k = 0;
+    for (uint32_t b = 0; b < f->nblock; b++)
+        total += f->block[b].dead ? 0 : f->block[b].nphi;
+    opt_val *phis = arena_array_raw(f->arena, total + 1, sizeof *phis);
+    for (uint32_t b = 0; phis && b < f->nblock; b++)
+        for (uint32_t i = 0; !f->block[b].dead && i < f->block[b].nphi; i++)
+            if (!f->insn[f->block[b].phi[i]].dead)
+                phis[k++] = f->block[b].phi[i];
+    *n = k;
+    return phis;
+}
+
+/* Replaces the trivial phis, a worklist over the phis that use a
+ * replaced one. */
+static bool remove_trivial(struct opt_func *f, opt_val *work, uint32_t n)
+{
     struct users us;
-    if (!phi_users(f, &us))
-        return nomem(e);
-    uint32_t *work = arena_array(f->arena, f->ninsn + 1, sizeof *work), n = 0;
     uint8_t *queued = arena_alloc(f->arena, f->ninsn);
-    if (!work || !queued)
-        return nomem(e);
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (!f->insn[v].dead && f->insn[v].op == OPT_PHI) {
-            work[n++] = v;
-            queued[v] = 1;
-        }
+    if (!queued || !phi_users(f, work, n, &us))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        queued[work[i]] = 1;
     while (n) {
         opt_val p = work[--n];
         queued[p] = 0;
@@ -103,7 +110,20 @@ bool opt_pass_phis(struct opt_func *f, struct err *e)
         if (f->insn[same].op == OPT_PHI)
             hand_over(&us, p, same);
     }
-    opt_resolve_all(f);
-    opt_compact(f);
+    return true;
+}
+
+bool opt_pass_phis(struct opt_func *f, struct err *e)
+{
+    uint32_t replaced = f->nreplaced, n;
+    if (replaced) /* the builder's replacements */
+        opt_resolve_all(f);
+    opt_val *phis = live_phis(f, &n);
+    if (!phis || (n && !remove_trivial(f, phis, n)))
+        return nomem(e);
+    if (f->nreplaced != replaced)
+        opt_resolve_all(f);
+    if (f->nreplaced) /* what was replaced is dead, maybe still in a list */
+        opt_compact(f);
     return true;
 }
