@@ -365,10 +365,8 @@ static void phi_operands(struct isel *s, uint32_t b)
     const struct opt_block *bl = &f->block[b];
     for (uint32_t i = 0; i < bl->nsucc; i++) {
         const struct opt_block *sb = &f->block[bl->succ[i]];
-        if (!sb->nphi)
-            continue;
         struct mblock *mb = &s->mf->block[sb->order];
-        uint32_t k = opt_pred_index(f, bl->succ[i], b);
+        uint32_t k = s->epred[s->eoff[b] + i];
         for (uint32_t p = 0; p < sb->nphi; p++)
             mb->phi[p].ops[k] = opt_s_reg(s, f->extra[f->insn[sb->phi[p]].arg[0] + k]);
     }
@@ -450,6 +448,50 @@ static bool lower_block(struct isel *s, uint32_t i)
     return !s->oom;
 }
 
+/* For every edge b -> succ[i], b's index among the successor's preds
+ * (the phi operands it gives): the edges are bucketed by target, then
+ * each target's preds are numbered once. Linear, where asking
+ * opt_pred_index per edge is quadratic in a join's preds. */
+static bool edge_slots(struct isel *s)
+{
+    const struct opt_func *f = s->f;
+    uint32_t nb = f->nblock, ne = 0;
+    s->eoff = arena_array(f->arena, nb + 1, sizeof *s->eoff);
+    uint32_t *toff = arena_array(f->arena, nb + 2, sizeof *toff); /* buckets by target */
+    uint32_t *at = arena_array(f->arena, nb, sizeof *at);
+    if (!s->eoff || !toff || !at)
+        return false;
+    for (uint32_t b = 0; b < nb; b++) { /* removed blocks keep stale successor lists */
+        s->eoff[b] = ne;
+        ne += f->block[b].dead ? 0 : f->block[b].nsucc;
+    }
+    s->eoff[nb] = ne;
+    s->epred = arena_array(f->arena, ne + 1, sizeof *s->epred);
+    uint32_t *from = arena_array(f->arena, ne + 1, sizeof *from); /* bucketed: source */
+    uint32_t *id = arena_array(f->arena, ne + 1, sizeof *id);     /* and edge */
+    if (!s->epred || !from || !id)
+        return false;
+    for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t i = 0; i < s->eoff[b + 1] - s->eoff[b]; i++)
+            toff[f->block[b].succ[i] + 2]++;
+    for (uint32_t t = 0; t < nb; t++)
+        toff[t + 2] += toff[t + 1];
+    for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t i = 0; i < s->eoff[b + 1] - s->eoff[b]; i++) {
+            uint32_t k = toff[f->block[b].succ[i] + 1]++;
+            from[k] = b;
+            id[k] = s->eoff[b] + i;
+        }
+    for (uint32_t t = 0; t < nb; t++) { /* now edge[toff[t] .. toff[t + 1]) go into t */
+        const struct opt_block *tl = &f->block[t];
+        for (uint32_t k = 0; k < tl->npred; k++)
+            at[tl->pred[k]] = k;
+        for (uint32_t e = toff[t]; e < toff[t + 1]; e++)
+            s->epred[id[e]] = at[from[e]];
+    }
+    return true;
+}
+
 /* Machine blocks in layout order, with their edges and phis. Their lists
  * are slices of four arrays allocated at once. */
 static bool make_blocks(struct isel *s)
@@ -512,7 +554,7 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
         place_slots(f, mf);
-        ok = decide_folds(&s) && make_blocks(&s);
+        ok = decide_folds(&s) && edge_slots(&s) && make_blocks(&s);
     }
     for (uint32_t i = 0; ok && i < f->norder; i++)
         ok = lower_block(&s, i);

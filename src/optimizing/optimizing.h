@@ -655,6 +655,8 @@ struct isel {
     uint32_t *nuse;   /* IR value -> number of uses */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
     opt_val *loadop;  /* IR value -> the load folded into it as a memory operand */
+    uint32_t *eoff;   /* IR block -> where its successor edges start in epred */
+    uint32_t *epred;  /* per edge b -> succ[i]: b's index among that block's preds */
     bool oom;
 };
 /* Appends an instruction (on failure records out of memory and returns a
