@@ -73,7 +73,7 @@ static bool use_positions(struct lv *lv)
         opt_mi_regs(&mf->mi[c.i], count_reg, &c);
     for (uint32_t v = 0; v < nv; v++)
         cnt[v + 1] += cnt[v];
-    if (!(ra->upos = arena_array(mf->arena, cnt[nv] + 1, sizeof *ra->upos)))
+    if (!(ra->upos = arena_array_raw(mf->arena, cnt[nv] + 1, sizeof *ra->upos)))
         return false;
     for (uint32_t v = 0; v < nv; v++)
         ra->v[v].u0 = ra->v[v].u1 = cnt[v];
@@ -111,9 +111,9 @@ static bool phi_uses(struct lv *lv)
         bcnt[b + 1] += bcnt[b];
     for (uint32_t v = 0; v < nv; v++)
         vcnt[v + 1] += vcnt[v];
-    uint32_t *byb = arena_array(mf->arena, bcnt[nb] + 1, sizeof *byb);
-    ra->ppos = arena_array(mf->arena, vcnt[nv] + 1, sizeof *ra->ppos);
-    ra->pstart = arena_array(mf->arena, nv + 1, sizeof *ra->pstart);
+    uint32_t *byb = arena_array_raw(mf->arena, bcnt[nb] + 1, sizeof *byb);
+    ra->ppos = arena_array_raw(mf->arena, vcnt[nv] + 1, sizeof *ra->ppos);
+    ra->pstart = arena_array_raw(mf->arena, nv + 1, sizeof *ra->pstart);
     if (!byb || !ra->ppos || !ra->pstart)
         return false;
     memcpy(ra->pstart, vcnt, (nv + 1) * sizeof *vcnt);
@@ -165,8 +165,8 @@ static bool loop_ends(struct lv *lv, uint32_t *lend)
     for (uint32_t b = 0; b < nb; b++)
         nedge += mf->block[b].npred;
     /* a block is pushed once per edge out of it at most, for each header */
-    uint32_t *up = arena_array(mf->arena, nb, sizeof *up);
-    uint32_t *work = arena_array(mf->arena, nedge + 1, sizeof *work);
+    uint32_t *up = arena_array_raw(mf->arena, nb, sizeof *up);
+    uint32_t *work = arena_array_raw(mf->arena, nedge + 1, sizeof *work);
     if (!up || !work)
         return false;
     for (uint32_t b = 0; b < nb; b++) {
@@ -211,7 +211,7 @@ static bool lmax_init(struct lv *lv, struct lmax *t, const uint32_t *lend)
 {
     struct mfunc *mf = lv->mf;
     uint32_t nb = mf->nblock, nh = 0;
-    if (!(t->rank = arena_array(mf->arena, nb + 1, sizeof *t->rank)))
+    if (!(t->rank = arena_array_raw(mf->arena, nb + 1, sizeof *t->rank)))
         return false;
     for (uint32_t b = 0; b < nb; b++) {
         t->rank[b] = nh;
@@ -219,7 +219,7 @@ static bool lmax_init(struct lv *lv, struct lmax *t, const uint32_t *lend)
     }
     t->rank[nb] = nh;
     for (uint32_t j = 0; (1u << j) <= nh; j++) {
-        if (!(t->lvl[j] = arena_array(mf->arena, nh, sizeof *t->lvl[j])))
+        if (!(t->lvl[j] = arena_array_raw(mf->arena, nh, sizeof *t->lvl[j])))
             return false;
         for (uint32_t i = 0, b = 0; j == 0 && b < nb; b++)
             if (lend[b])
@@ -249,7 +249,7 @@ static bool liveness(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
     const struct ra *ra = lv->ra;
-    uint32_t *lend = arena_array(mf->arena, mf->nblock + 1, sizeof *lend);
+    uint32_t *lend = arena_array_raw(mf->arena, mf->nblock + 1, sizeof *lend);
     struct lmax t = {0};
     if (!lend || !loop_ends(lv, lend) || (!lv->messy && !lmax_init(lv, &t, lend)))
         return false;
@@ -427,7 +427,7 @@ static bool intervals(struct lv *lv)
 {
     struct ra *ra = lv->ra;
     struct mfunc *mf = lv->mf;
-    uint32_t *first = arena_array(mf->arena, mf->nvreg + 1, sizeof *first);
+    uint32_t *first = arena_array_raw(mf->arena, mf->nvreg + 1, sizeof *first);
     /* room for the splits too, so the array seldom grows */
     if (!first || !opt_grow(mf->arena, &ra->iv, &ra->cap_iv, mf->nvreg + mf->nvreg / 4 + 8,
                             sizeof *ra->iv))
@@ -467,13 +467,13 @@ bool opt_live(struct ra *ra)
     struct lv lv = {.ra = ra, .mf = mf};
     uint32_t nv = mf->nvreg + 1, nb = mf->nblock + 1;
     ra->v = arena_array(a, nv, sizeof *ra->v);
-    ra->bstart = arena_array(a, nb, sizeof *ra->bstart);
-    ra->iblock = arena_array(a, mf->nmi + 1, sizeof *ra->iblock);
-    ra->reach = arena_array(a, 2 * nb, sizeof *ra->reach);
+    ra->bstart = arena_array_raw(a, nb, sizeof *ra->bstart);
+    ra->iblock = arena_array_raw(a, mf->nmi + 1, sizeof *ra->iblock);
+    ra->reach = arena_array_raw(a, 2 * nb, sizeof *ra->reach);
     ra->met = arena_array(a, nb, sizeof *ra->met);
-    ra->stack = arena_array(a, nb, sizeof *ra->stack);
-    lv.dblk = arena_array(a, nv, sizeof *lv.dblk);
-    lv.dpos = arena_array(a, nv, sizeof *lv.dpos);
+    ra->stack = arena_array_raw(a, nb, sizeof *ra->stack);
+    lv.dblk = arena_array_raw(a, nv, sizeof *lv.dblk);
+    lv.dpos = arena_array_raw(a, nv, sizeof *lv.dpos);
     lv.end = arena_array(a, nv, sizeof *lv.end);
     if (!ra->v || !ra->bstart || !ra->iblock || !ra->reach || !ra->met || !ra->stack || !lv.dpos || !lv.dblk || !lv.end)
         return false;

@@ -97,7 +97,7 @@ static bool by_start(struct ls *s)
     const struct ra *ra = s->ra;
     uint32_t npos = 2 * s->mf->nmi + 2;
     uint32_t *cnt = arena_array(s->mf->arena, npos + 1, sizeof *cnt);
-    s->sorted = arena_array(s->mf->arena, ra->niv + 1, sizeof *s->sorted);
+    s->sorted = arena_array_raw(s->mf->arena, ra->niv + 1, sizeof *s->sorted);
     if (!cnt || !s->sorted)
         return false;
     for (uint32_t i = 0; i < ra->niv; i++)
@@ -194,7 +194,7 @@ static bool phi_partners(struct ls *s)
             for (uint32_t v = 0; v < nv; v++)
                 cnt[v + 1] += cnt[v];
             s->pstart = cnt;
-            s->partner = arena_array(mf->arena, total + 1, sizeof *s->partner);
+            s->partner = arena_array_raw(mf->arena, total + 1, sizeof *s->partner);
             if (!s->partner || !(cnt = arena_array(mf->arena, nv + 1, sizeof *cnt)))
                 return nomem(s);
         }
@@ -412,7 +412,7 @@ bool opt_regalloc(struct ra *ra)
 {
     struct mfunc *mf = ra->mf;
     struct ls s = {.ra = ra, .mf = mf};
-    s.vend = arena_array(mf->arena, mf->nvreg + 1, sizeof *s.vend);
+    s.vend = arena_array_raw(mf->arena, mf->nvreg + 1, sizeof *s.vend);
     if (!s.vend)
         return nomem(&s);
     if (!phi_partners(&s))

@@ -174,7 +174,7 @@ static bool sort_raw(struct rs *r)
     struct arena *a = r->ra->mf->arena;
     uint32_t nkey = 3 * r->ra->mf->nmi;
     uint32_t *cnt = arena_array(a, nkey + 1, sizeof *cnt);
-    struct raw *sorted = arena_array(a, r->nraw + 1, sizeof *sorted);
+    struct raw *sorted = arena_array_raw(a, r->nraw + 1, sizeof *sorted);
     if (!cnt || !sorted)
         return nomem(r);
     for (uint32_t i = 0; i < r->nraw; i++)
@@ -257,7 +257,7 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
     uint8_t *first = arena_alloc(mf->arena, mf->nmi + 1);
     uint32_t nloc = 33 + mf->nspill;
     r.readers = arena_array(mf->arena, nloc, sizeof *r.readers);
-    r.writer = arena_array(mf->arena, nloc, sizeof *r.writer);
+    r.writer = arena_array_raw(mf->arena, nloc, sizeof *r.writer);
     if (!first || !r.readers || !r.writer)
         return nomem(&r);
     memset(r.writer, 0xff, nloc * sizeof *r.writer);
@@ -269,7 +269,7 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
         return false;
     if (r.nraw && !sort_raw(&r))
         return false;
-    if (!(r.ready = arena_array(mf->arena, r.nraw + 1, sizeof *r.ready)))
+    if (!(r.ready = arena_array_raw(mf->arena, r.nraw + 1, sizeof *r.ready)))
         return nomem(&r);
     for (uint32_t i = 0, j; i < r.nraw; i = j) {
         j = i;
