@@ -655,6 +655,7 @@ static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
      * paths set type alone, step anything (cleared after it). */
     struct insn in;
     struct val_insn vi = {.in = &in};
+    bool (*insn)(void *, const struct val_insn *) = h ? h->insn : NULL;
     while (w->ctls.len) {
         if (w->r.p >= w->r.end)
             return err_set(w->e, ERR_MALFORMED, (size_t)(w->r.p - w->m->bytes),
@@ -664,14 +665,14 @@ static bool walk_body(struct walker *w, const struct val_hooks *h, void *ctx)
         vi.type = 0;
         bool ok;
         if (fast_step(w, &in, &vi, &ok)) {
-            if (!ok || (h && h->insn && !h->insn(ctx, &vi)))
+            if (!ok || (insn && !insn(ctx, &vi)))
                 return false;
             continue;
         }
         if (!next_insn(&w->r, &in))
             return false;
         w->at = in.offset;
-        if (!step(w, &in, &vi) || (h && h->insn && !h->insn(ctx, &vi)))
+        if (!step(w, &in, &vi) || (insn && !insn(ctx, &vi)))
             return false;
         vi = (struct val_insn){.in = &in};
     }
