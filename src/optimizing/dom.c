@@ -129,14 +129,14 @@ static bool dom_children(struct opt_func *f, const uint32_t *idom, uint32_t **fi
                          uint32_t **kids)
 {
     uint32_t *fi = arena_array(f->arena, f->nblock + 1, sizeof *fi);
-    uint32_t *k = arena_array(f->arena, f->norder + 1, sizeof *k);
+    uint32_t *k = arena_array_raw(f->arena, f->norder + 1, sizeof *k);
     if (!fi || !k)
         return false;
     for (uint32_t i = 1; i < f->norder; i++)
         fi[idom[f->order[i]] + 1]++;
     for (uint32_t b = 0; b < f->nblock; b++)
         fi[b + 1] += fi[b];
-    uint32_t *at = arena_array(f->arena, f->nblock, sizeof *at);
+    uint32_t *at = arena_array_raw(f->arena, f->nblock, sizeof *at);
     if (!at)
         return false;
     memcpy(at, fi, f->nblock * sizeof *at);
@@ -154,11 +154,11 @@ static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err 
     if (!opt_pass_order(f, e))
         return false;
     t->idom = arena_array(f->arena, f->nblock, sizeof *t->idom);
-    t->pre = arena_array(f->arena, f->norder + 1, sizeof *t->pre);
+    t->pre = arena_array_raw(f->arena, f->norder + 1, sizeof *t->pre);
     t->end = arena_array(f->arena, f->nblock, sizeof *t->end);
     t->pos = arena_array(f->arena, f->nblock, sizeof *t->pos);
     t->depth = arena_array(f->arena, f->nblock, sizeof *t->depth);
-    uint32_t *stack = arena_array(f->arena, f->norder + 1, sizeof *stack), sp = 0, n = 0;
+    uint32_t *stack = arena_array_raw(f->arena, f->norder + 1, sizeof *stack), sp = 0, n = 0;
     if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth || !stack ||
         !opt_dominators(f, t->idom) || !dom_children(f, t->idom, &first, &kids))
         return nomem(e);
@@ -172,7 +172,7 @@ static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err 
             stack[sp++] = kids[i];
     }
     t->n = n;
-    uint32_t *size = arena_array(f->arena, f->nblock, sizeof *size); /* of subtrees */
+    uint32_t *size = arena_array_raw(f->arena, f->nblock, sizeof *size); /* of subtrees */
     if (!size)
         return nomem(e);
     for (uint32_t i = 0; i < n; i++)
@@ -202,7 +202,7 @@ bool opt_domwalk(struct opt_func *f, const struct opt_domtree *t,
                  void (*enter)(void *ctx, uint32_t b), void (*leave)(void *ctx, uint32_t b),
                  void *ctx, struct err *e)
 {
-    uint32_t *open = arena_array(f->arena, t->n + 1, sizeof *open), sp = 0;
+    uint32_t *open = arena_array_raw(f->arena, t->n + 1, sizeof *open), sp = 0;
     if (!open)
         return nomem(e);
     for (uint32_t i = 0; i <= t->n; i++) {

@@ -165,9 +165,11 @@ static void moves_before(struct em *m, uint32_t i, uint32_t *g)
 static void thread_jumps(struct em *m)
 {
     const struct mfunc *mf = m->mf;
-    uint8_t *moves = arena_alloc(mf->arena, mf->nblock + 1); /* before the block's first */
-    uint32_t *path = arena_array(mf->arena, mf->nblock + 1, sizeof *path);
-    if (!moves || !path) {
+    uint8_t *moves = arena_alloc_raw(mf->arena, mf->nblock + 1); /* before the block's first */
+    uint32_t *path = arena_array_raw(mf->arena, mf->nblock + 1, sizeof *path);
+    if (!moves || !path) { /* every jump goes where it says (the targets are raw) */
+        for (uint32_t b = 0; b < mf->nblock; b++)
+            m->target[b] = b;
         m->oom = true;
         return;
     }
@@ -346,8 +348,8 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     const struct mfunc *mf = ra->mf;
     struct arena *ar = mf->arena;
     struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
-    m.blocks = arena_array(ar, mf->nblock + 1, sizeof *m.blocks);
-    m.target = arena_array(ar, mf->nblock + 1, sizeof *m.target);
+    m.blocks = arena_array_raw(ar, mf->nblock + 1, sizeof *m.blocks);
+    m.target = arena_array_raw(ar, mf->nblock + 1, sizeof *m.target);
     uint32_t frame = m.blocks ? layout(&m) : 0;
     if (!m.blocks || !m.target)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");

@@ -317,10 +317,10 @@ static bool decide_folds(struct isel *s)
     struct opt_func *f = s->f;
     uint32_t *naddr = arena_array(f->arena, f->ninsn, sizeof *naddr);
     uint32_t *nflag = arena_array(f->arena, f->ninsn, sizeof *nflag);
-    uint32_t *user = arena_array(f->arena, f->ninsn, sizeof *user);
-    uint32_t *nbar = arena_array(f->arena, f->ninsn, sizeof *nbar);
+    uint32_t *user = arena_array_raw(f->arena, f->ninsn, sizeof *user);
+    uint32_t *nbar = arena_array_raw(f->arena, f->ninsn, sizeof *nbar);
     /* the loads (from the front) and folded addresses (from the back) met */
-    uint32_t *loads = arena_array(f->arena, f->ninsn, sizeof *loads), nload = 0, naddrs = 0;
+    uint32_t *loads = arena_array_raw(f->arena, f->ninsn, sizeof *loads), nload = 0, naddrs = 0;
     if (!naddr || !nflag || !user || !nbar || !loads)
         return false;
     count_uses(s, naddr, nflag, user, nbar);
@@ -456,9 +456,9 @@ static bool edge_slots(struct isel *s)
 {
     const struct opt_func *f = s->f;
     uint32_t nb = f->nblock, ne = 0;
-    s->eoff = arena_array(f->arena, nb + 1, sizeof *s->eoff);
+    s->eoff = arena_array_raw(f->arena, nb + 1, sizeof *s->eoff);
     uint32_t *toff = arena_array(f->arena, nb + 2, sizeof *toff); /* buckets by target */
-    uint32_t *at = arena_array(f->arena, nb, sizeof *at);
+    uint32_t *at = arena_array_raw(f->arena, nb, sizeof *at);
     if (!s->eoff || !toff || !at)
         return false;
     for (uint32_t b = 0; b < nb; b++) { /* removed blocks keep stale successor lists */
@@ -466,9 +466,9 @@ static bool edge_slots(struct isel *s)
         ne += f->block[b].dead ? 0 : f->block[b].nsucc;
     }
     s->eoff[nb] = ne;
-    s->epred = arena_array(f->arena, ne + 1, sizeof *s->epred);
-    uint32_t *from = arena_array(f->arena, ne + 1, sizeof *from); /* bucketed: source */
-    uint32_t *id = arena_array(f->arena, ne + 1, sizeof *id);     /* and edge */
+    s->epred = arena_array_raw(f->arena, ne + 1, sizeof *s->epred);
+    uint32_t *from = arena_array_raw(f->arena, ne + 1, sizeof *from); /* bucketed: source */
+    uint32_t *id = arena_array_raw(f->arena, ne + 1, sizeof *id);     /* and edge */
     if (!s->epred || !from || !id)
         return false;
     for (uint32_t b = 0; b < nb; b++)
@@ -546,7 +546,7 @@ static void place_slots(struct opt_func *f, struct mfunc *mf)
 bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
 {
     struct isel s = {.f = f, .mf = mf, .e = e};
-    s.vreg = arena_array(f->arena, f->ninsn, sizeof *s.vreg);
+    s.vreg = arena_array_raw(f->arena, f->ninsn, sizeof *s.vreg);
     s.nuse = arena_array(f->arena, f->ninsn, sizeof *s.nuse);
     s.fold = arena_alloc(f->arena, f->ninsn);
     s.loadop = arena_array(f->arena, f->ninsn, sizeof *s.loadop);

@@ -19,7 +19,7 @@ static bool root(const struct opt_insn *in)
 bool opt_pass_dce(struct opt_func *f, struct err *e)
 {
     uint8_t *live = arena_alloc(f->arena, f->ninsn);
-    uint32_t *work = arena_array(f->arena, f->ninsn, sizeof *work), n = 0;
+    uint32_t *work = arena_array_raw(f->arena, f->ninsn, sizeof *work), n = 0;
     if (!live || !work)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     /* the instructions of removed blocks are dead already (prune, branch):

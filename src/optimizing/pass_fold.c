@@ -72,7 +72,7 @@ static bool place_fresh(struct fold *s)
     uint32_t n = bl->ninsn, k = 0;
     if (!s->nfresh)
         return true;
-    uint32_t *old = arena_array(f->arena, n, sizeof *old);
+    uint32_t *old = arena_array_raw(f->arena, n, sizeof *old);
     if (!old)
         return false;
     memcpy(old, bl->insn, n * sizeof *old);

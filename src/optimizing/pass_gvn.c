@@ -156,8 +156,8 @@ bool opt_pass_gvn(struct opt_func *f, struct err *e)
         size *= 2;
     struct gvn g = {.f = f, .t = t, .mask = size - 1};
     g.table = arena_array(f->arena, size, sizeof *g.table);
-    g.undo = arena_array(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
-    g.mark = arena_array(f->arena, f->nblock, sizeof *g.mark);
+    g.undo = arena_array_raw(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
+    g.mark = arena_array_raw(f->arena, f->nblock, sizeof *g.mark);
     if (!g.table || !g.undo || !g.mark)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!opt_domwalk(f, t, enter, leave, &g, e))

@@ -98,12 +98,12 @@ static bool loops(struct licm *l)
 {
     struct opt_func *f = l->f;
     uint32_t nb = f->nblock;
-    l->outer = arena_array(f->arena, nb, sizeof *l->outer);
+    l->outer = arena_array_raw(f->arena, nb, sizeof *l->outer);
     l->header = arena_alloc(f->arena, nb);
-    l->uf = arena_array(f->arena, nb, sizeof *l->uf);
-    l->stamp = arena_array(f->arena, nb, sizeof *l->stamp);
-    l->work = arena_array(f->arena, nb, sizeof *l->work);
-    l->size = arena_array(f->arena, nb, sizeof *l->size);
+    l->uf = arena_array_raw(f->arena, nb, sizeof *l->uf);
+    l->stamp = arena_array_raw(f->arena, nb, sizeof *l->stamp);
+    l->work = arena_array_raw(f->arena, nb, sizeof *l->work);
+    l->size = arena_array_raw(f->arena, nb, sizeof *l->size);
     if (!l->size || !l->outer || !l->header || !l->uf || !l->stamp || !l->work)
         return false;
     for (uint32_t b = 0; b < nb; b++) {

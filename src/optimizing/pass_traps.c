@@ -73,8 +73,8 @@ bool opt_pass_traps(struct opt_func *f, struct err *e)
     const struct opt_domtree *dt = opt_domtree(f, e);
     if (!dt)
         return false;
-    t.undo = arena_array(f->arena, f->ninsn, sizeof *t.undo);
-    t.mark = arena_array(f->arena, f->nblock, sizeof *t.mark);
+    t.undo = arena_array_raw(f->arena, f->ninsn, sizeof *t.undo);
+    t.mark = arena_array_raw(f->arena, f->nblock, sizeof *t.mark);
     if (!t.undo || !t.mark)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     return opt_domwalk(f, dt, enter, leave, &t, e);
