@@ -204,11 +204,13 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
     struct opt_func *f = b->f;
     struct opt_binfo *bi = opt_b_info(b, r->block);
     uint32_t npred = f->block[r->block].npred;
+    if (r->block == 0) { /* asked often, answered at once: not remembered */
+        *v = entry_value(b, var);
+        return true;
+    }
     if ((*v = cache_get(b, r->block, var)))
         return true;
-    if (r->block == 0)
-        *v = entry_value(b, var);
-    else if (bi->sealed && npred == 0) /* dead code */
+    if (bi->sealed && npred == 0) /* dead code */
         *v = b->zero[var_type(b, var)];
     else if (bi->sealed && (npred == 1 || (bi->opened && b->wseq[var] <= bi->wopen))) {
         /* one way in, or var is as its block or if found it */
@@ -313,7 +315,7 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
         if (!v)
             return OPT_NONE;
     done:
-        if (!cache_put(b, b->work.data[top].block, var, v))
+        if (b->work.data[top].block && !cache_put(b, b->work.data[top].block, var, v))
             return OPT_NONE;
         b->work.len--;
         result = v;
