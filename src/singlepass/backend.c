@@ -50,14 +50,14 @@ static bool simd(struct sp_comp *c, const struct val_insn *vi)
 }
 
 /* Fills the per-opcode handler table: the variables, constants and
- * references first (the default), then ranges of opcodes.h by group. */
+ * references first (the default), then ranges of opcodes.h by group, then
+ * the control instructions. */
 static void handlers_init(struct sp_comp *c)
 {
     static const struct {
         enum op lo, hi;
         sp_handler fn;
     } ranges[] = {
-        {OP_UNREACHABLE, OP_RETURN, sp_control},
         {OP_CALL, OP_CALL_INDIRECT, sp_call_insn},
         {OP_I32_LOAD, OP_MEMORY_GROW, sp_memory_op},
         {OP_MEMORY_INIT, OP_MEMORY_FILL, sp_memory_op},
@@ -74,6 +74,7 @@ static void handlers_init(struct sp_comp *c)
     for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
         for (unsigned op = ranges[i].lo; op <= ranges[i].hi; op++)
             c->handlers[op] = ranges[i].fn;
+    sp_control_handlers(c->handlers);
 }
 
 /* One instruction. Only sp_fail records errors on this path, so its flag
@@ -275,6 +276,16 @@ static bool reserve(struct cc_artifact *a, const struct module *m)
     return true;
 }
 
+static bool any_v128(const struct module *m)
+{
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const struct functype *f = &m->types[i];
+        if (f->nparams + f->nresults && memchr(f->types, VT_V128, f->nparams + f->nresults))
+            return true;
+    }
+    return false;
+}
+
 static bool compile(const struct module *m, const struct cc_options *o, struct cc_artifact *out,
                     struct err *e)
 {
@@ -289,6 +300,7 @@ static bool compile(const struct module *m, const struct cc_options *o, struct c
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     }
     c->m = m;
+    c->v128_types = any_v128(m);
     c->opt = *o;
     handlers_init(c);
     c->e = e;

@@ -105,7 +105,8 @@ static void take_results(struct sp_comp *c, const struct sp_call *call, int32_t 
     for (uint32_t k = 0; call->nresults >= 2 && k < call->nresults; k++) {
         x64_mov_rm(&c->a, 8, SP_SCRATCH, x64_mem_base(X64_RSP, off + 8 * (int32_t)k));
         sp_push_mem(c, call->results[k]);
-        x64_mov_mr(&c->a, 8, sp_home(c, c->nlocals + (uint32_t)c->stack.len - 1), SP_SCRATCH);
+        x64_store_frame(&c->a, 8, sp_home_disp(c, c->nlocals + (uint32_t)c->stack.len - 1),
+                        SP_SCRATCH);
     }
 }
 

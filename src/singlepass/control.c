@@ -215,7 +215,10 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
     *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
                          .results = vi->results, .nparams = vi->nparams,
                          .nresults = vi->nresults};
-    if (!sp_check_types(c, vi->params, vi->nparams, vi->results, vi->nresults))
+    /* a block type of one value type is not in the type section */
+    if (vi->nresults == 1 && !vi->nparams ? !sp_check_type(c, vi->results[0])
+                                          : !sp_check_types(c, vi->params, vi->nparams,
+                                                            vi->results, vi->nresults))
         return false;
     if (t->dead)
         return true;
@@ -276,26 +279,37 @@ static void do_end(struct sp_comp *c)
     c->live |= t->merged;
 }
 
-bool sp_control(struct sp_comp *c, const struct val_insn *vi)
+/* ---- handlers: block, loop, if, else, end and br_if (the frequent ones)
+ * each have their own; they run in unreachable code too, to keep the
+ * frames. */
+
+static bool else_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    (void)vi;
+    struct sp_ctl *t = ctl_at(c, 0);
+    if (t->dead) {
+        t->op = OP_ELSE;
+        return true;
+    }
+    return start_else(c, t);
+}
+
+static bool end_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    (void)vi;
+    do_end(c);
+    return err_ok(c->e);
+}
+
+static bool br_if_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    return !c->live || do_br_if(c, vi->in->imm.index);
+}
+
+/* nop, and the instructions after which the code is unreachable. */
+static bool jump_op(struct sp_comp *c, const struct val_insn *vi)
 {
     const struct insn *in = vi->in;
-    switch (in->op) {
-    case OP_BLOCK: case OP_LOOP: case OP_IF:
-        return open_block(c, vi);
-    case OP_ELSE: {
-        struct sp_ctl *t = ctl_at(c, 0);
-        if (t->dead) {
-            t->op = OP_ELSE;
-            return true;
-        }
-        return start_else(c, t);
-    }
-    case OP_END:
-        do_end(c);
-        return err_ok(c->e);
-    default:
-        break;
-    }
     if (!c->live || in->op == OP_NOP)
         return true;
     bool ok = true;
@@ -307,8 +321,6 @@ bool sp_control(struct sp_comp *c, const struct val_insn *vi)
     case OP_BR:
         ok = branch_to(c, ctl_at(c, in->imm.index));
         break;
-    case OP_BR_IF:
-        return do_br_if(c, in->imm.index);
     case OP_BR_TABLE:
         ok = do_br_table(c, in);
         break;
@@ -318,4 +330,14 @@ bool sp_control(struct sp_comp *c, const struct val_insn *vi)
     }
     c->live = false;
     return ok;
+}
+
+void sp_control_handlers(sp_handler *handlers)
+{
+    for (unsigned op = OP_UNREACHABLE; op <= OP_RETURN; op++)
+        handlers[op] = jump_op;
+    handlers[OP_BLOCK] = handlers[OP_LOOP] = handlers[OP_IF] = open_block;
+    handlers[OP_ELSE] = else_op;
+    handlers[OP_END] = end_op;
+    handlers[OP_BR_IF] = br_if_op;
 }

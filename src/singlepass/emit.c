@@ -9,11 +9,6 @@ int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot)
     return SP_HOMES - 8 * (int32_t)(slot + 1);
 }
 
-struct x64_mem sp_home(const struct sp_comp *c, uint32_t slot)
-{
-    return x64_mem_base(X64_RBP, sp_home_disp(c, slot));
-}
-
 struct x64_mem sp_opnd_mem(const struct sp_opnd *o) { return x64_mem_base(X64_RBP, o->disp); }
 
 int sp_vmctx(struct sp_comp *c)
@@ -38,6 +33,24 @@ void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg)
         x64_sse_mr(&c->a, t == VT_F32 ? X64_MOVSS : X64_MOVSD, m, reg);
     else
         x64_mov_mr(&c->a, t == VT_I32 ? 4 : 8, m, reg);
+}
+
+/* The same for a home slot [rbp + disp], GP values by the encoder's frame
+ * path (the most frequent loads and stores of all). */
+static void load_home(struct sp_comp *c, valtype t, int reg, int32_t disp)
+{
+    if (sp_is_xmm_type(t))
+        sp_load(c, t, reg, x64_mem_base(X64_RBP, disp));
+    else
+        x64_load_frame(&c->a, t == VT_I32 ? 4 : 8, reg, disp);
+}
+
+void sp_store_home(struct sp_comp *c, valtype t, int32_t disp, int reg)
+{
+    if (sp_is_xmm_type(t))
+        sp_store(c, t, x64_mem_base(X64_RBP, disp), reg);
+    else
+        x64_store_frame(&c->a, t == VT_I32 ? 4 : 8, disp, reg);
 }
 
 static bool is32(valtype t) { return t == VT_I32 || t == VT_F32; }
@@ -84,20 +97,27 @@ void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o)
     switch (o->kind) {
     case SP_REG: sp_mov(c, o->type, reg, o->reg); break;
     case SP_CONST: sp_mov_const(c, o->type, reg, o->imm); break;
-    default: sp_load(c, o->type, reg, sp_opnd_mem(o)); break;
+    default: load_home(c, o->type, reg, o->disp); break;
     }
 }
 
-void sp_opnd_store(struct sp_comp *c, struct x64_mem m, const struct sp_opnd *o)
+void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o)
 {
-    switch (o->kind) {
-    case SP_REG: sp_store(c, o->type, m, o->reg); break;
-    case SP_CONST: sp_store_const(c, o->type, m, o->imm); break;
-    default:
-        x64_mov_rm(&c->a, 8, SP_SCRATCH, sp_opnd_mem(o));
-        x64_mov_mr(&c->a, 8, m, SP_SCRATCH);
-        break;
+    struct x64_mem m = x64_mem_base(base, disp);
+    if (o->kind == SP_CONST) {
+        sp_store_const(c, o->type, m, o->imm);
+        return;
     }
+    int reg = o->reg;
+    if (o->kind != SP_REG) { /* memory to memory through the scratch */
+        x64_load_frame(&c->a, 8, SP_SCRATCH, o->disp);
+        reg = SP_SCRATCH;
+    }
+    valtype t = o->kind == SP_REG ? o->type : VT_I64;
+    if (base == X64_RBP)
+        sp_store_home(c, t, disp, reg);
+    else
+        sp_store(c, t, m, reg);
 }
 
 bool sp_fail(struct sp_comp *c, enum err_code code, const char *msg)

@@ -169,7 +169,7 @@ bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
 static void emit_move(struct sp_comp *c, const struct sp_move *m)
 {
     if (m->dst_kind == SP_MEM)
-        sp_opnd_store(c, x64_mem_base(m->dst_base, m->dst_disp), &m->src);
+        sp_opnd_store(c, m->dst_base, m->dst_disp, &m->src);
     else
         sp_opnd_to(c, m->dst_reg, &m->src);
 }

@@ -36,7 +36,7 @@ static void spill(struct sp_comp *c, int reg)
         return;
     }
     struct sp_val *v = slot_val(c, s);
-    sp_store(c, v->type, sp_home(c, (uint32_t)s), reg);
+    sp_store_home(c, v->type, sp_home_disp(c, (uint32_t)s), reg);
     v->kind = SP_MEM;
     sp_reg_own(c, reg, SP_FREE);
 }

@@ -192,6 +192,7 @@ struct sp_comp {
     bool live;              /* the code being emitted can be reached */
     bool failed;            /* sp_fail recorded an error */
     bool uses_vmctx, uses_membase;
+    bool v128_types;        /* a type of the type section has v128 */
     uint32_t table_count;   /* br_tables so far */
     VEC(uint32_t) table_frames; /* depths the current br_table reaches */
     x64_label ret_label;    /* the epilogue */
@@ -269,18 +270,19 @@ void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
 uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
 
 /* ---- emit.c: moves between registers, slots and constants ---- */
-struct x64_mem sp_home(const struct sp_comp *c, uint32_t slot);
 int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot);
 int sp_vmctx(struct sp_comp *c);
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
 void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);
+/* sp_store to the home slot [rbp + disp]. */
+void sp_store_home(struct sp_comp *c, valtype t, int32_t disp, int reg);
 void sp_store_const(struct sp_comp *c, valtype t, struct x64_mem m, int64_t imm);
 void sp_mov(struct sp_comp *c, valtype t, int dst, int src);
 void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm);
 /* Puts an operand in register reg. */
 void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o);
-/* Stores an operand to memory (r11 carries memory-to-memory copies). */
-void sp_opnd_store(struct sp_comp *c, struct x64_mem m, const struct sp_opnd *o);
+/* Stores an operand to [base + disp] (r11 carries memory-to-memory copies). */
+void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o);
 struct x64_mem sp_opnd_mem(const struct sp_opnd *o);
 /* Records a trap site at the current code offset. */
 void sp_trap_here(struct sp_comp *c, tri_trap_code code);
@@ -318,8 +320,15 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);
 /* False (ERR_UNSUPPORTED recorded) for v128. */
 bool sp_check_type(struct sp_comp *c, valtype t);
 /* sp_check_type for the na types at a and the nb at b (a signature). */
-bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
-                    uint32_t nb);
+bool sp_check_types_slow(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
+                         uint32_t nb);
+/* The same for a signature of the type section: only a module with v128
+ * in one of its types needs the look (it is made per block and call). */
+static inline bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na,
+                                  const valtype *b, uint32_t nb)
+{
+    return !c->v128_types || sp_check_types_slow(c, a, na, b, nb);
+}
 
 /* ---- merge.c: labels' states and the moves that reach them ---- */
 /* Makes a state from the current one, for its top nvals values. *same
@@ -345,7 +354,8 @@ void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *s
 void sp_run_moves(struct sp_comp *c);
 
 /* ---- control.c ---- */
-bool sp_control(struct sp_comp *c, const struct val_insn *vi);
+/* Sets the handlers of the control instructions (unreachable .. return). */
+void sp_control_handlers(sp_handler *handlers);
 
 /* ---- call.c ---- */
 /* call and call_indirect. */

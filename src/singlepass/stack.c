@@ -176,7 +176,7 @@ void sp_freeze(struct sp_comp *c, uint32_t below)
             v->imm = o.imm;
             continue;
         }
-        sp_opnd_store(c, sp_home(c, slot_of(c, pos)), &o);
+        sp_opnd_store(c, X64_RBP, sp_home_disp(c, slot_of(c, pos)), &o);
         if (v->kind == SP_REG)
             sp_reg_own(c, v->reg, SP_FREE);
         v->kind = SP_MEM;
@@ -268,7 +268,7 @@ static void detach_refs(struct sp_comp *c, uint32_t x)
             v->reg = (uint8_t)r;
             sp_reg_own(c, r, (int32_t)slot_of(c, pos));
         } else {
-            sp_opnd_store(c, sp_home(c, slot_of(c, pos)), &o);
+            sp_opnd_store(c, X64_RBP, sp_home_disp(c, slot_of(c, pos)), &o);
             v->kind = SP_MEM;
         }
         c->refs[x]--;
@@ -300,7 +300,7 @@ void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
     }
     /* Written through: the home slot is always current, so calls and
      * labels drop a local's register or constant without a store. */
-    sp_opnd_store(c, x64_mem_base(X64_RBP, c->local_disp[x]), &o);
+    sp_opnd_store(c, X64_RBP, c->local_disp[x], &o);
     sp_local_place(c, x, kind, reg, o.imm);
     if (tee)
         sp_local_get(c, x);
@@ -333,8 +333,8 @@ bool sp_check_type(struct sp_comp *c, valtype t)
     return t != VT_V128 || sp_fail(c, ERR_UNSUPPORTED, "SIMD not supported by singlepass");
 }
 
-bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
-                    uint32_t nb)
+bool sp_check_types_slow(struct sp_comp *c, const valtype *a, uint32_t na, const valtype *b,
+                         uint32_t nb)
 {
     if ((na && memchr(a, VT_V128, na)) || (nb && memchr(b, VT_V128, nb)))
         return sp_check_type(c, VT_V128);
@@ -376,7 +376,7 @@ bool sp_locals_begin(struct sp_comp *c, const struct val_func *f)
             continue;
         }
         sp_local_place(c, x, SP_REG, reg, 0);
-        sp_store(c, t, x64_mem_base(X64_RBP, c->local_disp[x]), reg); /* homes are current */
+        sp_store_home(c, t, c->local_disp[x], reg); /* homes are current */
     }
     return true;
 }

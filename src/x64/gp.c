@@ -86,6 +86,38 @@ void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
         x64_emit_sized(a, 0x89, size, src, 0, &m, 0, 0);
 }
 
+/* mov between a GP register and [rbp + disp]: mov_based's bytes for the
+ * frame slots of a baseline compiler, without looking at a memory operand
+ * (rbp as base is never mod 0 and needs no REX.B). */
+static inline bool mov_frame(struct x64_asm *a, uint8_t op, int size, int reg, int32_t disp)
+{
+    struct buf *b = &a->code;
+    if ((unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM || a->oom)
+        return false;
+    uint8_t *p = b->data + b->len;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1); /* W R */
+    *p = (uint8_t)(0x40 | rex);
+    p += rex != 0;
+    bool near = disp == (int8_t)disp;
+    p[0] = op;
+    p[1] = (uint8_t)((near ? 0x45u : 0x85u) | ((unsigned)reg & 7) << 3);
+    memcpy(p + 2, &disp, 4);
+    b->len = (size_t)(p + (near ? 3 : 6) - b->data);
+    return true;
+}
+
+void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
+{
+    if (!mov_frame(a, 0x8b, size, dst, disp))
+        x64_mov_rm(a, size, dst, x64_mem_base(X64_RBP, disp));
+}
+
+void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
+{
+    if (!mov_frame(a, 0x89, size, src, disp))
+        x64_mov_mr(a, size, x64_mem_base(X64_RBP, disp), src);
+}
+
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)
 {
     if (imm_ok(a, size, imm))

@@ -221,6 +221,10 @@ void x64_movabs_reloc(struct x64_asm *a, int dst, enum x64_target kind, uint32_t
                       int64_t addend);
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m); /* load */
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src); /* store */
+/* The same for [rbp + disp] (size 4 or 8), a shorter path for a baseline
+ * compiler's frame slots; same bytes as with x64_mem_base(X64_RBP, disp). */
+void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp);
+void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src);
 /* Store of an immediate (sign-extended to 64 bits when size is 8). */
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm);
 void x64_lea(struct x64_asm *a, int size, int dst, struct x64_mem m);
