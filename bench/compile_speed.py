@@ -108,6 +108,13 @@ def measure(a, usable, modules, f):
     the number of failed runs (a run over the cap is a figure, not a failure)."""
     failures = 0
     over = set()  # (module, tool) that went over the cap: not tried again
+    # One unrecorded run of each whole-process tool first: the first run on a
+    # module also pays for reading it from disk and for cold caches (it was
+    # 10-40% slower than the next), which no later run does.
+    for m in modules:
+        for t in usable:
+            if not t.inprocess and not t.capped:
+                time_one(a, t, m)
     for rep in range(1, a.reps + 1):
         for m in modules:
             for t in usable:
