@@ -45,27 +45,25 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
 }
 
-/* A 4- or 8-byte mov (op 8b or 89) between a GP register and [gp + disp]
- * with a base that needs no SIB byte (not rsp/r12), if that is what the
- * operands are: a baseline compiler's locals, spills, reloads and vmctx
- * fields, the most frequent memory forms. Mod 0 has no displacement (not
- * for rbp/r13, whose mod 0 means rip-relative), 1 a disp8, 2 a disp32:
- * mod * mod bytes. */
-static inline bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg,
-                             const struct x64_mem *m)
+/* A 4- or 8-byte mov (op 8b or 89) between a GP register and [base + disp]
+ * with a GP base that needs no SIB byte (not rsp/r12): a baseline
+ * compiler's locals, spills, reloads and vmctx fields, the most frequent
+ * memory forms. False for anything else. Mod 0 has no displacement (not for
+ * rbp/r13, whose mod 0 means rip-relative), 1 a disp8, 2 a disp32: mod * mod
+ * bytes. Inlined with a constant base (the frame forms) the tests on the
+ * base fold away. */
+X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+                          int32_t disp)
 {
     struct buf *b = &a->code;
-    uint32_t w; /* base 0..15, then index, scale, ref: none, 1, none */
-    memcpy(&w, m, 4);
-    unsigned low = w & 7;
-    if ((w & 0xfffffff0u) != ((uint32_t)(uint8_t)X64_NOREG << 8 | 1u << 16) || low == 4 ||
-        (unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM || a->oom)
+    unsigned low = (unsigned)base & 7;
+    if ((unsigned)base >= 16 || low == 4 || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
+        b->cap - b->len < X64_ROOM || a->oom)
         return false;
     uint8_t *start = b->data + b->len, *p = start;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((w >> 3) & 1); /* W R B */
-    *p = (uint8_t)(0x40 | rex);
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
+    *p = (uint8_t)(0x40 | rex); /* W R B */
     p += rex != 0;
-    int32_t disp = m->disp;
     unsigned mod = disp == (int8_t)disp ? (disp != 0) | (low == 5) : 2;
     p[0] = op;
     p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | low);
@@ -76,45 +74,25 @@ static inline bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg,
 
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
 {
-    if (!mov_based(a, 0x8b, size, dst, &m))
+    if (!x64_base_mem(&m) || !mov_based(a, 0x8b, size, dst, m.base, m.disp))
         x64_emit_sized(a, 0x8b, size, dst, 0, &m, 0, 0);
 }
 
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
 {
-    if (!mov_based(a, 0x89, size, src, &m))
+    if (!x64_base_mem(&m) || !mov_based(a, 0x89, size, src, m.base, m.disp))
         x64_emit_sized(a, 0x89, size, src, 0, &m, 0, 0);
-}
-
-/* mov between a GP register and [rbp + disp]: mov_based's bytes for the
- * frame slots of a baseline compiler, without looking at a memory operand
- * (rbp as base is never mod 0 and needs no REX.B). */
-static inline bool mov_frame(struct x64_asm *a, uint8_t op, int size, int reg, int32_t disp)
-{
-    struct buf *b = &a->code;
-    if ((unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM || a->oom)
-        return false;
-    uint8_t *p = b->data + b->len;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1); /* W R */
-    *p = (uint8_t)(0x40 | rex);
-    p += rex != 0;
-    bool near = disp == (int8_t)disp;
-    p[0] = op;
-    p[1] = (uint8_t)((near ? 0x45u : 0x85u) | ((unsigned)reg & 7) << 3);
-    memcpy(p + 2, &disp, 4);
-    b->len = (size_t)(p + (near ? 3 : 6) - b->data);
-    return true;
 }
 
 void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
 {
-    if (!mov_frame(a, 0x8b, size, dst, disp))
+    if (!mov_based(a, 0x8b, size, dst, X64_RBP, disp))
         x64_mov_rm(a, size, dst, x64_mem_base(X64_RBP, disp));
 }
 
 void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
 {
-    if (!mov_frame(a, 0x89, size, src, disp))
+    if (!mov_based(a, 0x89, size, src, X64_RBP, disp))
         x64_mov_mr(a, size, x64_mem_base(X64_RBP, disp), src);
 }
 
