@@ -5,23 +5,9 @@
 
 #define BIT(r) (1u << (r))
 
-static uint32_t class_mask(bool xmm) { return xmm ? SP_XMM_ALL : SP_GP_CALLER | SP_GP_CALLEE; }
-
-uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm)
-{
-    return class_mask(xmm) & ~c->busy & ~c->locked;
-}
-
 static struct sp_val *slot_val(struct sp_comp *c, int32_t slot)
 {
     return (uint32_t)slot < c->nlocals ? &c->locals[slot] : &c->stack.data[slot - c->nlocals];
-}
-
-static int hold(struct sp_comp *c, int reg)
-{
-    sp_reg_own(c, reg, SP_TEMP);
-    c->locked |= BIT(reg);
-    return reg;
 }
 
 /* Frees reg: a stack value goes to its home slot; a local's home is
@@ -46,7 +32,7 @@ static void spill(struct sp_comp *c, int reg)
  * the deepest stack value (needed last). */
 static int victim(struct sp_comp *c, bool xmm)
 {
-    uint32_t cand = class_mask(xmm) & c->busy & ~c->locked & ~c->temps;
+    uint32_t cand = sp_class_mask(xmm) & c->busy & ~c->locked & ~c->temps;
     int best = -1;
     uint64_t best_rank = UINT64_MAX;
     for (; cand; cand &= cand - 1) {
@@ -71,7 +57,7 @@ int sp_reg_spill_alloc(struct sp_comp *c, bool xmm)
         return xmm ? SP_XSCRATCH : SP_SCRATCH;
     }
     spill(c, r);
-    return hold(c, r);
+    return sp_reg_hold(c, r);
 }
 
 void sp_reg_claim(struct sp_comp *c, int reg)
@@ -93,7 +79,7 @@ void sp_reg_claim(struct sp_comp *c, int reg)
             sp_reg_own(c, to, s);
         }
     }
-    hold(c, reg);
+    sp_reg_hold(c, reg);
 }
 
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)

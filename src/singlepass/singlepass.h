@@ -238,19 +238,30 @@ static inline void sp_regs_release(struct sp_comp *c)
 #define SP_GP_CALLEE ((1u << X64_RBX) | (1u << X64_R12) | (1u << X64_R13))
 #define SP_XMM_ALL (0x7fffu << 16)
 
-/* A free register of the class without spilling, or -1; held SP_TEMP and
- * locked until the instruction ends. Inline: most instructions take one. */
+static inline uint32_t sp_class_mask(bool xmm)
+{
+    return xmm ? SP_XMM_ALL : SP_GP_CALLER | SP_GP_CALLEE;
+}
+/* Allocatable registers of the class that are neither owned nor locked. */
+static inline uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm)
+{
+    return sp_class_mask(xmm) & ~c->busy & ~c->locked;
+}
+/* Holds reg as SP_TEMP, locked until the instruction ends; returns it. */
+static inline int sp_reg_hold(struct sp_comp *c, int reg)
+{
+    sp_reg_own(c, reg, SP_TEMP);
+    c->locked |= 1u << reg;
+    return reg;
+}
+/* A free register of the class without spilling (held), or -1. Inline:
+ * most instructions take one. */
 static inline int sp_reg_try_alloc(struct sp_comp *c, bool xmm)
 {
-    uint32_t avail = (xmm ? SP_XMM_ALL : SP_GP_CALLER | SP_GP_CALLEE) & ~c->busy & ~c->locked;
+    uint32_t avail = sp_reg_free_mask(c, xmm);
     if (!xmm && (avail & SP_GP_CALLER))
         avail &= SP_GP_CALLER;
-    if (!avail)
-        return -1;
-    int r = __builtin_ctz(avail);
-    sp_reg_own(c, r, SP_TEMP);
-    c->locked |= 1u << r;
-    return r;
+    return avail ? sp_reg_hold(c, __builtin_ctz(avail)) : -1;
 }
 /* sp_reg_alloc when no register is free: spills another value. */
 int sp_reg_spill_alloc(struct sp_comp *c, bool xmm);
@@ -266,8 +277,6 @@ void sp_reg_claim(struct sp_comp *c, int reg);
 /* Frees every caller-saved register owned by a local (dropped) or by a
  * stack entry below position `below` (spilled). */
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
-/* Allocatable registers of the class that are neither owned nor locked. */
-uint32_t sp_reg_free_mask(const struct sp_comp *c, bool xmm);
 
 /* ---- emit.c: moves between registers, slots and constants ---- */
 int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot);
