@@ -31,6 +31,22 @@ static void addressing(struct dis *d)
     }
 }
 
+/* The frame-slot path ([rbp + disp] without a memory operand), every
+ * register, both sizes it takes, each displacement class. */
+static void frame_moves(struct dis *d)
+{
+    static const int32_t disps[] = {0, 1, -8, 127, -128, 128, -129, -70000, INT32_MIN};
+    for (int z = 4; z <= 8; z += 4)
+        for (int r = 0; r < 16; r++)
+            for (unsigned i = 0; i < ARRAY_LEN(disps); i++) {
+                struct x64_mem m = x64_mem_base(X64_RBP, disps[i]);
+                T(d, x64_load_frame(&d->a, z, r, disps[i]), "mov %s,%s", reg_name(z, r),
+                  mem_text(z, m));
+                T(d, x64_store_frame(&d->a, z, disps[i], r), "mov %s,%s", mem_text(z, m),
+                  reg_name(z, r));
+            }
+}
+
 static void moves(struct dis *d)
 {
     static const int64_t imms[] = {0, 1, -1, 127, 0x7fffffff, 0x80000000, 0xffffffff,
@@ -311,6 +327,7 @@ int main(void)
     x64_init(&d.a);
     addressing(&d);
     moves(&d);
+    frame_moves(&d);
     extends(&d);
     alu(&d);
     unary_and_shifts(&d);
