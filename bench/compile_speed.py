@@ -8,9 +8,11 @@ that has `trident compile`, beside V8's validation, Liftoff and TurboFan.
 
 Writes OUT/compile.tsv (one row per run, the median is the report's) and
 OUT/compilers.tsv (each tool's title, and why it was not used if it was not).
-Times are CPU time (user + system) and wall clock. Trident's are whole
-processes (start-up and file read included); V8's are measured inside node
-around the one call, so node's start-up is not.
+Every tool times its own work inside its process, from the bytes in memory
+to the compiled module (Trident: `-v`, decoding included; V8: around the
+one call), so the two compare like with like; the whole process's times
+(start-up and file read included) are kept beside them. Times are CPU time
+(user + system, all threads) and wall clock.
 Peak RSS is the whole process in both cases (node's own is ~45 MB).
 
 The llvm backend takes minutes of CPU per large module (on both cores), so
@@ -22,6 +24,7 @@ not tried again in later runs.
 import argparse
 import glob
 import os
+import re
 import sys
 from collections import namedtuple
 
@@ -29,10 +32,10 @@ import proc
 import runners
 from files import atomic_write
 
-Tool = namedtuple("Tool", "name title argv inprocess capped")
-# argv(file): the command line; inprocess: the command prints its own wall
-# and CPU times (V8), else the whole process's are the figures; capped: the
-# llvm limits (--llvm-reps, --llvm-cap) apply.
+Tool = namedtuple("Tool", "name title argv own_times capped")
+# argv(file): the command line; own_times(result): the (wall, CPU) seconds
+# the command printed for its own work; capped: the llvm limits
+# (--llvm-reps, --llvm-cap) apply.
 
 V8_SCRIPT = os.path.join(runners.BENCH, "v8-compile.mjs")
 EAGER = ["--no-wasm-lazy-compilation", "--single-threaded"]
@@ -42,18 +45,37 @@ def _v8(flags, mode):
     return lambda f: runners.NODE + flags + [V8_SCRIPT, mode, f]
 
 
+def _v8_times(r):
+    """v8-compile.mjs prints "WALL CPU" in seconds."""
+    wall, cpu = (float(x) for x in r.stdout.split())
+    return wall, cpu
+
+
+# `trident validate -v` / `trident compile -v` end their line with this.
+TRIDENT_TIMES = re.compile(r" in ([0-9.]+) ms wall, ([0-9.]+) ms CPU$", re.M)
+
+
+def _trident_times(r):
+    m = TRIDENT_TIMES.search(r.stderr)
+    if not m:
+        raise ValueError("no times in its -v line")
+    return float(m.group(1)) / 1e3, float(m.group(2)) / 1e3
+
+
 def tools(trident):
     """Every tool the harness knows, in report order. Trident compiles
     without writing anything (no -o): the figure is the compile alone."""
-    table = [Tool("trident-validate", "Trident validate", lambda f: [trident, "validate", f],
-                  False, False)]
+    table = [Tool("trident-validate", "Trident validate", lambda f: [trident, "validate", "-v", f],
+                  _trident_times, False)]
     table += [Tool("trident-" + b, "Trident " + b,
-                   lambda f, b=b: [trident, "compile", "--backend=" + b, f], False, b == "llvm")
+                   lambda f, b=b: [trident, "compile", "-v", "--backend=" + b, f], _trident_times,
+                   b == "llvm")
               for b in runners.BACKENDS]
     table += [
-        Tool("v8-validate", "V8 validate", _v8([], "validate"), True, False),
-        Tool("v8-liftoff", "V8 Liftoff", _v8(runners.LIFTOFF + EAGER, "compile"), True, False),
-        Tool("v8-turbofan", "V8 TurboFan", _v8(runners.TURBOFAN + EAGER, "compile"), True, False),
+        Tool("v8-validate", "V8 validate", _v8([], "validate"), _v8_times, False),
+        Tool("v8-liftoff", "V8 Liftoff", _v8(runners.LIFTOFF + EAGER, "compile"), _v8_times, False),
+        Tool("v8-turbofan", "V8 TurboFan", _v8(runners.TURBOFAN + EAGER, "compile"), _v8_times,
+             False),
     ]
     return table
 
@@ -87,20 +109,23 @@ def availability(a):
     return missing
 
 
+Timed = namedtuple("Timed", "seconds cpu_seconds process")
+# The tool's own (wall, CPU) seconds, and the whole process's proc.Result.
+
+
 def time_one(a, tool, module):
     """One timed run of tool on module; its status is "over cap N s" when
-    the CPU cap stopped it."""
+    the CPU cap stopped it (the own times are then the process's)."""
     cap = a.llvm_cap if tool.capped else None
     r = proc.run_timed(tool.argv(module), max(a.timeout, 3 * cap) if cap else a.timeout, cap)
     if cap and proc.over_cpu_cap(r.status):
-        return r._replace(status="over cap %d s" % cap)
-    if tool.inprocess and r.status == "ok":
+        r = r._replace(status="over cap %d s" % cap)
+    if r.status == "ok":
         try:
-            wall, cpu = (float(x) for x in r.stdout.split())
-            return r._replace(seconds=wall, cpu_seconds=cpu)
+            return Timed(*tool.own_times(r), r)
         except ValueError:
-            return r._replace(status="bad output: " + r.stdout[:60])
-    return r
+            r = r._replace(status="bad output: " + (r.stdout + r.stderr)[:60].replace("\n", " "))
+    return Timed(r.seconds, r.cpu_seconds, r)
 
 
 def measure(a, usable, modules, f):
@@ -108,12 +133,12 @@ def measure(a, usable, modules, f):
     the number of failed runs (a run over the cap is a figure, not a failure)."""
     failures = 0
     over = set()  # (module, tool) that went over the cap: not tried again
-    # One unrecorded run of each whole-process tool first: the first run on a
+    # One unrecorded run of each tool but llvm first: the first run on a
     # module also pays for reading it from disk and for cold caches (it was
     # 10-40% slower than the next), which no later run does.
     for m in modules:
         for t in usable:
-            if not t.inprocess and not t.capped:
+            if not t.capped:
                 time_one(a, t, m)
     for rep in range(1, a.reps + 1):
         for m in modules:
@@ -121,17 +146,19 @@ def measure(a, usable, modules, f):
                 if (m, t.name) in over or (t.capped and rep > a.llvm_reps):
                     continue
                 r = time_one(a, t, m)
-                capped = r.status.startswith("over cap")
+                p = r.process
+                capped = p.status.startswith("over cap")
                 if capped:
                     over.add((m, t.name))
-                failures += r.status != "ok" and not capped
-                f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%.4f\t%d\t%s\n"
+                failures += p.status != "ok" and not capped
+                f.write("%s\t%d\t%d\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%s\n"
                         % (os.path.basename(m), os.path.getsize(m), code_bytes(m), t.name, rep,
-                           r.seconds, r.cpu_seconds, r.maxrss_kb, r.status))
+                           r.seconds, r.cpu_seconds, p.seconds, p.cpu_seconds, p.maxrss_kb,
+                           p.status))
                 f.flush()
-                print("rep %d/%d  %-40s %-18s %7.3f s wall %7.3f s cpu  %s"
+                print("rep %d/%d  %-40s %-18s %7.3f s wall %7.3f s cpu (process %.3f)  %s"
                       % (rep, a.reps, os.path.basename(m)[:40], t.name, r.seconds,
-                         r.cpu_seconds, r.status), file=sys.stderr)
+                         r.cpu_seconds, p.cpu_seconds, p.status), file=sys.stderr)
     return failures
 
 
@@ -165,7 +192,8 @@ def main():
     for name, why in missing.items():
         print("%s: %s" % (name, why), file=sys.stderr)
     with atomic_write(os.path.join(a.out, "compile.tsv")) as f:
-        f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tcpu_seconds\tmaxrss_kb\tstatus\n")
+        f.write("module\tbytes\tcode_bytes\ttool\trep\tseconds\tcpu_seconds\tprocess_seconds"
+                "\tprocess_cpu_seconds\tmaxrss_kb\tstatus\n")
         failures = measure(a, usable, modules, f)
     return 1 if failures else 0
 

@@ -68,6 +68,9 @@ def compile_section(out, charts):
     groups = group(rows, "module", "tool")
     cells = {k: summarize(v) for k, v in groups.items()}
     walls = {k: summarize(v, "seconds") for k, v in groups.items()}
+    # Results from before the whole process was recorded beside have none.
+    procs = {k: summarize(v, "process_cpu_seconds") for k, v in groups.items()
+             if "process_cpu_seconds" in v[0]}
     rss = {k: max(int(r["maxrss_kb"]) for r in v) for k, v in groups.items()}
     modules = OrderedDict((r["module"], (int(r["bytes"]), int(r["code_bytes"]))) for r in rows)
     used = [n for n in titles if any(k[1] == n for k in cells)]
@@ -79,8 +82,10 @@ def compile_section(out, charts):
     body.append(["**all**", "%.1f" % (sum(s for s, _ in modules.values()) / 1e6), "%.1f" % (code / 1e6)] +
                 ["**%s**" % fmt_bound(per_mb(code, total(cells, modules, n))) for n in used])
     lines += table(head, body, "lrr" + "r" * len(used))
-    lines += ["", "Median CPU time in seconds / median wall-clock seconds / peak RSS in MB:", ""]
-    body = [[m] + [fmt_cost(cells.get((m, n)), walls.get((m, n)), rss.get((m, n))) for n in used]
+    lines += ["", "Median CPU time in seconds / median wall-clock seconds / median CPU seconds of "
+              "the whole process / peak RSS in MB:", ""]
+    body = [[m] + [fmt_cost(cells.get((m, n)), walls.get((m, n)), procs.get((m, n)), rss.get((m, n)))
+                   for n in used]
             for m in modules]
     lines += table(["module"] + [titles[n][0] for n in used], body, "l" + "r" * len(used))
     lines += ratio_table(cells, modules)
@@ -105,10 +110,12 @@ def intro(rows, used):
         "%d runs (%s)" % (counts[-1], ", ".join("%s: %d" % (n, k) for n, k in reps.items() if k != counts[-1]))
     return ("Large real modules from npm (bench/fetch-modules.sh). Throughput is the size of the code "
             "section (the function bodies: data segments cost no compile work) in MB (10^6 bytes) "
-            "over the median CPU time of %s. Trident's times are whole processes (`trident validate`, "
-            "`trident compile --backend=B` without writing anything; start-up and reading the file "
-            "included); V8's are measured inside node around the one call (`WebAssembly.validate`, "
-            "or `new WebAssembly.Module` with lazy compilation off and one thread). llvm compiles "
+            "over the median CPU time of %s. Each tool times its own work inside its process, from the "
+            "module's bytes in memory to the compiled module: Trident by `trident validate -v` and "
+            "`trident compile -v --backend=B` (decoding included, nothing written), V8 around the one "
+            "call (`WebAssembly.validate`, or `new WebAssembly.Module` with lazy compilation off and "
+            "one thread). The whole process (start-up and reading the file too) is in the second "
+            "table. llvm compiles "
             "on several threads (CPU time counts them all) and is stopped at a CPU cap "
             "(LLVM_COMPILE_CAP): \"> N s\" is a run the cap stopped. Peak RSS is the whole process "
             "(node alone takes ~45 MB)." % runs)
@@ -135,13 +142,14 @@ def fmt_speed(nbytes, cell):
     return fmt_bound(per_mb(nbytes, t)) if t else fmt_time(cell)
 
 
-def fmt_cost(cell, wall, rss_kb):
+def fmt_cost(cell, wall, process, rss_kb):
     t = cell_time(cell)
     if t is None:
         return fmt_time(cell)
     if t.bound:
         return "> %.0f s CPU" % t.value
-    return "%.3f / %.3f / %d" % (cell[0], wall[0], round(rss_kb / 1024))
+    return "%.3f / %.3f / %s / %d" % (cell[0], wall[0], "%.3f" % process[0] if process else "-",
+                                      round(rss_kb / 1024))
 
 
 def write_compile_dat(out, modules, cells, used, titles):

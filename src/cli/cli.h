@@ -41,6 +41,13 @@ bool cli_is_help(const char *arg);
 void cli_print_backends(void);
 /* Prints "trident: " and the message on stderr; returns 2 (usage error). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Wall-clock and CPU time (user + system, every thread) in ms, for -v:
+ * cli_elapsed(start) is the time since start. */
+struct cli_clock {
+    double wall_ms, cpu_ms;
+};
+struct cli_clock cli_clock_now(void);
+struct cli_clock cli_elapsed(struct cli_clock start);
 /* Prints an error record as "FILE:offset 0xN: func N: message" on stderr. */
 void cli_print_err(const char *file, const struct err *e);
 

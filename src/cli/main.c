@@ -1,6 +1,7 @@
 /* trident: command dispatch, --help and --version. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../compiler/compiler.h"
 #include "cli.h"
@@ -10,7 +11,7 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"validate", cmd_validate, "validate FILE...      check modules; print nothing when valid"},
+    {"validate", cmd_validate, "validate [-v] FILE...  check modules; print nothing when valid"},
     {"run", cmd_run, "run [OPTIONS] FILE [ARGS...]  run a WASI program, or an export (--invoke)"},
     {"wast", cmd_wast, "wast [--backend=B] FILE.wast...  run spec test scripts"},
     {"compile", cmd_compile, "compile [--backend=B] FILE [-o FILE.twasm]  precompile a module"},
@@ -49,6 +50,24 @@ int cli_usage_error(const char *fmt, ...)
     fprintf(stderr, "\n");
     va_end(ap);
     return 2;
+}
+
+static double ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct cli_clock cli_clock_now(void)
+{
+    return (struct cli_clock){ms(CLOCK_MONOTONIC), ms(CLOCK_PROCESS_CPUTIME_ID)};
+}
+
+struct cli_clock cli_elapsed(struct cli_clock start)
+{
+    struct cli_clock now = cli_clock_now();
+    return (struct cli_clock){now.wall_ms - start.wall_ms, now.cpu_ms - start.cpu_ms};
 }
 
 void cli_print_err(const char *file, const struct err *e)

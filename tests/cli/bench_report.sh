@@ -50,12 +50,12 @@ trident-llvm	Trident_llvm	ok
 v8-liftoff	V8_Liftoff	ok
 T
 tab >"$tmp/compile.tsv" <<'T'
-module bytes code_bytes tool rep seconds cpu_seconds maxrss_kb status
-m1.wasm 12000000 10000000 trident-validate 1 0.05 0.05 1000 ok
-m1.wasm 12000000 10000000 trident-singlepass 1 0.1 0.1 1000 ok
-m1.wasm 12000000 10000000 trident-optimizing 1 1.0 1.0 1000 ok
-m1.wasm 12000000 10000000 trident-llvm 1 500 900 1000 over_cap_900_s
-m1.wasm 12000000 10000000 v8-liftoff 1 0.3 0.3 1000 ok
+module bytes code_bytes tool rep seconds cpu_seconds process_seconds process_cpu_seconds maxrss_kb status
+m1.wasm 12000000 10000000 trident-validate 1 0.05 0.05 0.06 0.07 1000 ok
+m1.wasm 12000000 10000000 trident-singlepass 1 0.1 0.1 0.11 0.12 2048 ok
+m1.wasm 12000000 10000000 trident-optimizing 1 1.0 1.0 1.1 1.2 1000 ok
+m1.wasm 12000000 10000000 trident-llvm 1 500 900 500 900 1000 over_cap_900_s
+m1.wasm 12000000 10000000 v8-liftoff 1 0.3 0.3 0.4 0.5 1000 ok
 T
 sed -i 's/over_cap_900_s/over cap 900 s/' "$tmp/compile.tsv"
 
@@ -73,6 +73,7 @@ expect "singlepass MB/s" '^\| singlepass MB/s \| \*\*100\.0\*\* \| >= 60 \| met 
 expect "singlepass vs validation" '^\| singlepass time / validation time \| \*\*2\.0\*\* \| <= 3 \| met \|'
 expect "capped llvm, a lower bound that decides" '^\| llvm time / optimizing time \| \*\*>900\.0\*\* \| >= 10 \| met \|'
 expect "optimizing vs singlepass" '^\| optimizing time / singlepass time \| \*\*10\.0\*\* \| <= 5 \| \*\*not met\*\* \|'
+expect "cost cell" '^\| m1\.wasm \| 0\.050 / 0\.050 / 0\.070 / 1 \| 0\.100 / 0\.100 / 0\.120 / 2 \|'
 expect "capped cell" '^\| m1\.wasm \|.*\| > 900 s CPU \|'
 expect "capped throughput" '^\| m1\.wasm \| 12\.0 \| 10\.0 \| 200\.0 \| 100\.0 \| 10\.0 \| <0\.0 \| 33\.3 \|'
 expect "jit note" 'Compilation included\*\* in every timed run: V8 Liftoff, Trident singlepass \(jit\)'
