@@ -5,6 +5,8 @@
 
 #include "singlepass.h"
 
+#define NO_LABEL UINT32_MAX
+
 static struct sp_ctl *ctl_at(struct sp_comp *c, uint32_t depth)
 {
     return &c->ctls.data[c->ctls.len - 1 - depth];
@@ -43,6 +45,15 @@ static void put_results(struct sp_comp *c)
     }
 }
 
+/* t's branch target, made by the first branch to it: most blocks and ifs
+ * are never branched to, and their ends then bind nothing. */
+static x64_label target(struct sp_comp *c, struct sp_ctl *t)
+{
+    if (t->label == NO_LABEL)
+        t->label = x64_label_new(&c->a);
+    return t->label;
+}
+
 /* The values a branch to t carries: a loop's params, a block's results. */
 static uint32_t arity(const struct sp_ctl *t)
 {
@@ -76,7 +87,7 @@ static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
     return sp_state_meet(c, &t->state, t->height);
 }
 
-static void emit_branch(struct sp_comp *c, const struct sp_ctl *t)
+static void emit_branch(struct sp_comp *c, struct sp_ctl *t)
 {
     if (t->func) {
         put_results(c);
@@ -84,7 +95,7 @@ static void emit_branch(struct sp_comp *c, const struct sp_ctl *t)
         return;
     }
     sp_run_moves(c);
-    x64_jmp(&c->a, t->label);
+    x64_jmp(&c->a, target(c, t));
 }
 
 static bool branch_to(struct sp_comp *c, struct sp_ctl *t)
@@ -99,7 +110,7 @@ static bool do_br_if(struct sp_comp *c, uint32_t depth)
     enum x64_cc cc = sp_pop_cond(c);
     struct sp_ctl *t = ctl_at(c, depth);
     if (!plan_branch(c, t)) {
-        x64_jcc(&c->a, cc, t->func ? c->ret_label : t->label);
+        x64_jcc(&c->a, cc, target(c, t)); /* the function's is the epilogue */
         return err_ok(c->e);
     }
     x64_label skip = x64_label_new(&c->a);
@@ -214,7 +225,7 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
     struct sp_ctl *t = &c->ctls.data[c->ctls.len++];
     *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
                          .results = vi->results, .nparams = vi->nparams,
-                         .nresults = vi->nresults};
+                         .nresults = vi->nresults, .label = NO_LABEL};
     /* a block type of one value type is not in the type section */
     if (vi->nresults == 1 && !vi->nparams ? !sp_check_type(c, vi->results[0])
                                           : !sp_check_types(c, vi->params, vi->nparams,
@@ -224,9 +235,9 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
         return true;
     enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE; /* only moves until the jcc */
     t->height = (uint32_t)c->stack.len - vi->nparams;
-    t->label = x64_label_new(&c->a);
     sp_freeze(c, t->height);
     if (op == OP_LOOP) {
+        t->label = x64_label_new(&c->a);
         if (!settle(c, &t->state, t->nparams, t->params, t->height))
             return false;
         t->merged = true;
@@ -273,7 +284,8 @@ static void do_end(struct sp_comp *c)
         sp_run_moves(c);
     if (t->op == OP_IF) /* no else: that path gets here in the label's state */
         x64_label_bind(&c->a, t->else_label);
-    x64_label_bind(&c->a, t->label);
+    if (t->label != NO_LABEL)
+        x64_label_bind(&c->a, t->label);
     if (t->merged)
         sp_state_enter(c, &t->state, t->height);
     c->live |= t->merged;

@@ -46,11 +46,17 @@ bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const
                    bool *same)
 {
     uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
+    *same = true;
+    /* most labels: no values, no local in a register (merges.data then
+     * only needs to exist, for the empty state's pointers) */
+    if (!nvals && !c->ndirty && c->merges.cap) {
+        *st = (struct sp_state){start, 0, 0};
+        return true;
+    }
     if (!vec_reserve(&c->merges, start + nvals + c->ndirty + 1)) /* never NULL */
         return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
-    *same = true;
     for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
         uint32_t x = c->dirty[k];
         *same &= c->locals[x].kind == SP_REG;
@@ -152,6 +158,10 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
 
 bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
 {
+    if (!st->nvals && !st->nlocals) { /* the common empty state */
+        c->moves.len = 0;
+        return false;
+    }
     plan_values(c, st, height);
     /* The value moves only write the values' registers, which no listed
      * local has, so what is in a listed register now reaches the label. */
