@@ -2,13 +2,6 @@
  * the trap paths queued for after the body. */
 #include "singlepass.h"
 
-int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot)
-{
-    if (slot < c->nlocals)
-        return c->local_disp[slot];
-    return SP_HOMES - 8 * (int32_t)(slot + 1);
-}
-
 struct x64_mem sp_opnd_mem(const struct sp_opnd *o) { return x64_mem_base(X64_RBP, o->disp); }
 
 int sp_vmctx(struct sp_comp *c)

@@ -86,9 +86,11 @@ struct sp_opnd {
     valtype type;
     uint8_t reg;
     bool owned;
-    int64_t imm;
     int32_t disp; /* SP_MEM: [rbp + disp] */
+    int64_t imm;
 };
+/* 16 bytes: returned in two registers */
+_Static_assert(sizeof(struct sp_opnd) == 16, "sp_opnd fits two registers");
 
 /* One location of a label's state: a value (slot = its index among the
  * values) or a local kept in a register (slot = the local). */
@@ -187,7 +189,6 @@ struct sp_comp {
     uint32_t zext;          /* registers holding i32 parameters at entry */
     uint32_t reg_use[32];   /* when each register's local was last used */
     uint32_t use_clock;
-    struct sp_val sink;     /* takes pushes after out of memory */
     uint32_t used;          /* callee-saved registers written */
     bool live;              /* the code being emitted can be reached */
     bool failed;            /* sp_fail recorded an error */
@@ -279,7 +280,11 @@ void sp_reg_claim(struct sp_comp *c, int reg);
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
 
 /* ---- emit.c: moves between registers, slots and constants ---- */
-int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot);
+/* The rbp offset of a local's or a stack position's home slot. */
+static inline int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot)
+{
+    return slot < c->nlocals ? c->local_disp[slot] : SP_HOMES - 8 * (int32_t)(slot + 1);
+}
 int sp_vmctx(struct sp_comp *c);
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
 void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);

@@ -11,35 +11,59 @@
 #define NONE UINT32_MAX
 
 static uint32_t slot_of(const struct sp_comp *c, uint32_t pos) { return c->nlocals + pos; }
-
-/* A new top entry; on out of memory the error is recorded and a sink
- * takes the writes. */
-static struct sp_val *push(struct sp_comp *c, valtype t, uint8_t kind)
+/* sp_home_disp of a stack position (never a local's slot). */
+static int32_t pos_disp(const struct sp_comp *c, uint32_t pos)
 {
-    struct sp_val *v = &c->sink;
-    if (c->stack.len < c->stack.cap || vec_reserve(&c->stack, 2 * c->stack.len + 16)) {
-        v = &c->stack.data[c->stack.len++];
-        if (c->stack.len > c->max_height)
-            c->max_height = (uint32_t)c->stack.len;
-    } else {
+    return SP_HOMES - 8 * (int32_t)(slot_of(c, pos) + 1);
+}
+
+/* Appends v, the stack having room for it. */
+static inline void append(struct sp_comp *c, struct sp_val v)
+{
+    c->stack.data[c->stack.len++] = v;
+    if (c->stack.len > c->max_height)
+        c->max_height = (uint32_t)c->stack.len;
+}
+
+/* append after growing the stack, out of line (rare) so that push needs
+ * no frame; after out of memory the error is recorded and v dropped (the
+ * walk stops at this instruction). */
+static __attribute__((noinline)) void grow_append(struct sp_comp *c, struct sp_val v)
+{
+    if (vec_reserve(&c->stack, 2 * c->stack.len + 16))
+        append(c, v);
+    else
         sp_fail(c, ERR_NOMEM, "out of memory");
-    }
-    *v = (struct sp_val){.kind = kind, .type = t};
-    return v;
+}
+
+static inline void push(struct sp_comp *c, struct sp_val v)
+{
+    if (__builtin_expect(c->stack.len < c->stack.cap, 1))
+        append(c, v);
+    else
+        grow_append(c, v);
 }
 
 void sp_push_reg(struct sp_comp *c, valtype t, int reg)
 {
-    push(c, t, SP_REG)->reg = (uint8_t)reg;
-    if (c->stack.len)
-        sp_reg_own(c, reg, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
+    /* sp_reg_own for the slot the entry takes, an owner neither SP_FREE
+     * nor SP_TEMP; first, so that the push is the tail */
+    uint32_t bit = 1u << reg;
+    c->owner[reg] = (int32_t)slot_of(c, (uint32_t)c->stack.len);
+    c->busy |= bit;
+    c->temps &= ~bit;
+    sp_reg_mark_used(c, reg);
+    push(c, (struct sp_val){.kind = SP_REG, .type = t, .reg = (uint8_t)reg});
 }
 
-void sp_push_const(struct sp_comp *c, valtype t, int64_t imm) { push(c, t, SP_CONST)->imm = imm; }
-void sp_push_mem(struct sp_comp *c, valtype t) { push(c, t, SP_MEM); }
+void sp_push_const(struct sp_comp *c, valtype t, int64_t imm)
+{
+    push(c, (struct sp_val){.kind = SP_CONST, .type = t, .imm = imm});
+}
+void sp_push_mem(struct sp_comp *c, valtype t) { push(c, (struct sp_val){.kind = SP_MEM, .type = t}); }
 void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
 {
-    push(c, VT_I32, SP_FLAGS)->reg = (uint8_t)cc;
+    push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
 }
 
 static struct sp_opnd local_opnd(struct sp_comp *c, uint32_t x)
@@ -60,11 +84,13 @@ struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
         return local_opnd(c, v->local);
     struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg, .imm = v->imm};
     if (v->kind == SP_MEM)
-        o.disp = sp_home_disp(c, slot_of(c, pos));
+        o.disp = pos_disp(c, pos);
     return o;
 }
 
-void sp_materialize_flags(struct sp_comp *c)
+/* Out of line: fn_insn materializes the flags before every instruction
+ * but their consumers, so pops rarely meet them. */
+__attribute__((noinline)) void sp_materialize_flags(struct sp_comp *c)
 {
     struct sp_val *v = sp_top(c);
     enum x64_cc cc = (enum x64_cc)v->reg;
@@ -78,25 +104,35 @@ void sp_materialize_flags(struct sp_comp *c)
     sp_reg_own(c, r, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
 }
 
+/* Each kind on its own path: pops are the most frequent operation. */
 struct sp_opnd sp_pop(struct sp_comp *c)
 {
-    if (sp_top(c)->kind == SP_FLAGS)
+    if (__builtin_expect(sp_top(c)->kind == SP_FLAGS, 0))
         sp_materialize_flags(c);
     uint32_t pos = (uint32_t)--c->stack.len;
     if (c->frozen > pos)
         c->frozen = pos;
-    struct sp_val *v = &c->stack.data[pos];
-    if (v->kind == SP_LOCAL)
-        c->refs[v->local]--;
-    struct sp_opnd o = sp_resolve(c, pos);
-    if (o.kind == SP_REG) {
+    const struct sp_val *v = &c->stack.data[pos];
+    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg};
+    switch (v->kind) {
+    case SP_REG:
+        o.owned = true;
         c->locked |= 1u << o.reg;
-        if (v->kind == SP_REG) {
-            o.owned = true;
-            sp_reg_own(c, o.reg, SP_TEMP);
-        }
+        sp_reg_own(c, o.reg, SP_TEMP);
+        return o;
+    case SP_CONST:
+        o.imm = v->imm;
+        return o;
+    case SP_MEM:
+        o.disp = pos_disp(c, pos);
+        return o;
+    default: /* SP_LOCAL */
+        c->refs[v->local]--;
+        o = local_opnd(c, v->local);
+        if (o.kind == SP_REG)
+            c->locked |= 1u << o.reg;
+        return o;
     }
-    return o;
 }
 
 int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
@@ -176,7 +212,7 @@ void sp_freeze(struct sp_comp *c, uint32_t below)
             v->imm = o.imm;
             continue;
         }
-        sp_opnd_store(c, X64_RBP, sp_home_disp(c, slot_of(c, pos)), &o);
+        sp_opnd_store(c, X64_RBP, pos_disp(c, pos), &o);
         if (v->kind == SP_REG)
             sp_reg_own(c, v->reg, SP_FREE);
         v->kind = SP_MEM;
@@ -249,8 +285,8 @@ void sp_local_get(struct sp_comp *c, uint32_t x)
         sp_push_const(c, l->type, l->imm);
         return;
     }
-    push(c, l->type, SP_LOCAL)->local = x;
     c->refs[x]++;
+    push(c, (struct sp_val){.kind = SP_LOCAL, .type = l->type, .local = x});
 }
 
 /* Copies the references to local x on the stack before x changes. */
@@ -268,7 +304,7 @@ static void detach_refs(struct sp_comp *c, uint32_t x)
             v->reg = (uint8_t)r;
             sp_reg_own(c, r, (int32_t)slot_of(c, pos));
         } else {
-            sp_opnd_store(c, X64_RBP, sp_home_disp(c, slot_of(c, pos)), &o);
+            sp_opnd_store(c, X64_RBP, pos_disp(c, pos), &o);
             v->kind = SP_MEM;
         }
         c->refs[x]--;

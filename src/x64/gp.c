@@ -58,7 +58,7 @@ X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int 
     struct buf *b = &a->code;
     unsigned low = (unsigned)base & 7;
     if ((unsigned)base >= 16 || low == 4 || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
-        b->cap - b->len < X64_ROOM || a->oom)
+        b->cap - b->len < X64_ROOM)
         return false;
     uint8_t *start = b->data + b->len, *p = start;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
@@ -72,28 +72,61 @@ X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int 
     return true;
 }
 
+/* The same for [base + index*scale + disp] (linear-memory accesses): a
+ * SIB byte names both registers. */
+X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
+                            const struct x64_mem *m)
+{
+    struct buf *b = &a->code;
+    unsigned base = (unsigned)m->base, index = (unsigned)m->index, scale = m->scale;
+    if (!x64_index_mem(m) || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
+        b->cap - b->len < X64_ROOM)
+        return false;
+    uint8_t *start = b->data + b->len, *p = start;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
+    *p = (uint8_t)(0x40 | rex); /* W R X B */
+    p += rex != 0;
+    int32_t disp = m->disp;
+    unsigned mod = disp == (int8_t)disp ? (disp != 0) | ((base & 7) == 5) : 2;
+    p[0] = op;
+    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | 4);
+    p[2] = (uint8_t)(((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7));
+    memcpy(p + 3, &disp, 4);
+    b->len += (size_t)(p + 3 + mod * mod - start); /* scale 1..8 -> 0..3 above */
+    return true;
+}
+
+/* The forms mov_based does not take, out of line so that its path needs no
+ * frame. */
+static __attribute__((noinline)) void mov_other(struct x64_asm *a, uint8_t op, int size, int reg,
+                                                struct x64_mem m)
+{
+    if (!mov_indexed(a, op, size, reg, &m))
+        x64_emit_general(a, x64_sized(a, op, size), reg, 0, &m, 0, 0);
+}
+
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
 {
     if (!x64_base_mem(&m) || !mov_based(a, 0x8b, size, dst, m.base, m.disp))
-        x64_emit_sized(a, 0x8b, size, dst, 0, &m, 0, 0);
+        mov_other(a, 0x8b, size, dst, m);
 }
 
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
 {
     if (!x64_base_mem(&m) || !mov_based(a, 0x89, size, src, m.base, m.disp))
-        x64_emit_sized(a, 0x89, size, src, 0, &m, 0, 0);
+        mov_other(a, 0x89, size, src, m);
 }
 
 void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
 {
     if (!mov_based(a, 0x8b, size, dst, X64_RBP, disp))
-        x64_mov_rm(a, size, dst, x64_mem_base(X64_RBP, disp));
+        mov_other(a, 0x8b, size, dst, x64_mem_base(X64_RBP, disp));
 }
 
 void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
 {
     if (!mov_based(a, 0x89, size, src, X64_RBP, disp))
-        x64_mov_mr(a, size, x64_mem_base(X64_RBP, disp), src);
+        mov_other(a, 0x89, size, src, x64_mem_base(X64_RBP, disp));
 }
 
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)
