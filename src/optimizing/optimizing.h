@@ -469,12 +469,34 @@ static inline opt_val opt_resolved(struct opt_func *f, opt_val v)
 }
 /* pass_fold.c: constant folding and algebraic simplification. */
 bool opt_pass_fold(struct opt_func *f, struct err *e);
+/* The folding of one instruction at a time, for a walk of the caller's
+ * (pass_gvn.c folds each instruction before numbering it). */
+struct opt_fold {
+    struct opt_func *f;
+    uint32_t *fresh, nfresh, cap_fresh; /* constants made or moved: go to the entry */
+    uint32_t changed;
+    bool oom;
+    /* when set, each new constant (in the entry block) goes through it and
+     * the value returned is used instead: GVN's equal constant */
+    opt_val (*intern)(void *ctx, opt_val c);
+    void *ctx;
+};
+/* Simplifies v after resolving its operands: v may become a constant (in
+ * the entry block), dead with a replacement, or take other operands. May
+ * make instructions (f->insn moves). */
+void opt_fold_insn(struct opt_fold *s, opt_val v);
+/* Puts the constants made and moved at the start of the entry block.
+ * False on out of memory. */
+bool opt_fold_finish(struct opt_fold *s);
 /* pass_branch.c: branches on constants become jumps; a block jumping to a
  * block with no other predecessor absorbs it. Forgets f->dom when it
  * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
 /* pass_gvn.c: equal pure computations dominated by one another become one. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
+/* fold and gvn in one walk of the dominator tree (each instruction folded,
+ * then numbered). */
+bool opt_pass_fold_gvn(struct opt_func *f, struct err *e);
 /* pass_traps.c: a trap check dominated by one on the same condition goes. */
 bool opt_pass_traps(struct opt_func *f, struct err *e);
 /* pass_licm.c: loop depths; pure non-trapping loop invariants move out. */

@@ -73,6 +73,25 @@ static bool merge(struct opt_func *f, uint32_t b, uint32_t s, uint32_t *replaced
     return true;
 }
 
+/* Replaces the phis that edges removed left with one value (GVN, which
+ * runs before, replaces the others); returns how many. */
+static uint32_t one_valued(struct opt_func *f)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        const struct opt_block *bl = &f->block[b];
+        for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++) {
+            opt_val p = bl->phi[i], same = opt_phi_same(f, p);
+            if (same && same != p) {
+                f->insn[p].dead = 1;
+                opt_replace(f, p, same);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
 /* The block b jumps to, if b may absorb it. */
 static uint32_t mergeable(const struct opt_func *f, uint32_t b)
 {
@@ -103,6 +122,8 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
         opt_compact(f);
     if (pruned && !opt_pass_prune(f, e))
         return false;
+    if (pruned)
+        replaced += one_valued(f);
     for (uint32_t b = 0; b < f->nblock; b++)
         for (uint32_t s; !f->block[b].dead && (s = mergeable(f, b)) != UINT32_MAX;)
             if (!(merged = merge(f, b, s, &replaced)))

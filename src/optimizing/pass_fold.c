@@ -21,13 +21,6 @@
 
 #include "optimizing.h"
 
-struct fold {
-    struct opt_func *f;
-    uint32_t *fresh, nfresh, cap_fresh; /* constants made here: go to the entry */
-    uint32_t changed;
-    bool oom;
-};
-
 static uint64_t mask_of(enum opt_type t) { return t == OPT_I32 ? 0xffffffffu : ~(uint64_t)0; }
 static unsigned width_of(enum opt_type t) { return t == OPT_I32 ? 32 : 64; }
 
@@ -44,7 +37,7 @@ static bool konst(const struct opt_func *f, opt_val v, uint64_t *c)
 static bool is_pow2(uint64_t c) { return c && !(c & (c - 1)); }
 
 /* Constant c goes to the entry block when the pass ends. */
-static void to_entry(struct fold *s, opt_val c)
+static void to_entry(struct opt_fold *s, opt_val c)
 {
     if (!opt_push(s->f->arena, &s->fresh, &s->nfresh, &s->cap_fresh, c))
         s->oom = true;
@@ -52,21 +45,29 @@ static void to_entry(struct fold *s, opt_val c)
     s->changed++;
 }
 
-static opt_val new_const(struct fold *s, enum opt_type t, uint64_t v)
+/* A new constant in the entry block, or the equal one GVN knows. */
+static opt_val new_const(struct opt_fold *s, enum opt_type t, uint64_t v)
 {
     opt_val c = opt_insn_add(s->f, UINT32_MAX, OPT_ICONST, t, 0, 0, 0, (int64_t)(v & mask_of(t)));
     if (!c) {
         s->oom = true;
         return OPT_NONE;
     }
+    s->f->insn[c].block = 0;
+    opt_val w = s->intern ? s->intern(s->ctx, c) : c;
+    if (w != c) {
+        s->f->insn[c].dead = 1;
+        s->changed++;
+        return w;
+    }
     to_entry(s, c);
     return c;
 }
 
-/* Puts the new and moved constants at the start of the entry block,
- * after its params. */
-static bool place_fresh(struct fold *s)
+bool opt_fold_finish(struct opt_fold *s)
 {
+    if (s->oom)
+        return false;
     struct opt_func *f = s->f;
     struct opt_block *bl = &f->block[0];
     uint32_t n = bl->ninsn, k = 0;
@@ -163,7 +164,7 @@ static bool unary_eval(const struct opt_insn *in, uint64_t a, unsigned w, uint64
     }
 }
 
-static void to_const(struct fold *s, opt_val v, uint64_t c)
+static void to_const(struct opt_fold *s, opt_val v, uint64_t c)
 {
     struct opt_insn *in = &s->f->insn[v];
     *in = (struct opt_insn){.op = OPT_ICONST, .type = in->type, .block = in->block,
@@ -173,7 +174,7 @@ static void to_const(struct fold *s, opt_val v, uint64_t c)
         to_entry(s, v);
 }
 
-static void to_value(struct fold *s, opt_val v, opt_val by)
+static void to_value(struct opt_fold *s, opt_val v, opt_val by)
 {
     s->f->insn[v].dead = 1;
     opt_replace(s->f, v, by);
@@ -197,7 +198,7 @@ static uint8_t icc_not(uint8_t cc)
 }
 
 /* x op x. */
-static bool same_operands(struct fold *s, opt_val v, struct opt_insn *in)
+static bool same_operands(struct opt_fold *s, opt_val v, struct opt_insn *in)
 {
     switch (in->op) {
     case OPT_SUB: case OPT_XOR: to_const(s, v, 0); return true;
@@ -212,7 +213,7 @@ static bool same_operands(struct fold *s, opt_val v, struct opt_insn *in)
 }
 
 /* icmp eq/ne (icmp a b), 0: the comparison or its inverse. */
-static bool compare_of_compare(struct fold *s, opt_val v, struct opt_insn *in)
+static bool compare_of_compare(struct opt_fold *s, opt_val v, struct opt_insn *in)
 {
     struct opt_insn *x = &s->f->insn[in->arg[0]];
     if (x->op != OPT_ICMP || (in->aux != ICC_EQ && in->aux != ICC_NE))
@@ -229,7 +230,7 @@ static bool compare_of_compare(struct fold *s, opt_val v, struct opt_insn *in)
 }
 
 /* (x op c1) op c2 = x op (c1 op c2) for the associative operations. */
-static bool reassociate(struct fold *s, opt_val v, uint64_t c2)
+static bool reassociate(struct opt_fold *s, opt_val v, uint64_t c2)
 {
     const struct opt_insn *in = &s->f->insn[v], *x = &s->f->insn[in->arg[0]];
     uint64_t c1, c;
@@ -248,7 +249,7 @@ static bool reassociate(struct fold *s, opt_val v, uint64_t c2)
 }
 
 /* Rewrites v as `op x, c` with a new constant c. */
-static bool retarget(struct fold *s, opt_val v, enum opt_op op, uint64_t c)
+static bool retarget(struct opt_fold *s, opt_val v, enum opt_op op, uint64_t c)
 {
     opt_val k = new_const(s, s->f->insn[v].type, c); /* may move insn[] */
     if (!k)
@@ -260,7 +261,7 @@ static bool retarget(struct fold *s, opt_val v, enum opt_op op, uint64_t c)
 }
 
 /* x op c with x not a constant. */
-static bool right_constant(struct fold *s, opt_val v, struct opt_insn *in, uint64_t c)
+static bool right_constant(struct opt_fold *s, opt_val v, struct opt_insn *in, uint64_t c)
 {
     uint64_t ones = mask_of(in->type);
     unsigned w = width_of(in->type);
@@ -316,7 +317,7 @@ static bool right_constant(struct fold *s, opt_val v, struct opt_insn *in, uint6
 }
 
 /* A binary operation: constants on the right, then the rules. */
-static bool binary(struct fold *s, opt_val v, struct opt_insn *in)
+static bool binary(struct opt_fold *s, opt_val v, struct opt_insn *in)
 {
     const struct opt_func *f = s->f;
     uint64_t a, b, r;
@@ -341,7 +342,7 @@ static bool binary(struct fold *s, opt_val v, struct opt_insn *in)
 }
 
 /* wrap(zext x) and wrap(sext.32 x) are x. */
-static bool unary(struct fold *s, opt_val v, struct opt_insn *in)
+static bool unary(struct opt_fold *s, opt_val v, struct opt_insn *in)
 {
     uint64_t a, r;
     const struct opt_insn *x = &s->f->insn[in->arg[0]];
@@ -357,7 +358,7 @@ static bool unary(struct fold *s, opt_val v, struct opt_insn *in)
     return false;
 }
 
-static void simplify(struct fold *s, opt_val v)
+void opt_fold_insn(struct opt_fold *s, opt_val v)
 {
     struct opt_func *f = s->f;
     struct opt_insn *in = &f->insn[v];
@@ -398,7 +399,7 @@ static void simplify(struct fold *s, opt_val v)
 
 bool opt_pass_fold(struct opt_func *f, struct err *e)
 {
-    struct fold s = {.f = f};
+    struct opt_fold s = {.f = f};
     const struct opt_domtree *t = opt_domtree(f, e);
     if (!t)
         return false;
@@ -407,9 +408,9 @@ bool opt_pass_fold(struct opt_func *f, struct err *e)
         const struct opt_block *bl = &f->block[b];
         for (uint32_t k = 0; k < bl->ninsn; k++)
             if (opt_in_block(f, bl->insn[k], b))
-                simplify(&s, bl->insn[k]);
+                opt_fold_insn(&s, bl->insn[k]);
     }
-    if (s.oom || !place_fresh(&s))
+    if (!opt_fold_finish(&s))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (s.changed)
         opt_resolve_phis(f);

@@ -4,10 +4,15 @@
  * dominate it; an equal one (same op, type, aux, immediate and resolved
  * operands, in either order for commutative ops) replaces it. Leaving a
  * subtree removes what it added (an undo list), so the table only ever
- * holds dominating definitions. Phis whose operands have become one value
- * (after folding and branch folding) are replaced on the way: with the
- * replacement table, this is also the copy propagation. Linear in the
- * function's size (expected, by hashing).
+ * holds dominating definitions; the entry block's constants, in scope
+ * everywhere, have a table of their own. Phis whose operands have become
+ * one value are replaced on the way (and after the walk, for loop phis):
+ * with the replacement table, this is also the copy propagation. Linear
+ * in the function's size (expected, by hashing).
+ *
+ * The pipeline runs it with folding (opt_pass_fold_gvn): each instruction
+ * is folded (pass_fold.c) just before it is numbered, so one walk does
+ * both, and the constants folding makes are numbered as they are made.
  *
  * Instructions that may trap (f2i, heap loads) and reads of memory stay
  * where they are: a later equal one is not redundant when something in
@@ -28,13 +33,23 @@ struct gvn {
     uint32_t *table, mask; /* value ids; 0 is an empty slot */
     uint32_t *undo, nundo; /* (slot, what it held) pairs, in order */
     uint32_t *mark;        /* per block: nundo when it was entered */
+    uint32_t *konst, kmask, nkonst; /* the entry block's constants: never forgotten */
+    struct opt_fold *fold; /* folds each instruction first, or NULL */
     uint32_t replaced;
+    bool oom;
 };
 
 static bool numbered(const struct opt_insn *in)
 {
     uint8_t fl = opt_ops[in->op].flags;
     return (fl & OF_PURE) && !(fl & OF_TRAPS) && in->op != OPT_PHI && in->op != OPT_PARAM;
+}
+
+/* A constant of the entry block: in scope everywhere, so it goes to a
+ * table of its own that leaving a subtree does not touch. */
+static bool entry_const(const struct opt_insn *in)
+{
+    return (in->op == OPT_ICONST || in->op == OPT_FCONST) && in->block == 0;
 }
 
 /* The operands in a canonical order (sorted for commutative ops). */
@@ -74,8 +89,10 @@ static bool same(const struct opt_insn *x, const struct opt_insn *y)
 static bool near(const struct gvn *g, opt_val w, opt_val v)
 {
     const struct opt_insn *x = &g->f->insn[w];
+    if (opt_ops[x->op].shape == SH_NONE)
+        return true;
     uint32_t from = g->t->pos[x->block], to = g->t->pos[g->f->insn[v].block];
-    return opt_ops[x->op].shape == SH_NONE || to - from <= REACH;
+    return to - from <= REACH;
 }
 
 /* Puts v in slot i, remembering what was there. */
@@ -105,6 +122,58 @@ static opt_val lookup(struct gvn *g, opt_val v)
     return v;
 }
 
+/* Slot of constant v in the constants' table: its equal's or an empty one. */
+static uint32_t konst_slot(const struct gvn *g, opt_val v)
+{
+    const struct opt_insn *in = &g->f->insn[v];
+    uint32_t i = hash(in) & g->kmask;
+    while (g->konst[i] && !same(&g->f->insn[g->konst[i]], in))
+        i = (i + 1) & g->kmask;
+    return i;
+}
+
+/* Doubles the constants' table (kept at most half full). */
+static bool konst_grow(struct gvn *g)
+{
+    uint32_t *old = g->konst, n = g->kmask + 1;
+    g->konst = arena_array(g->f->arena, 2 * (size_t)n, sizeof *g->konst);
+    if (!g->konst)
+        return false;
+    g->kmask = 2 * n - 1;
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i])
+            g->konst[konst_slot(g, old[i])] = old[i];
+    return true;
+}
+
+/* The entry block's constant equal to v, or v after adding it. */
+static opt_val konst_lookup(struct gvn *g, opt_val v)
+{
+    if (2 * (g->nkonst + 1) > g->kmask + 1 && !konst_grow(g)) {
+        g->oom = true;
+        return v;
+    }
+    uint32_t i = konst_slot(g, v);
+    if (!g->konst[i]) {
+        g->konst[i] = v;
+        g->nkonst++;
+    }
+    return g->konst[i];
+}
+
+/* opt_fold's hook for the constants it makes. */
+static opt_val intern(void *ctx, opt_val c)
+{
+    return konst_lookup(ctx, c);
+}
+
+static void replace(struct gvn *g, opt_val v, opt_val by)
+{
+    g->f->insn[v].dead = 1;
+    opt_replace(g->f, v, by);
+    g->replaced++;
+}
+
 static void enter(void *ctx, uint32_t b)
 {
     struct gvn *g = ctx;
@@ -113,28 +182,26 @@ static void enter(void *ctx, uint32_t b)
     g->mark[b] = g->nundo;
     for (uint32_t i = 0; i < bl->nphi; i++) { /* phis left with one value */
         opt_val p = bl->phi[i], same = f->insn[p].dead ? OPT_NONE : opt_phi_same(f, p);
-        if (same && same != p) {
-            f->insn[p].dead = 1;
-            opt_replace(f, p, same);
-            g->replaced++;
-        }
+        if (same && same != p)
+            replace(g, p, same);
     }
     for (uint32_t k = 0; k < bl->ninsn; k++) {
         opt_val v = bl->insn[k];
-        struct opt_insn *in = &f->insn[v];
         if (!opt_in_block(f, v, b))
             continue;
-        uint32_t *args, n = opt_args(f, in, &args);
-        for (uint32_t i = 0; i < n; i++)
-            args[i] = opt_resolved(f, args[i]);
-        if (!numbered(in))
-            continue;
-        opt_val w = lookup(g, v);
-        if (w != v) {
-            in->dead = 1;
-            opt_replace(f, v, w);
-            g->replaced++;
+        if (g->fold) {
+            opt_fold_insn(g->fold, v); /* resolves the operands; may move f->insn */
+        } else {
+            uint32_t *args, n = opt_args(f, &f->insn[v], &args);
+            for (uint32_t i = 0; i < n; i++)
+                args[i] = opt_resolved(f, args[i]);
         }
+        const struct opt_insn *in = &f->insn[v];
+        if (in->dead || !numbered(in))
+            continue;
+        opt_val w = entry_const(in) ? konst_lookup(g, v) : lookup(g, v);
+        if (w != v)
+            replace(g, v, w);
     }
 }
 
@@ -146,7 +213,37 @@ static void leave(void *ctx, uint32_t b)
         g->table[g->undo[g->nundo - 2]] = g->undo[g->nundo - 1];
 }
 
-bool opt_pass_gvn(struct opt_func *f, struct err *e)
+/* After the walk: phi operands resolved, and phis left with one value
+ * replaced (a loop phi's back-edge operand is only numbered after the
+ * phi is seen); their users are resolved again when there are any. */
+static void settle_phis(struct gvn *g)
+{
+    struct opt_func *f = g->f;
+    bool late = false;
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        const struct opt_block *bl = &f->block[b];
+        for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++) {
+            opt_val p = bl->phi[i], same = OPT_NONE;
+            if (f->insn[p].dead)
+                continue;
+            uint32_t *ops, n = opt_args(f, &f->insn[p], &ops);
+            for (uint32_t k = 0; k < n; k++) {
+                opt_val o = ops[k] = opt_resolve(f, ops[k]);
+                if (o != p && o != same)
+                    same = same ? p : o;
+            }
+            if (same && same != p) {
+                replace(g, p, same);
+                late = true;
+            }
+        }
+    }
+    if (late)
+        opt_resolve_all(f);
+}
+
+/* The walk, folding each instruction first when fold is set. */
+static bool gvn(struct opt_func *f, struct opt_fold *fold, struct err *e)
 {
     const struct opt_domtree *t = opt_domtree(f, e);
     if (!t)
@@ -154,15 +251,33 @@ bool opt_pass_gvn(struct opt_func *f, struct err *e)
     uint32_t size = 16;
     while (size < 2 * f->ninsn)
         size *= 2;
-    struct gvn g = {.f = f, .t = t, .mask = size - 1};
+    struct gvn g = {.f = f, .t = t, .mask = size - 1, .kmask = 63, .fold = fold};
     g.table = arena_array(f->arena, size, sizeof *g.table);
     g.undo = arena_array_raw(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
     g.mark = arena_array_raw(f->arena, f->nblock, sizeof *g.mark);
-    if (!g.table || !g.undo || !g.mark)
+    g.konst = arena_array(f->arena, g.kmask + 1, sizeof *g.konst);
+    if (!g.table || !g.undo || !g.mark || !g.konst)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (fold) {
+        fold->intern = intern;
+        fold->ctx = &g;
+    }
     if (!opt_domwalk(f, t, enter, leave, &g, e))
         return false;
-    if (g.replaced)
-        opt_resolve_phis(f);
+    if (g.oom || (fold && !opt_fold_finish(fold)))
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (g.replaced || (fold && fold->changed))
+        settle_phis(&g);
     return true;
+}
+
+bool opt_pass_gvn(struct opt_func *f, struct err *e)
+{
+    return gvn(f, NULL, e);
+}
+
+bool opt_pass_fold_gvn(struct opt_func *f, struct err *e)
+{
+    struct opt_fold fold = {.f = f};
+    return gvn(f, &fold, e);
 }

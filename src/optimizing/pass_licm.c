@@ -11,8 +11,10 @@
  * another loop. Only instructions that can neither trap nor read memory
  * move (nor divisions, see movable), so executing one on a path that
  * would not have reached it changes nothing but time (a heap load or a division's check stays behind the
- * condition that guards it: wasm traps are exact). Constants stay: isel
- * materialises them where they are used anyway. */
+ * condition that guards it: wasm traps are exact). Constants do not move
+ * for their own sake (isel materialises them where they are used); those a
+ * moved instruction uses go to the entry block, where fold, which runs
+ * next, puts every constant. */
 #include "optimizing.h"
 
 enum { NONE = UINT32_MAX, BIG = 256 };
@@ -119,6 +121,13 @@ static bool loops(struct licm *l)
     return true;
 }
 
+/* A constant: it can go to the entry block (as fold puts them all), so it
+ * keeps nothing in a loop. */
+static bool konst(const struct opt_insn *in)
+{
+    return in->op == OPT_ICONST || in->op == OPT_FCONST;
+}
+
 /* The innermost loop containing b (b itself when it is a header). */
 static uint32_t loop_of(const struct licm *l, uint32_t b)
 {
@@ -147,7 +156,7 @@ static uint32_t target(const struct licm *l, opt_val v)
     const struct opt_insn *in = &f->insn[v];
     uint32_t *args, n = opt_args(f, in, &args), early = 0, to = in->block;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t d = f->insn[args[i]].block;
+        uint32_t d = konst(&f->insn[args[i]]) ? 0 : f->insn[args[i]].block;
         if (l->t->depth[d] > l->t->depth[early])
             early = d;
     }
@@ -159,7 +168,7 @@ static uint32_t target(const struct licm *l, opt_val v)
 }
 
 /* Moves v to the end of block b, before its terminator. */
-static bool move(struct opt_func *f, opt_val v, uint32_t b)
+static bool move_to(struct opt_func *f, opt_val v, uint32_t b)
 {
     struct opt_block *bl = &f->block[b];
     if (!opt_push(f->arena, &bl->insn, &bl->ninsn, &bl->cap_insn, v))
@@ -168,6 +177,16 @@ static bool move(struct opt_func *f, opt_val v, uint32_t b)
     bl->insn[bl->ninsn - 2] = v;
     f->insn[v].block = b;
     return true;
+}
+
+/* Moves v to block b, the constants it uses first to the entry block. */
+static bool move(struct opt_func *f, opt_val v, uint32_t b)
+{
+    uint32_t *args, n = opt_args(f, &f->insn[v], &args);
+    for (uint32_t i = 0; i < n; i++)
+        if (konst(&f->insn[args[i]]) && f->insn[args[i]].block && !move_to(f, args[i], 0))
+            return false;
+    return move_to(f, v, b);
 }
 
 bool opt_pass_licm(struct opt_func *f, struct err *e)

@@ -15,18 +15,22 @@ static const struct pass {
     bool verify; /* the IR is complete after it (operands resolved) */
     bool opt;
     bool cfg;    /* may change the CFG (the dominator tree is made again) */
+    /* when the next pass runs too: both in one walk, instead of each */
+    bool (*with_next)(struct opt_func *f, struct err *e);
 } passes[] = {
-    {"prune", opt_pass_prune, false, false, true},  /* cfg.c: drop unreachable blocks */
-    {"phis", opt_pass_phis, true, false, false},    /* phis.c: remove trivial phis */
-    {"fold", opt_pass_fold, true, true, false},     /* pass_fold.c: constants, identities */
-    {"branch", opt_pass_branch, true, true, false}, /* pass_branch.c: constant branches, merging
-                                                        (forgets the tree itself if it changes) */
-    {"licm", opt_pass_licm, true, true, false},     /* pass_licm.c: loop invariants out */
-    {"gvn", opt_pass_gvn, true, true, false},       /* pass_gvn.c: common subexpressions, copies */
-    {"traps", opt_pass_traps, true, true, false},   /* pass_traps.c: repeated trap checks */
-    {"dce", opt_pass_dce, true, true, false},       /* pass_dce.c: what nothing needs */
-    {"split", opt_pass_split_edges, true, false, true}, /* cfg.c: no critical edges for regalloc */
-    {"order", opt_pass_order, true, false, false},      /* cfg.c: block layout */
+    {"prune", opt_pass_prune, false, false, true, NULL}, /* cfg.c: drop unreachable blocks */
+    {"phis", opt_pass_phis, true, false, false, NULL},   /* phis.c: remove trivial phis */
+    {"licm", opt_pass_licm, true, true, false, NULL},    /* pass_licm.c: loop invariants out */
+    {"fold", opt_pass_fold, true, true, false, opt_pass_fold_gvn}, /* pass_fold.c: constants,
+                                                                       identities */
+    {"gvn", opt_pass_gvn, true, true, false, NULL},      /* pass_gvn.c: common subexpressions,
+                                                             copies */
+    {"branch", opt_pass_branch, true, true, false, NULL}, /* pass_branch.c: constant branches,
+                                     merging (forgets the tree itself if it changes) */
+    {"traps", opt_pass_traps, true, true, false, NULL},  /* pass_traps.c: repeated trap checks */
+    {"dce", opt_pass_dce, true, true, false, NULL},      /* pass_dce.c: what nothing needs */
+    {"split", opt_pass_split_edges, true, false, true, NULL}, /* cfg.c: no critical edges */
+    {"order", opt_pass_order, true, false, false, NULL},      /* cfg.c: block layout */
 };
 
 /* Whether a pass runs: optimisations only from opt_level 1, and not when
@@ -81,8 +85,12 @@ bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struc
         if (stale && !passes[i].opt)
             opt_compact(f);
         stale = passes[i].opt;
-        if (!passes[i].run(f, e))
+        const struct pass *p = &passes[i];
+        bool both = p->with_next && i + 1 < ARRAY_LEN(passes) &&
+                    runs(&passes[i + 1], b->opt.opt_level, skip);
+        if (!(both ? p->with_next : p->run)(f, e))
             return false;
+        i += both; /* dumped and verified under the second's name */
         if (passes[i].cfg)
             f->dom = NULL;
         if (!after(f, passes[i].name, check && passes[i].verify, e))

@@ -193,6 +193,35 @@ static void test_gvn(void)
     }
 }
 
+/* Folding and numbering in one walk (as the pipeline runs them): the
+ * constant a folded multiplication makes is the one a later shift uses,
+ * so the two shifts are one; equal constants folded in two arms of an if
+ * are one value in the entry block, and the phi joining them goes. */
+static void test_fold_gvn(void)
+{
+    static const pass_fn passes[] = {opt_pass_fold_gvn};
+    const char *text =
+        "(module (func (export \"f\") (param i32 i32) (result i32)"
+        "  (i32.add (i32.add (i32.mul (local.get 0) (i32.const 8))"
+        "                    (i32.shl (local.get 0) (i32.const 3)))"
+        "    (if (result i32) (local.get 1)"
+        "      (then (i32.add (i32.const 2) (i32.const 3)))"
+        "      (else (i32.const 5))))))";
+    char *d = after(text, passes, 1);
+    CHECK(d && count(d, "= mul") == 0 && count(d, "= shl") == 1, "one shift:\n%s", d ? d : "");
+    CHECK(d && count(d, "iconst.i32 3\n") == 1 && count(d, "iconst.i32 5\n") == 1,
+          "one of each constant:\n%s", d ? d : "");
+    CHECK(d && count(d, "= phi") == 0 && before(d, "iconst.i32 5", "\nb1:"),
+          "phi of equal constants kept:\n%s", d ? d : "");
+    free(d);
+    static const int32_t xs[][2] = {{0, 0}, {3, 1}, {-5, 0}, {1 << 29, 7}};
+    for (size_t i = 0; i < ARRAY_LEN(xs); i++) {
+        uint32_t want = (uint32_t)xs[i][0] * 16 + 5;
+        CHECK((uint32_t)run(text, xs[i], 2, NULL) == want, "fold+gvn result for %d %d",
+              xs[i][0], xs[i][1]);
+    }
+}
+
 /* The second division by the same divisor needs no zero check. */
 static void test_traps(void)
 {
@@ -209,30 +238,35 @@ static void test_traps(void)
     CHECK(trap && strstr(trap, "divide by zero"), "x / 0: %s", trap ? trap : "no trap");
 }
 
-/* The invariant multiplication leaves the loop; the division it guards
- * and the heap load stay inside (with y = 0 the loop must not trap). */
+/* The invariant multiplication leaves the loop, and so does the invariant
+ * xor with the constant it uses (licm runs before fold has moved the
+ * constants to the entry); the division it guards and the heap load stay
+ * inside (with y = 0 the loop must not trap). */
 static void test_licm(void)
 {
-    static const pass_fn passes[] = {opt_pass_fold, opt_pass_licm};
+    static const pass_fn passes[] = {opt_pass_licm};
     const char *text =
         "(module (memory 1) (func (export \"f\") (param $x i32) (param $y i32) (result i32)"
         "  (local $i i32) (local $s i32)"
         "  (loop $l"
         "    (local.set $s (i32.add (local.get $s) (i32.mul (local.get $x) (local.get $y))))"
+        "    (local.set $s (i32.sub (local.get $s) (i32.xor (local.get $x) (i32.const 12345))))"
         "    (if (local.get $y) (then (local.set $s (i32.add (local.get $s)"
         "        (i32.add (i32.div_u (local.get $x) (local.get $y))"
         "                 (i32.load (local.get $x)))))))"
         "    (local.set $i (i32.add (local.get $i) (i32.const 1)))"
         "    (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))"
         "  (local.get $s)))";
-    char *d = after(text, passes, 2);
+    char *d = after(text, passes, ARRAY_LEN(passes));
     CHECK(d && before(d, "= mul", "\nb1:"), "mul not hoisted:\n%s", d ? d : "");
+    CHECK(d && before(d, "iconst.i32 12345", "\nb1:") && before(d, "= xor", "\nb1:"),
+          "xor with a constant not hoisted:\n%s", d ? d : "");
     CHECK(d && !before(d, "= div_u", "\nb1:") && !before(d, "= load.i32.heap", "\nb1:") &&
               !before(d, "trap_if", "\nb1:"),
           "trapping code hoisted:\n%s", d ? d : "");
     free(d);
-    CHECK(run(text, (int32_t[]){6, 0}, 2, NULL) == 0, "y = 0: nothing added, no trap");
-    CHECK(run(text, (int32_t[]){6, 3}, 2, NULL) == 10 * (18 + 2), "x = 6, y = 3");
+    CHECK(run(text, (int32_t[]){6, 0}, 2, NULL) == -10 * (6 ^ 12345), "y = 0: no trap");
+    CHECK(run(text, (int32_t[]){6, 3}, 2, NULL) == 10 * (18 + 2 - (6 ^ 12345)), "x = 6, y = 3");
     const char *trap;
     run(text, (int32_t[]){70000, 1}, 2, &trap);
     CHECK(trap && strstr(trap, "out of bounds"), "load out of bounds: %s",
@@ -265,6 +299,7 @@ int main(void)
     test_fold_traps();
     test_branch();
     test_gvn();
+    test_fold_gvn();
     test_traps();
     test_licm();
     test_dce();
