@@ -77,23 +77,35 @@ static void handlers_init(struct sp_comp *c)
     sp_control_handlers(c->handlers);
 }
 
-/* One instruction. Only sp_fail records errors on this path, so its flag
- * says whether the walk goes on, without reading the caller's err. */
+/* fn_insn's path for an instruction that does not consume the flags a
+ * comparison left: they become a value first. Out of line, so that
+ * fn_insn's usual path calls nothing but its handler. */
+static __attribute__((noinline)) bool insn_after_flags(struct sp_comp *c,
+                                                       const struct val_insn *vi)
+{
+    sp_materialize_flags(c);
+    return c->handlers[vi->in->op](c, vi);
+}
+
+/* One instruction. It first ends the previous one (frees its temporaries)
+ * and stops the walk if that one failed (sp_fail's flag: helpers record
+ * errors without their handler's result saying so), so that the handler
+ * is the tail call. */
 static bool fn_insn(void *ctx, const struct val_insn *vi)
 {
     struct sp_comp *c = ctx;
+    sp_regs_release(c);
+    if (c->failed)
+        return false;
     enum op op = vi->in->op;
     c->at = vi->in->offset;
-    bool ok = true;
     if (c->live) {
         if (c->stack.len && sp_top(c)->kind == SP_FLAGS && !uses_flags(op))
-            sp_materialize_flags(c);
-        ok = c->handlers[op](c, vi);
-    } else if (op <= OP_RETURN) { /* unreachable code: only control keeps its frames */
-        ok = c->handlers[op](c, vi);
+            return insn_after_flags(c, vi);
+        return c->handlers[op](c, vi);
     }
-    sp_regs_release(c);
-    return ok && !c->failed;
+    /* unreachable code: only control keeps its frames */
+    return op > OP_RETURN || c->handlers[op](c, vi);
 }
 
 /* Restores the callee-saved registers the body wrote and returns. */
@@ -208,6 +220,9 @@ static bool fn_end(void *ctx, const struct val_func *f)
 {
     (void)f;
     struct sp_comp *c = ctx;
+    sp_regs_release(c); /* the last instruction's temporaries */
+    if (c->failed)
+        return false;
     epilogue(c);
     sp_emit_stubs(c);
     c->at = c->body_offset;
