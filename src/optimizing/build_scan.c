@@ -22,48 +22,115 @@ enum {
 struct scanner {
     struct opt_build *b;
     struct reader r;
-    VEC(uint32_t) open;       /* labels of the open frames, innermost last */
-    VEC(uint32_t) edges;      /* per label: branches to it */
-    VEC(uint32_t) stamp;      /* per label: last br_table that counted it */
+    uint32_t *open, nopen;    /* labels of the open frames, innermost last */
+    uint32_t *edges, nlabels; /* per label: branches to it */
+    uint32_t *stamp;          /* per label: last br_table that counted it */
+    uint32_t cap;             /* room in each (a label takes 2 bytes at least) */
 };
 
+/* An LEB128 number (low 32 bits) at p; NULL when it runs past end. */
+static const uint8_t *leb(const uint8_t *p, const uint8_t *end, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (unsigned sh = 0; p < end; sh += 7) {
+        uint8_t c = *p++;
+        x |= sh < 32 ? (uint32_t)(c & 0x7f) << sh : 0;
+        if (!(c & 0x80)) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The immediates of a one-byte opcode: the scan needs only the first
+ * number (label, local) and where a br_table's targets are, so it skips
+ * the rest by dec_ops' immediate kind instead of decoding them. NULL when
+ * they run past end. */
+static const uint8_t *skip_imm(const uint8_t *p, const uint8_t *end, struct insn *in)
+{
+    uint32_t n = 0, skip = 0;
+    switch (dec_ops[in->op].imm) {
+    case IMM_NONE: return p;
+    case IMM_F32: skip = 4; break;
+    case IMM_F64: skip = 8; break;
+    case IMM_SELECT_T:
+        if (!(p = leb(p, end, &skip)))
+            return NULL;
+        break;
+    case IMM_BR_TABLE:
+        if (!(p = leb(p, end, &in->imm.br_table.count)))
+            return NULL;
+        in->imm.br_table.p = p;
+        for (uint64_t i = 0; p && i <= in->imm.br_table.count; i++)
+            p = leb(p, end, &n);
+        return p;
+    case IMM_MEMARG: case IMM_CALL_INDIRECT: /* two numbers */
+        p = leb(p, end, &n);
+        return p ? leb(p, end, &n) : NULL;
+    default: /* one number (a block type is one too) */
+        return leb(p, end, &in->imm.index);
+    }
+    return (size_t)(end - p) >= skip ? p + skip : NULL;
+}
+
+/* The next instruction (op and the immediates the scan reads); false at
+ * the end or at what does not decode. Prefixed opcodes (rare) go through
+ * the decoder. */
 static bool next(struct scanner *s, struct insn *in)
 {
-    struct err quiet;
-    err_clear(&quiet);
-    s->r.err = &quiet;
-    return s->r.p < s->r.end && dec_insn(&s->r, in);
+    const uint8_t *p = s->r.p, *end = s->r.end;
+    if (p >= end)
+        return false;
+    if (*p == 0xFC || *p == 0xFD || !dec_ops[*p].name) {
+        struct err quiet;
+        err_clear(&quiet);
+        s->r.err = &quiet;
+        return dec_insn(&s->r, in);
+    }
+    in->op = (enum op)*p;
+    p = skip_imm(p + 1, end, in);
+    s->r.p = p ? p : end;
+    return p != NULL;
+}
+
+/* Opens a frame: a new label (false when there is no room: bad input). */
+static bool open_label(struct scanner *s, uint32_t label)
+{
+    if (s->nopen == s->cap)
+        return false;
+    s->open[s->nopen++] = label;
+    return true;
 }
 
 /* The label at branch depth d, or NO_LABEL. */
 static uint32_t target(const struct scanner *s, uint32_t d)
 {
-    return d < s->open.len ? s->open.data[s->open.len - 1 - d] : NO_LABEL;
+    return d < s->nopen ? s->open[s->nopen - 1 - d] : NO_LABEL;
 }
 
 static void count(struct scanner *s, uint32_t label, uint32_t serial)
 {
-    if (label == NO_LABEL || s->stamp.data[label] == serial)
+    if (label == NO_LABEL || s->stamp[label] == serial)
         return;
-    s->stamp.data[label] = serial;
-    s->edges.data[label]++;
+    s->stamp[label] = serial;
+    s->edges[label]++;
 }
 
-/* Pass 1: branches per label. False on out of memory. */
-static bool count_edges(struct scanner *s)
+/* Pass 1: branches per label. */
+static void count_edges(struct scanner *s)
 {
     struct insn in;
     uint32_t serial = 0;
-    while (s->open.len && next(s, &in)) {
+    while (s->nopen && next(s, &in)) {
         switch (in.op) {
-        case OP_BLOCK: case OP_LOOP: case OP_IF: {
-            uint32_t *o = vec_push(&s->open), *e = vec_push(&s->edges), *t = vec_push(&s->stamp);
-            if (!o || !e || !t)
-                return false;
-            *o = (uint32_t)s->edges.len - 1;
+        case OP_BLOCK: case OP_LOOP: case OP_IF:
+            if (s->nlabels == s->cap || !open_label(s, s->nlabels))
+                return;
+            s->edges[s->nlabels] = s->stamp[s->nlabels] = 0;
+            s->nlabels++;
             break;
-        }
-        case OP_END: s->open.len--; break;
+        case OP_END: s->nopen--; break;
         case OP_BR: case OP_BR_IF: count(s, target(s, in.imm.index), ++serial); break;
         case OP_BR_TABLE: {
             const uint8_t *p = in.imm.br_table.p;
@@ -75,7 +142,6 @@ static bool count_edges(struct scanner *s)
         default: break;
         }
     }
-    return true;
 }
 
 /* (label, local) pairs written in candidate labels' scopes. */
@@ -106,18 +172,17 @@ static bool collect_writes(struct scanner *s, struct pairs *out)
     if (ok)
         memset(set, 0xff, cap * sizeof *set);
     uint32_t label = 0;
-    while (ok && s->open.len && next(s, &in)) {
+    while (ok && s->nopen && next(s, &in)) {
         if (in.op == OP_BLOCK || in.op == OP_LOOP || in.op == OP_IF) {
-            uint32_t *o = vec_push(&s->open);
-            uint32_t *c = s->edges.data[label] > MEM_MIN_EDGES ? vec_push(&cand) : NULL;
-            ok = o && (s->edges.data[label] <= MEM_MIN_EDGES || c);
-            if (o)
-                *o = label;
+            if (label == s->nlabels || !open_label(s, label)) /* as pass 1 stopped */
+                break;
+            uint32_t *c = s->edges[label] > MEM_MIN_EDGES ? vec_push(&cand) : NULL;
+            ok = s->edges[label] <= MEM_MIN_EDGES || c;
             if (c)
                 *c = label;
             label++;
         } else if (in.op == OP_END) {
-            uint32_t l = s->open.data[--s->open.len];
+            uint32_t l = s->open[--s->nopen];
             if (cand.len && cand.data[cand.len - 1] == l)
                 cand.len--;
         } else if ((in.op == OP_LOCAL_SET || in.op == OP_LOCAL_TEE) && cand.len) {
@@ -161,7 +226,7 @@ static int cmp_u64(const void *x, const void *y)
 static bool decide(struct scanner *s, struct pairs *p, struct opt_scan *out)
 {
     struct arena *a = s->b->a;
-    uint32_t n = (uint32_t)s->edges.len;
+    uint32_t n = s->nlabels;
     out->mem = arena_alloc(a, n + 1);
     out->wstart = arena_array(a, n + 2, sizeof *out->wstart);
     out->wlocal = arena_array(a, p->v.len + 1, sizeof *out->wlocal);
@@ -175,7 +240,7 @@ static bool decide(struct scanner *s, struct pairs *p, struct opt_scan *out)
         while (k < p->v.len && (uint32_t)(p->v.data[k] >> 32) == l)
             k++;
         out->wstart[l] = w;
-        if ((uint64_t)s->edges.data[l] * (k - first) < MEM_MIN_OPERANDS)
+        if ((uint64_t)s->edges[l] * (k - first) < MEM_MIN_OPERANDS)
             continue;
         out->mem[l] = 1;
         for (uint32_t i = first; i < k; i++)
@@ -186,32 +251,43 @@ static bool decide(struct scanner *s, struct pairs *p, struct opt_scan *out)
     return true;
 }
 
+/* The scan's arrays, raw: labels are numbered as they open and each takes
+ * two bytes of the body at least. */
+static bool scanner_init(struct scanner *s, struct opt_build *b, const struct func *fn)
+{
+    size_t len = (size_t)(fn->code_end - fn->code);
+    *s = (struct scanner){.b = b, .cap = (uint32_t)(len / 2 + 2)};
+    s->open = arena_array_raw(b->a, s->cap, sizeof *s->open);
+    s->edges = arena_array_raw(b->a, s->cap, sizeof *s->edges);
+    s->stamp = arena_array_raw(b->a, s->cap, sizeof *s->stamp);
+    return s->open && s->edges && s->stamp;
+}
+
+/* Starts a pass at the body's start, its own frame open. */
+static void rewind_body(struct scanner *s, const struct func *fn)
+{
+    s->r = (struct reader){s->b->m->bytes, fn->code, fn->code_end, NULL};
+    s->nopen = 0;
+    open_label(s, NO_LABEL);
+}
+
 bool opt_b_scan(struct opt_build *b, const struct func *fn, struct opt_scan *out)
 {
-    struct scanner s = {.b = b};
+    struct scanner s;
     struct pairs p = {0};
     *out = (struct opt_scan){0};
-    uint32_t *body = vec_push(&s.open);
-    bool ok = body != NULL;
-    if (ok)
-        *body = NO_LABEL;
-    s.r = (struct reader){b->m->bytes, fn->code, fn->code_end, NULL};
-    ok = ok && count_edges(&s);
-    bool any = false;
-    for (size_t l = 0; ok && l < s.edges.len; l++)
-        any |= s.edges.data[l] > MEM_MIN_EDGES;
-    if (ok && any) {
-        s.open.len = 0;
-        ok = (body = vec_push(&s.open)) != NULL;
-        if (ok)
-            *body = NO_LABEL;
-        s.r = (struct reader){b->m->bytes, fn->code, fn->code_end, NULL};
-        ok = ok && collect_writes(&s, &p) && decide(&s, &p, out);
+    if (!scanner_init(&s, b, fn))
+        return opt_b_nomem(b);
+    rewind_body(&s, fn);
+    count_edges(&s);
+    bool any = false, ok = true;
+    for (uint32_t l = 0; l < s.nlabels; l++)
+        any |= s.edges[l] > MEM_MIN_EDGES;
+    if (any) {
+        rewind_body(&s, fn);
+        ok = collect_writes(&s, &p) && decide(&s, &p, out);
     }
-    out->nlabels = any ? (uint32_t)s.edges.len : 0;
-    vec_free(&s.open);
-    vec_free(&s.edges);
-    vec_free(&s.stamp);
+    out->nlabels = any ? s.nlabels : 0;
     vec_free(&p.v);
     return ok || opt_b_nomem(b);
 }
