@@ -93,7 +93,7 @@ static uint32_t materialise(struct isel *s, opt_val v)
     return t;
 }
 
-uint32_t opt_s_reg(struct isel *s, opt_val v)
+uint32_t opt_s_reg_make(struct isel *s, opt_val v)
 {
     switch (s->fold[v]) {
     case FOLD_NO: return opt_s_vreg(s, v);
@@ -110,9 +110,9 @@ void opt_s_mem(struct mi *m, struct maddr a)
     m->disp = a.disp;
 }
 
-void opt_s_loadop(struct isel *s, opt_val v, struct mi *m, struct maddr a)
+void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a)
 {
-    const struct opt_insn *l = &s->f->insn[s->loadop[v]];
+    const struct opt_insn *l = &s->f->insn[load];
     opt_s_mem(m, a);
     m->trap = l->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0;
     m->wasm = l->wasm;
@@ -242,12 +242,15 @@ static bool shift_index(const struct opt_func *f, const struct opt_insn *in)
            k->imm <= 3;
 }
 
-/* Counts uses; naddr/nflag count the uses that can take the value folded,
- * user[v] is the last user of v and nbar[v] the number of instructions
- * up to v in its block that write memory or may trap (a load folded into
- * its user must not move past one). */
-static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag, uint32_t *user,
-                       uint32_t *nbar)
+/* Use bits: whether a value has a use that cannot take it folded. */
+enum { USE_NONADDR = 1, USE_NONFLAG = 2 };
+
+/* Counts uses; ubits[v] says whether some use of v is not the address of
+ * a load or store (USE_NONADDR) or not the condition of a branch, trap or
+ * select (USE_NONFLAG). user[v] is the last user of v and nbar[v] the
+ * number of instructions up to v in its block that write memory or may
+ * trap (a load folded into its user must not move past one). */
+static void count_uses(struct isel *s, uint8_t *ubits, uint32_t *user, uint32_t *nbar)
 {
     struct opt_func *f = s->f;
     for (uint32_t i = 0; i < f->norder; i++) {
@@ -259,14 +262,17 @@ static void count_uses(struct isel *s, uint32_t *naddr, uint32_t *nflag, uint32_
             uint32_t *a, n = opt_args(f, in, &a);
             bars += (opt_ops[in->op].flags & (OF_TRAPS | OF_WRITES | OF_CALL)) != 0;
             nbar[v] = bars;
+            /* the first operand of these may fold; every other use may not */
+            uint8_t first = in->op == OPT_LOAD || in->op == OPT_STORE ? USE_NONFLAG
+                            : in->op == OPT_BRIF || in->op == OPT_TRAP_IF ||
+                                    in->op == OPT_SELECT
+                                ? USE_NONADDR
+                                : USE_NONADDR | USE_NONFLAG;
             for (uint32_t j = 0; j < n; j++) {
                 s->nuse[a[j]]++;
                 user[a[j]] = v;
+                ubits[a[j]] |= j ? USE_NONADDR | USE_NONFLAG : first;
             }
-            if (in->op == OPT_LOAD || in->op == OPT_STORE)
-                naddr[a[0]]++;
-            if (in->op == OPT_BRIF || in->op == OPT_TRAP_IF || in->op == OPT_SELECT)
-                nflag[a[0]]++;
         }
     }
 }
@@ -289,7 +295,7 @@ static bool load_op(const struct isel *s, opt_val v, opt_val u, const uint32_t *
 }
 
 /* How v is seen by its users, from its uses alone. */
-static uint8_t fold_of(const struct isel *s, opt_val v, uint32_t naddr, uint32_t nflag)
+static uint8_t fold_of(const struct isel *s, opt_val v, uint8_t ubits)
 {
     const struct opt_insn *in = &s->f->insn[v];
     uint8_t fl = opt_ops[in->op].flags;
@@ -300,11 +306,11 @@ static uint8_t fold_of(const struct isel *s, opt_val v, uint32_t naddr, uint32_t
     if (!s->nuse[v] && in->op != OPT_PARAM &&
         (((fl & OF_PURE) && !(fl & OF_TRAPS)) || (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))))
         return FOLD_DEAD;
-    if (in->op == OPT_ADD && in->type == OPT_I64 && naddr == s->nuse[v])
+    if (in->op == OPT_ADD && in->type == OPT_I64 && !(ubits & USE_NONADDR))
         return FOLD_ADDR;
-    if (in->op == OPT_SLOT_ADDR && naddr == s->nuse[v])
+    if (in->op == OPT_SLOT_ADDR && !(ubits & USE_NONADDR))
         return FOLD_SLOT;
-    if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && nflag == s->nuse[v])
+    if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && !(ubits & USE_NONFLAG))
         return FOLD_FLAGS;
     return FOLD_NO;
 }
@@ -315,17 +321,17 @@ static uint8_t fold_of(const struct isel *s, opt_val v, uint32_t naddr, uint32_t
 static bool decide_folds(struct isel *s)
 {
     struct opt_func *f = s->f;
-    uint32_t *naddr = arena_array(f->arena, f->ninsn, sizeof *naddr);
-    uint32_t *nflag = arena_array(f->arena, f->ninsn, sizeof *nflag);
+    uint8_t *ubits = arena_alloc(f->arena, f->ninsn);
     uint32_t *user = arena_array_raw(f->arena, f->ninsn, sizeof *user);
     uint32_t *nbar = arena_array_raw(f->arena, f->ninsn, sizeof *nbar);
     /* the loads (from the front) and folded addresses (from the back) met */
     uint32_t *loads = arena_array_raw(f->arena, f->ninsn, sizeof *loads), nload = 0, naddrs = 0;
-    if (!naddr || !nflag || !user || !nbar || !loads)
+    if (!ubits || !user || !nbar || !loads)
         return false;
-    count_uses(s, naddr, nflag, user, nbar);
+    count_uses(s, ubits, user, nbar);
+    s->fold[0] = FOLD_NO;
     for (opt_val v = 1; v < f->ninsn; v++) {
-        uint8_t k = s->fold[v] = fold_of(s, v, naddr[v], nflag[v]);
+        uint8_t k = s->fold[v] = fold_of(s, v, ubits[v]);
         if (k == FOLD_NO && f->insn[v].op == OPT_LOAD && s->nuse[v] == 1)
             loads[nload++] = v;
         else if (k == FOLD_ADDR)
@@ -335,22 +341,21 @@ static bool decide_folds(struct isel *s)
     /* loads into users that are computed where they stand */
     for (uint32_t i = 0; i < nload; i++) {
         opt_val v = loads[i];
-        if (s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar)) {
+        if (s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar))
             s->fold[v] = FOLD_LOAD;
-            s->loadop[user[v]] = v;
-        }
     }
-    /* x << 1..3 whose every use is the index of a folded address (naddr
-     * counted again, over those operands only) */
+    /* x << 1..3 whose every use is the index of a folded address (counted
+     * in nbar, free now, over those operands only) */
+    uint32_t *nidx = nbar;
     for (uint32_t i = 0; i < naddrs; i++)
-        naddr[f->insn[addrs[i]].arg[0]] = naddr[f->insn[addrs[i]].arg[1]] = 0;
+        nidx[f->insn[addrs[i]].arg[0]] = nidx[f->insn[addrs[i]].arg[1]] = 0;
     for (uint32_t i = 0; i < naddrs; i++)
         for (int k = 0; k < 2; k++)
-            naddr[f->insn[addrs[i]].arg[k]]++;
+            nidx[f->insn[addrs[i]].arg[k]]++;
     for (uint32_t i = 0; i < naddrs; i++)
         for (int k = 0; k < 2; k++) {
             opt_val x = f->insn[addrs[i]].arg[k];
-            if (shift_index(f, &f->insn[x]) && naddr[x] == s->nuse[x] && s->nuse[x])
+            if (shift_index(f, &f->insn[x]) && nidx[x] == s->nuse[x] && s->nuse[x])
                 s->fold[x] = FOLD_INDEX;
         }
     return true;
@@ -507,10 +512,12 @@ static bool make_blocks(struct isel *s)
         nops += (size_t)bl->nphi * bl->npred;
     }
     mf->nblock = f->norder;
-    uint32_t *edge = arena_array(a, nedge + 1, sizeof *edge);
-    uint32_t *ops = arena_array(a, nops + 1, sizeof *ops);
-    struct mphi *phi = arena_array(a, nphi + 1, sizeof *phi);
-    if (!(mf->block = arena_array(a, f->norder, sizeof *mf->block)) || !edge || !ops || !phi)
+    /* all written here, but the phi operands: by each predecessor's end */
+    uint32_t *edge = arena_array_raw(a, nedge + 1, sizeof *edge);
+    uint32_t *ops = arena_array_raw(a, nops + 1, sizeof *ops);
+    struct mphi *phi = arena_array_raw(a, nphi + 1, sizeof *phi);
+    if (!(mf->block = arena_array_raw(a, f->norder, sizeof *mf->block)) || !edge || !ops ||
+        !phi)
         return false;
     for (uint32_t i = 0; i < f->norder; i++) {
         const struct opt_block *bl = &f->block[f->order[i]];
@@ -548,9 +555,8 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
     struct isel s = {.f = f, .mf = mf, .e = e};
     s.vreg = arena_array_raw(f->arena, f->ninsn, sizeof *s.vreg);
     s.nuse = arena_array(f->arena, f->ninsn, sizeof *s.nuse);
-    s.fold = arena_alloc(f->arena, f->ninsn);
-    s.loadop = arena_array(f->arena, f->ninsn, sizeof *s.loadop);
-    bool ok = s.vreg && s.nuse && s.fold && s.loadop && opt_mfunc_init(mf, f);
+    s.fold = arena_alloc_raw(f->arena, f->ninsn);
+    bool ok = s.vreg && s.nuse && s.fold && opt_mfunc_init(mf, f);
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
         place_slots(f, mf);

@@ -12,20 +12,21 @@ static struct mi *def_mi(struct isel *s, enum mk kind, int size, opt_val v)
 }
 
 /* The operands of a binary operation: b is the folded load or the
- * constant when there is one (commutative ops swap it over). */
-static void binary_operands(struct isel *s, opt_val v, const struct opt_insn *in, opt_val *a,
-                            opt_val *b)
+ * constant when there is one (commutative ops swap it over). Returns
+ * whether b is a folded load (whose one user is this operation). */
+static bool binary_operands(struct isel *s, const struct opt_insn *in, opt_val *a, opt_val *b)
 {
     int64_t c = 0;
     int size = opt_s_size(in->type);
     *a = in->arg[0];
     *b = in->arg[1];
-    bool swap = s->loadop[v] ? s->loadop[v] == *a
-                             : opt_s_imm(s, *a, size, &c) && !opt_s_imm(s, *b, size, &c);
+    bool la = s->fold[*a] == FOLD_LOAD, load = la || s->fold[*b] == FOLD_LOAD;
+    bool swap = load ? la : opt_s_imm(s, *a, size, &c) && !opt_s_imm(s, *b, size, &c);
     if (swap && (opt_ops[in->op].flags & OF_COMM)) {
         *a = in->arg[1];
         *b = in->arg[0];
     }
+    return load;
 }
 
 /* a op b with b an immediate when it fits, or the memory operand of a
@@ -35,9 +36,9 @@ static void alu(struct isel *s, opt_val v, const struct opt_insn *in, enum x64_a
     int size = opt_s_size(in->type);
     opt_val a, b;
     int64_t c = 0;
-    binary_operands(s, v, in, &a, &b);
+    bool load = binary_operands(s, in, &a, &b);
     uint32_t ra = opt_s_reg(s, a);
-    bool load = s->loadop[v] != OPT_NONE, imm = !load && opt_s_imm(s, b, size, &c);
+    bool imm = !load && opt_s_imm(s, b, size, &c);
     struct maddr ma = {0};
     if (load)
         ma = opt_s_addr(s, s->f->insn[b].arg[0], s->f->insn[b].imm);
@@ -48,7 +49,7 @@ static void alu(struct isel *s, opt_val v, const struct opt_insn *in, enum x64_a
     m->use[1] = rb;
     m->imm = c;
     if (load)
-        opt_s_loadop(s, v, m, ma);
+        opt_s_loadop(s, b, m, ma);
 }
 
 static void shift(struct isel *s, opt_val v, const struct opt_insn *in)
@@ -105,9 +106,8 @@ static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enu
                        uint8_t op)
 {
     opt_val a, b;
-    binary_operands(s, v, in, &a, &b);
+    bool load = binary_operands(s, in, &a, &b);
     uint32_t ra = opt_s_reg(s, a);
-    bool load = s->loadop[v] != OPT_NONE;
     bool pool = kind == MK_SSE && !load && s->f->insn[b].op == OPT_FCONST;
     struct maddr ma = {0};
     if (load)
@@ -120,7 +120,7 @@ static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enu
     m->ext = pool;
     m->imm = pool ? s->f->insn[b].imm : 0;
     if (load)
-        opt_s_loadop(s, v, m, ma);
+        opt_s_loadop(s, b, m, ma);
 }
 
 static void lower_select(struct isel *s, opt_val v, const struct opt_insn *in)

@@ -37,15 +37,9 @@ uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
     return MR_V0 + mf->nvreg++;
 }
 
-struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
+bool opt_mi_grow(struct mfunc *mf)
 {
-    if (mf->nmi == mf->cap_mi && !opt_grow(mf->arena, &mf->mi, &mf->cap_mi, mf->nmi + 1,
-                                           sizeof *mf->mi))
-        return NULL;
-    struct mi *m = &mf->mi[mf->nmi++];
-    *m = (struct mi){.kind = (uint8_t)kind, .size = (uint8_t)size, .def = MR_NONE,
-                     .use = {MR_NONE, MR_NONE}, .base = MR_NONE, .index = MR_NONE};
-    return m;
+    return opt_grow(mf->arena, &mf->mi, &mf->cap_mi, mf->nmi + 1, sizeof *mf->mi);
 }
 
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r)

@@ -639,9 +639,19 @@ struct mfunc {
 bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f);
 /* A new virtual register of the class; MR_NONE on out of memory. */
 uint32_t opt_vreg_new(struct mfunc *mf, bool xmm);
+/* Makes room for one more instruction; false on out of memory. */
+bool opt_mi_grow(struct mfunc *mf);
 /* Appends an instruction (zeroed but for kind, size and MR_NONE
- * registers); NULL on out of memory. */
-struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size);
+ * registers); NULL on out of memory. Inline: isel adds every one. */
+static inline struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
+{
+    if (mf->nmi == mf->cap_mi && !opt_mi_grow(mf))
+        return NULL;
+    struct mi *m = &mf->mi[mf->nmi++];
+    *m = (struct mi){.kind = (uint8_t)kind, .size = (uint8_t)size, .def = MR_NONE,
+                     .use = {MR_NONE, MR_NONE}, .base = MR_NONE, .index = MR_NONE};
+    return m;
+}
 /* True when the register (physical or virtual) is an XMM one. */
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
 /* Calls fn for every register operand (uses first, then the def);
@@ -676,7 +686,6 @@ struct isel {
     uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
     uint32_t *nuse;   /* IR value -> number of uses */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
-    opt_val *loadop;  /* IR value -> the load folded into it as a memory operand */
     uint32_t *eoff;   /* IR block -> where its successor edges start in epred */
     uint32_t *epred;  /* per edge b -> succ[i]: b's index among that block's preds */
     bool oom;
@@ -687,8 +696,14 @@ struct mi *opt_s_add(struct isel *s, enum mk kind, int size);
 /* The virtual register that holds v (made on first use). */
 uint32_t opt_s_vreg(struct isel *s, opt_val v);
 /* v in a register at this point: constants and folded values are
- * materialised into a new virtual register here. */
-uint32_t opt_s_reg(struct isel *s, opt_val v);
+ * materialised into a new virtual register here (opt_s_reg_make; the
+ * inline part answers the usual case, a value already given one). */
+uint32_t opt_s_reg_make(struct isel *s, opt_val v);
+static inline uint32_t opt_s_reg(struct isel *s, opt_val v)
+{
+    uint32_t r = s->vreg[v];
+    return s->fold[v] == FOLD_NO && r != MR_NONE ? r : opt_s_reg_make(s, v);
+}
 /* True, with the value, when v is a constant that fits a sign-extended
  * 32-bit immediate in an operation of `size` bytes. */
 bool opt_s_imm(struct isel *s, opt_val v, int size, int64_t *imm);
@@ -706,8 +721,8 @@ struct maddr {
  * added: adding may move the instruction array. */
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
 void opt_s_mem(struct mi *m, struct maddr a);
-/* When a load is folded into v: its memory operand (and trap site) on m. */
-void opt_s_loadop(struct isel *s, opt_val v, struct mi *m, struct maddr a);
+/* The memory operand a (and trap site) of a load folded into m. */
+void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a);
 int opt_s_size(enum opt_type t);
 /* isel_call.c: the parameters at entry; a call with its arguments put
  * where System V wants them. */
