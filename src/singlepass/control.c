@@ -105,11 +105,54 @@ static bool branch_to(struct sp_comp *c, struct sp_ctl *t)
     return err_ok(c->e);
 }
 
+/* Stack entry pos now has its value in the free register reg too: it
+ * takes the register (a local's reference or a register it had is let
+ * go). */
+static void adopt(struct sp_comp *c, uint32_t pos, int reg)
+{
+    struct sp_val *v = &c->stack.data[pos];
+    if (v->kind == SP_LOCAL) {
+        const struct sp_val *l = &c->locals[v->local];
+        if (l->kind == SP_REG && l->reg == reg)
+            return; /* it was read there: no move */
+        c->refs[v->local]--;
+    } else if (v->kind == SP_REG) {
+        if (v->reg == reg)
+            return;
+        sp_reg_own(c, v->reg, SP_FREE);
+    }
+    v->kind = SP_REG;
+    v->reg = (uint8_t)reg;
+    sp_reg_own(c, reg, (int32_t)(c->nlocals + pos));
+}
+
+/* The moves of a br_if to a block or if end, run before its jcc when they
+ * only put values in free registers (moves leave the flags alone): the
+ * values then stay there on the path that goes on, and the branch needs
+ * no code of its own. False, with nothing emitted, otherwise. */
+static bool moves_first(struct sp_comp *c, struct sp_ctl *t)
+{
+    uint32_t n = t->nresults, src0 = (uint32_t)c->stack.len - n;
+    if (t->func || t->op == OP_LOOP || src0 < c->frozen)
+        return false;
+    for (size_t i = 0; i < c->moves.len; i++) {
+        const struct sp_move *m = &c->moves.data[i];
+        if (m->dst_kind != SP_REG || ((c->busy | c->locked) & (1u << m->dst_reg)))
+            return false;
+    }
+    sp_run_moves(c);
+    const struct sp_mloc *mv = c->merges.data + t->state.at;
+    for (uint32_t i = 0; i < n; i++)
+        if (mv[i].kind == SP_REG)
+            adopt(c, src0 + i, mv[i].reg);
+    return true;
+}
+
 static bool do_br_if(struct sp_comp *c, uint32_t depth)
 {
     enum x64_cc cc = sp_pop_cond(c);
     struct sp_ctl *t = ctl_at(c, depth);
-    if (!plan_branch(c, t)) {
+    if (!plan_branch(c, t) || moves_first(c, t)) {
         x64_jcc(&c->a, cc, target(c, t)); /* the function's is the epilogue */
         return err_ok(c->e);
     }
