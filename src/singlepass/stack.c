@@ -115,11 +115,16 @@ struct sp_opnd sp_pop(struct sp_comp *c)
     const struct sp_val *v = &c->stack.data[pos];
     struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg};
     switch (v->kind) {
-    case SP_REG:
+    case SP_REG: {
+        /* sp_reg_own(SP_TEMP) of a register the entry owned: already busy
+         * and marked used */
+        uint32_t bit = 1u << o.reg;
         o.owned = true;
-        c->locked |= 1u << o.reg;
-        sp_reg_own(c, o.reg, SP_TEMP);
+        c->owner[o.reg] = SP_TEMP;
+        c->temps |= bit;
+        c->locked |= bit;
         return o;
+    }
     case SP_CONST:
         o.imm = v->imm;
         return o;

@@ -105,6 +105,19 @@ static void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l, 
             x64_emit_o(a, op32, 0, 4, (int64_t)s->pos - (int64_t)(here + len32));
         return;
     }
+    if (!short_fwd && a->code.cap - a->code.len >= X64_ROOM && a->fixups.len < a->fixups.cap) {
+        /* the usual forward rel32, written directly: the opcode bytes and
+         * a zero rel32 in one store, and its fixup */
+        bool two = op32 > 0xff; /* 0F 8x: jcc; E9: jmp */
+        uint64_t w = two ? 0x0f | (op32 & 0xff) << 8 : op32 & 0xff;
+        memcpy(a->code.data + here, &w, 8);
+        uint32_t end = here + 5 + two;
+        a->code.len = end;
+        a->fixups.data[a->fixups.len] =
+            (struct x64_fixup){.at = end - 4, .pc = end, .next = s->first, .size = 4};
+        s->first = (uint32_t)a->fixups.len++;
+        return;
+    }
     int size = short_fwd ? 1 : 4;
     x64_emit_o(a, short_fwd ? op8 : op32, 0, size, 0);
     queue(a, s, x64_pos(a) - (uint32_t)size, x64_pos(a), size);

@@ -96,13 +96,20 @@ X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
     return true;
 }
 
+/* Every other form (sizes 1 and 2, rip-relative, absolute, misuse). */
+static __attribute__((noinline)) void mov_general(struct x64_asm *a, uint8_t op, int size,
+                                                  int reg, struct x64_mem m)
+{
+    x64_emit_general(a, x64_sized(a, op, size), reg, 0, &m, 0, 0);
+}
+
 /* The forms mov_based does not take, out of line so that its path needs no
- * frame. */
+ * frame; mov_general's call is the tail, so this one needs none either. */
 static __attribute__((noinline)) void mov_other(struct x64_asm *a, uint8_t op, int size, int reg,
                                                 struct x64_mem m)
 {
     if (!mov_indexed(a, op, size, reg, &m))
-        x64_emit_general(a, x64_sized(a, op, size), reg, 0, &m, 0, 0);
+        mov_general(a, op, size, reg, m);
 }
 
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
