@@ -22,8 +22,9 @@ static bool back_edge_block(const struct opt_func *f, uint32_t s, const uint8_t 
  * right after its block: a BRIF's fall-through side, and before all a
  * back edge's jump block, so loops stay together. Successors are taken in
  * two rounds (next[b] counts through both): back-edge blocks wait for the
- * second. */
-static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
+ * second, which is skipped when the first passed none (on_stack[b] is 2
+ * when it did). */
+static uint32_t *postorder(struct opt_func *f, struct opt_dfs *d, uint32_t *n, struct err *e)
 {
     uint32_t *out = arena_array_raw(f->arena, f->nblock, sizeof *out);
     uint32_t *stack = arena_array_raw(f->arena, f->nblock, sizeof *stack);
@@ -33,21 +34,39 @@ static uint32_t *postorder(struct opt_func *f, uint32_t *n, struct err *e)
         nomem(e);
         return NULL;
     }
-    uint32_t sp = 0, k = 0;
+    uint32_t sp = 0, k = 0, pre = 1;
     stack[sp++] = 0;
     next[0] = 1;
     on_stack[0] = 1;
+    if (d) {
+        d->num[0] = 1;
+        d->vertex[1] = 0;
+    }
     while (sp) {
         uint32_t b = stack[sp - 1];
         const struct opt_block *bl = &f->block[b];
         if (next[b] <= 2 * bl->nsucc) {
             uint32_t step = next[b]++ - 1;
             bool second = step >= bl->nsucc;
+            if (step == bl->nsucc && on_stack[b] == 1) {
+                next[b] = 2 * bl->nsucc + 1;
+                continue;
+            }
             uint32_t s = bl->succ[second ? step - bl->nsucc : step];
-            if (!next[s] && back_edge_block(f, s, on_stack) == second) {
+            if (next[s])
+                continue;
+            bool back = back_edge_block(f, s, on_stack);
+            if (back == second) {
                 next[s] = 1;
                 on_stack[s] = 1;
                 stack[sp++] = s;
+                if (d) {
+                    d->num[s] = ++pre;
+                    d->vertex[pre] = s;
+                    d->parent[pre] = d->num[b];
+                }
+            } else if (back) {
+                on_stack[b] = 2;
             }
             continue;
         }
@@ -76,7 +95,7 @@ bool opt_pass_prune(struct opt_func *f, struct err *e)
     if (no_orphans(f))
         return true;
     uint32_t n;
-    uint32_t *po = postorder(f, &n, e);
+    uint32_t *po = postorder(f, NULL, &n, e);
     if (!po)
         return false;
     uint8_t *live = arena_alloc(f->arena, f->nblock);
@@ -103,8 +122,13 @@ bool opt_pass_prune(struct opt_func *f, struct err *e)
 
 bool opt_pass_order(struct opt_func *f, struct err *e)
 {
+    return opt_layout(f, NULL, e);
+}
+
+bool opt_layout(struct opt_func *f, struct opt_dfs *d, struct err *e)
+{
     uint32_t n;
-    uint32_t *po = postorder(f, &n, e);
+    uint32_t *po = postorder(f, d, &n, e);
     if (!po)
         return false;
     for (uint32_t i = 0; i < n / 2; i++) {

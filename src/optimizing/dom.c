@@ -4,7 +4,9 @@
  * so that deep graphs cannot overflow the C stack; then the dominator
  * tree in preorder and a scoped walk of it for the passes. The iterative
  * algorithm this replaces is quadratic on a join with many predecessors
- * along a chain of blocks (a br_if every few instructions to one label). */
+ * along a chain of blocks (a br_if every few instructions to one label).
+ * The tree takes its depth-first numbering from the layout's search
+ * (opt_layout), which it needs anyway: one search of the CFG, not two. */
 #include <string.h>
 
 #include "optimizing.h"
@@ -99,27 +101,41 @@ static void solve(const struct opt_func *f, struct lt *t, uint32_t n)
             t->idom[w] = t->idom[t->idom[w]];
 }
 
-bool opt_dominators(struct opt_func *f, uint32_t *idom)
+/* The arrays for n blocks (num zeroed: 0 is "not reached"). */
+static bool lt_alloc(struct opt_func *f, struct lt *t)
 {
     uint32_t nb = f->nblock;
-    struct lt t;
-    uint32_t **arrays[] = {&t.vertex, &t.num, &t.parent, &t.semi, &t.ancestor, &t.label,
-                           &t.idom, &t.bucket, &t.next, &t.stack};
-    for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
-        if (!(*arrays[i] = arena_array(f->arena, nb + 1, sizeof(uint32_t))))
+    uint32_t **zeroed[] = {&t->num, &t->ancestor, &t->idom, &t->bucket};
+    uint32_t **raw[] = {&t->vertex, &t->parent, &t->semi, &t->label, &t->next, &t->stack};
+    for (size_t i = 0; i < ARRAY_LEN(zeroed); i++)
+        if (!(*zeroed[i] = arena_array(f->arena, nb + 1, sizeof(uint32_t))))
             return false;
-    uint32_t *succ_at = arena_array(f->arena, nb, sizeof *succ_at);
-    if (!succ_at)
-        return false;
-    uint32_t n = number(f, &t, succ_at);
+    for (size_t i = 0; i < ARRAY_LEN(raw); i++) /* each written before it is read */
+        if (!(*raw[i] = arena_array_raw(f->arena, nb + 1, sizeof(uint32_t))))
+            return false;
+    return true;
+}
+
+/* Immediate dominators by block id from the n blocks numbered in t. */
+static void lt_idom(struct opt_func *f, struct lt *t, uint32_t n, uint32_t *idom)
+{
     for (uint32_t v = 1; v <= n; v++)
-        t.semi[v] = t.label[v] = v;
-    solve(f, &t, n);
-    for (uint32_t b = 0; b < nb; b++)
+        t->semi[v] = t->label[v] = v;
+    solve(f, t, n);
+    for (uint32_t b = 0; b < f->nblock; b++)
         idom[b] = UINT32_MAX;
     idom[0] = 0;
     for (uint32_t w = 2; w <= n; w++)
-        idom[t.vertex[w]] = t.vertex[t.idom[w]];
+        idom[t->vertex[w]] = t->vertex[t->idom[w]];
+}
+
+bool opt_dominators(struct opt_func *f, uint32_t *idom)
+{
+    struct lt t;
+    uint32_t *succ_at = arena_array(f->arena, f->nblock, sizeof *succ_at);
+    if (!succ_at || !lt_alloc(f, &t))
+        return false;
+    lt_idom(f, &t, number(f, &t, succ_at), idom);
     return true;
 }
 
@@ -151,16 +167,22 @@ static bool dom_children(struct opt_func *f, const uint32_t *idom, uint32_t **fi
 static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err *e)
 {
     uint32_t *first, *kids;
-    if (!opt_pass_order(f, e))
+    struct lt lt; /* numbered by the layout's search: no search of its own */
+    if (!lt_alloc(f, &lt))
+        return nomem(e);
+    struct opt_dfs dfs = {.vertex = lt.vertex, .num = lt.num, .parent = lt.parent};
+    if (!opt_layout(f, &dfs, e))
         return false;
-    t->idom = arena_array(f->arena, f->nblock, sizeof *t->idom);
+    t->idom = arena_array_raw(f->arena, f->nblock, sizeof *t->idom); /* lt_idom: all */
     t->pre = arena_array_raw(f->arena, f->norder + 1, sizeof *t->pre);
     t->end = arena_array(f->arena, f->nblock, sizeof *t->end);
     t->pos = arena_array(f->arena, f->nblock, sizeof *t->pos);
     t->depth = arena_array(f->arena, f->nblock, sizeof *t->depth);
     uint32_t *stack = arena_array_raw(f->arena, f->norder + 1, sizeof *stack), sp = 0, n = 0;
-    if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth || !stack ||
-        !opt_dominators(f, t->idom) || !dom_children(f, t->idom, &first, &kids))
+    if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth || !stack)
+        return nomem(e);
+    lt_idom(f, &lt, f->norder, t->idom);
+    if (!dom_children(f, t->idom, &first, &kids))
         return nomem(e);
     stack[sp++] = 0;
     while (sp) {

@@ -452,6 +452,16 @@ bool opt_pass_phis(struct opt_func *f, struct err *e);
 bool opt_pass_split_edges(struct opt_func *f, struct err *e);
 /* Computes the block layout (reverse postorder) and loop depths. */
 bool opt_pass_order(struct opt_func *f, struct err *e);
+/* A depth-first numbering of the blocks the entry reaches (1..n in
+ * preorder), what the dominators are computed from. */
+struct opt_dfs {
+    uint32_t *vertex; /* number -> block */
+    uint32_t *num;    /* block -> number; zeroed by the caller (0: not reached) */
+    uint32_t *parent; /* number -> its parent's number in the search tree */
+};
+/* opt_pass_order, also numbering its search into d (when not NULL: arrays
+ * of nblock + 1 entries). */
+bool opt_layout(struct opt_func *f, struct opt_dfs *d, struct err *e);
 /* Between the optimisation passes (fold .. dce) a block's phi and
  * instruction lists may keep stale entries: instructions since removed or
  * moved to another block (their `block` names the new one). Readers skip

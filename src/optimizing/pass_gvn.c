@@ -27,13 +27,22 @@
  * isel makes them where they are used. */
 enum { REACH = 32 };
 
+/* A slot of the constants' table: the key is kept in it, so probing and
+ * growing read no instructions. */
+struct kslot {
+    int64_t imm;
+    uint32_t v;            /* the constant, 0 for an empty slot */
+    uint8_t op, type;
+};
+
 struct gvn {
     struct opt_func *f;
     const struct opt_domtree *t;
     uint32_t *table, mask; /* value ids; 0 is an empty slot */
     uint32_t *undo, nundo; /* (slot, what it held) pairs, in order */
     uint32_t *mark;        /* per block: nundo when it was entered */
-    uint32_t *konst, kmask, nkonst; /* the entry block's constants: never forgotten */
+    struct kslot *konst;   /* the entry block's constants: never forgotten */
+    uint32_t kmask, nkonst;
     struct opt_fold *fold; /* folds each instruction first, or NULL */
     uint32_t replaced;
     bool oom;
@@ -122,26 +131,42 @@ static opt_val lookup(struct gvn *g, opt_val v)
     return v;
 }
 
-/* Slot of constant v in the constants' table: its equal's or an empty one. */
-static uint32_t konst_slot(const struct gvn *g, opt_val v)
+static uint32_t konst_hash(int64_t imm, uint8_t op, uint8_t type)
 {
-    const struct opt_insn *in = &g->f->insn[v];
-    uint32_t i = hash(in) & g->kmask;
-    while (g->konst[i] && !same(&g->f->insn[g->konst[i]], in))
-        i = (i + 1) & g->kmask;
+    uint64_t h = ((uint64_t)imm ^ ((uint64_t)op << 56 | (uint64_t)type << 48)) *
+                 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32);
+}
+
+/* The slot of the constant k: its equal's or an empty one. */
+static uint32_t konst_slot(const struct gvn *g, struct kslot k)
+{
+    uint32_t i = konst_hash(k.imm, k.op, k.type) & g->kmask;
+    for (const struct kslot *x; (x = &g->konst[i])->v; i = (i + 1) & g->kmask)
+        if (x->imm == k.imm && x->op == k.op && x->type == k.type)
+            break;
     return i;
 }
 
-/* Doubles the constants' table (kept at most half full). */
+/* A constants' table of at least 2 * n slots (kept at most half full). */
+static bool konst_alloc(struct gvn *g, uint32_t n)
+{
+    uint32_t size = 64;
+    while (size < 2 * n)
+        size *= 2;
+    g->konst = arena_array(g->f->arena, size, sizeof *g->konst);
+    g->kmask = size - 1;
+    return g->konst != NULL;
+}
+
 static bool konst_grow(struct gvn *g)
 {
-    uint32_t *old = g->konst, n = g->kmask + 1;
-    g->konst = arena_array(g->f->arena, 2 * (size_t)n, sizeof *g->konst);
-    if (!g->konst)
+    struct kslot *old = g->konst;
+    uint32_t n = g->kmask + 1;
+    if (!konst_alloc(g, n))
         return false;
-    g->kmask = 2 * n - 1;
     for (uint32_t i = 0; i < n; i++)
-        if (old[i])
+        if (old[i].v)
             g->konst[konst_slot(g, old[i])] = old[i];
     return true;
 }
@@ -153,12 +178,14 @@ static opt_val konst_lookup(struct gvn *g, opt_val v)
         g->oom = true;
         return v;
     }
-    uint32_t i = konst_slot(g, v);
-    if (!g->konst[i]) {
-        g->konst[i] = v;
+    const struct opt_insn *in = &g->f->insn[v];
+    struct kslot k = {.imm = in->imm, .v = v, .op = in->op, .type = in->type};
+    uint32_t i = konst_slot(g, k);
+    if (!g->konst[i].v) {
+        g->konst[i] = k;
         g->nkonst++;
     }
-    return g->konst[i];
+    return g->konst[i].v;
 }
 
 /* opt_fold's hook for the constants it makes. */
@@ -251,12 +278,12 @@ static bool gvn(struct opt_func *f, struct opt_fold *fold, struct err *e)
     uint32_t size = 16;
     while (size < 2 * f->ninsn)
         size *= 2;
-    struct gvn g = {.f = f, .t = t, .mask = size - 1, .kmask = 63, .fold = fold};
+    struct gvn g = {.f = f, .t = t, .mask = size - 1, .fold = fold};
     g.table = arena_array(f->arena, size, sizeof *g.table);
     g.undo = arena_array_raw(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
     g.mark = arena_array_raw(f->arena, f->nblock, sizeof *g.mark);
-    g.konst = arena_array(f->arena, g.kmask + 1, sizeof *g.konst);
-    if (!g.table || !g.undo || !g.mark || !g.konst)
+    /* sized for the entry block, where most constants are */
+    if (!g.table || !g.undo || !g.mark || !konst_alloc(&g, f->block[0].ninsn))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (fold) {
         fold->intern = intern;
