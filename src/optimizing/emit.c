@@ -202,37 +202,121 @@ static void thread_jumps(struct em *m)
     }
 }
 
+/* The first block from b on that is emitted: the others hold only a jump
+ * that every jump to them goes past, and nothing falls into them. */
+static uint32_t next_emitted(const struct em *m, uint32_t b)
+{
+    while (b < m->mf->nblock && m->target[b] != b)
+        b++;
+    return b;
+}
+
+/* The most bytes each kind of instruction is encoded in (jumps long, REX
+ * prefixes, immediates of 32 bits) besides its memory operand's SIB byte
+ * and displacement (mem_bytes); kinds with long sequences are given too
+ * much to matter. For bounding how far a forward jump goes. */
+static const uint8_t kind_bytes[MK_COUNT] = {
+    [MK_ENTRY] = 0,  [MK_MOV] = 5,     [MK_MOVI] = 12,   [MK_FCONST] = 10, [MK_LOAD] = 6,
+    [MK_STORE] = 6,  [MK_STOREI] = 8,  [MK_LEA] = 4,     [MK_SLOT] = 8,    [MK_ALU] = 11,
+    [MK_SHIFT] = 8,  [MK_UNARY] = 8,   [MK_IMUL] = 8,    [MK_DIV] = 16,    [MK_BITOP] = 6,
+    [MK_EXT] = 6,    [MK_SETCC] = 16,  [MK_CMOV] = 18,   [MK_SSE] = 14,    [MK_SSE1] = 8,
+    [MK_UCOMI] = 6,  [MK_CVT] = 10,    [MK_FSIGN] = 128, [MK_FMINMAX] = 128,
+    [MK_F2I] = 128,  [MK_U2F] = 128,   [MK_JMP] = 5,     [MK_JCC] = 18,    [MK_BR_TABLE] = 48,
+    [MK_RET] = 48,   [MK_TRAP] = 2,    [MK_TRAPIF] = 12, [MK_CALL] = 5,
+};
+enum { JUMP_TAIL = 12 /* after a block's first jump: jcc, jmp */ };
+
+static uint32_t mem_bytes(const struct mi *mi)
+{
+    if (!mi->scale)
+        return 0;
+    return mi->base != MR_NONE && mi->disp == (int8_t)mi->disp ? 2 : 5;
+}
+
+/* A resolver move: a register to a register, or a slot's load or store
+ * (through r11 for slot to slot; movsd for XMM registers). */
+static uint32_t move_bytes(const struct em *m, const struct mmove *mv)
+{
+    uint32_t n = 0;
+    if (mv->src < 0)
+        n += opt_e_slot(m, mv->src).disp >= -128 ? 7 : 10;
+    if (mv->dst < 0)
+        n += opt_e_slot(m, mv->dst).disp >= -128 ? 7 : 10;
+    return n ? n : 5;
+}
+
+/* m->before[b]: at most how many bytes the blocks emitted before b take
+ * (a prefix sum of bounds), so that a forward jump whose target is near
+ * for sure takes the 2-byte form. */
+static void bound_blocks(struct em *m)
+{
+    const struct mfunc *mf = m->mf;
+    const struct mres *r = m->res;
+    uint64_t sum = 0;
+    for (uint32_t b = 0, g = 0; b < mf->nblock; b++) {
+        const struct mblock *bl = &mf->block[b];
+        bool out = m->target[b] == b;
+        m->before[b] = sum < UINT32_MAX ? (uint32_t)sum : UINT32_MAX;
+        for (; g < r->ngroups && r->groups[g].at < bl->first + bl->n; g++)
+            for (uint32_t k = 0; out && k < r->groups[g].n; k++)
+                sum += move_bytes(m, &r->moves[r->groups[g].first + k]);
+        for (uint32_t i = bl->first; out && i < bl->first + bl->n; i++)
+            sum += kind_bytes[mf->mi[i].kind] + mem_bytes(&mf->mi[i]);
+    }
+}
+
+/* Whether block b starts within a rel8 of the end of a jump at the end of
+ * the current block. */
+static bool near(const struct em *m, uint32_t b)
+{
+    return b > m->cur && m->before[b] - m->before[m->cur + 1] + JUMP_TAIL <= 127;
+}
+
+static void jcc_to(struct em *m, enum x64_cc cc, uint32_t b)
+{
+    if (near(m, b))
+        x64_jcc_short(m->a, cc, m->blocks[b]);
+    else
+        x64_jcc(m->a, cc, m->blocks[b]);
+}
+
+static void jmp_to(struct em *m, uint32_t b)
+{
+    if (near(m, b))
+        x64_jmp_short(m->a, m->blocks[b]);
+    else
+        x64_jmp(m->a, m->blocks[b]);
+}
+
 /* Jumps to `to` when the condition (with parity handling) holds, else
- * to `no`; either may be the next block (then no jump). */
+ * to `no`; either may be the next block emitted (then no jump). */
 static void branch(struct em *m, enum x64_cc cc, uint8_t par, uint32_t to, uint32_t no)
 {
-    struct x64_asm *a = m->a;
     to = m->target[to];
     no = m->target[no];
-    bool to_next = to == m->cur + 1, no_next = no == m->cur + 1;
-    x64_label t = m->blocks[to], f = m->blocks[no];
+    bool to_next = to == m->next, no_next = no == m->next;
     if (par == PAR_AND) { /* cc and ordered */
-        x64_jcc(a, X64_CC_P, f);
+        jcc_to(m, X64_CC_P, no);
         if (to_next) {
-            x64_jcc(a, x64_cc_not(cc), f);
+            jcc_to(m, x64_cc_not(cc), no);
             return;
         }
-        x64_jcc(a, cc, t);
+        jcc_to(m, cc, to);
     } else if (par == PAR_OR) { /* cc or unordered */
-        x64_jcc(a, X64_CC_P, t);
+        jcc_to(m, X64_CC_P, to);
         if (to_next) {
-            x64_jcc(a, x64_cc_not(cc), f);
+            jcc_to(m, x64_cc_not(cc), no);
             return;
         }
-        x64_jcc(a, cc, t);
+        jcc_to(m, cc, to);
     } else if (to_next) {
-        x64_jcc(a, x64_cc_not(cc), f);
+        jcc_to(m, x64_cc_not(cc), no);
         return;
     } else {
-        x64_jcc(a, cc, t);
+        jcc_to(m, cc, to);
     }
     if (!no_next)
-        x64_jmp(a, f);
+        jmp_to(m, no);
 }
 
 static void trap_if(struct em *m, const struct mi *mi, uint32_t i)
@@ -286,8 +370,8 @@ static void control(struct em *m, const struct mi *mi, uint32_t i)
 {
     switch (mi->kind) {
     case MK_JMP:
-        if (m->target[mi->imm] != m->cur + 1)
-            x64_jmp(m->a, m->blocks[m->target[mi->imm]]);
+        if (m->target[mi->imm] != m->next)
+            jmp_to(m, m->target[mi->imm]);
         break;
     case MK_JCC: branch(m, mi->cc, mi->ext, (uint32_t)mi->imm, (uint32_t)mi->disp); break;
     case MK_BR_TABLE: br_table(m, mi); break;
@@ -350,21 +434,22 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
     m.blocks = arena_array_raw(ar, mf->nblock + 1, sizeof *m.blocks);
     m.target = arena_array_raw(ar, mf->nblock + 1, sizeof *m.target);
+    m.before = arena_array_raw(ar, mf->nblock + 1, sizeof *m.before);
     uint32_t frame = m.blocks ? layout(&m) : 0;
-    if (!m.blocks || !m.target)
+    if (!m.blocks || !m.target || !m.before)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!frame && (mf->nspill || mf->f->nslot || mf->out_args || mf->used_saved))
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
     for (uint32_t b = 0; b < mf->nblock; b++)
         m.blocks[b] = x64_label_new(m.a);
     thread_jumps(&m);
+    bound_blocks(&m);
     x64_label overflow = x64_label_new(m.a);
     prologue(&m, frame, overflow);
     uint32_t g = 0;
-    for (m.cur = 0; m.cur < mf->nblock; m.cur++) {
+    for (m.cur = next_emitted(&m, 0); m.cur < mf->nblock; m.cur = m.next) {
         const struct mblock *bl = &mf->block[m.cur];
-        if (m.target[m.cur] != m.cur)
-            continue; /* every jump to it goes past it; nothing falls into it */
+        m.next = next_emitted(&m, m.cur + 1);
         x64_label_bind(m.a, m.blocks[m.cur]);
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
             moves_before(&m, i, &g);

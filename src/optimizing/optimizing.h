@@ -852,7 +852,9 @@ struct em {
     struct opt_code *out;
     x64_label *blocks;    /* one label per machine block */
     uint32_t *target;     /* per block: where jumps to it go (past empty blocks) */
+    uint32_t *before;     /* per block: the most bytes the code before it takes */
     uint32_t cur;         /* the block being emitted */
+    uint32_t next;        /* the block emitted after it (what it falls into) */
     VEC(struct em_stub) stubs;
     VEC(struct em_const) consts;
     VEC(struct em_table) tables;
