@@ -309,7 +309,7 @@ void sp_push_reg(struct sp_comp *c, valtype t, int reg);
 void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
 void sp_push_mem(struct sp_comp *c, valtype t);
 void sp_push_flags(struct sp_comp *c, enum x64_cc cc);
-struct sp_opnd sp_pop(struct sp_comp *c);
+/* sp_pop: see below */
 /* Pops into a register the instruction may read (not write). */
 int sp_pop_reg(struct sp_comp *c);
 /* Pops into a register the instruction owns and may overwrite. */
@@ -320,7 +320,56 @@ int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o);
 /* Pops an i32 condition: the condition code under which it is non-zero
  * (flags already set). */
 enum x64_cc sp_pop_cond(struct sp_comp *c);
-void sp_materialize_flags(struct sp_comp *c);
+__attribute__((noinline)) void sp_materialize_flags(struct sp_comp *c);
+/* Local x's current place as an operand (a register's use noted for the
+ * spill choice). */
+static inline struct sp_opnd sp_local_opnd(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    struct sp_opnd o = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
+    if (l->kind == SP_MEM)
+        o.disp = c->local_disp[x];
+    else if (l->kind == SP_REG)
+        c->reg_use[l->reg] = ++c->use_clock;
+    return o;
+}
+/* Pops the top entry as an operand: a register entry's register becomes
+ * the instruction's (owned), a local's register is only locked. Inline,
+ * each kind on its own path: pops are the most frequent operation. */
+static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_comp *c)
+{
+    if (__builtin_expect(sp_top(c)->kind == SP_FLAGS, 0))
+        sp_materialize_flags(c);
+    uint32_t pos = (uint32_t)--c->stack.len;
+    if (c->frozen > pos)
+        c->frozen = pos;
+    const struct sp_val *v = &c->stack.data[pos];
+    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg};
+    switch (v->kind) {
+    case SP_REG: {
+        /* sp_reg_own(SP_TEMP) of a register the entry owned: already busy
+         * and marked used */
+        uint32_t bit = 1u << o.reg;
+        o.owned = true;
+        c->owner[o.reg] = SP_TEMP;
+        c->temps |= bit;
+        c->locked |= bit;
+        return o;
+    }
+    case SP_CONST:
+        o.imm = v->imm;
+        return o;
+    case SP_MEM:
+        o.disp = sp_home_disp(c, c->nlocals + pos);
+        return o;
+    default: /* SP_LOCAL */
+        c->refs[v->local]--;
+        o = sp_local_opnd(c, v->local);
+        if (o.kind == SP_REG)
+            c->locked |= 1u << o.reg;
+        return o;
+    }
+}
 /* Moves the entries in [frozen, below) to their slots (or constants). */
 void sp_freeze(struct sp_comp *c, uint32_t below);
 void sp_truncate(struct sp_comp *c, uint32_t height);

@@ -66,22 +66,11 @@ void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
     push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
 }
 
-static struct sp_opnd local_opnd(struct sp_comp *c, uint32_t x)
-{
-    const struct sp_val *l = &c->locals[x];
-    struct sp_opnd o = {.kind = l->kind, .type = l->type, .reg = l->reg, .imm = l->imm};
-    if (l->kind == SP_MEM)
-        o.disp = c->local_disp[x];
-    else if (l->kind == SP_REG)
-        c->reg_use[l->reg] = ++c->use_clock;
-    return o;
-}
-
 struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
 {
     const struct sp_val *v = &c->stack.data[pos];
     if (v->kind == SP_LOCAL)
-        return local_opnd(c, v->local);
+        return sp_local_opnd(c, v->local);
     struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg, .imm = v->imm};
     if (v->kind == SP_MEM)
         o.disp = pos_disp(c, pos);
@@ -90,7 +79,7 @@ struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
 
 /* Out of line: fn_insn materializes the flags before every instruction
  * but their consumers, so pops rarely meet them. */
-__attribute__((noinline)) void sp_materialize_flags(struct sp_comp *c)
+void sp_materialize_flags(struct sp_comp *c)
 {
     struct sp_val *v = sp_top(c);
     enum x64_cc cc = (enum x64_cc)v->reg;
@@ -102,42 +91,6 @@ __attribute__((noinline)) void sp_materialize_flags(struct sp_comp *c)
     v->reg = (uint8_t)r;
     c->locked &= ~(1u << r);
     sp_reg_own(c, r, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
-}
-
-/* Each kind on its own path: pops are the most frequent operation. */
-struct sp_opnd sp_pop(struct sp_comp *c)
-{
-    if (__builtin_expect(sp_top(c)->kind == SP_FLAGS, 0))
-        sp_materialize_flags(c);
-    uint32_t pos = (uint32_t)--c->stack.len;
-    if (c->frozen > pos)
-        c->frozen = pos;
-    const struct sp_val *v = &c->stack.data[pos];
-    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg};
-    switch (v->kind) {
-    case SP_REG: {
-        /* sp_reg_own(SP_TEMP) of a register the entry owned: already busy
-         * and marked used */
-        uint32_t bit = 1u << o.reg;
-        o.owned = true;
-        c->owner[o.reg] = SP_TEMP;
-        c->temps |= bit;
-        c->locked |= bit;
-        return o;
-    }
-    case SP_CONST:
-        o.imm = v->imm;
-        return o;
-    case SP_MEM:
-        o.disp = pos_disp(c, pos);
-        return o;
-    default: /* SP_LOCAL */
-        c->refs[v->local]--;
-        o = local_opnd(c, v->local);
-        if (o.kind == SP_REG)
-            c->locked |= 1u << o.reg;
-        return o;
-    }
 }
 
 int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
@@ -301,7 +254,7 @@ static void detach_refs(struct sp_comp *c, uint32_t x)
         struct sp_val *v = &c->stack.data[pos];
         if (v->kind != SP_LOCAL || v->local != x)
             continue;
-        struct sp_opnd o = local_opnd(c, x);
+        struct sp_opnd o = sp_local_opnd(c, x);
         int r = take_free(c, sp_is_xmm_type(v->type));
         if (r >= 0) {
             sp_opnd_to(c, r, &o);

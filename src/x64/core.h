@@ -132,6 +132,28 @@ X64_INLINE void x64_emit_rm(struct x64_asm *a, uint32_t op, int reg, int rm,
     b->len += (size_t)(p + immlen - start);
 }
 
+/* x64_emit_rm's register form (no immediate) for an opcode word that is
+ * not a constant (taken from a table): only the bits this form can carry
+ * are tested, so the test is one mask, not the general path's series. */
+X64_INLINE void x64_emit_rr(struct x64_asm *a, uint32_t op, int reg, int rm)
+{
+    struct buf *b = &a->code;
+    if ((op & ~(0xffu | OP_MAP_0F | OP_W | OP_BRM)) || ((unsigned)reg | (unsigned)rm) >= 16 ||
+        b->cap - b->len < X64_ROOM) {
+        x64_emit_general(a, op, reg, rm, NULL, 0, 0);
+        return;
+    }
+    uint8_t *p = b->data + b->len;
+    unsigned rex = ((op & OP_W) >> 9) | (((unsigned)reg & 8) >> 1) | ((unsigned)rm >> 3);
+    *p = (uint8_t)(0x40 | rex); /* an empty REX makes an 8-bit rm 4..7 spl..dil */
+    p += rex || ((op & OP_BRM) && (unsigned)(rm - 4) < 4);
+    *p = 0x0f;
+    p += (op & OP_MAP_0F) != 0;
+    p[0] = (uint8_t)op;
+    p[1] = x64_modrm(3, reg, rm);
+    b->len = (size_t)(p + 2 - b->data);
+}
+
 /* Encodes op + (reg & 7) with REX.B for r8-r15 (push, pop, bswap, mov r,imm)
  * then the immediate. reg 0 with a plain opcode emits it unchanged. */
 void x64_emit_o_general(struct x64_asm *a, uint32_t op, int reg, int immlen, int64_t imm);

@@ -73,26 +73,26 @@ X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int 
 }
 
 /* The same for [base + index*scale + disp] (linear-memory accesses): a
- * SIB byte names both registers. */
+ * SIB byte names both registers. The bytes are put together in one word
+ * (REX, op, ModRM, SIB, disp32), stored at once without the REX when it
+ * carries no bit. */
 X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
                             const struct x64_mem *m)
 {
     struct buf *b = &a->code;
-    unsigned base = (unsigned)m->base, index = (unsigned)m->index, scale = m->scale;
     if (!x64_index_mem(m) || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
         b->cap - b->len < X64_ROOM)
         return false;
-    uint8_t *start = b->data + b->len, *p = start;
+    unsigned base = (unsigned)m->base, index = (unsigned)m->index, scale = m->scale;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
-    *p = (uint8_t)(0x40 | rex); /* W R X B */
-    p += rex != 0;
-    int32_t disp = m->disp;
-    unsigned mod = disp == (int8_t)disp ? (disp != 0) | ((base & 7) == 5) : 2;
-    p[0] = op;
-    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | 4);
-    p[2] = (uint8_t)(((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7));
-    memcpy(p + 3, &disp, 4);
-    b->len += (size_t)(p + 3 + mod * mod - start); /* scale 1..8 -> 0..3 above */
+    unsigned mod = m->disp == (int8_t)m->disp ? (m->disp != 0) | ((base & 7) == 5) : 2;
+    unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7);
+    uint64_t w = (0x40u | rex) | (unsigned)op << 8 | (mod << 6 | ((unsigned)reg & 7) << 3 | 4) << 16 |
+                 sib << 24 | (uint64_t)(uint32_t)m->disp << 32;
+    unsigned skip = rex == 0;
+    w >>= 8 * skip;
+    memcpy(b->data + b->len, &w, 8);
+    b->len += 4 - skip + mod * mod; /* scale 1..8 -> 0..3 in the SIB above */
     return true;
 }
 
@@ -162,7 +162,11 @@ static void ext(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int ds
         return;
     }
     bool w = dsize == 8 && !(op == X64_ZX && ssize == 4);
-    x64_emit_rm(a, ext_ops[op][ssize] | (w ? OP_W : 0), dst, src, m, 0, 0);
+    uint32_t word = ext_ops[op][ssize] | (w ? OP_W : 0);
+    if (m)
+        x64_emit_rm(a, word, dst, 0, m, 0, 0);
+    else
+        x64_emit_rr(a, word, dst, src);
 }
 
 void x64_ext_rr(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int dst, int src)
@@ -205,8 +209,10 @@ static const struct alu_form *alu(struct x64_asm *a, enum x64_alu op)
 void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
 {
     const struct alu_form *f = alu(a, op);
-    if (f)
-        x64_emit_sized(a, f->mr, size, src, dst, NULL, 0, 0);
+    if (f && (size == 4 || size == 8))
+        x64_emit_rr(a, f->mr | (size == 8 ? OP_W : 0), src, dst);
+    else if (f)
+        x64_emit_other_size(a, f->mr, size, src, dst, NULL, 0, 0);
 }
 
 void x64_alu_rm(struct x64_asm *a, enum x64_alu op, int size, int dst, struct x64_mem m)
