@@ -7,6 +7,7 @@
  * limit check. Right below rbp the IR's frame slots (offsets fixed by
  * isel), then the callee-saved registers the allocator used, then the
  * spill slots (8 bytes each); outgoing stack arguments at [rsp]. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "optimizing.h"
@@ -15,7 +16,8 @@ static const uint8_t saved_order[] = {X64_RBX, X64_R12, X64_R13, X64_R14, X64_R1
 
 struct x64_mem opt_e_slot(const struct em *m, opt_loc l)
 {
-    return x64_mem_base(X64_RBP, m->spill_base - 8 * (-l - 1) - 8);
+    uint32_t s = m->slot_pos ? m->slot_pos[-l - 1] : (uint32_t)(-l - 1);
+    return x64_mem_base(X64_RBP, m->spill_base - 8 * (int32_t)s - 8);
 }
 
 void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm)
@@ -62,6 +64,41 @@ static uint32_t nsaved(const struct mfunc *mf)
     for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
         n += (mf->used_saved >> saved_order[i]) & 1;
     return n;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Where each spill slot goes: the most used nearest rbp, where an 8-bit
+ * displacement reaches them (the uses are the resolver's moves, the only
+ * code that addresses slots). Left NULL (slot order) when they all reach. */
+static void order_slots(struct em *m)
+{
+    const struct mfunc *mf = m->mf;
+    uint32_t n = mf->nspill;
+    if (m->spill_base - 8 * (int64_t)n >= -128)
+        return;
+    uint64_t *key = arena_array(mf->arena, n, sizeof *key);
+    m->slot_pos = arena_array_raw(mf->arena, n, sizeof *m->slot_pos);
+    if (!key || !m->slot_pos) {
+        m->oom = true;
+        return;
+    }
+    for (uint32_t k = 0; k < m->res->nmoves; k++) {
+        const struct mmove *mv = &m->res->moves[k];
+        if (mv->src < 0) /* a slot (HOLD is positive) */
+            key[-mv->src - 1] += 1ull << 32;
+        if (mv->dst < 0)
+            key[-mv->dst - 1] += 1ull << 32;
+    }
+    for (uint32_t s = 0; s < n; s++) /* by uses, most first; then by slot */
+        key[s] = ((UINT64_MAX - key[s]) & ~(uint64_t)UINT32_MAX) | s;
+    qsort(key, n, sizeof *key, cmp_u64);
+    for (uint32_t i = 0; i < n; i++)
+        m->slot_pos[(uint32_t)key[i]] = i;
 }
 
 /* Lays out the frame below the IR's slots (placed by isel); returns its
@@ -442,6 +479,7 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
     for (uint32_t b = 0; b < mf->nblock; b++)
         m.blocks[b] = x64_label_new(m.a);
+    order_slots(&m);
     thread_jumps(&m);
     bound_blocks(&m);
     x64_label overflow = x64_label_new(m.a);

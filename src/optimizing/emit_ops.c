@@ -32,6 +32,16 @@ static void mov(struct em *m, const struct mi *mi)
         copy(m->a, mi->size, mi->def, mi->use[0]);
 }
 
+/* Zero is xor r32, r32 (2 or 3 bytes instead of 5): isel never puts a
+ * constant between a compare and the instruction that reads its flags. */
+static void movi(struct em *m, const struct mi *mi)
+{
+    if (mi->imm)
+        x64_mov_ri(m->a, mi->size, R(mi->def), mi->imm);
+    else
+        x64_alu_rr(m->a, X64_XOR, 4, R(mi->def), R(mi->def));
+}
+
 static void fconst(struct em *m, const struct mi *mi)
 {
     int d = R(mi->def);
@@ -283,7 +293,7 @@ void opt_e_insn(struct em *m, const struct mi *mi)
     switch (mi->kind) {
     case MK_ENTRY: break;
     case MK_MOV: mov(m, mi); break;
-    case MK_MOVI: x64_mov_ri(a, mi->size, R(mi->def), mi->imm); break;
+    case MK_MOVI: movi(m, mi); break;
     case MK_FCONST: fconst(m, mi); break;
     case MK_LOAD: load(m, mi); break;
     case MK_STORE: case MK_STOREI: store(m, mi); break;

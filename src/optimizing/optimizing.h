@@ -859,6 +859,7 @@ struct em {
     VEC(struct em_const) consts;
     VEC(struct em_table) tables;
     int32_t spill_base;   /* rbp offset of spill slot 0's end */
+    uint32_t *slot_pos;   /* spill slot -> its place in the frame, or NULL: the same */
     bool oom;
 };
 /* emit.c */
