@@ -167,6 +167,14 @@ static bool critical(const struct opt_func *f, uint32_t p, uint32_t s)
     return !f->block[p].dead && f->block[p].nsucc >= 2 && f->block[s].npred >= 2;
 }
 
+/* How many of s's preds to look at for critical edges: none unless it is
+ * a join (so most blocks cost no look at their pred's block). */
+static uint32_t join_preds(const struct opt_func *f, uint32_t s)
+{
+    const struct opt_block *bl = &f->block[s];
+    return !bl->dead && bl->npred >= 2 ? bl->npred : 0;
+}
+
 /* The critical edges grouped by predecessor (a counting sort): for p,
  * at[p] .. at[p + 1] in to/k are its targets and its index in their
  * predecessors, so no list is ever searched. */
@@ -175,7 +183,7 @@ static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uin
     uint32_t nb = f->nblock, n = 0;
     uint32_t *a = arena_array(f->arena, nb + 2, sizeof *a);
     for (uint32_t s = 0; a && s < nb; s++)
-        for (uint32_t j = 0; !f->block[s].dead && j < f->block[s].npred; j++)
+        for (uint32_t j = 0, np = join_preds(f, s); j < np; j++)
             if (critical(f, f->block[s].pred[j], s))
                 a[f->block[s].pred[j] + 2]++, n++;
     uint32_t *t = arena_array(f->arena, n + 1, sizeof *t);
@@ -185,7 +193,7 @@ static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uin
     for (uint32_t p = 0; p < nb; p++)
         a[p + 2] += a[p + 1];
     for (uint32_t s = 0; s < nb; s++)
-        for (uint32_t j = 0; !f->block[s].dead && j < f->block[s].npred; j++)
+        for (uint32_t j = 0, np = join_preds(f, s); j < np; j++)
             if (critical(f, f->block[s].pred[j], s)) {
                 uint32_t x = a[f->block[s].pred[j] + 1]++;
                 t[x] = s;

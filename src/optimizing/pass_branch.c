@@ -92,10 +92,12 @@ static uint32_t one_valued(struct opt_func *f)
     return n;
 }
 
-/* The block b jumps to, if b may absorb it. */
+/* The block b jumps to, if b may absorb it. A jmp has one successor and
+ * a brif two (the verifier's rule): the block's count is read before its
+ * terminator, which is a cache miss in a large function. */
 static uint32_t mergeable(const struct opt_func *f, uint32_t b)
 {
-    const struct opt_insn *t = opt_term(f, b);
+    const struct opt_insn *t = f->block[b].nsucc == 1 ? opt_term(f, b) : NULL;
     if (!t || t->op != OPT_JMP)
         return UINT32_MAX;
     uint32_t s = f->block[b].succ[0];
@@ -107,7 +109,8 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
     bool pruned = false, merged = false;
     uint32_t replaced = 0;
     for (uint32_t b = 0; b < f->nblock; b++) {
-        struct opt_insn *t = f->block[b].dead ? NULL : opt_term(f, b);
+        const struct opt_block *bl = &f->block[b];
+        struct opt_insn *t = !bl->dead && bl->nsucc == 2 ? opt_term(f, b) : NULL;
         if (!t || t->op != OPT_BRIF)
             continue;
         t->arg[0] = opt_resolve(f, t->arg[0]);

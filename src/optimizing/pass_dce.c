@@ -7,13 +7,20 @@
  * instruction is marked and scanned once. */
 #include "optimizing.h"
 
+/* Per op: it stays whether or not anything uses it (loads: see root). */
+static const bool effect[OPT_OP_COUNT] = {
+#define X(id, name, shape, flags) \
+    [OPT_##id] = OPT_##id == OPT_PARAM || !((flags) & OF_PURE) || ((flags) & OF_TRAPS),
+    OPT_OPS(X)
+#undef X
+};
+
 /* True when v must stay whether or not anything uses it. */
 static bool root(const struct opt_insn *in)
 {
-    uint8_t fl = opt_ops[in->op].flags;
     if (in->op == OPT_LOAD) /* runtime state loads cannot fault */
         return (in->aux & MEM_HEAP) != 0;
-    return in->op == OPT_PARAM || !(fl & OF_PURE) || (fl & OF_TRAPS);
+    return effect[in->op];
 }
 
 bool opt_pass_dce(struct opt_func *f, struct err *e)

@@ -366,13 +366,15 @@ void opt_fold_insn(struct opt_fold *s, opt_val v)
     uint64_t c;
     for (uint32_t i = 0; i < n; i++)
         args[i] = opt_resolved(f, args[i]);
-    if ((in->op == OPT_ICONST || in->op == OPT_FCONST) && in->block) {
-        to_entry(s, v);
+    uint8_t shape = opt_ops[in->op].shape;
+    if (shape == SH_NONE) {
+        if ((in->op == OPT_ICONST || in->op == OPT_FCONST) && in->block)
+            to_entry(s, v);
         return;
     }
-    if (opt_is_float(in->type) || in->op == OPT_FCMP)
-        return;
-    switch (opt_ops[in->op].shape) {
+    if (shape > SH_ABC || opt_is_float(in->type) || in->op == OPT_FCMP)
+        return; /* lists (calls, phis) and terminators fold no further */
+    switch (shape) {
     case SH_AB:
         if (opt_ops[in->op].flags & OF_PURE)
             binary(s, v, in);
