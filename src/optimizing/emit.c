@@ -161,19 +161,19 @@ static void move(struct em *m, opt_loc src, opt_loc dst)
                        to ? o : OPT_XSCRATCH);
         return;
     }
-    if (src < 0 && dst < 0) {
-        x64_mov_rm(a, 8, OPT_SCRATCH, opt_e_slot(m, src));
-        x64_mov_mr(a, 8, opt_e_slot(m, dst), OPT_SCRATCH);
+    if (src < 0 && dst < 0) { /* the frame path: same bytes, fewer tests */
+        x64_load_frame(a, 8, OPT_SCRATCH, opt_e_slot(m, src).disp);
+        x64_store_frame(a, 8, opt_e_slot(m, dst).disp, OPT_SCRATCH);
     } else if (src < 0) {
         if (X64_IS_XMM(dst))
             x64_sse_rm(a, X64_MOVSD, dst, opt_e_slot(m, src));
         else
-            x64_mov_rm(a, 8, dst, opt_e_slot(m, src));
+            x64_load_frame(a, 8, dst, opt_e_slot(m, src).disp);
     } else if (dst < 0) {
         if (X64_IS_XMM(src))
             x64_sse_mr(a, X64_MOVSD, opt_e_slot(m, dst), src);
         else
-            x64_mov_mr(a, 8, opt_e_slot(m, dst), src);
+            x64_store_frame(a, 8, opt_e_slot(m, dst).disp, src);
     } else if (X64_IS_XMM(src)) {
         x64_sse_rr(a, X64_MOVAPS, dst, src);
     } else {
@@ -270,15 +270,23 @@ static uint32_t mem_bytes(const struct mi *mi)
     return mi->base != MR_NONE && mi->disp == (int8_t)mi->disp ? 2 : 5;
 }
 
+/* A slot's load or store: 7 bytes with a disp8 (the first `near` places),
+ * 10 with a disp32. */
+static uint32_t slot_bytes(const struct em *m, opt_loc l, uint32_t near)
+{
+    uint32_t pos = m->slot_pos ? m->slot_pos[-l - 1] : (uint32_t)(-l - 1);
+    return pos < near ? 7 : 10;
+}
+
 /* A resolver move: a register to a register, or a slot's load or store
  * (through r11 for slot to slot; movsd for XMM registers). */
-static uint32_t move_bytes(const struct em *m, const struct mmove *mv)
+static uint32_t move_bytes(const struct em *m, const struct mmove *mv, uint32_t near)
 {
     uint32_t n = 0;
     if (mv->src < 0)
-        n += opt_e_slot(m, mv->src).disp >= -128 ? 7 : 10;
+        n += slot_bytes(m, mv->src, near);
     if (mv->dst < 0)
-        n += opt_e_slot(m, mv->dst).disp >= -128 ? 7 : 10;
+        n += slot_bytes(m, mv->dst, near);
     return n ? n : 5;
 }
 
@@ -290,13 +298,15 @@ static void bound_blocks(struct em *m)
     const struct mfunc *mf = m->mf;
     const struct mres *r = m->res;
     uint64_t sum = 0;
+    /* slot places whose disp8 reaches (spill_base - 8 * place - 8 >= -128) */
+    uint32_t near = m->spill_base + 128 >= 8 ? (uint32_t)(m->spill_base + 128) / 8 : 0;
     for (uint32_t b = 0, g = 0; b < mf->nblock; b++) {
         const struct mblock *bl = &mf->block[b];
         bool out = m->target[b] == b;
         m->before[b] = sum < UINT32_MAX ? (uint32_t)sum : UINT32_MAX;
         for (; g < r->ngroups && r->groups[g].at < bl->first + bl->n; g++)
             for (uint32_t k = 0; out && k < r->groups[g].n; k++)
-                sum += move_bytes(m, &r->moves[r->groups[g].first + k]);
+                sum += move_bytes(m, &r->moves[r->groups[g].first + k], near);
         for (uint32_t i = bl->first; out && i < bl->first + bl->n; i++)
             sum += kind_bytes[mf->mi[i].kind] + mem_bytes(&mf->mi[i]);
     }
@@ -306,7 +316,8 @@ static void bound_blocks(struct em *m)
  * the current block. */
 static bool near(const struct em *m, uint32_t b)
 {
-    return b > m->cur && m->before[b] - m->before[m->cur + 1] + JUMP_TAIL <= 127;
+    return b > m->cur && m->before[b] != UINT32_MAX &&
+           m->before[b] - m->before[m->cur + 1] + JUMP_TAIL <= 127;
 }
 
 static void jcc_to(struct em *m, enum x64_cc cc, uint32_t b)

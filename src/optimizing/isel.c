@@ -23,8 +23,6 @@ struct mi *opt_s_add(struct isel *s, enum mk kind, int size)
     return &scratch_mi;
 }
 
-int opt_s_size(enum opt_type t) { return t == OPT_I64 || t == OPT_F64 ? 8 : 4; }
-
 uint32_t opt_s_vreg(struct isel *s, opt_val v)
 {
     if (s->vreg[v] == MR_NONE) {

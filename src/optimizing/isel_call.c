@@ -84,16 +84,21 @@ bool opt_s_call(struct isel *s, opt_val v)
             m->base = X64_RSP;
             m->scale = 1;
             m->disp = 8 * (-where[i] - 1);
-        } else {
+        } else if (f->insn[a[lead + i]].op != OPT_ICONST) {
             regs[i] = opt_s_reg(s, a[lead + i]);
+        } else { /* an integer constant goes straight to its register */
+            regs[i] = MR_NONE;
         }
     struct mi *m;
     uint32_t mask = 0;
     for (uint32_t i = 0; i < n - lead; i++)
         if (where[i] >= 0) {
-            m = opt_s_add(s, MK_MOV, 8);
+            const struct opt_insn *c = &f->insn[a[lead + i]];
+            bool imm = regs[i] == MR_NONE;
+            m = opt_s_add(s, imm ? MK_MOVI : MK_MOV, imm ? opt_s_size(c->type) : 8);
             m->def = (uint32_t)where[i];
             m->use[0] = regs[i];
+            m->imm = imm ? c->imm : 0;
             mask |= 1u << where[i];
         }
     m = opt_s_add(s, MK_CALL, 8);

@@ -733,7 +733,9 @@ struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
 void opt_s_mem(struct mi *m, struct maddr a);
 /* The memory operand a (and trap site) of a load folded into m. */
 void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a);
-int opt_s_size(enum opt_type t);
+/* The operand size of a value of type t (inline: asked for nearly every
+ * instruction). */
+static inline int opt_s_size(enum opt_type t) { return t == OPT_I64 || t == OPT_F64 ? 8 : 4; }
 /* isel_call.c: the parameters at entry; a call with its arguments put
  * where System V wants them. */
 bool opt_s_entry(struct isel *s);
