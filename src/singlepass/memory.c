@@ -71,6 +71,8 @@ static void load(struct sp_comp *c, enum op op, const struct memarg *ma)
     access_site(c);
     if (size < 4 || (sx && size == 4))
         x64_ext_rm(&c->a, sx ? X64_SX : X64_ZX, dsize, (int)size, dst, m);
+    else if (!xmm && m.index != X64_NOREG) /* guard mode's [r14 + index + disp] */
+        x64_load_indexed(&c->a, (int)size, dst, m.base, m.index, m.disp);
     else
         sp_load(c, size == 4 && !xmm ? VT_I32 : t, dst, m);
     sp_push_reg(c, t, dst);
@@ -92,6 +94,8 @@ static void store(struct sp_comp *c, enum op op, const struct memarg *ma)
         x64_mov_mi(&c->a, (int)size, m, i);
     } else if (sp_is_xmm_type(v.type)) {
         sp_store(c, v.type, m, v.reg);
+    } else if (m.index != X64_NOREG) {
+        x64_store_indexed(&c->a, (int)size, m.base, m.index, m.disp, v.reg);
     } else {
         x64_mov_mr(&c->a, (int)size, m, v.reg);
     }

@@ -72,28 +72,33 @@ X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int 
     return true;
 }
 
-/* The same for [base + index*scale + disp] (linear-memory accesses): a
- * SIB byte names both registers. The bytes are put together in one word
- * (REX, op, ModRM, SIB, disp32), stored at once without the REX when it
- * carries no bit. */
+/* The same for [base + index*scale + disp] (linear-memory accesses), the
+ * registers already checked: a SIB byte names both. */
+X64_INLINE bool mov_sib(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base,
+                        unsigned index, unsigned scale, int32_t disp)
+{
+    struct buf *b = &a->code;
+    if ((unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM)
+        return false;
+    uint8_t *p = b->data + b->len;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
+    unsigned has_rex = rex != 0;
+    *p = (uint8_t)(0x40 | rex); /* W R X B */
+    p += has_rex;
+    unsigned mod = disp == (int8_t)disp ? (disp != 0) | ((base & 7) == 5) : 2;
+    p[0] = op;
+    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | 4);
+    p[2] = (uint8_t)(((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7));
+    memcpy(p + 3, &disp, 4);
+    b->len += has_rex + 3 + mod * mod; /* scale 1..8 -> 0..3 above */
+    return true;
+}
+
 X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
                             const struct x64_mem *m)
 {
-    struct buf *b = &a->code;
-    if (!x64_index_mem(m) || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
-        b->cap - b->len < X64_ROOM)
-        return false;
-    unsigned base = (unsigned)m->base, index = (unsigned)m->index, scale = m->scale;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
-    unsigned mod = m->disp == (int8_t)m->disp ? (m->disp != 0) | ((base & 7) == 5) : 2;
-    unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7);
-    uint64_t w = (0x40u | rex) | (unsigned)op << 8 | (mod << 6 | ((unsigned)reg & 7) << 3 | 4) << 16 |
-                 sib << 24 | (uint64_t)(uint32_t)m->disp << 32;
-    unsigned skip = rex == 0;
-    w >>= 8 * skip;
-    memcpy(b->data + b->len, &w, 8);
-    b->len += 4 - skip + mod * mod; /* scale 1..8 -> 0..3 in the SIB above */
-    return true;
+    return x64_index_mem(m) && mov_sib(a, op, size, reg, (unsigned)m->base,
+                                       (unsigned)m->index, m->scale, m->disp);
 }
 
 /* Every other form (sizes 1 and 2, rip-relative, absolute, misuse). */
@@ -134,6 +139,26 @@ void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
 {
     if (!mov_based(a, 0x89, size, src, X64_RBP, disp))
         mov_other(a, 0x89, size, src, x64_mem_base(X64_RBP, disp));
+}
+
+/* GP base and index, not rsp as index. */
+static bool index_pair(int base, int index)
+{
+    return ((unsigned)base | (unsigned)index) < 16 && index != X64_RSP;
+}
+
+void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index, int32_t disp)
+{
+    if (!index_pair(base, index) ||
+        !mov_sib(a, 0x8b, size, dst, (unsigned)base, (unsigned)index, 1, disp))
+        mov_general(a, 0x8b, size, dst, x64_mem_index(base, index, 1, disp));
+}
+
+void x64_store_indexed(struct x64_asm *a, int size, int base, int index, int32_t disp, int src)
+{
+    if (!index_pair(base, index) ||
+        !mov_sib(a, 0x89, size, src, (unsigned)base, (unsigned)index, 1, disp))
+        mov_general(a, 0x89, size, src, x64_mem_index(base, index, 1, disp));
 }
 
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)

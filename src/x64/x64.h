@@ -225,6 +225,10 @@ void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src); /* stor
  * compiler's frame slots; same bytes as with x64_mem_base(X64_RBP, disp). */
 void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp);
 void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src);
+/* The same for [base + index + disp] (linear-memory accesses), any size;
+ * same bytes as with x64_mem_index(base, index, 1, disp). */
+void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index, int32_t disp);
+void x64_store_indexed(struct x64_asm *a, int size, int base, int index, int32_t disp, int src);
 /* Store of an immediate (sign-extended to 64 bits when size is 8). */
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm);
 void x64_lea(struct x64_asm *a, int size, int dst, struct x64_mem m);

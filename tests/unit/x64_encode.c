@@ -47,6 +47,28 @@ static void frame_moves(struct dis *d)
             }
 }
 
+/* The indexed path ([base + index + disp] without a memory operand), every
+ * base and index register, every size, each displacement class. */
+static void indexed_moves(struct dis *d)
+{
+    static const int32_t disps[] = {0, 1, -128, 128, INT32_MIN};
+    unsigned n = 0;
+    for (int z = 1; z <= 8; z *= 2)
+        for (int base = 0; base < 16; base++)
+            for (int index = 0; index < 16; index++) {
+                if (index == X64_RSP)
+                    continue;
+                for (unsigned i = 0; i < ARRAY_LEN(disps); i++) {
+                    struct x64_mem m = x64_mem_index(base, index, 1, disps[i]);
+                    int r = (int)(n++ % 16);
+                    T(d, x64_load_indexed(&d->a, z, r, base, index, disps[i]), "mov %s,%s",
+                      reg_name(z, r), mem_text(z, m));
+                    T(d, x64_store_indexed(&d->a, z, base, index, disps[i], r), "mov %s,%s",
+                      mem_text(z, m), reg_name(z, r));
+                }
+            }
+}
+
 static void moves(struct dis *d)
 {
     static const int64_t imms[] = {0, 1, -1, 127, 0x7fffffff, 0x80000000, 0xffffffff,
@@ -328,6 +350,7 @@ int main(void)
     addressing(&d);
     moves(&d);
     frame_moves(&d);
+    indexed_moves(&d);
     extends(&d);
     alu(&d);
     unary_and_shifts(&d);
