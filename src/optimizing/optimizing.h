@@ -502,13 +502,12 @@ bool opt_fold_finish(struct opt_fold *s);
  * block with no other predecessor absorbs it. Forgets f->dom when it
  * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
-/* pass_gvn.c: equal pure computations dominated by one another become one. */
+/* pass_gvn.c: equal pure computations dominated by one another become
+ * one; a trap check dominated by an equal one goes. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
 /* fold and gvn in one walk of the dominator tree (each instruction folded,
  * then numbered). */
 bool opt_pass_fold_gvn(struct opt_func *f, struct err *e);
-/* pass_traps.c: a trap check dominated by one on the same condition goes. */
-bool opt_pass_traps(struct opt_func *f, struct err *e);
 /* pass_licm.c: loop depths; pure non-trapping loop invariants move out. */
 bool opt_pass_licm(struct opt_func *f, struct err *e);
 /* pass_dce.c: removes what no effect needs. */

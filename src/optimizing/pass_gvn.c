@@ -17,7 +17,10 @@
  * Instructions that may trap (f2i, heap loads) and reads of memory stay
  * where they are: a later equal one is not redundant when something in
  * between could have changed memory, and trap order is part of wasm's
- * semantics. */
+ * semantics. Trap checks are numbered too: once `trap_if c` has run, c is
+ * zero in every block it dominates, so an equal check there (a second
+ * division by the same divisor, the same call_indirect index checked
+ * twice) can never fire and goes. */
 #include "optimizing.h"
 
 /* How far (in blocks of the dominator tree's preorder) an equal value may
@@ -51,7 +54,8 @@ struct gvn {
 static bool numbered(const struct opt_insn *in)
 {
     uint8_t fl = opt_ops[in->op].flags;
-    return (fl & OF_PURE) && !(fl & OF_TRAPS) && in->op != OPT_PHI && in->op != OPT_PARAM;
+    return ((fl & OF_PURE) && !(fl & OF_TRAPS) && in->op != OPT_PHI && in->op != OPT_PARAM) ||
+           in->op == OPT_TRAP_IF;
 }
 
 /* A constant of the entry block: in scope everywhere, so it goes to a
@@ -94,11 +98,12 @@ static bool same(const struct opt_insn *x, const struct opt_insn *y)
            a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
 }
 
-/* True when w (dominating v) is close enough to stand for it. */
+/* True when w (dominating v) is close enough to stand for it (a trap
+ * check always is: it has no value to keep live). */
 static bool near(const struct gvn *g, opt_val w, opt_val v)
 {
     const struct opt_insn *x = &g->f->insn[w];
-    if (opt_ops[x->op].shape == SH_NONE)
+    if (opt_ops[x->op].shape == SH_NONE || x->op == OPT_TRAP_IF)
         return true;
     uint32_t from = g->t->pos[x->block], to = g->t->pos[g->f->insn[v].block];
     return to - from <= REACH;
@@ -227,7 +232,9 @@ static void enter(void *ctx, uint32_t b)
         if (in->dead || !numbered(in))
             continue;
         opt_val w = entry_const(in) ? konst_lookup(g, v) : lookup(g, v);
-        if (w != v)
+        if (w != v && in->op == OPT_TRAP_IF)
+            f->insn[v].dead = 1;
+        else if (w != v)
             replace(g, v, w);
     }
 }

@@ -24,10 +24,9 @@ static const struct pass {
     {"fold", opt_pass_fold, true, true, false, opt_pass_fold_gvn}, /* pass_fold.c: constants,
                                                                        identities */
     {"gvn", opt_pass_gvn, true, true, false, NULL},      /* pass_gvn.c: common subexpressions,
-                                                             copies */
+                                                             copies, repeated trap checks */
     {"branch", opt_pass_branch, true, true, false, NULL}, /* pass_branch.c: constant branches,
                                      merging (forgets the tree itself if it changes) */
-    {"traps", opt_pass_traps, true, true, false, NULL},  /* pass_traps.c: repeated trap checks */
     {"dce", opt_pass_dce, true, true, false, NULL},      /* pass_dce.c: what nothing needs */
     {"split", opt_pass_split_edges, true, false, true, NULL}, /* cfg.c: no critical edges */
     {"order", opt_pass_order, true, false, false, NULL},      /* cfg.c: block layout */
