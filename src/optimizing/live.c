@@ -11,18 +11,34 @@
  * the code's size but for a log factor in the number of loops.
  *
  * Physical registers named by instructions (arguments, division, shifts,
- * calls) get fixed ranges, from the definition to the last use. */
+ * call results) get fixed ranges, from the definition to the last use;
+ * the registers a call clobbers are taken by one entry for the call. */
 #include <string.h>
 
 #include "optimizing.h"
+
+/* Range maxima of the loop ends over the headers in layout order (a
+ * sparse table: level j holds the maximum of 2^j headers from each). */
+struct lmax {
+    uint32_t *rank;   /* per block: headers before it */
+    uint32_t *lvl[32];
+};
+
+/* A virtual register operand: the register and its position. */
+struct ref {
+    uint32_t v, pos;
+};
 
 struct lv {
     struct ra *ra;
     struct mfunc *mf;
     uint32_t *dpos;            /* per vreg: definition position */
     uint32_t *dblk;            /* per vreg: its definition's block, UINT32_MAX if none */
-    uint32_t *end;             /* per vreg: end of its interval */
+    uint32_t *end;             /* per vreg: where its last phi use ends (0: none) */
+    struct ref *def;           /* the definitions in order of position */
+    uint32_t ndef;
     bool messy;                /* irreducible CFG: intervals reach the function's end */
+    struct lmax loops;         /* else the loops' ends */
 };
 
 static uint32_t bend(const struct mfunc *mf, uint32_t b)
@@ -30,56 +46,185 @@ static uint32_t bend(const struct mfunc *mf, uint32_t b)
     return 2 * (mf->block[b].first + mf->block[b].n);
 }
 
-/* ---- use positions ---- */
+/* ---- the walk over the instructions ----
+ * One pass records, per instruction: its block, its virtual register
+ * operands (as (register, position) pairs, to be grouped by register
+ * without reading the instructions again), the definitions, the hints and
+ * the fixed ranges of the physical registers it names. */
 
-struct count {
+struct walk {
     struct lv *lv;
-    uint32_t *cnt;
-    uint32_t i;
-    bool fill;
+    struct ref *ref;              /* lv->ref, being filled */
+    uint32_t nref;
+    uint32_t *cnt;                /* per vreg + 1: its operands */
+    uint32_t opened, open[32], last[32]; /* fixed ranges open in the block */
 };
 
-static void count_reg(void *ctx, uint32_t *r, bool def)
+static bool fixed_add(struct ra *ra, int r, uint32_t from, uint32_t to)
 {
-    struct count *c = ctx;
-    if (!MR_IS_V(*r))
-        return;
-    uint32_t v = *r - MR_V0;
-    if (!c->fill) {
-        c->cnt[v + 1]++;
-        return;
+    uint32_t n = ra->nfix[r];
+    if (n && ra->fix[r][n - 1] == from) { /* adjacent: extend */
+        ra->fix[r][n - 1] = to;
+        return true;
     }
-    struct ra *ra = c->lv->ra;
-    ra->upos[ra->v[v].u1++] = 2 * c->i + def;
-    if (def) {
-        c->lv->dpos[v] = 2 * c->i + 1;
-        c->lv->dblk[v] = c->lv->ra->iblock[c->i];
+    return opt_push(ra->mf->arena, &ra->fix[r], &ra->nfix[r], &ra->cap_fix[r], from) &&
+           opt_push(ra->mf->arena, &ra->fix[r], &ra->nfix[r], &ra->cap_fix[r], to);
+}
+
+/* Physical registers an instruction reads and writes (explicit and
+ * implicit). A call's clobbers are one entry of ra->calls instead: of
+ * them only the result registers are taken as written here, and the
+ * ranges open in the others are closed. */
+static bool preg_masks(struct walk *w, const struct mi *m, uint32_t i, uint32_t *use,
+                       uint32_t *def)
+{
+    *use = m->iuse;
+    *def = m->idef;
+    const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
+    for (size_t k = 0; k < ARRAY_LEN(uses); k++)
+        if (uses[k] < 32)
+            *use |= 1u << uses[k];
+    if (m->def < 32)
+        *def |= 1u << m->def;
+    *use &= opt_allocatable;
+    *def &= opt_allocatable;
+    if (m->kind != MK_CALL)
+        return true;
+    struct ra *ra = w->lv->ra;
+    const uint32_t results = 1u << X64_RAX | 1u << X64_XMM0;
+    for (uint32_t c = *def & ~results & w->opened & ~*use; c; c &= c - 1) {
+        int r = __builtin_ctz(c);
+        if (!fixed_add(ra, r, w->open[r], w->last[r]))
+            return false;
+        w->opened &= ~(1u << r);
+    }
+    *def &= results | *use;
+    return opt_push(ra->mf->arena, &ra->calls, &ra->ncall, &ra->cap_call, 2 * i + 1);
+}
+
+/* The fixed ranges of instruction i: a use extends (or opens) the
+ * register's range, a definition closes it and opens another. Only the
+ * registers an instruction names are visited. */
+static bool fixed_insn(struct walk *w, const struct mi *m, uint32_t i)
+{
+    uint32_t use, def;
+    if (!preg_masks(w, m, i, &use, &def))
+        return false;
+    for (uint32_t k = use | def; k; k &= k - 1) {
+        int r = __builtin_ctz(k);
+        if (use & (1u << r)) {
+            if (!(w->opened & (1u << r)))
+                w->open[r] = 2 * i;
+            w->opened |= 1u << r;
+            w->last[r] = 2 * i + 1;
+        }
+        if (def & (1u << r)) {
+            if ((w->opened & (1u << r)) && !fixed_add(w->lv->ra, r, w->open[r], w->last[r]))
+                return false;
+            w->opened |= 1u << r;
+            w->open[r] = 2 * i + 1;
+            w->last[r] = 2 * i + 2;
+        }
+    }
+    return true;
+}
+
+/* Closes the ranges still open at a block's end. */
+static bool fixed_close(struct walk *w)
+{
+    for (; w->opened; w->opened &= w->opened - 1) {
+        int r = __builtin_ctz(w->opened);
+        if (!fixed_add(w->lv->ra, r, w->open[r], w->last[r]))
+            return false;
+    }
+    return true;
+}
+
+/* Moves from or to a physical register make the virtual register prefer
+ * it (the move then disappears). */
+static void hint(struct ra *ra, const struct mi *m)
+{
+    if (MR_IS_V(m->def) && m->use[0] < 32 && ra->v[m->def - MR_V0].hint == MR_NONE)
+        ra->v[m->def - MR_V0].hint = m->use[0];
+    if (MR_IS_V(m->use[0]) && m->def < 32 && ra->v[m->use[0] - MR_V0].hint == MR_NONE)
+        ra->v[m->use[0] - MR_V0].hint = m->def;
+}
+
+/* Records the virtual register operands of instruction i (uses first:
+ * a def comes after the uses of the same instruction, its own order). */
+static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b)
+{
+    const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
+    for (size_t k = 0; k < ARRAY_LEN(uses); k++)
+        if (MR_IS_V(uses[k])) {
+            w->ref[w->nref++] = (struct ref){uses[k] - MR_V0, 2 * i};
+            w->cnt[uses[k] - MR_V0 + 1]++;
+        }
+    if (MR_IS_V(m->def)) {
+        uint32_t v = m->def - MR_V0;
+        w->ref[w->nref++] = (struct ref){v, 2 * i + 1};
+        w->cnt[v + 1]++;
+        w->lv->dpos[v] = 2 * i + 1;
+        w->lv->dblk[v] = b;
+        w->lv->def[w->lv->ndef++] = (struct ref){v, 2 * i + 1};
     }
 }
 
-/* Use positions of every vreg (definitions included: they need a register
- * too), sorted because instructions are visited in order. A def comes
- * after the uses of the same instruction, which is its own order. */
+static bool scan(struct walk *w)
+{
+    struct mfunc *mf = w->lv->mf;
+    struct ra *ra = w->lv->ra;
+    for (uint32_t b = 0; b < mf->nblock; b++) {
+        const struct mblock *bl = &mf->block[b];
+        ra->bstart[b] = 2 * bl->first;
+        w->opened = 0;
+        for (uint32_t h = 0; h < bl->nphi; h++) /* in order of their registers */
+            w->lv->def[w->lv->ndef++] = (struct ref){bl->phi[h].def - MR_V0, ra->bstart[b]};
+        for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
+            const struct mi *m = &mf->mi[i];
+            ra->iblock[i] = b;
+            operands(w, m, i, b);
+            if (m->kind == MK_MOV)
+                hint(ra, m);
+            if (!fixed_insn(w, m, i))
+                return false;
+        }
+        if (!fixed_close(w))
+            return false;
+    }
+    return true;
+}
+
+/* The walk, then every vreg's use positions (definitions included: they
+ * need a register too) grouped by vreg, sorted as the walk was in order. */
 static bool use_positions(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
     struct ra *ra = lv->ra;
     uint32_t nv = mf->nvreg;
-    uint32_t *cnt = arena_array(mf->arena, nv + 1, sizeof *cnt);
-    if (!cnt)
+    struct walk w = {.lv = lv};
+    /* at most four uses and a def per instruction */
+    w.cnt = arena_array(mf->arena, nv + 1, sizeof *w.cnt);
+    w.ref = arena_array_raw(mf->arena, 5 * (size_t)mf->nmi + 1, sizeof *w.ref);
+    uint32_t ndef = mf->nmi;
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        ndef += mf->block[b].nphi;
+    lv->def = arena_array_raw(mf->arena, ndef + 1, sizeof *lv->def);
+    if (!w.cnt || !w.ref || !lv->def || !scan(&w))
         return false;
-    struct count c = {lv, cnt, 0, false};
-    for (c.i = 0; c.i < mf->nmi; c.i++)
-        opt_mi_regs(&mf->mi[c.i], count_reg, &c);
     for (uint32_t v = 0; v < nv; v++)
-        cnt[v + 1] += cnt[v];
-    if (!(ra->upos = arena_array_raw(mf->arena, cnt[nv] + 1, sizeof *ra->upos)))
+        w.cnt[v + 1] += w.cnt[v];
+    if (!(ra->upos = arena_array_raw(mf->arena, w.cnt[nv] + 1, sizeof *ra->upos)))
         return false;
     for (uint32_t v = 0; v < nv; v++)
-        ra->v[v].u0 = ra->v[v].u1 = cnt[v];
-    c.fill = true;
-    for (c.i = 0; c.i < mf->nmi; c.i++)
-        opt_mi_regs(&mf->mi[c.i], count_reg, &c);
+        ra->v[v].u0 = ra->v[v].u1 = w.cnt[v];
+    ra->nuse = w.nref;
+    if (!(ra->uref = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->uref)))
+        return false;
+    for (uint32_t k = 0; k < w.nref; k++) {
+        ra->uref[k] = ra->v[w.ref[k].v].u1++;
+        ra->upos[ra->uref[k]] = w.ref[k].pos;
+    }
     return true;
 }
 
@@ -200,13 +345,6 @@ static bool loop_ends(struct lv *lv, uint32_t *lend)
     return true;
 }
 
-/* Range maxima of the loop ends over the headers in layout order (a
- * sparse table: level j holds the maximum of 2^j headers from each). */
-struct lmax {
-    uint32_t *rank;   /* per block: headers before it */
-    uint32_t *lvl[32];
-};
-
 static bool lmax_init(struct lv *lv, struct lmax *t, const uint32_t *lend)
 {
     struct mfunc *mf = lv->mf;
@@ -243,33 +381,30 @@ static uint32_t lmax_query(const struct lmax *t, uint32_t lo, uint32_t hi)
     return x > y ? x : y;
 }
 
-/* The end of every register's interval: its last use or phi use, then
- * every loop whose header it covers (live.c's header comment). */
-static bool liveness(struct lv *lv)
+/* The loops' ends and their range maxima (unless the CFG is irreducible). */
+static bool loops(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
-    const struct ra *ra = lv->ra;
     uint32_t *lend = arena_array_raw(mf->arena, mf->nblock + 1, sizeof *lend);
-    struct lmax t = {0};
-    if (!lend || !loop_ends(lv, lend) || (!lv->messy && !lmax_init(lv, &t, lend)))
-        return false;
-    for (uint32_t v = 0; v < mf->nvreg; v++) {
-        if (lv->dblk[v] == UINT32_MAX)
-            continue;
-        uint32_t *end = &lv->end[v];
-        if (lv->dpos[v] + 1 > *end)
-            *end = lv->dpos[v] + 1;
-        if (ra->v[v].u1 > ra->v[v].u0 && ra->upos[ra->v[v].u1 - 1] + 1 > *end)
-            *end = ra->upos[ra->v[v].u1 - 1] + 1; /* uses are sorted */
-        if (lv->messy) {
-            *end = 2 * mf->nmi;
-            continue;
-        }
-        for (uint32_t e; (e = lmax_query(&t, lv->dblk[v] + 1,
-                                         ra->iblock[(*end - 1) / 2] + 1)) > *end;)
-            *end = e;
-    }
-    return true;
+    return lend && loop_ends(lv, lend) && (lv->messy || lmax_init(lv, &lv->loops, lend));
+}
+
+/* The end of register v's interval: its last use or phi use, then every
+ * loop whose header it covers (live.c's header comment). */
+static uint32_t life_end(const struct lv *lv, uint32_t v)
+{
+    const struct ra *ra = lv->ra;
+    uint32_t end = lv->end[v]; /* its phi uses' */
+    if (lv->dpos[v] + 1 > end)
+        end = lv->dpos[v] + 1;
+    if (ra->v[v].u1 > ra->v[v].u0 && ra->upos[ra->v[v].u1 - 1] + 1 > end)
+        end = ra->upos[ra->v[v].u1 - 1] + 1; /* uses are sorted */
+    if (lv->messy)
+        return 2 * lv->mf->nmi;
+    for (uint32_t e; (e = lmax_query(&lv->loops, lv->dblk[v] + 1,
+                                     ra->iblock[(end - 1) / 2] + 1)) > end;)
+        end = e;
+    return end;
 }
 
 /* How far each block reaches in the layout (ra->reach): by forward edges
@@ -352,77 +487,26 @@ bool opt_live_in(struct ra *ra, uint32_t v, uint32_t s)
     return ra->met[s] == v + 1;
 }
 
-/* ---- fixed ranges of physical registers ---- */
-
-static bool fixed_add(struct ra *ra, int r, uint32_t from, uint32_t to)
-{
-    uint32_t n = ra->nfix[r];
-    if (n && ra->fix[r][n - 1] == from) { /* adjacent: extend */
-        ra->fix[r][n - 1] = to;
-        return true;
-    }
-    return opt_push(ra->mf->arena, &ra->fix[r], &ra->nfix[r], &ra->cap_fix[r], from) &&
-           opt_push(ra->mf->arena, &ra->fix[r], &ra->nfix[r], &ra->cap_fix[r], to);
-}
-
-/* Physical registers an instruction reads and writes (explicit and implicit). */
-static void preg_masks(const struct mi *m, uint32_t *use, uint32_t *def)
-{
-    *use = m->iuse;
-    *def = m->idef;
-    const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
-    for (size_t k = 0; k < ARRAY_LEN(uses); k++)
-        if (uses[k] < 32)
-            *use |= 1u << uses[k];
-    if (m->def < 32)
-        *def |= 1u << m->def;
-    *use &= opt_allocatable;
-    *def &= opt_allocatable;
-}
-
-/* Only the registers an instruction names are visited (a mask of the open
- * ranges says which are open), so the cost is the number of mentions. */
-static bool fixed_ranges(struct lv *lv)
-{
-    struct mfunc *mf = lv->mf;
-    uint32_t open[32], last[32];
-    for (uint32_t b = 0; b < mf->nblock; b++) {
-        uint32_t opened = 0;
-        const struct mblock *bl = &mf->block[b];
-        for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
-            uint32_t use, def;
-            preg_masks(&mf->mi[i], &use, &def);
-            for (uint32_t m = use | def; m; m &= m - 1) {
-                int r = __builtin_ctz(m);
-                if (use & (1u << r)) {
-                    if (!(opened & (1u << r)))
-                        open[r] = 2 * i;
-                    opened |= 1u << r;
-                    last[r] = 2 * i + 1;
-                }
-                if (def & (1u << r)) {
-                    if ((opened & (1u << r)) && !fixed_add(lv->ra, r, open[r], last[r]))
-                        return false;
-                    opened |= 1u << r;
-                    open[r] = 2 * i + 1;
-                    last[r] = 2 * i + 2;
-                }
-            }
-        }
-        for (; opened; opened &= opened - 1) {
-            int r = __builtin_ctz(opened);
-            if (!fixed_add(lv->ra, r, open[r], last[r]))
-                return false;
-        }
-    }
-    return true;
-}
-
 /* ---- intervals ---- */
 
-/* One interval per defined register. Each register's list of pieces
- * starts as one slot of a shared array (capacity 1: a split moves it to
- * its own), so the common unsplit register costs no allocation. */
+/* The interval of register v if pos is its definition (not one that
+ * another replaced: the last definition is the one that counts). */
+static void interval(struct lv *lv, uint32_t *first, uint32_t v, uint32_t pos)
+{
+    struct ra *ra = lv->ra;
+    if (lv->dpos[v] != pos)
+        return;
+    ra->iv[ra->niv] = (struct lsi){v, pos, life_end(lv, v), ra->v[v].u0, ra->v[v].u1, INT32_MIN};
+    first[v] = ra->niv++;
+    ra->v[v].piece = &first[v];
+    ra->v[v].npiece = ra->v[v].cap_piece = 1;
+}
+
+/* One interval per defined register, numbered in order of definition
+ * (a block's phis at its start, in list order, which isel made the order
+ * of their registers), the order the allocator takes them in. Each register's list of
+ * pieces starts as one slot of a shared array (capacity 1: a split moves
+ * it to its own), so the common unsplit register costs no allocation. */
 static bool intervals(struct lv *lv)
 {
     struct ra *ra = lv->ra;
@@ -432,32 +516,9 @@ static bool intervals(struct lv *lv)
     if (!first || !opt_grow(mf->arena, &ra->iv, &ra->cap_iv, mf->nvreg + mf->nvreg / 4 + 8,
                             sizeof *ra->iv))
         return false;
-    for (uint32_t v = 0; v < mf->nvreg; v++) {
-        if (lv->dblk[v] == UINT32_MAX)
-            continue;
-        ra->iv[ra->niv] = (struct lsi){v, lv->dpos[v], lv->end[v], ra->v[v].u0, ra->v[v].u1,
-                                       INT32_MIN};
-        first[v] = ra->niv++;
-        ra->v[v].piece = &first[v];
-        ra->v[v].npiece = ra->v[v].cap_piece = 1;
-    }
+    for (uint32_t k = 0; k < lv->ndef; k++)
+        interval(lv, first, lv->def[k].v, lv->def[k].pos);
     return true;
-}
-
-/* Moves from or to a physical register make the virtual register prefer
- * it (the move then disappears). */
-static void hints(struct ra *ra)
-{
-    const struct mfunc *mf = ra->mf;
-    for (uint32_t i = 0; i < mf->nmi; i++) {
-        const struct mi *m = &mf->mi[i];
-        if (m->kind != MK_MOV)
-            continue;
-        if (MR_IS_V(m->def) && m->use[0] < 32 && ra->v[m->def - MR_V0].hint == MR_NONE)
-            ra->v[m->def - MR_V0].hint = m->use[0];
-        if (MR_IS_V(m->use[0]) && m->def < 32 && ra->v[m->use[0] - MR_V0].hint == MR_NONE)
-            ra->v[m->use[0] - MR_V0].hint = m->def;
-    }
 }
 
 bool opt_live(struct ra *ra)
@@ -482,14 +543,8 @@ bool opt_live(struct ra *ra)
         ra->v[v].hint = MR_NONE;
         ra->v[v].slot = -1;
     }
-    for (uint32_t b = 0; b < mf->nblock; b++) {
-        ra->bstart[b] = 2 * mf->block[b].first;
-        for (uint32_t i = 0; i < mf->block[b].n; i++)
-            ra->iblock[mf->block[b].first + i] = b;
-    }
-    if (!use_positions(&lv) || !phi_uses(&lv) || !liveness(&lv) || !fixed_ranges(&lv))
+    if (!use_positions(&lv) || !phi_uses(&lv) || !loops(&lv))
         return false;
-    hints(ra);
     reach(ra);
     return intervals(&lv);
 }

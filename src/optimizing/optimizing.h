@@ -773,6 +773,8 @@ struct ra {
     uint32_t niv, cap_iv;
     struct vinfo *v;         /* per virtual register */
     uint32_t *upos;          /* use positions, grouped by vreg, sorted */
+    uint32_t *uref, nuse;    /* per virtual register operand, in the order of the
+                                instructions and opt_mi_regs: its index in upos */
     uint32_t *pstart, *ppos; /* per vreg: where phis use it (the last position of the
                                 predecessor), sorted: ppos[pstart[v] .. pstart[v+1]) */
     uint32_t *bstart;        /* per block: the position where it starts */
@@ -781,6 +783,8 @@ struct ra {
                                 edges, and 1 + the latest loop header it can then
                                 jump back to (0: none), both sequential pairs */
     uint32_t *fix[32], nfix[32], cap_fix[32]; /* fixed ranges: [from, to) pairs */
+    uint32_t *calls, ncall, cap_call; /* the calls' write positions, in order: each
+                                         takes every caller-saved register there */
     uint32_t *met, *stack;   /* opt_live_in: per block, 1 + the last register whose
                                 walk met it; the walk's stack */
 };

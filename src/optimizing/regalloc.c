@@ -31,11 +31,15 @@ struct ls {
     struct ra *ra;
     struct mfunc *mf;
     struct heap todo;                /* pieces split off, waiting: (start, id) */
-    uint32_t *sorted, nsorted, next; /* the first pieces by start, and the next one */
+    uint32_t nfirst, next;           /* live.c's intervals (ids by start), the next one */
     uint32_t holder[32];             /* piece holding each register */
     uint32_t hend[32];               /* where each holder ends (its end, cached) */
+    uint32_t huse[32];               /* each holder's next use, as an index in upos */
     uint32_t busy;                   /* registers with a holder (mask) */
-    uint32_t fc[32];                 /* cursor in each fixed range list */
+    uint32_t soonest;                /* no holder ends before this (a lower bound) */
+    uint32_t fc[32];                 /* cursor in each fixed range list, */
+    uint32_t fnow[2][32];            /* and that range (FAR, FAR: none left) */
+    uint32_t call, cnext;            /* cursor in the calls, and that call (or FAR) */
     uint32_t *vend;                  /* per vreg: end of its life */
     struct heap slots;               /* slots by owner's end (stale entries skipped) */
     uint32_t *slot_end, cap_slot_end; /* per slot: when its last owner dies */
@@ -89,32 +93,11 @@ static bool queue(struct ls *s, uint32_t id)
     return heap_push(s, &s->todo, s->ra->iv[id].start, id);
 }
 
-/* The intervals live.c made, by start (a counting sort over positions;
- * equal starts keep the order of ids, as the heap's keys would): they
- * need no heap, only the pieces split off later do. */
-static bool by_start(struct ls *s)
-{
-    const struct ra *ra = s->ra;
-    uint32_t npos = 2 * s->mf->nmi + 2;
-    uint32_t *cnt = arena_array(s->mf->arena, npos + 1, sizeof *cnt);
-    s->sorted = arena_array_raw(s->mf->arena, ra->niv + 1, sizeof *s->sorted);
-    if (!cnt || !s->sorted)
-        return false;
-    for (uint32_t i = 0; i < ra->niv; i++)
-        cnt[ra->iv[i].start + 1]++;
-    for (uint32_t p = 0; p < npos; p++)
-        cnt[p + 1] += cnt[p];
-    for (uint32_t i = 0; i < ra->niv; i++)
-        s->sorted[cnt[ra->iv[i].start]++] = i;
-    s->nsorted = ra->niv;
-    return true;
-}
-
 /* The waiting piece with the smallest (start, id), or NOBODY. */
 static uint32_t next_piece(struct ls *s)
 {
-    if (s->next < s->nsorted) {
-        uint32_t id = s->sorted[s->next];
+    if (s->next < s->nfirst) {
+        uint32_t id = s->next;
         if (!s->todo.n || ((uint64_t)s->ra->iv[id].start << 32 | id) < s->todo.k[0]) {
             s->next++;
             return id;
@@ -272,46 +255,52 @@ static bool spill(struct ls *s, uint32_t id)
 /* Gives r to piece id, splitting off and queueing what lies past `until`. */
 static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
 {
+    bool part = until < s->ra->iv[id].end;
+    uint32_t rest = part ? split(s, id, until & ~1u) : NOBODY;
+    if (part && rest == NOBODY)
+        return false;
     s->ra->iv[id].loc = r;
     s->holder[r] = id;
+    s->huse[r] = s->ra->iv[id].u0;
+    if (!((opt_caller_saved >> r) & 1))
+        s->mf->used_saved |= 1u << r;
     s->busy |= 1u << r;
     s->hend[r] = s->ra->iv[id].end;
-    if (until >= s->ra->iv[id].end)
-        return true;
-    uint32_t rest = split(s, id, until & ~1u);
-    s->hend[r] = s->ra->iv[id].end;
-    return rest != NOBODY && queue(s, rest);
+    s->soonest = s->hend[r] < s->soonest ? s->hend[r] : s->soonest;
+    return !part || queue(s, rest);
 }
 
 /* ---- registers ---- */
 
-/* Where r next becomes unavailable because of a fixed range: the current
- * position when a fixed range covers it, FAR when none comes. */
-static uint32_t fixed_next(struct ls *s, int r)
+/* Moves r's fixed range cursor to range k (by pairs). */
+static void fixed_at(struct ls *s, int r, uint32_t k)
 {
-    const uint32_t *f = s->ra->fix[r];
-    uint32_t n = s->ra->nfix[r];
-    while (s->fc[r] < n && f[s->fc[r] + 1] <= s->pos)
-        s->fc[r] += 2;
-    if (s->fc[r] >= n)
-        return FAR;
-    return f[s->fc[r]] > s->pos ? f[s->fc[r]] : s->pos;
+    bool more = k < s->ra->nfix[r];
+    s->fc[r] = k;
+    s->fnow[0][r] = more ? s->ra->fix[r][k] : FAR;
+    s->fnow[1][r] = more ? s->ra->fix[r][k + 1] : FAR;
 }
 
-/* The next use of piece id at or after position pos (the uses are
- * sorted: binary search). */
-static uint32_t next_use(const struct ls *s, uint32_t id, uint32_t pos)
+/* Where r next becomes unavailable because of a fixed range or a call
+ * (for a caller-saved r): the current position when one covers it, FAR
+ * when none comes. */
+static uint32_t fixed_next(struct ls *s, int r)
 {
-    const struct lsi *x = &s->ra->iv[id];
-    uint32_t lo = x->u0, hi = x->u1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (s->ra->upos[mid] < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < x->u1 ? s->ra->upos[lo] : FAR;
+    while (s->fnow[1][r] <= s->pos)
+        fixed_at(s, r, s->fc[r] + 2);
+    uint32_t next = (opt_caller_saved >> r) & 1 ? s->cnext : FAR;
+    next = s->fnow[0][r] < next ? s->fnow[0][r] : next;
+    return next > s->pos ? next : s->pos;
+}
+
+/* The next use of r's holder at or after position pos (which only grows
+ * while it holds r: a cursor). */
+static uint32_t next_use(struct ls *s, int r, uint32_t pos)
+{
+    const struct lsi *x = &s->ra->iv[s->holder[r]];
+    while (s->huse[r] < x->u1 && s->ra->upos[s->huse[r]] < pos)
+        s->huse[r]++;
+    return s->huse[r] < x->u1 ? s->ra->upos[s->huse[r]] : FAR;
 }
 
 /* The allocatable registers of a class. */
@@ -384,7 +373,7 @@ static bool blocked(struct ls *s, uint32_t id)
         if (block < x->end && (block & ~1u) <= x->start)
             continue; /* cannot hold it even for a moment */
         if (s->holder[r] != NOBODY) {
-            uint32_t nu = next_use(s, s->holder[r], inst);
+            uint32_t nu = next_use(s, r, inst);
             if ((nu & ~1u) == inst)
                 continue; /* its holder is an operand right here */
             use = nu < use ? nu : use;
@@ -408,6 +397,34 @@ static bool blocked(struct ls *s, uint32_t id)
     return assign(s, id, best, best_block);
 }
 
+/* Frees the registers whose holders ended (looked at only when the
+ * first of them may have). */
+static void expire(struct ls *s)
+{
+    s->soonest = FAR;
+    for (uint32_t busy = s->busy; busy; busy &= busy - 1) {
+        int r = __builtin_ctz(busy);
+        if (s->hend[r] <= s->pos) {
+            s->holder[r] = NOBODY;
+            s->busy &= ~(1u << r);
+        } else if (s->hend[r] < s->soonest) {
+            s->soonest = s->hend[r];
+        }
+    }
+}
+
+/* Moves the scan to position pos (never backwards). */
+static void advance(struct ls *s, uint32_t pos)
+{
+    const struct ra *ra = s->ra;
+    s->pos = pos;
+    while (s->call < ra->ncall && ra->calls[s->call] < pos) /* [c, c + 1) is past */
+        s->call++;
+    s->cnext = s->call < ra->ncall ? ra->calls[s->call] : FAR;
+    if (s->soonest <= pos)
+        expire(s);
+}
+
 bool opt_regalloc(struct ra *ra)
 {
     struct mfunc *mf = ra->mf;
@@ -417,28 +434,19 @@ bool opt_regalloc(struct ra *ra)
         return nomem(&s);
     if (!phi_partners(&s))
         return false;
-    for (int r = 0; r < 32; r++)
+    for (int r = 0; r < 32; r++) {
         s.holder[r] = NOBODY;
+        fixed_at(&s, r, 0);
+    }
     for (uint32_t i = 0; i < ra->niv; i++)
         s.vend[ra->iv[i].vreg] = ra->iv[i].end;
-    if (!by_start(&s))
-        return nomem(&s);
+    s.nfirst = ra->niv;
     for (uint32_t id; (id = next_piece(&s)) != NOBODY;) {
-        s.pos = ra->iv[id].start;
-        for (uint32_t busy = s.busy; busy; busy &= busy - 1) {
-            int r = __builtin_ctz(busy);
-            if (s.hend[r] <= s.pos) {
-                s.holder[r] = NOBODY;
-                s.busy &= ~(1u << r);
-            }
-        }
+        advance(&s, ra->iv[id].start);
         bool done;
         if (!try_free(&s, id, &done) || (!done && !blocked(&s, id)))
             return false;
     }
-    for (uint32_t i = 0; i < ra->niv; i++)
-        if (ra->iv[i].loc >= 0 && !((opt_caller_saved >> ra->iv[i].loc) & 1))
-            mf->used_saved |= 1u << ra->iv[i].loc;
     return true;
 }
 

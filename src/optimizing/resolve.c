@@ -43,7 +43,8 @@ static bool raw_add(struct rs *r, uint32_t at, uint8_t phase, opt_loc src, opt_l
 {
     if (src == dst)
         return true;
-    if (!opt_grow(r->ra->mf->arena, &r->raw, &r->cap_raw, r->nraw + 1, sizeof *r->raw))
+    if (r->nraw == r->cap_raw &&
+        !opt_grow(r->ra->mf->arena, &r->raw, &r->cap_raw, r->nraw + 1, sizeof *r->raw))
         return nomem(r);
     r->raw[r->nraw++] = (struct raw){at, phase, src, dst};
     return true;
@@ -119,14 +120,64 @@ static uint32_t block_from(const struct ra *ra, uint32_t pos)
     return ra->bstart[b] < pos ? b + 1 : b;
 }
 
+/* Range minima and maxima over the blocks of where their predecessors
+ * end (level j: over 2^j blocks from each), so that the blocks with an
+ * edge from outside a piece are found without looking at the others. */
+struct pends {
+    uint32_t *lo[32], *hi[32];
+    uint32_t nlvl;
+};
+
+static bool pends_init(struct rs *r, struct pends *t)
+{
+    const struct mfunc *mf = r->ra->mf;
+    uint32_t nb = mf->nblock;
+    for (t->nlvl = 0; (1u << t->nlvl) <= nb; t->nlvl++) {
+        uint32_t j = t->nlvl, n = nb + 1 - (1u << j);
+        t->lo[j] = arena_array_raw(mf->arena, n, sizeof *t->lo[j]);
+        t->hi[j] = arena_array_raw(mf->arena, n, sizeof *t->hi[j]);
+        if (!t->lo[j] || !t->hi[j])
+            return nomem(r);
+        for (uint32_t i = 0; j == 0 && i < nb; i++) {
+            const struct mblock *bl = &mf->block[i];
+            t->lo[0][i] = UINT32_MAX;
+            t->hi[0][i] = 0;
+            for (uint32_t k = 0; k < bl->npred; k++) {
+                uint32_t e = 2 * (mf->block[bl->pred[k]].first + mf->block[bl->pred[k]].n) - 1;
+                t->lo[0][i] = e < t->lo[0][i] ? e : t->lo[0][i];
+                t->hi[0][i] = e > t->hi[0][i] ? e : t->hi[0][i];
+            }
+        }
+        for (uint32_t i = 0, h = j ? 1u << (j - 1) : 0; j > 0 && i + 2 * h <= nb; i++) {
+            uint32_t a = t->lo[j - 1][i], b = t->lo[j - 1][i + h];
+            uint32_t c = t->hi[j - 1][i], d = t->hi[j - 1][i + h];
+            t->lo[j][i] = a < b ? a : b;
+            t->hi[j][i] = c > d ? c : d;
+        }
+    }
+    return true;
+}
+
+/* The first block in [s, b) with a predecessor ending outside [from, to),
+ * or b (the longest run of blocks without one, in powers of two). */
+static uint32_t pends_next(const struct pends *t, uint32_t s, uint32_t b, uint32_t from,
+                           uint32_t to)
+{
+    for (uint32_t j = t->nlvl; j-- > 0;)
+        if (s + (1u << j) <= b && t->lo[j][s] >= from && t->hi[j][s] < to)
+            s += 1u << j;
+    return s;
+}
+
 /* Moves for split register v: at the start of each block its interval
  * covers (but its definition's) and v is live into, v is expected in the
  * piece there; when that is a register, every edge in brings v from where
  * it is at the end of the predecessor (which the interval covers, as v is
  * live out of it). None is needed into a slot, which holds v from its
- * definition on. Only the blocks of register pieces are looked at, and
- * liveness is asked only where a move would be made. */
-static bool live_moves(struct rs *r, uint32_t v)
+ * definition on. Only the blocks of register pieces with an edge from
+ * outside the piece are looked at, and liveness is asked only where a
+ * move would be made. */
+static bool live_moves(struct rs *r, const struct pends *t, uint32_t v)
 {
     struct ra *ra = r->ra;
     const struct mfunc *mf = ra->mf;
@@ -136,8 +187,10 @@ static bool live_moves(struct rs *r, uint32_t v)
         const struct lsi *p = &ra->iv[vi->piece[k]];
         if (p->loc < 0)
             continue;
-        for (uint32_t s = block_from(ra, p->start > born ? p->start : born + 1);
-             s < mf->nblock && ra->bstart[s] < p->end; s++) {
+        uint32_t b = block_from(ra, p->end);
+        for (uint32_t s = pends_next(t, block_from(ra, p->start > born ? p->start : born + 1), b,
+                                     p->start, p->end);
+             s < b; s = pends_next(t, s + 1, b, p->start, p->end)) {
             for (uint32_t j = 0; j < mf->block[s].npred; j++) {
                 uint32_t at;
                 uint8_t phase;
@@ -158,12 +211,20 @@ static bool live_moves(struct rs *r, uint32_t v)
 static bool edge_moves(struct rs *r)
 {
     struct ra *ra = r->ra;
+    struct pends t = {0};
+    bool split = false;
     for (uint32_t b = 0; b < ra->mf->nblock; b++)
         if (!phi_moves(r, b))
             return false;
-    for (uint32_t v = 0; v < ra->mf->nvreg; v++)
-        if (ra->v[v].npiece > 1 && !live_moves(r, v))
+    for (uint32_t v = 0; v < ra->mf->nvreg; v++) {
+        if (ra->v[v].npiece < 2)
+            continue;
+        if (!split && !pends_init(r, &t))
             return false;
+        split = true;
+        if (!live_moves(r, &t, v))
+            return false;
+    }
     return true;
 }
 
@@ -199,7 +260,8 @@ static uint32_t lix(opt_loc l)
 static bool out_move(struct rs *r, opt_loc src, opt_loc dst)
 {
     struct mres *o = r->out;
-    if (!opt_grow(r->ra->mf->arena, &o->moves, &o->cap_moves, o->nmoves + 1, sizeof *o->moves))
+    if (o->nmoves == o->cap_moves &&
+        !opt_grow(r->ra->mf->arena, &o->moves, &o->cap_moves, o->nmoves + 1, sizeof *o->moves))
         return nomem(r);
     o->moves[o->nmoves++] = (struct mmove){src, dst};
     return true;
@@ -210,6 +272,8 @@ static bool out_move(struct rs *r, opt_loc src, opt_loc dst)
  * register first. */
 static bool sequence(struct rs *r, struct raw *g, uint32_t n)
 {
+    if (n == 1) /* most places have one move */
+        return out_move(r, g->src, g->dst);
     for (uint32_t i = 0; i < n; i++) {
         r->readers[lix(g[i].src)]++;
         r->writer[lix(g[i].dst)] = i;
@@ -269,7 +333,11 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
         return false;
     if (r.nraw && !sort_raw(&r))
         return false;
-    if (!(r.ready = arena_array_raw(mf->arena, r.nraw + 1, sizeof *r.ready)))
+    /* the moves, and a few to break cycles; a group per move at most */
+    if (!(r.ready = arena_array_raw(mf->arena, r.nraw + 1, sizeof *r.ready)) ||
+        !opt_grow(mf->arena, &out->moves, &out->cap_moves, r.nraw + r.nraw / 8 + 8,
+                  sizeof *out->moves) ||
+        !opt_grow(mf->arena, &out->groups, &out->cap_groups, r.nraw + 1, sizeof *out->groups))
         return nomem(&r);
     for (uint32_t i = 0, j; i < r.nraw; i = j) {
         j = i;
@@ -278,9 +346,6 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
         uint32_t start = out->nmoves;
         if (!sequence(&r, r.raw + i, j - i))
             return false;
-        if (!opt_grow(mf->arena, &out->groups, &out->cap_groups, out->ngroups + 1,
-                      sizeof *out->groups))
-            return nomem(&r);
         out->groups[out->ngroups++] = (struct mgroup){r.raw[i].at, start, out->nmoves - start};
     }
     return true;
@@ -289,35 +354,40 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
 /* ---- rewrite ---- */
 
 struct rw {
-    struct ra *ra;
-    uint32_t i;
-    uint32_t *cur; /* per vreg: its piece at the instruction (positions only grow) */
+    const uint32_t *uref, *uloc;
+    uint32_t k;      /* the next operand */
     bool bad;
 };
 
 static void rewrite_reg(void *ctx, uint32_t *reg, bool def)
 {
+    (void)def;
     struct rw *w = ctx;
     if (!MR_IS_V(*reg))
         return;
-    uint32_t v = *reg - MR_V0, pos = 2 * w->i + def;
-    const struct vinfo *vi = &w->ra->v[v];
-    uint32_t *c = &w->cur[v];
-    while (*c + 1 < vi->npiece && w->ra->iv[vi->piece[*c + 1]].start <= pos)
-        ++*c;
-    opt_loc l = vi->npiece && w->ra->iv[vi->piece[*c]].start <= pos ? w->ra->iv[vi->piece[*c]].loc
-                                                                    : INT32_MIN;
+    opt_loc l = (opt_loc)w->uloc[w->uref[w->k++]];
     w->bad |= l < 0;
     *reg = l < 0 ? MR_NONE : (uint32_t)l;
 }
 
+/* Each use position takes its piece's location (the pieces of a register
+ * share out its uses), then the operands theirs, in the order live.c
+ * recorded them. */
 bool opt_rewrite(struct ra *ra)
 {
-    struct rw w = {.ra = ra, .cur = arena_array(ra->mf->arena, ra->mf->nvreg + 1, sizeof *w.cur)};
-    if (!w.cur)
+    struct mfunc *mf = ra->mf;
+    uint32_t *uloc = arena_array_raw(mf->arena, ra->nuse + 1, sizeof *uloc);
+    if (!uloc)
         return err_set(ra->e, ERR_NOMEM, NO_OFFSET, "out of memory");
-    for (w.i = 0; w.i < ra->mf->nmi; w.i++)
-        opt_mi_regs(&ra->mf->mi[w.i], rewrite_reg, &w);
+    for (uint32_t v = 0; v < mf->nvreg; v++) /* a register never defined has no place */
+        for (uint32_t u = ra->v[v].u0; !ra->v[v].npiece && u < ra->v[v].u1; u++)
+            uloc[u] = (uint32_t)INT32_MIN;
+    for (uint32_t i = 0; i < ra->niv; i++)
+        for (uint32_t u = ra->iv[i].u0; u < ra->iv[i].u1; u++)
+            uloc[u] = (uint32_t)ra->iv[i].loc;
+    struct rw w = {.uref = ra->uref, .uloc = uloc};
+    for (uint32_t i = 0; i < mf->nmi; i++)
+        opt_mi_regs(&mf->mi[i], rewrite_reg, &w);
     return !w.bad || err_set(ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed: an "
-                                                          "operand has no register");
+                                                        "operand has no register");
 }
