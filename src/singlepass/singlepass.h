@@ -316,7 +316,14 @@ int sp_pop_reg(struct sp_comp *c);
 int sp_pop_owned(struct sp_comp *c);
 /* Turns an operand into an owned register. */
 int sp_own(struct sp_comp *c, struct sp_opnd *o);
-int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o);
+/* Puts an operand that is not in a register into one it owns. */
+int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o);
+/* The operand's register, loaded into one first if need be. Inline: most
+ * operands are registers already. */
+static inline int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
+{
+    return o->kind == SP_REG ? o->reg : sp_opnd_load(c, o);
+}
 /* Pops an i32 condition: the condition code under which it is non-zero
  * (flags already set). */
 enum x64_cc sp_pop_cond(struct sp_comp *c);

@@ -93,14 +93,12 @@ void sp_materialize_flags(struct sp_comp *c)
     sp_reg_own(c, r, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
 }
 
-int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
+int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)
 {
-    if (o->kind != SP_REG) {
-        int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
-        sp_opnd_to(c, r, o);
-        *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
-    }
-    return o->reg;
+    int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
+    sp_opnd_to(c, r, o);
+    *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
+    return r;
 }
 
 int sp_own(struct sp_comp *c, struct sp_opnd *o)

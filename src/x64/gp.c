@@ -33,6 +33,20 @@ void x64_movabs(struct x64_asm *a, int dst, uint64_t imm)
 
 void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
 {
+    struct buf *b = &a->code;
+    if ((size == 4 || (size == 8 && (uint64_t)imm <= UINT32_MAX)) && (unsigned)dst < 16 &&
+        b->cap - b->len >= X64_ROOM) {
+        /* the usual form, written directly: [REX.B] B8+r imm32 (mov r32
+         * zero-extends into r64) */
+        uint8_t *p = b->data + b->len;
+        unsigned high = (unsigned)dst >> 3;
+        uint32_t v = (uint32_t)imm;
+        p[0] = 0x41;
+        p[high] = (uint8_t)(0xb8 + (dst & 7));
+        memcpy(p + high + 1, &v, 4);
+        b->len += high + 5;
+        return;
+    }
     if (size == 8 && (uint64_t)imm <= UINT32_MAX)
         size = 4; /* mov r32 zero-extends into r64 */
     if (size == 8 && imm == (int32_t)imm)
