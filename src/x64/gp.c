@@ -315,9 +315,37 @@ void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t i
         alu_imm(a, op, size, dst, NULL, imm);
 }
 
+/* ADD..CMP of 4 or 8 bytes at [base + disp] (no SIB: not rsp/r12) and an
+ * immediate, written directly as alu_ri_fast does for a register (a frame
+ * slot compared with a constant). False for anything else. */
+static inline bool alu_mi_based(struct x64_asm *a, enum x64_alu op, int size,
+                                const struct x64_mem *m, int32_t imm)
+{
+    struct buf *b = &a->code;
+    unsigned low = (unsigned)m->base & 7;
+    if ((unsigned)op > X64_CMP || !x64_base_mem(m) || low == 4 || (size != 4 && size != 8) ||
+        b->cap - b->len < X64_ROOM)
+        return false;
+    uint8_t *start = b->data + b->len, *p = start;
+    unsigned rex = ((unsigned)size & 8) | (unsigned)m->base >> 3; /* W, B */
+    *p = (uint8_t)(0x40 | rex);
+    p += rex != 0;
+    int32_t disp = m->disp;
+    unsigned mod = disp == (int8_t)disp ? (disp != 0) | (low == 5) : 2;
+    bool short_imm = fits8(imm);
+    p[0] = short_imm ? 0x83 : 0x81;
+    p[1] = (uint8_t)(mod << 6 | (unsigned)op << 3 | low);
+    memcpy(p + 2, &disp, 4);
+    p += 2 + mod * mod;
+    memcpy(p, &imm, 4);
+    b->len += (size_t)(p + (short_imm ? 1 : 4) - start);
+    return true;
+}
+
 void x64_alu_mi(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int32_t imm)
 {
-    alu_imm(a, op, size, 0, &m, imm);
+    if (!alu_mi_based(a, op, size, &m, imm))
+        alu_imm(a, op, size, 0, &m, imm);
 }
 
 /* ---- one-operand group: opcode and /digit ---- */
