@@ -285,6 +285,8 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
             return false;
         t->merged = true;
         x64_label_bind(&c->a, t->label);
+        if (!c->ndefer) /* a tight body has no loop */
+            sp_tight_begin(c, t, vi->in->offset);
     } else if (op == OP_IF) {
         t->merged = same_types(t);
         if (!settle(c, else_state(t), t->nparams, t->params, t->height))
@@ -320,8 +322,11 @@ static void do_end(struct sp_comp *c)
         c->live = false;
         return;
     }
-    if (t->op == OP_LOOP)
+    if (t->op == OP_LOOP) {
+        if (t->tight)
+            sp_tight_end(c);
         return;
+    }
     /* Falling through is one more path to the label. */
     if (t->merged && c->live && sp_state_meet(c, &t->state, t->height))
         sp_run_moves(c);

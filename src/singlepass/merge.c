@@ -261,7 +261,7 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
     c->ndirty = 0;
     for (uint32_t m = c->busy; m; m &= m - 1)
         c->owner[__builtin_ctz(m)] = SP_FREE;
-    c->busy = c->temps = c->locked = 0;
+    c->busy = c->temps = c->locked = c->stale = 0;
     /* Take st's. */
     const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + st->nvals;
     for (uint32_t i = 0; i < st->nvals; i++) {

@@ -10,15 +10,36 @@ static struct sp_val *slot_val(struct sp_comp *c, int32_t slot)
     return (uint32_t)slot < c->nlocals ? &c->locals[slot] : &c->stack.data[slot - c->nlocals];
 }
 
+void sp_local_write_back(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    if (sp_is_xmm_type(l->type))
+        sp_store_home(c, l->type, c->local_disp[x], l->reg);
+    else /* all 8 bytes (an i32 is zero-extended): an 8-byte copy of the
+          * slot soon after then reads from the store instead of stalling */
+        x64_store_frame(&c->a, 8, c->local_disp[x], l->reg);
+}
+
+void sp_local_forget(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_REG && (c->stale & BIT(l->reg))) {
+        sp_local_write_back(c, x);
+        c->stale &= ~BIT(l->reg);
+    }
+    sp_local_place(c, x, SP_MEM, 0, 0); /* frees the register */
+}
+
 /* Frees reg: a stack value goes to its home slot; a local's home is
- * already current (stores write through), so it is only forgotten. */
+ * already current (stores write through, but in tight loops), so it is
+ * only forgotten. */
 static void spill(struct sp_comp *c, int reg)
 {
     int32_t s = c->owner[reg];
     if (s < 0)
         return;
     if ((uint32_t)s < c->nlocals) {
-        sp_local_place(c, (uint32_t)s, SP_MEM, 0, 0); /* frees reg */
+        sp_local_forget(c, (uint32_t)s);
         return;
     }
     struct sp_val *v = slot_val(c, s);
@@ -75,6 +96,8 @@ void sp_reg_claim(struct sp_comp *c, int reg)
             struct sp_val *v = slot_val(c, s);
             sp_mov(c, v->type, to, reg);
             v->reg = (uint8_t)to;
+            if (c->stale & BIT(reg)) /* a local's mark goes along */
+                c->stale ^= BIT(reg) | BIT(to);
             c->locked &= ~BIT(to);
             sp_reg_own(c, to, s);
         }

@@ -13,7 +13,8 @@
  *   select that consumes it). Each register has at most one owner, so the
  *   code that writes a register never has to ask who else reads it.
  * - Locals live in their home slot, which local.set always writes (so
- *   calls and labels drop a local's register without a store); at most
+ *   calls and labels drop a local's register without a store; a tight
+ *   loop writes the locals it sets at its end: tight.c); at most
  *   SP_DIRTY_MAX of them are also in a register or known as a constant,
  *   which keeps merges bounded whatever the number of locals.
  * - When a block, loop or if opens, the stack entries below its params are
@@ -122,6 +123,7 @@ struct sp_ctl {
     struct sp_state else_state; /* where the else arm starts (see else_state) */
     uint32_t table_stamp;       /* br_table: the last table that visited */
     x64_label table_label;      /* its stub for this frame */
+    bool tight;                 /* a loop whose stores of locals wait (tight.c) */
 };
 
 /* Code queued for after the body. */
@@ -198,6 +200,9 @@ struct sp_comp {
     VEC(uint32_t) table_frames; /* depths the current br_table reaches */
     x64_label ret_label;    /* the epilogue */
     uint32_t at;            /* wasm offset of the current instruction */
+    /* tight.c: in a tight loop, locals whose local.set does not store */
+    uint32_t defer[SP_DIRTY_MAX], ndefer;
+    uint32_t stale;         /* registers of locals newer than their homes */
 };
 
 static inline bool sp_is_xmm_type(valtype t) { return t == VT_F32 || t == VT_F64; }
@@ -278,6 +283,11 @@ void sp_reg_claim(struct sp_comp *c, int reg);
 /* Frees every caller-saved register owned by a local (dropped) or by a
  * stack entry below position `below` (spilled). */
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below);
+/* Forgets local x's register or constant (its home becomes its place),
+ * storing a stale register first. */
+void sp_local_forget(struct sp_comp *c, uint32_t x);
+/* Stores local x's register (stale: see tight.c) to its home. */
+void sp_local_write_back(struct sp_comp *c, uint32_t x);
 
 /* ---- emit.c: moves between registers, slots and constants ---- */
 /* The rbp offset of a local's or a stack position's home slot. */
@@ -422,6 +432,17 @@ enum sp_phase { SP_PHASE_STORE, SP_PHASE_REG, SP_PHASE_LOAD };
 void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
                  uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp);
 void sp_run_moves(struct sp_comp *c);
+
+/* ---- tight.c: loops whose locals stay in registers ---- */
+/* After a loop opens in state st: when its body is tight (straight code
+ * branching only back to it), the locals st keeps in registers that the
+ * body sets are stored at the loop's end instead of at each local.set. */
+void sp_tight_begin(struct sp_comp *c, struct sp_ctl *t, uint32_t at);
+/* At the tight loop's end: stores the stale locals. */
+void sp_tight_end(struct sp_comp *c);
+/* local.set x in a tight loop, the new value in a register if in_reg:
+ * whether its store waits (then the caller marks the register stale). */
+bool sp_tight_set(struct sp_comp *c, uint32_t x, bool in_reg);
 
 /* ---- control.c ---- */
 /* Sets the handlers of the control instructions (unreachable .. return). */

@@ -209,7 +209,7 @@ static void dirty_evict(struct sp_comp *c, uint32_t keep)
     uint32_t y = c->dirty[c->dirty_clock++ % c->ndirty];
     if (y == keep)
         y = c->dirty[c->dirty_clock++ % c->ndirty];
-    sp_local_place(c, y, SP_MEM, 0, 0); /* its home is current */
+    sp_local_forget(c, y);
 }
 
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm)
@@ -291,9 +291,14 @@ void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
         }
     }
     /* Written through: the home slot is always current, so calls and
-     * labels drop a local's register or constant without a store. */
-    sp_opnd_store(c, X64_RBP, c->local_disp[x], &o);
+     * labels drop a local's register or constant without a store; but a
+     * tight loop keeps its locals' registers stale (tight.c). */
+    bool defer = __builtin_expect(c->ndefer != 0, 0) && sp_tight_set(c, x, kind == SP_REG);
+    if (!defer)
+        sp_opnd_store(c, X64_RBP, c->local_disp[x], &o);
     sp_local_place(c, x, kind, reg, o.imm);
+    if (defer)
+        c->stale |= 1u << reg;
     if (tee)
         sp_local_get(c, x);
 }

@@ -1,0 +1,150 @@
+/* Tight loops: a loop whose body is straight code (no block, call or
+ * branch out; only branches back to the loop) keeps the locals it sets in
+ * registers without storing them at each local.set, the home slots being
+ * written once at the loop's end. Everywhere else local.set writes
+ * through (see singlepass.h).
+ *
+ * The body is not compiled yet when the loop opens, so a bounded look
+ * ahead decodes it (at most TIGHT_BYTES): hot inner loops are short, and
+ * a loop that is not tight usually shows it at once (a block or a call).
+ * While the loop runs:
+ * - c->defer lists the locals the body sets that the loop head keeps in
+ *   registers; their registers are marked stale in c->stale from the head
+ *   on, as a branch back may arrive with them newer than their homes;
+ * - a stale register that loses its local (spill, eviction) is stored
+ *   first (sp_local_forget); a claimed register takes its mark along;
+ * - branches back move the locals to the head's registers as usual; the
+ *   loop's end stores every stale register. No label other than the head
+ *   is reached from inside, so no other state sees a stale local. */
+#include "singlepass.h"
+
+enum { TIGHT_BYTES = 256 };
+
+/* Instructions a tight body may have besides nop and branches to itself:
+ * none of them calls out, branches or makes a label. */
+static bool straight(enum op op)
+{
+    return (op >= OP_DROP && op <= OP_I64_STORE32) || (op >= OP_I32_CONST && op <= OP_I64_EXTEND32_S) ||
+           (op >= OP_I32_TRUNC_SAT_F32_S && op <= OP_I64_TRUNC_SAT_F64_U);
+}
+
+/* Adds x to the set (at most SP_DIRTY_MAX locals); false when full. */
+static bool add_set(uint32_t *set, uint32_t *n, uint32_t x)
+{
+    for (uint32_t k = 0; k < *n; k++)
+        if (set[k] == x)
+            return true;
+    if (*n == SP_DIRTY_MAX)
+        return false;
+    set[(*n)++] = x;
+    return true;
+}
+
+/* Reads an unsigned LEB128 at *p (not past end) into *v, or skips a
+ * signed one (v NULL); false when it does not end before end or (a u32)
+ * does not fit. */
+static bool leb(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t b = *(*p)++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            if (v)
+                *v = (uint32_t)x;
+            return !v || x <= UINT32_MAX;
+        }
+    }
+    return false;
+}
+
+/* Skips the immediates of op at *p; false for a kind a tight body does
+ * not have (or bytes that end early). */
+static bool skip_imm(enum op op, const uint8_t **p, const uint8_t *end)
+{
+    uint32_t v;
+    switch (dec_ops[op].imm) {
+    case IMM_NONE: return true;
+    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: return leb(p, end, &v);
+    case IMM_I32: case IMM_I64: return leb(p, end, NULL);
+    case IMM_MEMARG: /* align (no memory index flag), offset */
+        return leb(p, end, &v) && !(v & 0x40) && leb(p, end, NULL);
+    case IMM_F32: *p += 4; return *p <= end;
+    case IMM_F64: *p += 8; return *p <= end;
+    default: return false;
+    }
+}
+
+/* Reads the body of the loop whose block type starts at p up to its end:
+ * true when it is tight, with the locals it sets in set[0..*n). Only
+ * opcodes and the immediates of the kinds above are read, not decoded:
+ * the bytes after the current instruction are not validated yet, and
+ * anything unexpected only makes the loop not tight. */
+static bool scan(const uint8_t *p, const uint8_t *end, uint32_t *set, uint32_t *n)
+{
+    *n = 0;
+    if (!leb(&p, end, NULL)) /* the block type: a byte or an s33 index */
+        return false;
+    while (p < end) {
+        uint32_t op = *p++, x;
+        if (op == 0xfc && !(leb(&p, end, &op) && (op += 0x100) < OP_COUNT))
+            return false;
+        if (op == OP_END)
+            return true;
+        if (op == OP_BR || op == OP_BR_IF) {
+            if (!leb(&p, end, &x) || x != 0) /* only back to the loop */
+                return false;
+            continue;
+        }
+        const uint8_t *imm = p;
+        if ((op != OP_NOP && !straight(op)) || !skip_imm(op, &p, end))
+            return false;
+        if ((op == OP_LOCAL_SET || op == OP_LOCAL_TEE) &&
+            !(leb(&imm, end, &x) && add_set(set, n, x)))
+            return false;
+    }
+    return false;
+}
+
+void sp_tight_begin(struct sp_comp *c, struct sp_ctl *t, uint32_t at)
+{
+    uint32_t set[SP_DIRTY_MAX], nset;
+    if (!t->state.nlocals)
+        return;
+    /* the module's bytes: where a function's code is, less its offset */
+    const struct module *m = c->m;
+    const struct func *first = &m->funcs[m->nfunc_imports], *last = &m->funcs[m->nfuncs - 1];
+    const uint8_t *p = first->code - first->code_offset + at + 1; /* after the opcode */
+    if (!scan(p, last->code_end - p > TIGHT_BYTES ? p + TIGHT_BYTES : last->code_end, set, &nset))
+        return;
+    const struct sp_mloc *ml = c->merges.data + t->state.at + t->state.nvals;
+    for (uint32_t k = 0; k < t->state.nlocals; k++) {
+        uint32_t x = ml[k].slot;
+        for (uint32_t i = 0; i < nset; i++) {
+            if (set[i] != x)
+                continue;
+            c->defer[c->ndefer++] = x;
+            c->stale |= 1u << ml[k].reg;
+        }
+    }
+    t->tight = c->ndefer != 0;
+}
+
+bool sp_tight_set(struct sp_comp *c, uint32_t x, bool in_reg)
+{
+    const struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_REG) /* its old value is dead */
+        c->stale &= ~(1u << l->reg);
+    for (uint32_t k = 0; in_reg && k < c->ndefer; k++)
+        if (c->defer[k] == x)
+            return true;
+    return false;
+}
+
+void sp_tight_end(struct sp_comp *c)
+{
+    for (uint32_t m = c->live ? c->stale : 0; m; m &= m - 1)
+        sp_local_write_back(c, (uint32_t)c->owner[__builtin_ctz(m)]);
+    c->stale = 0;
+    c->ndefer = 0;
+}
