@@ -36,7 +36,7 @@ static uint32_t new_block(struct opt_build *b)
 opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
                    opt_val a2, int64_t imm)
 {
-    opt_val v = opt_insn_add(b->f, b->cur, op, t, a0, a1, a2, imm);
+    opt_val v = opt_insn_new(b->f, b->cur, op, t, a0, a1, a2, imm);
     if (!v)
         opt_b_nomem(b);
     else
@@ -60,17 +60,12 @@ bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code)
     return t;
 }
 
-opt_val opt_b_iconst(struct opt_build *b, enum opt_type t, int64_t v)
-{
-    return opt_b_emit(b, OPT_ICONST, t, 0, 0, 0, t == OPT_I32 ? (int64_t)(uint32_t)v : v);
-}
-
 bool opt_b_push(struct opt_build *b, opt_val v)
 {
-    opt_val *p = v ? vec_push(&b->stack) : NULL;
-    if (p)
-        *p = v;
-    return p || opt_b_nomem(b);
+    if (!v || (b->stack.len == b->stack.cap && !vec_reserve(&b->stack, b->stack.len + 1)))
+        return opt_b_nomem(b);
+    b->stack.data[b->stack.len++] = v;
+    return true;
 }
 
 opt_val opt_b_pop(struct opt_build *b) { return b->stack.data[--b->stack.len]; }
@@ -264,6 +259,7 @@ static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
         bi->opened = true;
         bi->open = c->open_st;
         bi->wopen = c->wopen;
+        bi->wclose = b->wserial;
     }
     if (!opt_b_seal(b, m))
         return false;
@@ -486,6 +482,7 @@ static bool entry(struct opt_build *b, const struct val_func *vf)
 {
     const struct functype *t = b->f->type;
     uint32_t k = 0;
+    opt_b_consts_begin(b);
     b->vmctx = opt_b_emit(b, OPT_PARAM, OPT_I64, 0, 0, 0, k++);
     b->results = t->nresults >= 2 ? opt_b_emit(b, OPT_PARAM, OPT_I64, 0, 0, 0, k++) : OPT_NONE;
     b->params = arena_array(b->a, t->nparams + 1, sizeof *b->params);
@@ -495,7 +492,7 @@ static bool entry(struct opt_build *b, const struct val_func *vf)
         b->params[i] = opt_b_emit(b, OPT_PARAM, opt_type_of(ft_params(t)[i]), 0, 0, 0, k++);
     b->f->nparam_abi = k;
     for (enum opt_type ty = OPT_I32; ty <= OPT_F64; ty++)
-        b->zero[ty] = opt_b_emit(b, ty <= OPT_I64 ? OPT_ICONST : OPT_FCONST, ty, 0, 0, 0, 0);
+        b->zero[ty] = opt_b_const(b, ty, 0);
     b->heap_base = OPT_NONE;
     if (b->m->nmems && !b->opt.bounds_checks)
         b->heap_base = opt_b_load(b, OPT_I64, MEM_64, b->vmctx, CC_VMCTX_MEM_BASE);
@@ -575,5 +572,6 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
     if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 16 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
-    return val_function(b->m, index, &opt_build_hooks, b, e);
+    return val_function(b->m, index, &opt_build_hooks, b, e) &&
+           (opt_func_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));
 }

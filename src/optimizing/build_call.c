@@ -57,7 +57,7 @@ static bool call_indirect(struct opt_build *b, const struct val_insn *vi)
         return false;
     opt_val elems = opt_b_load(b, OPT_I64, MEM_64, tbl, CC_TABLE_ELEMS);
     opt_val x = opt_b_emit(b, OPT_ZEXT, OPT_I64, i, 0, 0, 0);
-    x = opt_b_emit(b, OPT_SHL, OPT_I64, x, opt_b_iconst(b, OPT_I64, 3), 0, 0);
+    x = opt_b_emit(b, OPT_SHL, OPT_I64, x, opt_b_const(b, OPT_I64, 3), 0, 0);
     opt_val ref = opt_b_load(b, OPT_I64, MEM_64,
                              opt_b_emit(b, OPT_ADD, OPT_I64, elems, x, 0, 0), 0);
     if (!opt_b_trap_if(b, opt_b_icmp(b, ICC_EQ, ref, b->zero[OPT_I64]), TRI_TRAP_NULL_ELEMENT))

@@ -79,8 +79,8 @@ static bool div_checks(struct opt_build *b, enum opt_op op, enum opt_type t, opt
     if (op != OPT_DIV_S)
         return true;
     int64_t min = t == OPT_I32 ? INT32_MIN : INT64_MIN;
-    opt_val big = opt_b_icmp(b, ICC_EQ, x, opt_b_iconst(b, t, min));
-    opt_val neg = opt_b_icmp(b, ICC_EQ, y, opt_b_iconst(b, t, -1));
+    opt_val big = opt_b_icmp(b, ICC_EQ, x, opt_b_const(b, t, min));
+    opt_val neg = opt_b_icmp(b, ICC_EQ, y, opt_b_const(b, t, -1));
     return opt_b_trap_if(b, opt_b_emit(b, OPT_AND, OPT_I32, big, neg, 0, 0), TRI_TRAP_INT_OVERFLOW);
 }
 
@@ -144,7 +144,7 @@ static opt_val heap_addr(struct opt_build *b, opt_val addr, uint32_t offset, uin
     opt_val x = opt_b_emit(b, OPT_ZEXT, OPT_I64, addr, 0, 0, 0);
     if (b->opt.bounds_checks) {
         opt_val end = opt_b_emit(b, OPT_ADD, OPT_I64, x,
-                                 opt_b_iconst(b, OPT_I64, (int64_t)offset + size), 0, 0);
+                                 opt_b_const(b, OPT_I64, (int64_t)offset + size), 0, 0);
         opt_val lim = vm_field(b, CC_VMCTX_MEM_SIZE);
         if (!opt_b_trap_if(b, opt_b_icmp(b, ICC_GT_U, end, lim), TRI_TRAP_MEMORY_OOB))
             return OPT_NONE;
@@ -152,7 +152,7 @@ static opt_val heap_addr(struct opt_build *b, opt_val addr, uint32_t offset, uin
     }
     *disp = offset;
     if (offset > INT32_MAX) {
-        x = opt_b_emit(b, OPT_ADD, OPT_I64, x, opt_b_iconst(b, OPT_I64, offset), 0, 0);
+        x = opt_b_emit(b, OPT_ADD, OPT_I64, x, opt_b_const(b, OPT_I64, offset), 0, 0);
         *disp = 0;
     }
     return opt_b_emit(b, OPT_ADD, OPT_I64, base, x, 0, 0);
@@ -187,7 +187,7 @@ static bool memory(struct opt_build *b, const struct insn *in)
 static bool memory_size(struct opt_build *b)
 {
     opt_val n = vm_field(b, CC_VMCTX_MEM_SIZE);
-    n = opt_b_emit(b, OPT_SHR_U, OPT_I64, n, opt_b_iconst(b, OPT_I64, 16), 0, 0);
+    n = opt_b_emit(b, OPT_SHR_U, OPT_I64, n, opt_b_const(b, OPT_I64, 16), 0, 0);
     return opt_b_push(b, opt_b_emit(b, OPT_WRAP, OPT_I32, n, 0, 0, 0));
 }
 
@@ -231,7 +231,7 @@ static bool builtin_op(struct opt_build *b, enum cc_builtin id, uint32_t nimm, c
 {
     opt_val args[6];
     for (uint32_t i = 0; i < nimm; i++)
-        args[i] = opt_b_iconst(b, OPT_I32, imm[i]);
+        args[i] = opt_b_const(b, OPT_I32, imm[i]);
     for (uint32_t i = nops; i > 0; i--)
         args[nimm + i - 1] = opt_b_pop(b);
     return opt_b_builtin(b, id, args, nimm + nops, result);
@@ -294,12 +294,12 @@ bool opt_b_op(struct opt_build *b, const struct val_insn *vi)
     case OP_LOCAL_GET: case OP_LOCAL_SET: case OP_LOCAL_TEE: case OP_GLOBAL_GET:
     case OP_GLOBAL_SET:
         return variable(b, vi);
-    case OP_I32_CONST: return opt_b_push(b, opt_b_iconst(b, OPT_I32, in->imm.i32));
-    case OP_I64_CONST: return opt_b_push(b, opt_b_iconst(b, OPT_I64, in->imm.i64));
+    case OP_I32_CONST: return opt_b_push(b, opt_b_const(b, OPT_I32, in->imm.i32));
+    case OP_I64_CONST: return opt_b_push(b, opt_b_const(b, OPT_I64, in->imm.i64));
     case OP_F32_CONST:
-        return opt_b_push(b, opt_b_emit(b, OPT_FCONST, OPT_F32, 0, 0, 0, in->imm.f32));
+        return opt_b_push(b, opt_b_const(b, OPT_F32, in->imm.f32));
     case OP_F64_CONST:
-        return opt_b_push(b, opt_b_emit(b, OPT_FCONST, OPT_F64, 0, 0, 0, (int64_t)in->imm.f64));
+        return opt_b_push(b, opt_b_const(b, OPT_F64, (int64_t)in->imm.f64));
     case OP_MEMORY_SIZE: return memory_size(b);
     case OP_REF_NULL: case OP_REF_IS_NULL: case OP_REF_FUNC: return reference(b, in);
     default:

@@ -8,9 +8,10 @@
  * edges carry) and remembers the answer. Blocks with one predecessor never
  * ask anything: they continue their predecessor's state. A merge asks its
  * predecessors and makes a phi only when they differ; it need not ask
- * them about a local not written since its block or if opened (a write
- * serial per local says so). Loop headers are sealed at the loop's end;
- * lookups before that make incomplete phis. */
+ * them about a local not written between its block or if's opening and
+ * its end (the writes are numbered, and each knows the local's earlier
+ * ones). Loop headers are sealed at the loop's end; lookups before that
+ * make incomplete phis. */
 #include <string.h>
 
 #include "optimizing.h"
@@ -27,6 +28,35 @@ struct opt_pnode {
     } u;
 };
 
+/* A write of a local, by serial (0: none): the local's write before it,
+ * and a jump further back (skew-binary jump pointers: finding the last
+ * write before a point takes O(log writes) steps). */
+struct opt_wnode {
+    uint32_t prev, jump, depth;
+};
+
+/* Numbers a write of var (b->wserial, b->wseq[var]). */
+static bool log_write(struct opt_build *b, uint32_t var)
+{
+    uint32_t s = ++b->wserial, p = b->wseq[var];
+    if (!opt_grow(b->a, &b->wlog, &b->cap_wlog, s + 1, sizeof *b->wlog))
+        return opt_b_nomem(b);
+    const struct opt_wnode *w = b->wlog, *j = &w[w[p].jump];
+    bool even = w[p].depth - j->depth == j->depth - w[j->jump].depth;
+    b->wlog[s] = (struct opt_wnode){p, even ? j->jump : p, w[p].depth + 1};
+    b->wseq[var] = s;
+    return true;
+}
+
+/* Whether var was written after serial lo and no later than hi. */
+static bool written_between(const struct opt_build *b, uint32_t var, uint32_t lo, uint32_t hi)
+{
+    uint32_t s = b->wseq[var];
+    while (s > hi)
+        s = b->wlog[s].jump > hi ? b->wlog[s].jump : b->wlog[s].prev;
+    return s > lo;
+}
+
 /* ---- the trie ---- */
 
 static opt_val trie_get(const struct opt_build *b, const struct opt_pnode *n, uint32_t var)
@@ -40,7 +70,8 @@ static opt_val trie_get(const struct opt_build *b, const struct opt_pnode *n, ui
 static bool trie_set(struct opt_build *b, uint32_t var, opt_val v)
 {
     struct opt_pnode **slot = &b->st.root;
-    b->wseq[var] = ++b->wserial;
+    if (!log_write(b, var))
+        return false;
     for (int l = (int)b->depth - 1;; l--) {
         struct opt_pnode *n = *slot;
         if (!n || n->stamp != b->stamp) {
@@ -212,7 +243,8 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
         return true;
     if (bi->sealed && npred == 0) /* dead code */
         *v = b->zero[var_type(b, var)];
-    else if (bi->sealed && (npred == 1 || (bi->opened && b->wseq[var] <= bi->wopen))) {
+    else if (bi->sealed &&
+             (npred == 1 || (bi->opened && !written_between(b, var, bi->wopen, bi->wclose)))) {
         /* one way in, or var is as its block or if found it */
         struct opt_pstate s = npred == 1 ? bi->st[0] : bi->open;
         r->phi = SINGLE;
@@ -421,8 +453,11 @@ bool opt_b_vars_begin(struct opt_build *b)
     b->stamp = 1;
     b->wserial = 0;
     b->wseq = arena_array(b->a, b->nlocals + 1, sizeof *b->wseq);
-    if (!b->wseq)
+    b->wlog = NULL;
+    b->cap_wlog = 0;
+    if (!b->wseq || !opt_grow(b->a, &b->wlog, &b->cap_wlog, 64, sizeof *b->wlog))
         return opt_b_nomem(b);
+    b->wlog[0] = (struct opt_wnode){0, 0, 0}; /* "no write": its own jump */
     b->ckey = NULL;
     b->cval = NULL;
     b->ccap = b->cn = 0;

@@ -210,6 +210,14 @@ uint32_t opt_block_new(struct opt_func *f);
  * memory. */
 opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
                      opt_val a0, opt_val a1, opt_val a2, int64_t imm);
+/* opt_insn_add without the block's list, for the builder, which makes
+ * every block's list at the end with opt_func_lists. */
+opt_val opt_insn_new(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
+                     opt_val a0, opt_val a1, opt_val a2, int64_t imm);
+/* Fills the blocks' instruction lists (empty until then) from the
+ * instructions' block fields: in id order, the terminator last. False on
+ * out of memory. */
+bool opt_func_lists(struct opt_func *f);
 /* New phi in block b with room for its operands (one per current pred,
  * all 0 until set). */
 opt_val opt_phi_new(struct opt_func *f, uint32_t b, enum opt_type t);
@@ -327,8 +335,8 @@ struct opt_binfo {
     bool loop;               /* a loop header (the only joins with back edges) */
     bool opened;             /* a merge with `open` set: */
     struct opt_pstate open;  /* the locals where its block or if opened, */
-    uint32_t wopen;          /* and opt_build.wserial then: a local last
-                                written no later still has its value there */
+    uint32_t wopen, wclose;  /* and opt_build.wserial then and at its end: a
+                                local not written between has its value there */
 };
 
 /* What build_scan.c found before the walk: labels (numbered as their
@@ -379,6 +387,10 @@ struct opt_build {
     struct opt_pstate st;     /* the locals at the current point */
     uint32_t stamp, depth;    /* trie nodes with another stamp are shared */
     uint32_t *wseq, wserial;  /* per local: the serial of its last write, of wserial */
+    struct opt_wnode *wlog;   /* per write serial: the local's earlier writes */
+    uint32_t cap_wlog;
+    struct opt_kslot *kset;   /* the function's constants (build_const.c) */
+    uint32_t kcap, kn;
     opt_val vmctx, results, heap_base;
     opt_val zero[5];          /* by enum opt_type */
     opt_val *params;          /* PARAM of each wasm parameter */
@@ -403,7 +415,10 @@ bool opt_b_nomem(struct opt_build *b);
 struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block);
 opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
                    opt_val a2, int64_t imm);
-opt_val opt_b_iconst(struct opt_build *b, enum opt_type t, int64_t v);
+/* build_const.c: the constant of type t with value (or for floats, bits)
+ * v, one per function, in the entry block. */
+void opt_b_consts_begin(struct opt_build *b);
+opt_val opt_b_const(struct opt_build *b, enum opt_type t, int64_t v);
 opt_val opt_b_icmp(struct opt_build *b, enum opt_icc cc, opt_val x, opt_val y);
 /* A trap_if on cond (false, with the error set, if cond is 0: it failed). */
 bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code);
