@@ -71,23 +71,15 @@ static bool fixed_add(struct ra *ra, int r, uint32_t from, uint32_t to)
            opt_push(ra->mf->arena, &ra->fix[r], &ra->nfix[r], &ra->cap_fix[r], to);
 }
 
-/* Physical registers an instruction reads and writes (explicit and
- * implicit). A call's clobbers are one entry of ra->calls instead: of
- * them only the result registers are taken as written here, and the
- * ranges open in the others are closed. */
+/* The physical registers an instruction reads and writes: the explicit
+ * ones (use, def), then the implicit ones. A call's clobbers are one
+ * entry of ra->calls instead: of them only the result registers are
+ * taken as written here, and the ranges open in the others are closed. */
 static bool preg_masks(struct walk *w, const struct mi *m, uint32_t i, uint32_t *use,
                        uint32_t *def)
 {
-    *use = m->iuse;
-    *def = m->idef;
-    const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
-    for (size_t k = 0; k < ARRAY_LEN(uses); k++)
-        if (uses[k] < 32)
-            *use |= 1u << uses[k];
-    if (m->def < 32)
-        *def |= 1u << m->def;
-    *use &= opt_allocatable;
-    *def &= opt_allocatable;
+    *use = (*use | m->iuse) & opt_allocatable;
+    *def = (*def | m->idef) & opt_allocatable;
     if (m->kind != MK_CALL)
         return true;
     struct ra *ra = w->lv->ra;
@@ -105,9 +97,9 @@ static bool preg_masks(struct walk *w, const struct mi *m, uint32_t i, uint32_t 
 /* The fixed ranges of instruction i: a use extends (or opens) the
  * register's range, a definition closes it and opens another. Only the
  * registers an instruction names are visited. */
-static bool fixed_insn(struct walk *w, const struct mi *m, uint32_t i)
+static bool fixed_insn(struct walk *w, const struct mi *m, uint32_t i, uint32_t use,
+                       uint32_t def)
 {
-    uint32_t use, def;
     if (!preg_masks(w, m, i, &use, &def))
         return false;
     for (uint32_t k = use | def; k; k &= k - 1) {
@@ -151,16 +143,23 @@ static void hint(struct ra *ra, const struct mi *m)
 }
 
 /* Records the virtual register operands of instruction i (uses first:
- * a def comes after the uses of the same instruction, its own order). */
-static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b)
+ * a def comes after the uses of the same instruction, its own order) and
+ * returns the physical ones as masks. */
+static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b, uint32_t *use,
+                     uint32_t *def)
 {
     const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
+    *use = *def = 0;
     for (size_t k = 0; k < ARRAY_LEN(uses); k++)
-        if (MR_IS_V(uses[k])) {
+        if (uses[k] < 32) {
+            *use |= 1u << uses[k];
+        } else if (MR_IS_V(uses[k])) {
             w->ref[w->nref++] = (struct ref){uses[k] - MR_V0, 2 * i};
             w->cnt[uses[k] - MR_V0 + 1]++;
         }
-    if (MR_IS_V(m->def)) {
+    if (m->def < 32) {
+        *def = 1u << m->def;
+    } else if (MR_IS_V(m->def)) {
         uint32_t v = m->def - MR_V0;
         w->ref[w->nref++] = (struct ref){v, 2 * i + 1};
         w->cnt[v + 1]++;
@@ -182,11 +181,12 @@ static bool scan(struct walk *w)
             w->lv->def[w->lv->ndef++] = (struct ref){bl->phi[h].def - MR_V0, ra->bstart[b]};
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
             const struct mi *m = &mf->mi[i];
+            uint32_t use, def;
             ra->iblock[i] = b;
-            operands(w, m, i, b);
+            operands(w, m, i, b, &use, &def);
             if (m->kind == MK_MOV)
                 hint(ra, m);
-            if (!fixed_insn(w, m, i))
+            if (!fixed_insn(w, m, i, use, def))
                 return false;
         }
         if (!fixed_close(w))
@@ -527,7 +527,7 @@ bool opt_live(struct ra *ra)
     struct arena *a = mf->arena;
     struct lv lv = {.ra = ra, .mf = mf};
     uint32_t nv = mf->nvreg + 1, nb = mf->nblock + 1;
-    ra->v = arena_array(a, nv, sizeof *ra->v);
+    ra->v = arena_array_raw(a, nv, sizeof *ra->v);
     ra->bstart = arena_array_raw(a, nb, sizeof *ra->bstart);
     ra->iblock = arena_array_raw(a, mf->nmi + 1, sizeof *ra->iblock);
     ra->reach = arena_array_raw(a, 2 * nb, sizeof *ra->reach);
@@ -539,10 +539,8 @@ bool opt_live(struct ra *ra)
     if (!ra->v || !ra->bstart || !ra->iblock || !ra->reach || !ra->met || !ra->stack || !lv.dpos || !lv.dblk || !lv.end)
         return false;
     memset(lv.dblk, 0xff, nv * sizeof *lv.dblk);
-    for (uint32_t v = 0; v < mf->nvreg; v++) {
-        ra->v[v].hint = MR_NONE;
-        ra->v[v].slot = -1;
-    }
+    for (uint32_t v = 0; v < mf->nvreg; v++) /* u0, u1: use_positions */
+        ra->v[v] = (struct vinfo){.hint = MR_NONE, .slot = -1};
     if (!use_positions(&lv) || !phi_uses(&lv) || !loops(&lv))
         return false;
     reach(ra);

@@ -40,7 +40,6 @@ struct ls {
     uint32_t fc[32];                 /* cursor in each fixed range list, */
     uint32_t fnow[2][32];            /* and that range (FAR, FAR: none left) */
     uint32_t call, cnext;            /* cursor in the calls, and that call (or FAR) */
-    uint32_t *vend;                  /* per vreg: end of its life */
     struct heap slots;               /* slots by owner's end (stale entries skipped) */
     uint32_t *slot_end, cap_slot_end; /* per slot: when its last owner dies */
     uint32_t *pstart, *partner;      /* per vreg: phi partners (CSR) */
@@ -135,22 +134,6 @@ static uint32_t pick_slot(struct ls *s, uint32_t v, uint32_t born)
     return s->mf->nspill++;
 }
 
-static bool slot_for(struct ls *s, uint32_t v, opt_loc *loc)
-{
-    struct vinfo *vi = &s->ra->v[v];
-    if (vi->slot < 0) {
-        uint32_t slot = pick_slot(s, v, s->ra->iv[vi->piece[0]].start);
-        vi->slot = (int32_t)slot;
-        if (!opt_grow(s->mf->arena, &s->slot_end, &s->cap_slot_end, s->mf->nspill,
-                      sizeof *s->slot_end) ||
-            !heap_push(s, &s->slots, s->vend[v], slot))
-            return false;
-        s->slot_end[slot] = s->vend[v];
-    }
-    *loc = -(vi->slot + 1);
-    return true;
-}
-
 /* Links every phi with its operands both ways (CSR). */
 static bool phi_partners(struct ls *s)
 {
@@ -182,6 +165,27 @@ static bool phi_partners(struct ls *s)
                 return nomem(s);
         }
     }
+    return true;
+}
+
+/* Gives v a slot unless it has one (the phi partners are linked at the
+ * first spill: most functions never spill). */
+static bool slot_for(struct ls *s, uint32_t v, opt_loc *loc)
+{
+    struct vinfo *vi = &s->ra->v[v];
+    if (vi->slot < 0) {
+        if (!s->pstart && !phi_partners(s))
+            return false;
+        uint32_t slot = pick_slot(s, v, s->ra->iv[vi->piece[0]].start);
+        uint32_t dies = s->ra->iv[vi->piece[vi->npiece - 1]].end; /* splits keep it */
+        vi->slot = (int32_t)slot;
+        if (!opt_grow(s->mf->arena, &s->slot_end, &s->cap_slot_end, s->mf->nspill,
+                      sizeof *s->slot_end) ||
+            !heap_push(s, &s->slots, dies, slot))
+            return false;
+        s->slot_end[slot] = dies;
+    }
+    *loc = -(vi->slot + 1);
     return true;
 }
 
@@ -252,13 +256,9 @@ static bool spill(struct ls *s, uint32_t id)
     return rest != NOBODY && queue(s, rest);
 }
 
-/* Gives r to piece id, splitting off and queueing what lies past `until`. */
-static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
+/* Gives r to piece id for all its life. */
+static inline void take(struct ls *s, uint32_t id, int r)
 {
-    bool part = until < s->ra->iv[id].end;
-    uint32_t rest = part ? split(s, id, until & ~1u) : NOBODY;
-    if (part && rest == NOBODY)
-        return false;
     s->ra->iv[id].loc = r;
     s->holder[r] = id;
     s->huse[r] = s->ra->iv[id].u0;
@@ -267,6 +267,16 @@ static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
     s->busy |= 1u << r;
     s->hend[r] = s->ra->iv[id].end;
     s->soonest = s->hend[r] < s->soonest ? s->hend[r] : s->soonest;
+}
+
+/* Gives r to piece id, splitting off and queueing what lies past `until`. */
+static bool assign(struct ls *s, uint32_t id, int r, uint32_t until)
+{
+    bool part = until < s->ra->iv[id].end;
+    uint32_t rest = part ? split(s, id, until & ~1u) : NOBODY;
+    if (part && rest == NOBODY)
+        return false;
+    take(s, id, r);
     return !part || queue(s, rest);
 }
 
@@ -344,8 +354,10 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
         for (uint32_t m = free & groups[g]; m; m &= m - 1) {
             int r = __builtin_ctz(m);
             uint32_t until = fixed_next(s, r);
-            if (until >= x->end)
-                return assign(s, id, r, FAR);
+            if (until >= x->end) {
+                take(s, id, r);
+                return true;
+            }
             if (until > part_until || (until == part_until && part >= 0 && r < part)) {
                 part_until = until;
                 part = r;
@@ -429,17 +441,10 @@ bool opt_regalloc(struct ra *ra)
 {
     struct mfunc *mf = ra->mf;
     struct ls s = {.ra = ra, .mf = mf};
-    s.vend = arena_array_raw(mf->arena, mf->nvreg + 1, sizeof *s.vend);
-    if (!s.vend)
-        return nomem(&s);
-    if (!phi_partners(&s))
-        return false;
     for (int r = 0; r < 32; r++) {
         s.holder[r] = NOBODY;
         fixed_at(&s, r, 0);
     }
-    for (uint32_t i = 0; i < ra->niv; i++)
-        s.vend[ra->iv[i].vreg] = ra->iv[i].end;
     s.nfirst = ra->niv;
     for (uint32_t id; (id = next_piece(&s)) != NOBODY;) {
         advance(&s, ra->iv[id].start);
