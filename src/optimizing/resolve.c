@@ -101,7 +101,7 @@ static bool phi_moves(struct rs *r, uint32_t s)
         uint32_t end = edge_at(ra->mf, s, k, &at, &phase);
         for (uint32_t i = 0; i < sb->nphi; i++) {
             const struct mphi *ph = &sb->phi[i];
-            opt_loc dst = opt_loc_at(ra, ph->def - MR_V0, ra->bstart[s]);
+            opt_loc dst = ra->iv[ra->v[ph->def - MR_V0].piece[0]].loc; /* born here */
             if ((ph->ops[k] != ph->def || dst >= 0) &&
                 !raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end), dst))
                 return false;
@@ -228,24 +228,36 @@ static bool edge_moves(struct rs *r)
     return true;
 }
 
+static uint32_t raw_key(const struct raw *m) { return 3 * m->at + m->phase; }
+
 /* Sorts the moves by (instruction, phase), keeping the order they were
- * made in otherwise: a counting sort, linear in moves and instructions. */
+ * made in otherwise: a radix sort in two stable counting passes over
+ * digits of half the key's bits, linear in the moves and in the square
+ * root of the instructions. */
 static bool sort_raw(struct rs *r)
 {
     struct arena *a = r->ra->mf->arena;
-    uint32_t nkey = 3 * r->ra->mf->nmi;
-    uint32_t *cnt = arena_array(a, nkey + 1, sizeof *cnt);
-    struct raw *sorted = arena_array_raw(a, r->nraw + 1, sizeof *sorted);
-    if (!cnt || !sorted)
+    uint32_t bits = 1;
+    while ((1ull << bits) < 3ull * r->ra->mf->nmi)
+        bits++;
+    uint32_t half = (bits + 1) / 2, nb = 1u << half;
+    uint32_t *cnt = arena_array_raw(a, nb + 1, sizeof *cnt);
+    struct raw *from = r->raw, *to = arena_array_raw(a, r->nraw + 1, sizeof *to);
+    if (!cnt || !to)
         return nomem(r);
-    for (uint32_t i = 0; i < r->nraw; i++)
-        cnt[3 * r->raw[i].at + r->raw[i].phase + 1]++;
-    for (uint32_t k = 0; k < nkey; k++)
-        cnt[k + 1] += cnt[k];
-    for (uint32_t i = 0; i < r->nraw; i++)
-        sorted[cnt[3 * r->raw[i].at + r->raw[i].phase]++] = r->raw[i];
-    r->raw = sorted;
-    r->cap_raw = r->nraw + 1;
+    for (uint32_t shift = 0; shift < 2 * half; shift += half) {
+        memset(cnt, 0, (nb + 1) * sizeof *cnt);
+        for (uint32_t i = 0; i < r->nraw; i++)
+            cnt[(raw_key(&from[i]) >> shift & (nb - 1)) + 1]++;
+        for (uint32_t k = 0; k < nb; k++)
+            cnt[k + 1] += cnt[k];
+        for (uint32_t i = 0; i < r->nraw; i++)
+            to[cnt[raw_key(&from[i]) >> shift & (nb - 1)]++] = from[i];
+        struct raw *t = from;
+        from = to;
+        to = t;
+    }
+    r->raw = from; /* after two passes: the caller's array again */
     return true;
 }
 
