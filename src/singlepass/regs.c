@@ -83,12 +83,12 @@ int sp_reg_spill_alloc(struct sp_comp *c, bool xmm)
 
 void sp_reg_claim(struct sp_comp *c, int reg)
 {
-    int32_t s = c->owner[reg];
-    if (s == SP_TEMP || (c->locked & BIT(reg))) {
+    if ((c->temps | c->locked) & BIT(reg)) {
         sp_fail(c, ERR_LIMIT, "singlepass: register claimed twice");
         return;
     }
-    if (s >= 0) {
+    if (c->busy & BIT(reg)) {
+        int32_t s = c->owner[reg];
         int to = sp_reg_try_alloc(c, X64_IS_XMM(reg));
         if (to < 0) {
             spill(c, reg);

@@ -184,7 +184,8 @@ struct sp_comp {
     VEC(struct sp_stub) stubs;
     VEC(struct sp_move) moves;
     VEC(struct cc_trap_site) traps; /* code offsets in a */
-    int32_t owner[32];      /* per register: SP_FREE, SP_TEMP or a slot id */
+    int32_t owner[32];      /* per register: SP_FREE, SP_TEMP or a slot id;
+                             * a slot id only if busy and not in temps */
     uint32_t busy;          /* registers with an owner */
     uint32_t temps;         /* registers owned SP_TEMP */
     uint32_t locked;        /* registers the current instruction reads */
@@ -226,11 +227,10 @@ static inline void sp_reg_own(struct sp_comp *c, int reg, int32_t owner)
         sp_reg_mark_used(c, reg);
 }
 
-/* Ends an instruction: frees its temporaries and locks. */
+/* Ends an instruction: frees its temporaries and locks. Their owner[]
+ * entries keep SP_TEMP (read only for busy registers outside temps). */
 static inline void sp_regs_release(struct sp_comp *c)
 {
-    for (uint32_t m = c->temps; m; m &= m - 1)
-        c->owner[__builtin_ctz(m)] = SP_FREE;
     c->busy &= ~c->temps;
     c->temps = c->locked = 0;
 }
