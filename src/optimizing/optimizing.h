@@ -150,10 +150,10 @@ struct opt_insn {
     uint8_t aux;      /* per op: condition, trap code, memory access, ... */
     uint8_t dead;     /* removed (kept in the arrays, skipped everywhere) */
     uint32_t block;   /* the block it belongs to */
-    uint32_t arg[3];  /* operands, by the op's shape */
-    int64_t imm;      /* constant, offset, callee, slot, table start */
     uint32_t wasm;    /* byte offset of the wasm instruction (trap sites) */
-    uint32_t pad;
+    uint32_t arg[3];  /* operands, by the op's shape */
+    int64_t imm;      /* constant, offset, callee, slot, table start;
+                       * the fields before it fill 24 bytes, so 32 in all */
 };
 
 /* A basic block: phis, then instructions, the last one a terminator. The
