@@ -186,8 +186,9 @@ static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uin
         for (uint32_t j = 0, np = join_preds(f, s); j < np; j++)
             if (critical(f, f->block[s].pred[j], s))
                 a[f->block[s].pred[j] + 2]++, n++;
-    uint32_t *t = arena_array(f->arena, n + 1, sizeof *t);
-    uint32_t *kk = arena_array(f->arena, n + 1, sizeof *kk);
+    /* the second sweep fills all n of t and kk */
+    uint32_t *t = arena_array_raw(f->arena, n + 1, sizeof *t);
+    uint32_t *kk = arena_array_raw(f->arena, n + 1, sizeof *kk);
     if (!a || !t || !kk)
         return false;
     for (uint32_t p = 0; p < nb; p++)

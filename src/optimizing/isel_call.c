@@ -28,7 +28,7 @@ bool opt_s_entry(struct isel *s)
     struct opt_func *f = s->f;
     const struct opt_block *bl = &f->block[0];
     uint32_t n = f->nparam_abi;
-    int32_t *where = arena_array(f->arena, n + 1, sizeof *where);
+    int32_t *where = arena_array_raw(f->arena, n + 1, sizeof *where); /* classify: all n */
     uint8_t *types = arena_alloc(f->arena, n + 1);
     if (!where || !types)
         return false;
@@ -68,8 +68,10 @@ bool opt_s_call(struct isel *s, opt_val v)
     struct opt_func *f = s->f;
     const struct opt_insn *in = &f->insn[v];
     uint32_t *a, n = opt_args(f, in, &a), lead = in->op == OPT_CALL_IND;
-    int32_t *where = arena_array(f->arena, n + 1, sizeof *where);
-    uint32_t *regs = arena_array(f->arena, n + 1, sizeof *regs);
+    /* classify writes where[0, n - lead); regs[i] is set and read only
+     * where where[i] >= 0 */
+    int32_t *where = arena_array_raw(f->arena, n + 1, sizeof *where);
+    uint32_t *regs = arena_array_raw(f->arena, n + 1, sizeof *regs);
     if (!where || !regs)
         return false;
     uint32_t ns = classify(f, a + lead, NULL, n - lead, where);
