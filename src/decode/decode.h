@@ -143,6 +143,14 @@ bool dec_insn(struct reader *r, struct insn *in);
  * in->imm.br_table.p; the count targets come first, then the default. The
  * targets were checked to be well formed when the instruction was decoded. */
 uint32_t dec_br_table_next(const uint8_t **p);
+/* A quick look at the instruction at p (< end), for scans of bytes the validator
+ * has not reached yet: its opcode (one byte or 0xFC-prefixed) in in->op,
+ * the first number of its immediates (low 32 bits) in in->imm.index, a
+ * br_table's count and first target in in->imm.br_table; the rest is
+ * skipped unread. Returns the byte after it, or NULL for what it does not
+ * read (SIMD, an unknown opcode, a memory index flag, bytes that end
+ * early). Nothing is checked beyond that. */
+const uint8_t *dec_peek(const uint8_t *p, const uint8_t *end, struct insn *in);
 
 /* ---- module structure ---- */
 struct name { const uint8_t *p; uint32_t len; }; /* UTF-8, not NUL-terminated */

@@ -87,6 +87,58 @@ static bool read_zero(struct reader *r)
     return true;
 }
 
+/* An LEB128 number (low 32 bits) at p; NULL when it runs past end. */
+static const uint8_t *peek_leb(const uint8_t *p, const uint8_t *end, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (unsigned sh = 0; p < end; sh += 7) {
+        uint8_t c = *p++;
+        x |= sh < 32 ? (uint32_t)(c & 0x7f) << sh : 0;
+        if (!(c & 0x80)) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+const uint8_t *dec_peek(const uint8_t *p, const uint8_t *end, struct insn *in)
+{
+    uint32_t op = *p++, n = 0, bytes = 0;
+    if (op == 0xFC && (!(p = peek_leb(p, end, &op)) || (op += 0x100) >= 0x200))
+        return NULL;
+    if (op == 0xFD || !dec_ops[op].name)
+        return NULL;
+    in->op = (enum op)op;
+    switch (dec_ops[op].imm) {
+    case IMM_NONE: return p;
+    case IMM_F32: bytes = 4; break;
+    case IMM_F64: bytes = 8; break;
+    case IMM_SELECT_T: /* a count, then one byte per type */
+        if (!(p = peek_leb(p, end, &bytes)))
+            return NULL;
+        break;
+    case IMM_BR_TABLE:
+        if (!(p = peek_leb(p, end, &in->imm.br_table.count)))
+            return NULL;
+        in->imm.br_table.p = p;
+        for (uint64_t i = 0; p && i <= in->imm.br_table.count; i++)
+            p = peek_leb(p, end, &n);
+        return p;
+    case IMM_MEMARG: /* align without the memory index flag, offset */
+        p = peek_leb(p, end, &in->imm.index);
+        return p && !(in->imm.index & 0x40) ? peek_leb(p, end, &n) : NULL;
+    case IMM_CALL_INDIRECT: case IMM_MEMORY_INIT: case IMM_MEMORY_COPY: case IMM_TABLE_INIT:
+    case IMM_TABLE_COPY: /* two numbers */
+        p = peek_leb(p, end, &in->imm.index);
+        return p ? peek_leb(p, end, &n) : NULL;
+    case IMM_MEMARG_LANE: case IMM_V128: case IMM_LANE: case IMM_SHUFFLE: return NULL;
+    default: /* one number: an index, a constant, a block type, a byte */
+        return peek_leb(p, end, &in->imm.index);
+    }
+    return (size_t)(end - p) >= bytes ? p + bytes : NULL;
+}
+
 uint32_t dec_br_table_next(const uint8_t **p)
 {
     uint32_t v = 0;

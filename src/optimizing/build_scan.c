@@ -28,70 +28,23 @@ struct scanner {
     uint32_t cap;             /* room in each (a label takes 2 bytes at least) */
 };
 
-/* An LEB128 number (low 32 bits) at p; NULL when it runs past end. */
-static const uint8_t *leb(const uint8_t *p, const uint8_t *end, uint32_t *v)
-{
-    uint32_t x = 0;
-    for (unsigned sh = 0; p < end; sh += 7) {
-        uint8_t c = *p++;
-        x |= sh < 32 ? (uint32_t)(c & 0x7f) << sh : 0;
-        if (!(c & 0x80)) {
-            *v = x;
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* The immediates of a one-byte opcode: the scan needs only the first
- * number (label, local) and where a br_table's targets are, so it skips
- * the rest by dec_ops' immediate kind instead of decoding them. NULL when
- * they run past end. */
-static const uint8_t *skip_imm(const uint8_t *p, const uint8_t *end, struct insn *in)
-{
-    uint32_t n = 0, skip = 0;
-    switch (dec_ops[in->op].imm) {
-    case IMM_NONE: return p;
-    case IMM_F32: skip = 4; break;
-    case IMM_F64: skip = 8; break;
-    case IMM_SELECT_T:
-        if (!(p = leb(p, end, &skip)))
-            return NULL;
-        break;
-    case IMM_BR_TABLE:
-        if (!(p = leb(p, end, &in->imm.br_table.count)))
-            return NULL;
-        in->imm.br_table.p = p;
-        for (uint64_t i = 0; p && i <= in->imm.br_table.count; i++)
-            p = leb(p, end, &n);
-        return p;
-    case IMM_MEMARG: case IMM_CALL_INDIRECT: /* two numbers */
-        p = leb(p, end, &n);
-        return p ? leb(p, end, &n) : NULL;
-    default: /* one number (a block type is one too) */
-        return leb(p, end, &in->imm.index);
-    }
-    return (size_t)(end - p) >= skip ? p + skip : NULL;
-}
-
 /* The next instruction (op and the immediates the scan reads); false at
- * the end or at what does not decode. Prefixed opcodes (rare) go through
- * the decoder. */
+ * the end or at what does not decode. dec_peek reads most; what it does
+ * not (SIMD, rare) goes through the decoder. */
 static bool next(struct scanner *s, struct insn *in)
 {
     const uint8_t *p = s->r.p, *end = s->r.end;
     if (p >= end)
         return false;
-    if (*p == 0xFC || *p == 0xFD || !dec_ops[*p].name) {
+    const uint8_t *q = dec_peek(p, end, in);
+    if (!q) {
         struct err quiet;
         err_clear(&quiet);
         s->r.err = &quiet;
         return dec_insn(&s->r, in);
     }
-    in->op = (enum op)*p;
-    p = skip_imm(p + 1, end, in);
-    s->r.p = p ? p : end;
-    return p != NULL;
+    s->r.p = q;
+    return true;
 }
 
 /* Opens a frame: a new label (false when there is no room: bad input). */

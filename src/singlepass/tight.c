@@ -5,7 +5,7 @@
  * through (see singlepass.h).
  *
  * The body is not compiled yet when the loop opens, so a bounded look
- * ahead decodes it (at most TIGHT_BYTES): hot inner loops are short, and
+ * ahead peeks at it (at most TIGHT_BYTES): hot inner loops are short, and
  * a loop that is not tight usually shows it at once (a block or a call).
  * While the loop runs:
  * - c->defer lists the locals the body sets that the loop head keeps in
@@ -21,10 +21,13 @@
 enum { TIGHT_BYTES = 256 };
 
 /* Instructions a tight body may have besides nop and branches to itself:
- * none of them calls out, branches or makes a label. */
+ * none of them calls out, branches or makes a label (typed select and
+ * the table accesses, rare in hot loops, are left out). */
 static bool straight(enum op op)
 {
-    return (op >= OP_DROP && op <= OP_I64_STORE32) || (op >= OP_I32_CONST && op <= OP_I64_EXTEND32_S) ||
+    return (op >= OP_DROP && op <= OP_I64_STORE32 && op != OP_SELECT_T && op != OP_TABLE_GET &&
+            op != OP_TABLE_SET) ||
+           (op >= OP_I32_CONST && op <= OP_I64_EXTEND32_S) ||
            (op >= OP_I32_TRUNC_SAT_F32_S && op <= OP_I64_TRUNC_SAT_F64_U);
 }
 
@@ -40,68 +43,28 @@ static bool add_set(uint32_t *set, uint32_t *n, uint32_t x)
     return true;
 }
 
-/* Reads an unsigned LEB128 at *p (not past end) into *v, or skips a
- * signed one (v NULL); false when it does not end before end or (a u32)
- * does not fit. */
-static bool leb(const uint8_t **p, const uint8_t *end, uint32_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-        uint8_t b = *(*p)++;
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            if (v)
-                *v = (uint32_t)x;
-            return !v || x <= UINT32_MAX;
-        }
-    }
-    return false;
-}
-
-/* Skips the immediates of op at *p; false for a kind a tight body does
- * not have (or bytes that end early). */
-static bool skip_imm(enum op op, const uint8_t **p, const uint8_t *end)
-{
-    uint32_t v;
-    switch (dec_ops[op].imm) {
-    case IMM_NONE: return true;
-    case IMM_LOCAL: case IMM_GLOBAL: case IMM_LABEL: return leb(p, end, &v);
-    case IMM_I32: case IMM_I64: return leb(p, end, NULL);
-    case IMM_MEMARG: /* align (no memory index flag), offset */
-        return leb(p, end, &v) && !(v & 0x40) && leb(p, end, NULL);
-    case IMM_F32: *p += 4; return *p <= end;
-    case IMM_F64: *p += 8; return *p <= end;
-    default: return false;
-    }
-}
-
-/* Reads the body of the loop whose block type starts at p up to its end:
- * true when it is tight, with the locals it sets in set[0..*n). Only
- * opcodes and the immediates of the kinds above are read, not decoded:
- * the bytes after the current instruction are not validated yet, and
- * anything unexpected only makes the loop not tight. */
+/* Reads the loop whose opcode is at p up to its end: true when it is
+ * tight, with the locals it sets in set[0..*n). The bytes after the
+ * current instruction are not validated yet, so they are only peeked at
+ * (dec_peek), and anything unexpected only makes the loop not tight. */
 static bool scan(const uint8_t *p, const uint8_t *end, uint32_t *set, uint32_t *n)
 {
+    struct insn in;
     *n = 0;
-    if (!leb(&p, end, NULL)) /* the block type: a byte or an s33 index */
+    if (!(p = dec_peek(p, end, &in)) || in.op != OP_LOOP)
         return false;
-    while (p < end) {
-        uint32_t op = *p++, x;
-        if (op == 0xfc && !(leb(&p, end, &op) && (op += 0x100) < OP_COUNT))
-            return false;
-        if (op == OP_END)
+    while (p < end && (p = dec_peek(p, end, &in))) {
+        if (in.op == OP_END)
             return true;
-        if (op == OP_BR || op == OP_BR_IF) {
-            if (!leb(&p, end, &x) || x != 0) /* only back to the loop */
+        if (in.op == OP_BR || in.op == OP_BR_IF) {
+            if (in.imm.index != 0) /* only back to the loop */
                 return false;
-            continue;
+        } else if (in.op != OP_NOP && !straight(in.op)) {
+            return false;
+        } else if ((in.op == OP_LOCAL_SET || in.op == OP_LOCAL_TEE) &&
+                   !add_set(set, n, in.imm.index)) {
+            return false;
         }
-        const uint8_t *imm = p;
-        if ((op != OP_NOP && !straight(op)) || !skip_imm(op, &p, end))
-            return false;
-        if ((op == OP_LOCAL_SET || op == OP_LOCAL_TEE) &&
-            !(leb(&imm, end, &x) && add_set(set, n, x)))
-            return false;
     }
     return false;
 }
@@ -114,8 +77,10 @@ void sp_tight_begin(struct sp_comp *c, struct sp_ctl *t, uint32_t at)
     /* the module's bytes: where a function's code is, less its offset */
     const struct module *m = c->m;
     const struct func *first = &m->funcs[m->nfunc_imports], *last = &m->funcs[m->nfuncs - 1];
-    const uint8_t *p = first->code - first->code_offset + at + 1; /* after the opcode */
-    if (!scan(p, last->code_end - p > TIGHT_BYTES ? p + TIGHT_BYTES : last->code_end, set, &nset))
+    const uint8_t *p = first->code - first->code_offset + at;
+    /* the opcode and at most TIGHT_BYTES after it */
+    if (!scan(p, last->code_end - p > TIGHT_BYTES + 1 ? p + TIGHT_BYTES + 1 : last->code_end, set,
+              &nset))
         return;
     const struct sp_mloc *ml = c->merges.data + t->state.at + t->state.nvals;
     for (uint32_t k = 0; k < t->state.nlocals; k++) {
