@@ -107,7 +107,12 @@ def main():
     ap.add_argument("--overlap", action="store_true",
                     help="the programs and the large modules were measured at the same time")
     a = ap.parse_args()
-    ended = os.path.getmtime(os.path.join(a.out, "runtime.tsv"))  # when the runs ended
+    runtime = os.path.join(a.out, "runtime.tsv")
+    if not os.path.exists(runtime):
+        print("report: %s is missing: run the programs first (make bench, or bench/measure.py)"
+              % runtime, file=sys.stderr)
+        return 2
+    ended = os.path.getmtime(runtime)  # when the runs ended
     stamp = datetime.datetime.fromtimestamp(ended, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = "Measured %s on %s." % (stamp, machine(a.trident))
     if a.overlap:

@@ -2,7 +2,7 @@
 # bench/report.py on made-up results (no program runs): the summary's ratios
 # and verdicts, the jit/aot note, the ahead-of-time compile table, an llvm
 # compile stopped at its CPU cap shown as a bound (not a failure), and a
-# failed run making the exit status 1.
+# failed run making the exit status 1; without results, a clear error.
 set -u
 cd "$(dirname "$0")/../.."
 export PYTHONDONTWRITEBYTECODE=1
@@ -87,5 +87,13 @@ python3 bench/report.py --out "$tmp" >"$tmp/report" 2>"$tmp/err"
 rc=$?
 [ $rc = 1 ] || fail "exit $rc with a failed run, want 1"
 expect "failed run listed" '^- p1 on native, run 1: timeout'
+
+# No results at all: a clear error, not a traceback.
+mkdir "$tmp/empty"
+python3 bench/report.py --out "$tmp/empty" >"$tmp/report" 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] || fail "exit $rc without runtime.tsv, want 2"
+grep -q 'runtime.tsv is missing' "$tmp/err" || fail "no clear message without runtime.tsv: $(head -c 200 "$tmp/err")"
+grep -q Traceback "$tmp/err" && fail "traceback without runtime.tsv"
 
 [ $fails = 0 ] && echo "PASS bench_report"
