@@ -36,13 +36,6 @@ static bool fn_begin(void *ctx, const struct val_func *f)
     return true;
 }
 
-/* Instructions that consume a comparison left in the flags. */
-static bool uses_flags(enum op op)
-{
-    return op == OP_BR_IF || op == OP_IF || op == OP_SELECT || op == OP_SELECT_T ||
-           op == OP_I32_EQZ;
-}
-
 static bool simd(struct sp_comp *c, const struct val_insn *vi)
 {
     (void)vi;
@@ -77,16 +70,6 @@ static void handlers_init(struct sp_comp *c)
     sp_control_handlers(c->handlers);
 }
 
-/* fn_insn's path for an instruction that does not consume the flags a
- * comparison left: they become a value first. Out of line, so that
- * fn_insn's usual path calls nothing but its handler. */
-static __attribute__((noinline)) bool insn_after_flags(struct sp_comp *c,
-                                                       const struct val_insn *vi)
-{
-    sp_materialize_flags(c);
-    return c->handlers[vi->in->op](c, vi);
-}
-
 /* One instruction. It first ends the previous one (frees its temporaries)
  * and stops the walk if that one failed (sp_fail's flag: helpers record
  * errors without their handler's result saying so), so that the handler
@@ -95,17 +78,12 @@ static bool fn_insn(void *ctx, const struct val_insn *vi)
 {
     struct sp_comp *c = ctx;
     sp_regs_release(c);
-    if (c->failed)
-        return false;
     enum op op = vi->in->op;
     c->at = vi->in->offset;
-    if (c->live) {
-        if (c->stack.len && sp_top(c)->kind == SP_FLAGS && !uses_flags(op))
-            return insn_after_flags(c, vi);
+    if (__builtin_expect(c->go == 1, 1))
         return c->handlers[op](c, vi);
-    }
-    /* unreachable code: only control keeps its frames */
-    return op > OP_RETURN || c->handlers[op](c, vi);
+    /* failed, or unreachable code: only control keeps its frames */
+    return !c->failed && (op > OP_RETURN || c->handlers[op](c, vi));
 }
 
 /* Restores the callee-saved registers the body wrote and returns. */

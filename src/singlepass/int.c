@@ -114,8 +114,9 @@ static void compare(struct sp_comp *c, enum x64_cc cc, int size)
 static void eqz(struct sp_comp *c, int size)
 {
     struct sp_val *top = sp_top(c);
-    if (top->kind == SP_FLAGS) {
-        top->reg = (uint8_t)x64_cc_not((enum x64_cc)top->reg);
+    if (top->kind == SP_FLAGS) { /* this instruction consumes them */
+        c->stack.len--;
+        sp_push_flags(c, x64_cc_not((enum x64_cc)top->reg));
         return;
     }
     struct sp_opnd a = sp_pop(c);

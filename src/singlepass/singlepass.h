@@ -193,8 +193,14 @@ struct sp_comp {
     uint32_t reg_use[32];   /* when each register's local was last used */
     uint32_t use_clock;
     uint32_t used;          /* callee-saved registers written */
-    bool live;              /* the code being emitted can be reached */
-    bool failed;            /* sp_fail recorded an error */
+    union {
+        struct {
+            bool live;      /* the code being emitted can be reached */
+            bool failed;    /* sp_fail recorded an error */
+        };
+        uint16_t go;        /* 1 exactly when live and not failed: fn_insn's
+                             * one test */
+    };
     bool uses_vmctx, uses_membase;
     bool v128_types;        /* a type of the type section has v128 */
     uint32_t table_count;   /* br_tables so far */
@@ -205,6 +211,10 @@ struct sp_comp {
     uint32_t defer[SP_DIRTY_MAX], ndefer;
     uint32_t stale;         /* registers of locals newer than their homes */
 };
+
+_Static_assert(offsetof(struct sp_comp, go) == offsetof(struct sp_comp, live) &&
+                   offsetof(struct sp_comp, failed) == offsetof(struct sp_comp, live) + 1,
+               "go reads live (low byte) and failed");
 
 static inline bool sp_is_xmm_type(valtype t) { return t == VT_F32 || t == VT_F64; }
 
@@ -318,6 +328,11 @@ void sp_emit_stubs(struct sp_comp *c);
 void sp_push_reg(struct sp_comp *c, valtype t, int reg);
 void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
 void sp_push_mem(struct sp_comp *c, valtype t);
+/* Pushes a comparison's result, left in the flags only when the next
+ * instruction consumes it (br_if, if, select, i32.eqz; else it becomes a
+ * register now), so that no other instruction has to look for it. The
+ * last act of the one-byte instruction that made it: it ends the
+ * instruction's use of its operands. */
 void sp_push_flags(struct sp_comp *c, enum x64_cc cc);
 /* sp_pop: see below */
 /* Pops into a register the instruction may read (not write). */
@@ -337,7 +352,6 @@ static inline int sp_opnd_reg(struct sp_comp *c, struct sp_opnd *o)
 /* Pops an i32 condition: the condition code under which it is non-zero
  * (flags already set). */
 enum x64_cc sp_pop_cond(struct sp_comp *c);
-__attribute__((noinline)) void sp_materialize_flags(struct sp_comp *c);
 /* Local x's current place as an operand (a register's use noted for the
  * spill choice). */
 static inline struct sp_opnd sp_local_opnd(struct sp_comp *c, uint32_t x)
@@ -351,12 +365,11 @@ static inline struct sp_opnd sp_local_opnd(struct sp_comp *c, uint32_t x)
     return o;
 }
 /* Pops the top entry as an operand: a register entry's register becomes
- * the instruction's (owned), a local's register is only locked. Inline,
+ * the instruction's (owned), a local's register is only locked; never
+ * flags (only their consumers meet them: sp_push_flags). Inline,
  * each kind on its own path: pops are the most frequent operation. */
 static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_comp *c)
 {
-    if (__builtin_expect(sp_top(c)->kind == SP_FLAGS, 0))
-        sp_materialize_flags(c);
     uint32_t pos = (uint32_t)--c->stack.len;
     if (c->frozen > pos)
         c->frozen = pos;

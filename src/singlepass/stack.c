@@ -61,10 +61,6 @@ void sp_push_const(struct sp_comp *c, valtype t, int64_t imm)
     push(c, (struct sp_val){.kind = SP_CONST, .type = t, .imm = imm});
 }
 void sp_push_mem(struct sp_comp *c, valtype t) { push(c, (struct sp_val){.kind = SP_MEM, .type = t}); }
-void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
-{
-    push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
-}
 
 struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
 {
@@ -77,9 +73,8 @@ struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
     return o;
 }
 
-/* Out of line: fn_insn materializes the flags before every instruction
- * but their consumers, so pops rarely meet them. */
-void sp_materialize_flags(struct sp_comp *c)
+/* Turns the flags on top into an i32 in a register. */
+static void materialize_flags(struct sp_comp *c)
 {
     struct sp_val *v = sp_top(c);
     enum x64_cc cc = (enum x64_cc)v->reg;
@@ -91,6 +86,28 @@ void sp_materialize_flags(struct sp_comp *c)
     v->reg = (uint8_t)r;
     c->locked &= ~(1u << r);
     sp_reg_own(c, r, (int32_t)slot_of(c, (uint32_t)c->stack.len - 1));
+}
+
+/* The instructions that consume a comparison in the flags, by opcode
+ * byte. */
+static bool uses_flags(uint8_t op)
+{
+    return op == OP_BR_IF || op == OP_IF || op == OP_SELECT || op == OP_SELECT_T ||
+           op == OP_I32_EQZ;
+}
+
+void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
+{
+    push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
+    /* Comparisons, i32.eqz and ref.is_null are one byte: the next
+     * instruction's opcode is the next byte (the body's end follows at
+     * the latest). For any other than a consumer the comparison's
+     * operands are dead (their registers freed, as the next instruction
+     * would) and the value goes to a register. */
+    if (!uses_flags(c->m->bytes[c->at + 1])) {
+        sp_regs_release(c);
+        materialize_flags(c);
+    }
 }
 
 int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)
