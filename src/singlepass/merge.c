@@ -226,20 +226,24 @@ static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
 void sp_run_moves(struct sp_comp *c)
 {
     struct rmove regs[32];
-    uint32_t nregs = 0, nloads = 0;
-    for (size_t i = 0; i < c->moves.len; i++) {
-        const struct sp_move *m = &c->moves.data[i];
+    uint32_t nregs = 0;
+    bool loads = false;
+    const struct sp_move *m = c->moves.data, *end = m + c->moves.len;
+    for (; m < end; m++) {
         if (m->phase == SP_PHASE_STORE)
             emit_move(c, m);
         else if (m->phase == SP_PHASE_LOAD)
-            nloads++;
+            loads = true;
         else if (m->src.reg != m->dst_reg && nregs < ARRAY_LEN(regs))
             regs[nregs++] = (struct rmove){m->dst_reg, m->src.reg, m->src.type};
     }
-    parallel_moves(c, regs, nregs);
-    for (size_t i = 0; nloads && i < c->moves.len; i++)
-        if (c->moves.data[i].phase == SP_PHASE_LOAD)
-            emit_move(c, &c->moves.data[i]);
+    if (nregs == 1) /* the usual register move: no order to find */
+        sp_mov(c, regs[0].type, regs[0].dst, regs[0].src);
+    else if (nregs)
+        parallel_moves(c, regs, nregs);
+    for (m = c->moves.data; loads && m < end; m++)
+        if (m->phase == SP_PHASE_LOAD)
+            emit_move(c, m);
 }
 
 /* ---- entering a label ---- */
