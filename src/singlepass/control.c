@@ -278,7 +278,8 @@ static bool open_block(struct sp_comp *c, const struct val_insn *vi)
         return true;
     enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE; /* only moves until the jcc */
     t->height = (uint32_t)c->stack.len - vi->nparams;
-    sp_freeze(c, t->height);
+    if (c->frozen < t->height) /* usually nothing to freeze: no call */
+        sp_freeze(c, t->height);
     if (op == OP_LOOP) {
         t->label = x64_label_new(&c->a);
         if (!settle(c, &t->state, t->nparams, t->params, t->height))

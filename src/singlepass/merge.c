@@ -53,15 +53,21 @@ bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const
         *st = (struct sp_state){start, 0, 0};
         return true;
     }
-    if (!vec_reserve(&c->merges, start + nvals + c->ndirty + 1)) /* never NULL */
+    size_t need = start + nvals + c->ndirty + 1; /* never NULL */
+    if (need > c->merges.cap && !vec_reserve(&c->merges, need))
         return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
     for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
         uint32_t x = c->dirty[k];
-        *same &= c->locals[x].kind == SP_REG;
-        struct sp_opnd o = {.kind = c->locals[x].kind, .type = c->locals[x].type,
-                            .reg = c->locals[x].reg};
+        const struct sp_val *l = &c->locals[x];
+        if (l->kind == SP_REG) { /* the usual: it keeps its own register */
+            ml[nl++] = (struct sp_mloc){.slot = x, .kind = SP_REG, .reg = l->reg, .type = l->type};
+            taken |= BIT(l->reg);
+            continue;
+        }
+        *same = false;
+        struct sp_opnd o = {.kind = l->kind, .type = l->type, .reg = l->reg};
         struct sp_mloc m = place(c, &o, x, &taken);
         if (m.kind == SP_REG)
             ml[nl++] = m;
