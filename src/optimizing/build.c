@@ -17,8 +17,6 @@ bool opt_b_nomem(struct opt_build *b)
     return err_set(b->e, ERR_NOMEM, b->at, "out of memory");
 }
 
-struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block) { return &b->bi[block]; }
-
 /* A new block with its builder record. */
 static uint32_t new_block(struct opt_build *b)
 {

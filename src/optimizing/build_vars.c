@@ -17,8 +17,9 @@
 #include "optimizing.h"
 
 enum { FAN_BITS = 4, FAN = 1 << FAN_BITS };
-/* Waiting lookup frames that make no phi (struct opt_rframe's phi). */
-enum { SINGLE = UINT32_MAX, MERGE = UINT32_MAX - 1 };
+/* Lookup frames that make no phi (struct opt_rframe's phi): waiting for
+ * one answer or a merge's, or answered with what is remembered already. */
+enum { SINGLE = UINT32_MAX, MERGE = UINT32_MAX - 1, KNOWN = UINT32_MAX - 2 };
 
 struct opt_pnode {
     uint32_t stamp;
@@ -223,24 +224,30 @@ static bool work_push(struct opt_build *b, uint32_t block)
     return true;
 }
 
-/* First step of a lookup at a join. Either answers (*v set), or turns the
- * frame into one that waits: SINGLE for the answer at one earlier point
- * (the one predecessor, or where a merge's block or if opened when var
- * was not written since), MERGE for the answers of a forward join's
- * predecessors (a phi only if they differ), or a new phi (already
- * remembered, which ends cycles through loops) whose operands come from
- * the predecessors. */
+/* The value of var in state s when it is known without a lookup's frames:
+ * written since s's join, or answered by the entry block or by what the
+ * join remembers; else 0. */
+static opt_val known(const struct opt_build *b, struct opt_pstate s, uint32_t var)
+{
+    opt_val v = trie_get(b, s.root, var);
+    if (v)
+        return v;
+    return s.base ? cache_get(b, s.base, var) : entry_value(b, var);
+}
+
+/* First step of a lookup at a join whose answer is not known (the entry
+ * block's always is). Either answers (*v set; the caller remembers it
+ * unless the frame says KNOWN), or turns the frame into one
+ * that waits: SINGLE for the answer at one earlier point (the one
+ * predecessor, or where a merge's block or if opened when var was not
+ * written since), MERGE for the answers of a forward join's predecessors
+ * (a phi only if they differ), or a new phi (already remembered, which
+ * ends cycles through loops) whose operands come from the predecessors. */
 static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var, opt_val *v)
 {
     struct opt_func *f = b->f;
     struct opt_binfo *bi = opt_b_info(b, r->block);
     uint32_t npred = f->block[r->block].npred;
-    if (r->block == 0) { /* asked often, answered at once: not remembered */
-        *v = entry_value(b, var);
-        return true;
-    }
-    if ((*v = cache_get(b, r->block, var)))
-        return true;
     if (bi->sealed && npred == 0) /* dead code */
         *v = b->zero[var_type(b, var)];
     else if (bi->sealed &&
@@ -249,26 +256,22 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
         struct opt_pstate s = npred == 1 ? bi->st[0] : bi->open;
         r->phi = SINGLE;
         r->next = s.base;
-        *v = trie_get(b, s.root, var);
-        return !*v || cache_put(b, r->block, var, *v);
+        *v = known(b, s, var);
     } else if (bi->sealed && !bi->loop) { /* no cycle can come back here */
         r->phi = MERGE;
         r->ops = (uint32_t)b->ops.len;
-        return true;
     } else {
         opt_val phi = opt_phi_new(f, r->block, var_type(b, var));
         if (!phi)
             return opt_b_nomem(b);
-        if (bi->sealed)
-            r->phi = phi;
-        else if (!opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, var) ||
-                 !opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, phi))
+        r->phi = bi->sealed ? phi : KNOWN;
+        if (!bi->sealed && (!opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, var) ||
+                            !opt_push(b->a, &bi->incomplete, &bi->ninc, &bi->cap_inc, phi)))
             return opt_b_nomem(b);
-        else
-            *v = phi;
+        *v = bi->sealed ? OPT_NONE : phi;
         return cache_put(b, r->block, var, phi);
     }
-    return cache_put(b, r->block, var, *v);
+    return true;
 }
 
 /* Where the next operand of a waiting frame goes. */
@@ -335,7 +338,7 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
             return OPT_NONE;
         }
         uint32_t n = f->block[r->block].npred;
-        while (r->next < n && (v = trie_get(b, bi->st[r->next].root, var)))
+        while (r->next < n && (v = known(b, bi->st[r->next], var)))
             if (!operand_put(b, r, v))
                 return OPT_NONE;
         if (r->next < n) {
@@ -347,7 +350,8 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
         if (!v)
             return OPT_NONE;
     done:
-        if (b->work.data[top].block && !cache_put(b, b->work.data[top].block, var, v))
+        r = &b->work.data[top];
+        if (r->phi != KNOWN && !cache_put(b, r->block, var, v))
             return OPT_NONE;
         b->work.len--;
         result = v;
@@ -357,7 +361,7 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
 
 static opt_val read_state(struct opt_build *b, struct opt_pstate s, uint32_t var)
 {
-    opt_val v = trie_get(b, s.root, var);
+    opt_val v = known(b, s, var);
     return v ? v : lookup(b, s.base, var);
 }
 

@@ -412,7 +412,11 @@ struct opt_build {
 
 /* build.c */
 bool opt_b_nomem(struct opt_build *b);
-struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block);
+/* Inline: every step of a local's lookup asks it. */
+static inline struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block)
+{
+    return &b->bi[block];
+}
 opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
                    opt_val a2, int64_t imm);
 /* build_const.c: the constant of type t with value (or for floats, bits)
