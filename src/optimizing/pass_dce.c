@@ -23,32 +23,44 @@ static bool root(const struct opt_insn *in)
     return effect[in->op];
 }
 
-bool opt_pass_dce(struct opt_func *f, struct err *e)
+/* Marks the operands of live instruction v (resolving them); one defined
+ * at or after `at`, which the sweep has passed, is marked through work. */
+static void mark_operands(struct opt_func *f, opt_val v, opt_val at, uint8_t *live,
+                          uint32_t *work)
 {
-    uint8_t *live = arena_alloc(f->arena, f->ninsn);
-    uint32_t *work = arena_array_raw(f->arena, f->ninsn, sizeof *work), n = 0;
-    if (!live || !work)
-        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
-    /* the instructions of removed blocks are dead already (prune, branch):
-     * no look at the blocks, which would miss the cache for each */
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        const struct opt_insn *in = &f->insn[v];
-        if (!in->dead && in->block < f->nblock && root(in)) {
-            live[v] = 1;
-            work[n++] = v;
-        }
-    }
+    uint32_t n = 0;
+    work[n++] = v;
     while (n) {
-        const struct opt_insn *in = &f->insn[work[--n]];
-        uint32_t *args, k = opt_args(f, in, &args);
+        uint32_t *args, k = opt_args(f, &f->insn[work[--n]], &args);
         for (uint32_t i = 0; i < k; i++) {
             opt_val a = opt_resolved(f, args[i]);
             args[i] = a;
             if (!live[a]) {
                 live[a] = 1;
-                work[n++] = a;
+                if (a >= at)
+                    work[n++] = a;
             }
         }
+    }
+}
+
+bool opt_pass_dce(struct opt_func *f, struct err *e)
+{
+    uint8_t *live = arena_alloc(f->arena, f->ninsn);
+    uint32_t *work = arena_array_raw(f->arena, f->ninsn, sizeof *work);
+    if (!live || !work)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    /* One sweep down the ids: an operand is nearly always defined before
+     * its user (phis and loops aside), so it is marked before the sweep
+     * reaches it, and the instructions are read in order, once. The
+     * instructions of removed blocks are dead already (prune, branch): no
+     * look at the blocks, which would miss the cache for each. */
+    for (opt_val v = f->ninsn; v-- > 1;) {
+        const struct opt_insn *in = &f->insn[v];
+        if (!live[v] && !in->dead && in->block < f->nblock && root(in))
+            live[v] = 1;
+        if (live[v])
+            mark_operands(f, v, v, live, work);
     }
     for (opt_val v = 1; v < f->ninsn; v++)
         if (!live[v])

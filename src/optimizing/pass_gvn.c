@@ -51,12 +51,16 @@ struct gvn {
     bool oom;
 };
 
-static bool numbered(const struct opt_insn *in)
-{
-    uint8_t fl = opt_ops[in->op].flags;
-    return ((fl & OF_PURE) && !(fl & OF_TRAPS) && in->op != OPT_PHI && in->op != OPT_PARAM) ||
-           in->op == OPT_TRAP_IF;
-}
+/* Per op: numbered (pure and cannot trap, not a phi or a parameter; or a
+ * trap check). */
+static const bool numbered[OPT_OP_COUNT] = {
+#define X(id, name, shape, flags)                                                          \
+    [OPT_##id] = (((flags) & OF_PURE) && !((flags) & OF_TRAPS) && OPT_##id != OPT_PHI && \
+                  OPT_##id != OPT_PARAM) ||                                              \
+                 OPT_##id == OPT_TRAP_IF,
+    OPT_OPS(X)
+#undef X
+};
 
 /* A constant of the entry block: in scope everywhere, so it goes to a
  * table of its own that leaving a subtree does not touch. */
@@ -77,25 +81,24 @@ static void operands(const struct opt_insn *in, uint32_t out[3])
     }
 }
 
-static uint32_t hash(const struct opt_insn *in)
+/* The hash of an instruction with operands a (in canonical order). */
+static uint32_t hash(const struct opt_insn *in, const uint32_t a[3])
 {
-    uint32_t a[3];
-    operands(in, a);
     uint64_t h = (uint64_t)in->op | (uint64_t)in->type << 8 | (uint64_t)in->aux << 16;
     h = (h ^ (uint64_t)in->imm) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ a[0]) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ a[1]) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ ((uint64_t)a[0] << 32 | a[1])) * 0x9e3779b97f4a7c15ull;
     h = (h ^ a[2]) * 0x9e3779b97f4a7c15ull;
     return (uint32_t)(h >> 32);
 }
 
-static bool same(const struct opt_insn *x, const struct opt_insn *y)
+/* True when x computes what y does, whose operands are a. */
+static bool same(const struct opt_insn *x, const struct opt_insn *y, const uint32_t a[3])
 {
-    uint32_t a[3], b[3];
-    operands(x, a);
-    operands(y, b);
-    return x->op == y->op && x->type == y->type && x->aux == y->aux && x->imm == y->imm &&
-           a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+    if (x->op != y->op || x->type != y->type || x->aux != y->aux || x->imm != y->imm)
+        return false;
+    uint32_t b[3];
+    operands(x, b);
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
 }
 
 /* True when w (dominating v) is close enough to stand for it (a trap
@@ -122,10 +125,11 @@ static void take(struct gvn *g, uint32_t i, opt_val v)
 static opt_val lookup(struct gvn *g, opt_val v)
 {
     const struct opt_insn *in = &g->f->insn[v];
-    uint32_t i = hash(in) & g->mask;
-    for (; g->table[i]; i = (i + 1) & g->mask) {
-        opt_val w = g->table[i];
-        if (!same(&g->f->insn[w], in))
+    uint32_t a[3];
+    operands(in, a);
+    uint32_t i = hash(in, a) & g->mask;
+    for (opt_val w; (w = g->table[i]); i = (i + 1) & g->mask) {
+        if (!same(&g->f->insn[w], in, a))
             continue;
         if (near(g, w, v))
             return w;
@@ -229,7 +233,7 @@ static void enter(void *ctx, uint32_t b)
                 args[i] = opt_resolved(f, args[i]);
         }
         const struct opt_insn *in = &f->insn[v];
-        if (in->dead || !numbered(in))
+        if (in->dead || !numbered[in->op])
             continue;
         opt_val w = entry_const(in) ? konst_lookup(g, v) : lookup(g, v);
         if (w != v && in->op == OPT_TRAP_IF)
