@@ -329,7 +329,8 @@ static void do_end(struct sp_comp *c)
         return;
     }
     /* Falling through is one more path to the label. */
-    if (t->merged && c->live && sp_state_meet(c, &t->state, t->height))
+    if (t->merged && c->live && (t->state.nvals || t->state.nlocals) &&
+        sp_state_meet(c, &t->state, t->height))
         sp_run_moves(c);
     if (t->op == OP_IF) /* no else: that path gets here in the label's state */
         x64_label_bind(&c->a, t->else_label);

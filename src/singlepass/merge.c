@@ -42,17 +42,11 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
     return m;
 }
 
-bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types,
-                   bool *same)
+bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
+                        const valtype *types, bool *same)
 {
     uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
     *same = true;
-    /* most labels: no values, no local in a register (merges.data then
-     * only needs to exist, for the empty state's pointers) */
-    if (!nvals && !c->ndirty && c->merges.cap) {
-        *st = (struct sp_state){start, 0, 0};
-        return true;
-    }
     size_t need = start + nvals + c->ndirty + 1; /* never NULL */
     if (need > c->merges.cap && !vec_reserve(&c->merges, need))
         return sp_fail(c, ERR_NOMEM, "out of memory");

@@ -424,12 +424,24 @@ static inline bool sp_check_types(struct sp_comp *c, const valtype *a, uint32_t 
 }
 
 /* ---- merge.c: labels' states and the moves that reach them ---- */
+/* sp_state_init's general case. */
+bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
+                        const valtype *types, bool *same);
 /* Makes a state from the current one, for its top nvals values. *same
  * tells whether it is the current state itself: every dirty local and
  * every value kept in the register it has (then no moves lead there, and
- * sp_state_plan need not be asked). */
-bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals, const valtype *types,
-                   bool *same);
+ * sp_state_plan need not be asked). Inline for most labels: no values, no
+ * local in a register (merges.data then only needs to exist, for the
+ * empty state's pointers). */
+static inline bool sp_state_init(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
+                                 const valtype *types, bool *same)
+{
+    if (nvals || c->ndirty || !c->merges.cap)
+        return sp_state_init_slow(c, st, nvals, types, same);
+    *st = (struct sp_state){(uint32_t)c->merges.len, 0, 0};
+    *same = true;
+    return true;
+}
 /* Puts the moves from the current state to st (values going to height)
  * in c->moves, loading the locals st keeps in registers (a loop head);
  * false when there are none. */
