@@ -59,30 +59,45 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
 }
 
+/* ModRM.mod for a displacement from a base whose low three bits are low:
+ * 0 none (not for rbp/r13, whose mod 0 means rip-relative or no base), 1
+ * disp8, 2 disp32, so mod * mod bytes follow. Without branches: a disp32
+ * is never 0. */
+static inline unsigned disp_mod(int32_t disp, unsigned low)
+{
+    return (unsigned)(disp != 0 || low == 5) + (disp != (int8_t)disp);
+}
+
+/* Appends the instruction whose bytes, from the REX prefix on, are the
+ * low bytes of w (at most 8), n of them; without REX bits (rex 0) the
+ * prefix is dropped. Room for 8 bytes is there. */
+X64_INLINE void put_word(struct buf *b, uint64_t w, unsigned rex, unsigned n)
+{
+    unsigned skip = rex == 0;
+    w = (w | 0x40 | rex) >> (8 * skip);
+    memcpy(b->data + b->len, &w, 8);
+    b->len += n - skip;
+}
+
 /* A 4- or 8-byte mov (op 8b or 89) between a GP register and [base + disp]
  * with a GP base that needs no SIB byte (not rsp/r12): a baseline
  * compiler's locals, spills, reloads and vmctx fields, the most frequent
- * memory forms. False for anything else. Mod 0 has no displacement (not for
- * rbp/r13, whose mod 0 means rip-relative), 1 a disp8, 2 a disp32: mod * mod
- * bytes. Inlined with a constant base (the frame forms) the tests on the
- * base fold away. */
+ * memory forms. False for anything else. REX, opcode, ModRM and the
+ * displacement are put together in one word. Inlined with a constant base
+ * (the frame forms) the tests on the base fold away. */
 X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int base,
                           int32_t disp)
 {
     struct buf *b = &a->code;
     unsigned low = (unsigned)base & 7;
-    if ((unsigned)base >= 16 || low == 4 || (unsigned)reg >= 16 || (size != 4 && size != 8) ||
+    if (((unsigned)base | (unsigned)reg) >= 16 || low == 4 || (((unsigned)size - 4) & ~4u) ||
         b->cap - b->len < X64_ROOM)
         return false;
-    uint8_t *start = b->data + b->len, *p = start;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
-    *p = (uint8_t)(0x40 | rex); /* W R B */
-    p += rex != 0;
-    unsigned mod = disp == (int8_t)disp ? (disp != 0) | (low == 5) : 2;
-    p[0] = op;
-    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | low);
-    memcpy(p + 2, &disp, 4);
-    b->len += (size_t)(p + 2 + mod * mod - start);
+    unsigned mod = disp_mod(disp, low);
+    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | low;
+    put_word(b, (uint64_t)op << 8 | modrm << 16 | (uint64_t)(uint32_t)disp << 24, rex,
+             3 + mod * mod);
     return true;
 }
 
@@ -92,19 +107,14 @@ X64_INLINE bool mov_sib(struct x64_asm *a, uint8_t op, int size, int reg, unsign
                         unsigned index, unsigned scale, int32_t disp)
 {
     struct buf *b = &a->code;
-    if ((unsigned)reg >= 16 || (size != 4 && size != 8) || b->cap - b->len < X64_ROOM)
+    if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < X64_ROOM)
         return false;
-    uint8_t *p = b->data + b->len;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
-    unsigned has_rex = rex != 0;
-    *p = (uint8_t)(0x40 | rex); /* W R X B */
-    p += has_rex;
-    unsigned mod = disp == (int8_t)disp ? (disp != 0) | ((base & 7) == 5) : 2;
-    p[0] = op;
-    p[1] = (uint8_t)(mod << 6 | ((unsigned)reg & 7) << 3 | 4);
-    p[2] = (uint8_t)(((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7));
-    memcpy(p + 3, &disp, 4);
-    b->len += has_rex + 3 + mod * mod; /* scale 1..8 -> 0..3 above */
+    unsigned mod = disp_mod(disp, base & 7);
+    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | 4;
+    unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7); /* 1..8 -> 0..3 */
+    put_word(b, (uint64_t)op << 8 | modrm << 16 | sib << 24 | (uint64_t)(uint32_t)disp << 32,
+             rex, 4 + mod * mod);
     return true;
 }
 
