@@ -52,7 +52,9 @@ static void handlers_init(struct sp_comp *c)
         sp_handler fn;
     } ranges[] = {
         {OP_CALL, OP_CALL_INDIRECT, sp_call_insn},
-        {OP_I32_LOAD, OP_MEMORY_GROW, sp_memory_op},
+        {OP_I32_LOAD, OP_I64_LOAD32_U, sp_load_op},
+        {OP_I32_STORE, OP_I64_STORE32, sp_store_op},
+        {OP_MEMORY_SIZE, OP_MEMORY_GROW, sp_memory_op},
         {OP_MEMORY_INIT, OP_MEMORY_FILL, sp_memory_op},
         {OP_I32_EQZ, OP_I64_GE_U, sp_int_op},
         {OP_I32_CLZ, OP_I64_ROTR, sp_int_op},

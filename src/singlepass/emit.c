@@ -121,13 +121,12 @@ bool sp_fail(struct sp_comp *c, enum err_code code, const char *msg)
 
 /* ---- traps ---- */
 
-void sp_trap_here(struct sp_comp *c, tri_trap_code code)
+void sp_trap_grow(struct sp_comp *c, tri_trap_code code)
 {
-    if (c->traps.len == c->traps.cap && !vec_reserve(&c->traps, 2 * c->traps.len + 16)) {
+    if (vec_reserve(&c->traps, 2 * c->traps.len + 16))
+        sp_trap_here(c, code);
+    else
         sp_fail(c, ERR_NOMEM, "out of memory");
-        return;
-    }
-    c->traps.data[c->traps.len++] = (struct cc_trap_site){x64_pos(&c->a), (uint32_t)code, c->at};
 }
 
 x64_label sp_trap_label(struct sp_comp *c, tri_trap_code code)

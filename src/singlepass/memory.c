@@ -10,24 +10,14 @@
 
 static const valtype i32x3[] = {VT_I32, VT_I32, VT_I32};
 
-/* The operand of an access of `size` bytes; r11 may hold part of it. */
-static struct x64_mem address(struct sp_comp *c, const struct sp_opnd *addr, uint32_t offset,
-                              uint32_t size)
+/* Bounds-check mode's operand: the end of the access compared with the
+ * size, r11 = base + address + offset + size, the access at r11 - size. */
+static __attribute__((noinline)) struct x64_mem checked(struct sp_comp *c,
+                                                        const struct sp_opnd *addr, uint64_t k,
+                                                        uint32_t offset, uint32_t size)
 {
     struct x64_asm *a = &c->a;
     bool known = addr->kind == SP_CONST;
-    uint64_t k = known ? (uint32_t)addr->imm : 0;
-    if (!c->opt.bounds_checks) {
-        c->uses_membase = true;
-        uint64_t disp = k + offset;
-        if (disp <= INT32_MAX)
-            return known ? x64_mem_base(SP_MEMBASE, (int32_t)disp)
-                         : x64_mem_index(SP_MEMBASE, addr->reg, 1, (int32_t)disp);
-        x64_mov_ri(a, 8, SP_SCRATCH, (int64_t)disp);
-        if (!known)
-            x64_alu_rr(a, X64_ADD, 8, SP_SCRATCH, addr->reg);
-        return x64_mem_index(SP_MEMBASE, SP_SCRATCH, 1, 0);
-    }
     uint64_t end = k + offset + size;
     if (!known && end <= INT32_MAX) {
         x64_lea(a, 8, SP_SCRATCH, x64_mem_base(addr->reg, (int32_t)end));
@@ -43,77 +33,98 @@ static struct x64_mem address(struct sp_comp *c, const struct sp_opnd *addr, uin
     return x64_mem_base(SP_SCRATCH, -(int32_t)size);
 }
 
-/* In guard mode the access instruction emitted next is the trap site. */
-static void access_site(struct sp_comp *c)
+/* Guard mode's operand when the offset is too big for a disp32. */
+static __attribute__((noinline)) struct x64_mem far(struct sp_comp *c, const struct sp_opnd *addr,
+                                                    uint64_t disp)
 {
-    if (!c->opt.bounds_checks)
-        sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    x64_mov_ri(&c->a, 8, SP_SCRATCH, (int64_t)disp);
+    if (addr->kind != SP_CONST)
+        x64_alu_rr(&c->a, X64_ADD, 8, SP_SCRATCH, addr->reg);
+    return x64_mem_index(SP_MEMBASE, SP_SCRATCH, 1, 0);
 }
 
-/* Each load's result type, from i32.load on (opcodes.h's order). */
-static const valtype load_types[] = {VT_I32, VT_I64, VT_F32, VT_F64, VT_I32, VT_I32, VT_I32,
-                                     VT_I32, VT_I64, VT_I64, VT_I64, VT_I64, VT_I64, VT_I64};
-_Static_assert(ARRAY_LEN(load_types) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
-
-static void load(struct sp_comp *c, enum op op, const struct memarg *ma)
+/* The operand of an access of `size` bytes (r11 may hold part of it);
+ * in guard mode the access emitted next is the trap site, recorded here.
+ * Inline: guard mode's usual [r14 + address + offset] takes a few tests. */
+static inline __attribute__((always_inline)) struct x64_mem
+address(struct sp_comp *c, const struct sp_opnd *addr, uint32_t offset, uint32_t size)
 {
-    valtype t = load_types[op - OP_I32_LOAD];
-    uint32_t size = 1u << dec_ops[op].aux;
+    bool known = addr->kind == SP_CONST;
+    uint64_t k = known ? (uint32_t)addr->imm : 0;
+    if (c->opt.bounds_checks)
+        return checked(c, addr, k, offset, size);
+    c->uses_membase = true;
+    uint64_t disp = k + offset;
+    struct x64_mem m = disp > INT32_MAX ? far(c, addr, disp)
+                       : known          ? x64_mem_base(SP_MEMBASE, (int32_t)disp)
+                                        : x64_mem_index(SP_MEMBASE, addr->reg, 1, (int32_t)disp);
+    sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    return m;
+}
+
+/* Each load from i32.load on (opcodes.h's order): result type, bytes read
+ * and extension (none: a plain mov, which zero-extends 4 bytes). */
+enum { EXT_NONE, EXT_ZX, EXT_SX };
+static const struct load_form {
+    valtype t;
+    uint8_t size, ext;
+} loads[] = {
+    {VT_I32, 4, EXT_NONE}, {VT_I64, 8, EXT_NONE}, {VT_F32, 4, EXT_NONE}, {VT_F64, 8, EXT_NONE},
+    {VT_I32, 1, EXT_SX},   {VT_I32, 1, EXT_ZX},   {VT_I32, 2, EXT_SX},   {VT_I32, 2, EXT_ZX},
+    {VT_I64, 1, EXT_SX},   {VT_I64, 1, EXT_ZX},   {VT_I64, 2, EXT_SX},   {VT_I64, 2, EXT_ZX},
+    {VT_I64, 4, EXT_SX},   {VT_I64, 4, EXT_NONE},
+};
+_Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
+
+bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    const struct load_form *f = &loads[vi->in->op - OP_I32_LOAD];
     struct sp_opnd addr = sp_pop(c);
     if (addr.kind != SP_CONST)
         sp_opnd_reg(c, &addr);
-    bool xmm = sp_is_xmm_type(t);
-    int dst = addr.kind == SP_REG && addr.owned && !xmm ? addr.reg : sp_reg_alloc(c, xmm);
-    struct x64_mem m = address(c, &addr, ma->offset, size);
-    int dsize = t == VT_I64 ? 8 : 4;
-    bool sx = op == OP_I32_LOAD8_S || op == OP_I32_LOAD16_S || op == OP_I64_LOAD8_S ||
-              op == OP_I64_LOAD16_S || op == OP_I64_LOAD32_S;
-    access_site(c);
-    if (size < 4 || (sx && size == 4))
-        x64_ext_rm(&c->a, sx ? X64_SX : X64_ZX, dsize, (int)size, dst, m);
-    else if (!xmm && m.index != X64_NOREG) /* guard mode's [r14 + index + disp] */
-        x64_load_indexed(&c->a, (int)size, dst, m.base, m.index, m.disp);
+    bool xmm = sp_is_xmm_type(f->t);
+    int dst = addr.owned && !xmm ? addr.reg : sp_reg_alloc(c, xmm);
+    struct x64_mem m = address(c, &addr, vi->in->imm.mem.m.offset, f->size);
+    if (f->ext)
+        x64_ext_rm(&c->a, f->ext == EXT_SX ? X64_SX : X64_ZX, f->t == VT_I64 ? 8 : 4, f->size,
+                   dst, m);
+    else if (xmm)
+        sp_load(c, f->t, dst, m);
+    else if (m.index != X64_NOREG) /* guard mode's [r14 + index + disp] */
+        x64_load_indexed(&c->a, f->size, dst, m.base, m.index, m.disp);
     else
-        sp_load(c, size == 4 && !xmm ? VT_I32 : t, dst, m);
-    sp_push_reg(c, t, dst);
+        x64_mov_rm(&c->a, f->size, dst, m);
+    sp_push_reg(c, f->t, dst);
+    return true;
 }
 
-static void store(struct sp_comp *c, enum op op, const struct memarg *ma)
+bool sp_store_op(struct sp_comp *c, const struct val_insn *vi)
 {
-    uint32_t size = 1u << dec_ops[op].aux;
+    int size = 1 << dec_ops[vi->in->op].aux;
     struct sp_opnd v = sp_pop(c), addr = sp_pop(c);
     if (addr.kind != SP_CONST)
         sp_opnd_reg(c, &addr);
     bool imm = v.kind == SP_CONST && (size < 8 || v.imm == (int32_t)v.imm);
     if (!imm)
         sp_opnd_reg(c, &v);
-    struct x64_mem m = address(c, &addr, ma->offset, size);
-    access_site(c);
+    struct x64_mem m = address(c, &addr, vi->in->imm.mem.m.offset, (uint32_t)size);
     if (imm) {
         int32_t i = size == 1 ? (uint8_t)v.imm : size == 2 ? (uint16_t)v.imm : (int32_t)v.imm;
-        x64_mov_mi(&c->a, (int)size, m, i);
+        x64_mov_mi(&c->a, size, m, i);
     } else if (sp_is_xmm_type(v.type)) {
         sp_store(c, v.type, m, v.reg);
     } else if (m.index != X64_NOREG) {
-        x64_store_indexed(&c->a, (int)size, m.base, m.index, m.disp, v.reg);
+        x64_store_indexed(&c->a, size, m.base, m.index, m.disp, v.reg);
     } else {
-        x64_mov_mr(&c->a, (int)size, m, v.reg);
+        x64_mov_mr(&c->a, size, m, v.reg);
     }
+    return true;
 }
 
 bool sp_memory_op(struct sp_comp *c, const struct val_insn *vi)
 {
     const struct insn *in = vi->in;
-    enum op op = in->op;
-    if (op >= OP_I32_LOAD && op <= OP_I64_LOAD32_U) {
-        load(c, op, &in->imm.mem.m);
-        return true;
-    }
-    if (op >= OP_I32_STORE && op <= OP_I64_STORE32) {
-        store(c, op, &in->imm.mem.m);
-        return true;
-    }
-    switch (op) {
+    switch (in->op) {
     case OP_MEMORY_SIZE: {
         int r = sp_reg_alloc(c, false);
         x64_mov_rm(&c->a, 8, r, x64_mem_base(sp_vmctx(c), CC_VMCTX_MEM_SIZE));

@@ -318,8 +318,18 @@ void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o);
 /* Stores an operand to [base + disp] (r11 carries memory-to-memory copies). */
 void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o);
 struct x64_mem sp_opnd_mem(const struct sp_opnd *o);
-/* Records a trap site at the current code offset. */
-void sp_trap_here(struct sp_comp *c, tri_trap_code code);
+/* sp_trap_here when the list is full: grows it. */
+void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
+/* Records a trap site at the current code offset. Inline: every memory
+ * access in guard mode is one. */
+static inline void sp_trap_here(struct sp_comp *c, tri_trap_code code)
+{
+    if (__builtin_expect(c->traps.len == c->traps.cap, 0)) {
+        sp_trap_grow(c, code);
+        return;
+    }
+    c->traps.data[c->traps.len++] = (struct cc_trap_site){x64_pos(&c->a), (uint32_t)code, c->at};
+}
 /* A label whose out-of-line code traps with `code`. */
 x64_label sp_trap_label(struct sp_comp *c, tri_trap_code code);
 void sp_emit_stubs(struct sp_comp *c);
@@ -485,6 +495,9 @@ bool sp_builtin(struct sp_comp *c, enum cc_builtin b, uint32_t nimm, int64_t i0,
 bool sp_int_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_float_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_convert_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_load_op(struct sp_comp *c, const struct val_insn *vi);
+bool sp_store_op(struct sp_comp *c, const struct val_insn *vi);
+/* memory.size, memory.grow and the bulk memory instructions. */
 bool sp_memory_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_var_op(struct sp_comp *c, const struct val_insn *vi);
 /* Sets every handler to sp_var_op, then the frequent variable and
