@@ -6,7 +6,10 @@
  * whole interval is taken if there is one (the hint first: where a move
  * from a physical register or a two-address operand wants it; then a
  * caller-saved register, which costs no save). A register free for a
- * while is taken for that while and the rest is split off and queued.
+ * while is taken for that while and the rest is split off and queued, if
+ * that while reaches the first use (else the piece waits in its slot
+ * until that use: a register holding it only where it is not read would
+ * cost a move in and one out).
  * When every register is busy, the one whose holder needs it again the
  * latest is freed: its holder is split, the rest spilled to the stack up
  * to its next use, from where it is queued again; or, when the interval
@@ -110,26 +113,39 @@ static uint32_t next_piece(struct ls *s)
  * (resolve.c), so the slot is its own from the definition to its end. A
  * slot whose previous owner ended before that definition is reused. */
 
+/* Register w's slot if its owners are all dead by `born`, else -1. */
+static int32_t slot_free(const struct ls *s, uint32_t w, uint32_t born)
+{
+    int32_t ps = s->ra->v[w].slot;
+    return ps >= 0 && s->slot_end[ps] <= born ? ps : -1;
+}
+
 /* A free slot for a register born at `born`: a phi partner's (a phi and
- * its operands in one slot make the move on that edge disappear), else
+ * its operands in one slot make the move on that edge disappear), or a
+ * partner's partner's (the operands of one phi: a few looked at), else
  * the one freed earliest, else a new one. */
 static uint32_t pick_slot(struct ls *s, uint32_t v, uint32_t born)
 {
-    for (uint32_t k = s->pstart[v]; k < s->pstart[v + 1]; k++) {
-        int32_t ps = s->ra->v[s->partner[k]].slot;
-        if (ps >= 0 && s->slot_end[ps] <= born)
-            return (uint32_t)ps;
-    }
+    enum { FEW = 8 };
+    const uint32_t *ps = s->pstart, *pw = s->partner;
+    int32_t slot = -1;
+    for (uint32_t k = ps[v]; k < ps[v + 1] && slot < 0; k++)
+        slot = slot_free(s, pw[k], born);
+    for (uint32_t k = ps[v]; k < ps[v + 1] && k < ps[v] + FEW && slot < 0; k++)
+        for (uint32_t j = ps[pw[k]]; j < ps[pw[k] + 1] && j < ps[pw[k]] + FEW && slot < 0; j++)
+            slot = slot_free(s, pw[j], born);
+    if (slot >= 0)
+        return (uint32_t)slot;
     while (s->slots.n) {
-        uint32_t end = (uint32_t)(s->slots.k[0] >> 32), slot = (uint32_t)s->slots.k[0];
-        if (end != s->slot_end[slot]) { /* taken again since */
+        uint32_t end = (uint32_t)(s->slots.k[0] >> 32), free = (uint32_t)s->slots.k[0];
+        if (end != s->slot_end[free]) { /* taken again since */
             heap_pop(&s->slots);
             continue;
         }
         if (end > born)
             break;
         heap_pop(&s->slots);
-        return slot;
+        return free;
     }
     return s->mf->nspill++;
 }
@@ -363,8 +379,11 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
                 part = r;
             }
         }
-    if (part >= 0 && (part_until & ~1u) > x->start)
+    uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
+    if (part >= 0 && (part_until & ~1u) > first)
         return assign(s, id, part, part_until);
+    if (part >= 0 && (part_until & ~1u) > x->start)
+        return spill(s, id); /* a register only where it is not needed: moves for nothing */
     *done = false;
     return true;
 }
