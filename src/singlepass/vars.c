@@ -196,6 +196,18 @@ static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
     return global_get(c, vi->in->imm.index, vi->type);
 }
 
+static bool select_handler(struct sp_comp *c, const struct val_insn *vi)
+{
+    return select_op(c, vi->type);
+}
+
+static bool drop_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    (void)vi;
+    sp_truncate(c, (uint32_t)c->stack.len - 1);
+    return true;
+}
+
 void sp_var_handlers(sp_handler *handlers)
 {
     for (unsigned op = 0; op < OP_COUNT; op++)
@@ -205,6 +217,8 @@ void sp_var_handlers(sp_handler *handlers)
     handlers[OP_LOCAL_TEE] = local_set_op;
     handlers[OP_I32_CONST] = i32_const_op;
     handlers[OP_GLOBAL_GET] = global_get_op;
+    handlers[OP_SELECT] = handlers[OP_SELECT_T] = select_handler;
+    handlers[OP_DROP] = drop_op;
 }
 
 bool sp_var_op(struct sp_comp *c, const struct val_insn *vi)
@@ -214,8 +228,6 @@ bool sp_var_op(struct sp_comp *c, const struct val_insn *vi)
     case OP_I64_CONST: sp_push_const(c, VT_I64, in->imm.i64); return true;
     case OP_F32_CONST: sp_push_const(c, VT_F32, in->imm.f32); return true;
     case OP_F64_CONST: sp_push_const(c, VT_F64, (int64_t)in->imm.f64); return true;
-    case OP_DROP: sp_truncate(c, (uint32_t)c->stack.len - 1); return true;
-    case OP_SELECT: case OP_SELECT_T: return select_op(c, vi->type);
     case OP_GLOBAL_SET: return global_set(c, in->imm.index, vi->type);
     case OP_REF_NULL: sp_push_const(c, vi->type, 0); return true;
     case OP_REF_IS_NULL: ref_is_null(c); return true;
