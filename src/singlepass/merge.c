@@ -248,6 +248,19 @@ void sp_run_moves(struct sp_comp *c)
 
 /* ---- entering a label ---- */
 
+/* Pushes st's values (the rare label with values), out of line so that
+ * sp_state_enter calls nothing on its usual path and needs no frame. */
+static __attribute__((noinline)) void push_values(struct sp_comp *c, const struct sp_state *st)
+{
+    const struct sp_mloc *mv = c->merges.data + st->at;
+    for (uint32_t i = 0; i < st->nvals; i++) {
+        if (mv[i].kind == SP_REG)
+            sp_push_reg(c, mv[i].type, mv[i].reg);
+        else
+            sp_push_mem(c, mv[i].type);
+    }
+}
+
 void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height)
 {
     /* Forget the current state: what is above height goes, locals go back
@@ -262,18 +275,12 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
         c->locals[c->dirty[k]].kind = SP_MEM;
         c->dirty_pos[c->dirty[k]] = NONE;
     }
-    c->ndirty = 0;
     for (uint32_t m = c->busy; m; m &= m - 1)
         c->owner[__builtin_ctz(m)] = SP_FREE;
     c->busy = c->temps = c->locked = c->stale = 0;
-    /* Take st's. */
-    const struct sp_mloc *mv = c->merges.data + st->at, *ml = mv + st->nvals;
-    for (uint32_t i = 0; i < st->nvals; i++) {
-        if (mv[i].kind == SP_REG)
-            sp_push_reg(c, mv[i].type, mv[i].reg);
-        else
-            sp_push_mem(c, mv[i].type);
-    }
+    /* Take st's: the locals (their registers are not the values'), then
+     * the values. */
+    const struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
     for (uint32_t k = 0; k < st->nlocals; k++) {
         uint32_t x = ml[k].slot;
         c->locals[x].kind = SP_REG;
@@ -284,4 +291,6 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
         c->dirty[k] = x;
     }
     c->ndirty = st->nlocals;
+    if (st->nvals)
+        push_values(c, st);
 }
