@@ -126,7 +126,8 @@ static void plan_one(struct sp_comp *c, const struct sp_opnd *src, const struct 
 }
 
 /* The moves of the values of st (plan_one puts them in c->moves). */
-static void plan_values(struct sp_comp *c, const struct sp_state *st, uint32_t height)
+static __attribute__((noinline)) void plan_values(struct sp_comp *c, const struct sp_state *st,
+                                                  uint32_t height)
 {
     c->moves.len = 0;
     uint32_t n = st->nvals, src0 = (uint32_t)c->stack.len - n;
@@ -158,11 +159,9 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
 
 bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
 {
-    if (!st->nvals && !st->nlocals) { /* the common empty state */
-        c->moves.len = 0;
-        return false;
-    }
-    plan_values(c, st, height);
+    c->moves.len = 0;
+    if (st->nvals) /* else this is a leaf: no frame */
+        plan_values(c, st, height);
     /* The value moves only write the values' registers, which no listed
      * local has, so what is in a listed register now reaches the label. */
     struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
