@@ -30,6 +30,12 @@
  * isel makes them where they are used. */
 enum { REACH = 32 };
 
+/* Up to this many slots, the table is made large enough for every
+ * instruction at once; a larger function's grows with what is in scope
+ * (seldom more than a fraction of it), so that its probes stay in the
+ * cache. */
+enum { GROWN = 16384 };
+
 /* A slot of the constants' table: the key is kept in it, so probing and
  * growing read no instructions. */
 struct kslot {
@@ -42,6 +48,7 @@ struct gvn {
     struct opt_func *f;
     const struct opt_domtree *t;
     uint32_t *table, mask; /* value ids; 0 is an empty slot */
+    uint32_t count;        /* slots in use: grows at half the table */
     uint32_t *undo, nundo; /* (slot, what it held) pairs, in order */
     uint32_t *mark;        /* per block: nundo when it was entered */
     struct kslot *konst;   /* the entry block's constants: never forgotten */
@@ -112,12 +119,45 @@ static bool near(const struct gvn *g, opt_val w, opt_val v)
     return to - from <= REACH;
 }
 
+/* The table twice as large, its slots made again in the order they were
+ * first taken (so that undoing the takes in reverse, emptying the slots
+ * they made, leaves every remaining value reachable from its hash's slot,
+ * as in the old table), and the undo list renamed to the new slots. */
+static bool grow(struct gvn *g)
+{
+    uint32_t n = 2 * (g->mask + 1), *old = g->table;
+    uint32_t *t = arena_array(g->f->arena, n, sizeof *t);
+    uint32_t *to = arena_array_raw(g->f->arena, g->mask + 1, sizeof *to); /* old -> new */
+    if (!t || !to)
+        return false;
+    for (uint32_t k = 0; k < g->nundo; k += 2) {
+        uint32_t i = g->undo[k], a[3];
+        if (g->undo[k + 1]) /* took an equal's slot: renamed below */
+            continue;
+        const struct opt_insn *in = &g->f->insn[old[i]];
+        operands(in, a);
+        uint32_t j = hash(in, a) & (n - 1);
+        while (t[j])
+            j = (j + 1) & (n - 1);
+        t[j] = old[i];
+        to[i] = j;
+    }
+    for (uint32_t k = 0; k < g->nundo; k += 2)
+        g->undo[k] = to[g->undo[k]];
+    g->table = t;
+    g->mask = n - 1;
+    return true;
+}
+
 /* Puts v in slot i, remembering what was there. */
 static void take(struct gvn *g, uint32_t i, opt_val v)
 {
     g->undo[g->nundo++] = i;
     g->undo[g->nundo++] = g->table[i];
+    g->count += !g->table[i];
     g->table[i] = v;
+    if (2 * g->count > g->mask + 1 && !grow(g))
+        g->oom = true;
 }
 
 /* The dominating equal of v, or v itself after adding it to the table (in
@@ -125,6 +165,8 @@ static void take(struct gvn *g, uint32_t i, opt_val v)
 static opt_val lookup(struct gvn *g, opt_val v)
 {
     const struct opt_insn *in = &g->f->insn[v];
+    if (g->oom) /* the table could not grow: it may be full */
+        return v;
     uint32_t a[3];
     operands(in, a);
     uint32_t i = hash(in, a) & g->mask;
@@ -247,8 +289,10 @@ static void enter(void *ctx, uint32_t b)
 static void leave(void *ctx, uint32_t b)
 {
     struct gvn *g = ctx;
-    for (; g->nundo > g->mark[b]; g->nundo -= 2)
+    for (; g->nundo > g->mark[b]; g->nundo -= 2) {
         g->table[g->undo[g->nundo - 2]] = g->undo[g->nundo - 1];
+        g->count -= !g->undo[g->nundo - 1];
+    }
 }
 
 /* After the walk: phi operands resolved, and phis left with one value
@@ -286,8 +330,8 @@ static bool gvn(struct opt_func *f, struct opt_fold *fold, struct err *e)
     const struct opt_domtree *t = opt_domtree(f, e);
     if (!t)
         return false;
-    uint32_t size = 16;
-    while (size < 2 * f->ninsn)
+    uint32_t size = 16; /* room for all at first, up to a size that fits a cache */
+    while (size < 2 * f->ninsn && size < GROWN)
         size *= 2;
     struct gvn g = {.f = f, .t = t, .mask = size - 1, .fold = fold};
     g.table = arena_array(f->arena, size, sizeof *g.table);

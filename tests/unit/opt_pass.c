@@ -222,6 +222,48 @@ static void test_fold_gvn(void)
     }
 }
 
+/* Appends `acc += x ^ k` for k in [from, to) to the WAT text at *p. */
+static char *xor_sum(char *p, int from, int to)
+{
+    for (int k = from; k < to; k++)
+        p += sprintf(p, "(local.set 1 (i32.add (local.get 1) (i32.xor (local.get 0) "
+                        "(i32.const %d))))", k);
+    return p;
+}
+
+/* A function large enough that GVN's table grows (past GROWN slots) while
+ * an if's arm is in scope: equal values there are still found after the
+ * table is made again, and leaving the arm forgets what it added, so a
+ * second if cannot take the first one's values. */
+static void test_gvn_grown(void)
+{
+    static const pass_fn passes[] = {opt_pass_gvn};
+    enum { N = 4000, K = 5000, M = 100 };
+    char *text = malloc(100 * (N + 3 * M) + 400), *p = text;
+    if (!text)
+        return;
+    p += sprintf(p, "(module (func (export \"f\") (param i32) (result i32) (local i32)");
+    p = xor_sum(p, 0, N);
+    p += sprintf(p, "(if (i32.and (local.get 0) (i32.const 1)) (then ");
+    p = xor_sum(xor_sum(p, K, K + M), K, K + M);
+    p += sprintf(p, "))(if (i32.and (local.get 0) (i32.const 2)) (then ");
+    p = xor_sum(p, K, K + M);
+    sprintf(p, ")) (local.get 1)))");
+    char *d = after(text, passes, 1);
+    CHECK(d && count(d, "= xor") == N + 2 * M, "%u xors, want %d", count(d, "= xor"),
+          N + 2 * M);
+    free(d);
+    for (int32_t x = 0; x < 4; x++) {
+        uint32_t want = 0;
+        for (int k = 0; k < N; k++)
+            want += (uint32_t)(x ^ k);
+        for (int k = K; k < K + M; k++)
+            want += (uint32_t)(x ^ k) * ((x & 1) * 2 + (x >> 1 & 1));
+        CHECK((uint32_t)run(text, &x, 1, NULL) == want, "grown gvn result for %d", x);
+    }
+    free(text);
+}
+
 /* The second division by the same divisor needs no zero check (GVN
  * numbers trap checks). */
 static void test_traps(void)
@@ -301,6 +343,7 @@ int main(void)
     test_branch();
     test_gvn();
     test_fold_gvn();
+    test_gvn_grown();
     test_traps();
     test_licm();
     test_dce();
