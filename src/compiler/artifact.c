@@ -40,11 +40,12 @@ void cc_func_end(struct cc_artifact *a)
 bool cc_reloc_add(struct cc_artifact *a, uint32_t offset, enum cc_reloc_kind kind,
                   enum cc_target_kind tkind, uint32_t target, int32_t addend)
 {
-    struct cc_reloc *r = vec_push(&a->relocs);
-    if (!r)
+    /* grown here only when full: a backend appends one per call site */
+    if (a->relocs.len == a->relocs.cap && !vec_reserve(&a->relocs, 2 * a->relocs.len + 64))
         return false;
-    *r = (struct cc_reloc){.offset = offset, .kind = (uint8_t)kind,
-                           .target_kind = (uint8_t)tkind, .target = target, .addend = addend};
+    a->relocs.data[a->relocs.len++] =
+        (struct cc_reloc){.offset = offset, .kind = (uint8_t)kind,
+                          .target_kind = (uint8_t)tkind, .target = target, .addend = addend};
     return true;
 }
 
@@ -82,13 +83,6 @@ static bool check_reloc(const struct cc_artifact *a, const struct module *m,
     return true;
 }
 
-static bool traps_sorted(const struct cc_artifact *a)
-{
-    for (size_t i = 1; i < a->traps.len; i++)
-        if (a->traps.data[i - 1].code_offset > a->traps.data[i].code_offset)
-            return false;
-    return true;
-}
 
 bool cc_artifact_finish(struct cc_artifact *a, const struct module *m, struct err *e)
 {
@@ -107,13 +101,19 @@ bool cc_artifact_finish(struct cc_artifact *a, const struct module *m, struct er
     for (size_t i = 0; i < a->relocs.len; i++)
         if (!check_reloc(a, m, &a->relocs.data[i], e))
             return false;
-    for (size_t i = 0; i < a->traps.len; i++)
-        if (a->traps.data[i].code_offset >= a->code.len || a->traps.data[i].trap == 0 ||
-            a->traps.data[i].trap >= TRI_TRAP_COUNT)
+    /* One pass checks the sites and whether they are sorted: artifacts
+     * loaded from files come sorted, and a sort would cost more than the
+     * rest of loading them. */
+    bool sorted = true;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < a->traps.len; i++) {
+        const struct cc_trap_site *t = &a->traps.data[i];
+        if (t->code_offset >= a->code.len || t->trap == 0 || t->trap >= TRI_TRAP_COUNT)
             return err_set(e, ERR_LIMIT, NO_OFFSET, "artifact: bad trap site %zu", i);
-    /* Artifacts loaded from files come sorted: a sort would cost more than
-     * the rest of loading them. */
-    if (!traps_sorted(a))
+        sorted &= t->code_offset >= prev;
+        prev = t->code_offset;
+    }
+    if (!sorted)
         qsort(a->traps.data, a->traps.len, sizeof *a->traps.data, trap_cmp);
     return true;
 }
