@@ -133,9 +133,7 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
                 return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (replaced)
         opt_resolve_all(f);
-    if (pruned || merged) { /* the layout made again for the tree reads clean lists */
-        opt_compact(f);
+    if (pruned || merged) /* stale list entries stay: pipeline.c compacts after the opts */
         f->dom = NULL;
-    }
     return true;
 }
