@@ -79,8 +79,7 @@ static void materialize_flags(struct sp_comp *c)
     struct sp_val *v = sp_top(c);
     enum x64_cc cc = (enum x64_cc)v->reg;
     int r = sp_reg_alloc(c, false); /* may spill: moves only, the flags live on */
-    x64_setcc(&c->a, cc, r);
-    x64_ext_rr(&c->a, X64_ZX, 4, 1, r, r);
+    x64_setcc_zx(&c->a, cc, r);
     v = sp_top(c);
     v->kind = SP_REG;
     v->reg = (uint8_t)r;

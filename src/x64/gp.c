@@ -202,7 +202,7 @@ static const uint32_t ext_ops[2][5] = {
     [X64_SX] = {[1] = OP_0F(0xbe) | OP_BRM, [2] = OP_0F(0xbf), [4] = 0x63},
 };
 
-static void ext(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int dst,
+X64_INLINE void ext(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int dst,
                 const struct x64_mem *m, int src)
 {
     if ((unsigned)op > X64_SX || (ssize != 1 && ssize != 2 && ssize != 4) ||
@@ -477,6 +477,32 @@ void x64_bt_ri(struct x64_asm *a, int size, int reg, uint8_t bit)
 void x64_setcc(struct x64_asm *a, enum x64_cc cc, int reg)
 {
     x64_emit_rm(a, OP_0F(0x90 + (cc & 15u)) | OP_BRM, DIGIT(0), reg, NULL, 0, 0);
+}
+
+void x64_setcc_zx(struct x64_asm *a, enum x64_cc cc, int reg)
+{
+    struct buf *b = &a->code;
+    if ((unsigned)reg >= 16 || b->cap - b->len < X64_ROOM || a->oom) {
+        x64_setcc(a, cc, reg);
+        x64_ext_rr(a, X64_ZX, 4, 1, reg, reg);
+        return;
+    }
+    /* [REX] 0F 90+cc /0, [REX] 0F B6 /r: registers 4..7 as bytes need an
+     * empty REX (spl..dil), 8..15 REX.B (and REX.R for movzx's dst) */
+    unsigned r = (unsigned)reg & 7, hi = (unsigned)reg >> 3, rex = reg >= 4;
+    uint8_t *p = b->data + b->len;
+    *p = (uint8_t)(0x40 | hi);
+    p += rex;
+    p[0] = 0x0f;
+    p[1] = (uint8_t)(0x90 | (cc & 15u));
+    p[2] = (uint8_t)(0xc0 | r);
+    p += 3;
+    *p = (uint8_t)(0x40 | hi * 5);
+    p += rex;
+    p[0] = 0x0f;
+    p[1] = 0xb6;
+    p[2] = (uint8_t)(0xc0 | r << 3 | r);
+    b->len = (size_t)(p + 3 - b->data);
 }
 
 void x64_cmov_rr(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src)

@@ -278,6 +278,9 @@ void x64_cdq(struct x64_asm *a, int size);
 void x64_bt_rr(struct x64_asm *a, int size, int reg, int bit);   /* CF = bit `bit` of reg */
 void x64_bt_ri(struct x64_asm *a, int size, int reg, uint8_t bit);
 void x64_setcc(struct x64_asm *a, enum x64_cc cc, int reg);      /* writes the low byte only */
+/* setcc then movzx r32, r8: reg = 1 when cc holds, else 0 (a comparison
+ * turned into a value). */
+void x64_setcc_zx(struct x64_asm *a, enum x64_cc cc, int reg);
 void x64_cmov_rr(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src);
 void x64_cmov_rm(struct x64_asm *a, enum x64_cc cc, int size, int dst, struct x64_mem m);
 void x64_xchg_rr(struct x64_asm *a, int size, int r1, int r2);

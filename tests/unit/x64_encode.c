@@ -342,8 +342,27 @@ static void cc_swaps(void)
     }
 }
 
+/* x64_setcc_zx writes the bytes of x64_setcc then x64_ext_rr's movzx. */
+static void setcc_zx(void)
+{
+    struct x64_asm one, two;
+    x64_init(&one);
+    x64_init(&two);
+    for (int cc = 0; cc < 16; cc++)
+        for (int r = 0; r < 16; r++) {
+            x64_setcc_zx(&one, cc, r);
+            x64_setcc(&two, cc, r);
+            x64_ext_rr(&two, X64_ZX, 4, 1, r, r);
+        }
+    CHECK(one.code.len == two.code.len && !memcmp(one.code.data, two.code.data, one.code.len),
+          "x64_setcc_zx differs from setcc + movzx");
+    x64_free(&one);
+    x64_free(&two);
+}
+
 int main(void)
 {
+    setcc_zx();
     cc_swaps();
     struct dis d = {0};
     x64_init(&d.a);
