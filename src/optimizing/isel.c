@@ -240,45 +240,42 @@ static bool shift_index(const struct opt_func *f, const struct opt_insn *in)
            k->imm <= 3;
 }
 
-/* Use bits: whether a value has a use that cannot take it folded. */
-enum { USE_NONADDR = 1, USE_NONFLAG = 2 };
+/* Use bits, per value: whether some use is not the address of a load or
+ * store (NONADDR), not the condition of a branch, trap or select
+ * (NONFLAG), not an operand of a folded address (NONINDEX); whether it
+ * has one use (SOME) or more (MANY). */
+enum { USE_NONADDR = 1, USE_NONFLAG = 2, USE_NONINDEX = 4, USE_SOME = 8, USE_MANY = 16 };
 
-/* Counts uses; ubits[v] says whether some use of v is not the address of
- * a load or store (USE_NONADDR) or not the condition of a branch, trap or
- * select (USE_NONFLAG). user[v] is the last user of v and nbar[v] the
- * number of instructions up to v in its block that write memory or may
- * trap (a load folded into its user must not move past one). */
-static void count_uses(struct isel *s, uint8_t *ubits, uint32_t *user, uint32_t *nbar)
+struct uses {
+    uint8_t *bits;
+    uint32_t *user; /* the user of a value with one use */
+    uint32_t *nbar; /* instructions after v in its block that write memory or may trap */
+};
+
+/* Records the uses of u's operands; fu is how u itself is seen. */
+static inline void count_uses(const struct opt_func *f, struct uses *us, opt_val u,
+                              const struct opt_insn *in, uint8_t fu)
 {
-    struct opt_func *f = s->f;
-    for (uint32_t i = 0; i < f->norder; i++) {
-        const struct opt_block *bl = &f->block[f->order[i]];
-        uint32_t bars = 0;
-        for (uint32_t k = 0; k < bl->nphi + bl->ninsn; k++) {
-            opt_val v = k < bl->nphi ? bl->phi[k] : bl->insn[k - bl->nphi];
-            const struct opt_insn *in = &f->insn[v];
-            uint32_t *a, n = opt_args(f, in, &a);
-            bars += (opt_ops[in->op].flags & (OF_TRAPS | OF_WRITES | OF_CALL)) != 0;
-            nbar[v] = bars;
-            /* the first operand of these may fold; every other use may not */
-            uint8_t first = in->op == OPT_LOAD || in->op == OPT_STORE ? USE_NONFLAG
-                            : in->op == OPT_BRIF || in->op == OPT_TRAP_IF ||
-                                    in->op == OPT_SELECT
-                                ? USE_NONADDR
-                                : USE_NONADDR | USE_NONFLAG;
-            for (uint32_t j = 0; j < n; j++) {
-                s->nuse[a[j]]++;
-                user[a[j]] = v;
-                ubits[a[j]] |= j ? USE_NONADDR | USE_NONFLAG : first;
-            }
-        }
+    uint32_t *a, n = opt_args(f, in, &a);
+    /* the first operand of these may fold; every other use may not */
+    uint8_t first, index = fu == FOLD_ADDR ? 0 : USE_NONINDEX;
+    switch (in->op) {
+    case OPT_LOAD: case OPT_STORE: first = USE_NONFLAG; break;
+    case OPT_BRIF: case OPT_TRAP_IF: case OPT_SELECT: first = USE_NONADDR; break;
+    default: first = USE_NONADDR | USE_NONFLAG; break;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        uint8_t *b = &us->bits[a[j]];
+        *b |= (j ? USE_NONADDR | USE_NONFLAG : first) | index | USE_SOME |
+              (*b & USE_SOME) << 1;
+        us->user[a[j]] = u;
     }
 }
 
 /* Whether load v can be the memory operand of its one user u: an
  * arithmetic operation of the load's width in the same block with
  * nothing between them that writes memory or may trap. */
-static bool load_op(const struct isel *s, opt_val v, opt_val u, const uint32_t *nbar)
+static inline bool load_op(const struct isel *s, opt_val v, opt_val u, const struct uses *us)
 {
     const struct opt_insn *l = &s->f->insn[v], *in = &s->f->insn[u];
     uint8_t k = l->aux & MEM_KIND;
@@ -287,75 +284,71 @@ static bool load_op(const struct isel *s, opt_val v, opt_val u, const uint32_t *
     bool arith = (in->op >= OPT_ADD && in->op <= OPT_XOR && in->op != OPT_MUL) ||
                  (in->op >= OPT_FADD && in->op <= OPT_FDIV);
     bool second = in->arg[1] == v || ((opt_ops[in->op].flags & OF_COMM) && in->arg[0] == v);
-    return l->op == OPT_LOAD && s->nuse[v] == 1 && full && arith && second &&
-           in->arg[0] != in->arg[1] && in->type == l->type && in->block == l->block &&
-           nbar[u] == nbar[v];
+    /* u (arithmetic) is no barrier: equal counts after them leave none between */
+    return full && arith && second && in->arg[0] != in->arg[1] && in->type == l->type &&
+           in->block == l->block && us->nbar[u] == us->nbar[v] && s->fold[u] == FOLD_NO;
 }
 
-/* How v is seen by its users, from its uses alone. */
-static uint8_t fold_of(const struct isel *s, opt_val v, uint8_t ubits)
+/* How v is seen by its users, from its uses (all of them counted). */
+static inline uint8_t fold_of(const struct isel *s, opt_val v, const struct opt_insn *in,
+                              const struct uses *us)
 {
-    const struct opt_insn *in = &s->f->insn[v];
-    uint8_t fl = opt_ops[in->op].flags;
-    if (in->op == OPT_ICONST || in->op == OPT_FCONST)
-        return FOLD_CONST;
-    if (in->op == OPT_ZEXT)
-        return FOLD_ALIAS;
-    if (!s->nuse[v] && in->op != OPT_PARAM &&
-        (((fl & OF_PURE) && !(fl & OF_TRAPS)) || (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))))
-        return FOLD_DEAD;
-    if (in->op == OPT_ADD && in->type == OPT_I64 && !(ubits & USE_NONADDR))
-        return FOLD_ADDR;
-    if (in->op == OPT_SLOT_ADDR && !(ubits & USE_NONADDR))
-        return FOLD_SLOT;
-    if ((in->op == OPT_ICMP || in->op == OPT_FCMP) && !(ubits & USE_NONFLAG))
-        return FOLD_FLAGS;
-    return FOLD_NO;
+    uint8_t fl = opt_ops[in->op].flags, ub = us->bits[v];
+    switch (in->op) {
+    case OPT_ICONST: case OPT_FCONST: return FOLD_CONST;
+    case OPT_ZEXT: return FOLD_ALIAS;
+    case OPT_PARAM: return FOLD_NO;
+    default: break;
+    }
+    if (!ub) /* unused: not computed when that changes nothing */
+        return ((fl & OF_PURE) && !(fl & OF_TRAPS)) ||
+                       (in->op == OPT_LOAD && !(in->aux & MEM_HEAP))
+                   ? FOLD_DEAD
+                   : FOLD_NO;
+    switch (in->op) {
+    case OPT_ADD: return in->type == OPT_I64 && !(ub & USE_NONADDR) ? FOLD_ADDR : FOLD_NO;
+    case OPT_SLOT_ADDR: return ub & USE_NONADDR ? FOLD_NO : FOLD_SLOT;
+    case OPT_ICMP: case OPT_FCMP: return ub & USE_NONFLAG ? FOLD_NO : FOLD_FLAGS;
+    /* x << 1..3 whose every use is the index of a folded address */
+    case OPT_SHL: return !(ub & USE_NONINDEX) && shift_index(s->f, in) ? FOLD_INDEX : FOLD_NO;
+    case OPT_LOAD: return !(ub & USE_MANY) && load_op(s, v, us->user[v], us) ? FOLD_LOAD : FOLD_NO;
+    default: return FOLD_NO;
+    }
 }
 
-/* Decides how each value is seen by its users (FOLD_*): one sweep over
- * every value, then the loads and folded addresses it met (the decisions
- * that depend on other values' folds). */
+/* Decides how each value is seen by its users (FOLD_*), in one walk
+ * backwards over the layout: a definition dominates its uses, so in
+ * reverse postorder every use but a phi's comes after it, and its fold
+ * is decided when the walk reaches it (after its users' folds). The
+ * phis' operands are counted first. */
 static bool decide_folds(struct isel *s)
 {
     struct opt_func *f = s->f;
-    uint8_t *ubits = arena_alloc(f->arena, f->ninsn);
-    uint32_t *user = arena_array_raw(f->arena, f->ninsn, sizeof *user);
-    uint32_t *nbar = arena_array_raw(f->arena, f->ninsn, sizeof *nbar);
-    /* the loads (from the front) and folded addresses (from the back) met */
-    uint32_t *loads = arena_array_raw(f->arena, f->ninsn, sizeof *loads), nload = 0, naddrs = 0;
-    if (!ubits || !user || !nbar || !loads)
+    struct uses us = {arena_alloc(f->arena, f->ninsn),
+                      arena_array_raw(f->arena, f->ninsn, sizeof *us.user),
+                      arena_array_raw(f->arena, f->ninsn, sizeof *us.nbar)};
+    if (!us.bits || !us.user || !us.nbar)
         return false;
-    count_uses(s, ubits, user, nbar);
+    for (uint32_t i = 0; i < f->norder; i++) {
+        const struct opt_block *bl = &f->block[f->order[i]];
+        for (uint32_t k = 0; k < bl->nphi; k++)
+            count_uses(f, &us, bl->phi[k], &f->insn[bl->phi[k]], FOLD_NO);
+    }
     s->fold[0] = FOLD_NO;
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        uint8_t k = s->fold[v] = fold_of(s, v, ubits[v]);
-        if (k == FOLD_NO && f->insn[v].op == OPT_LOAD && s->nuse[v] == 1)
-            loads[nload++] = v;
-        else if (k == FOLD_ADDR)
-            loads[f->ninsn - ++naddrs] = v;
-    }
-    const uint32_t *addrs = loads + f->ninsn - naddrs;
-    /* loads into users that are computed where they stand */
-    for (uint32_t i = 0; i < nload; i++) {
-        opt_val v = loads[i];
-        if (s->fold[user[v]] == FOLD_NO && load_op(s, v, user[v], nbar))
-            s->fold[v] = FOLD_LOAD;
-    }
-    /* x << 1..3 whose every use is the index of a folded address (counted
-     * in nbar, free now, over those operands only) */
-    uint32_t *nidx = nbar;
-    for (uint32_t i = 0; i < naddrs; i++)
-        nidx[f->insn[addrs[i]].arg[0]] = nidx[f->insn[addrs[i]].arg[1]] = 0;
-    for (uint32_t i = 0; i < naddrs; i++)
-        for (int k = 0; k < 2; k++)
-            nidx[f->insn[addrs[i]].arg[k]]++;
-    for (uint32_t i = 0; i < naddrs; i++)
-        for (int k = 0; k < 2; k++) {
-            opt_val x = f->insn[addrs[i]].arg[k];
-            if (shift_index(f, &f->insn[x]) && nidx[x] == s->nuse[x] && s->nuse[x])
-                s->fold[x] = FOLD_INDEX;
+    for (uint32_t i = f->norder; i-- > 0;) {
+        const struct opt_block *bl = &f->block[f->order[i]];
+        uint32_t bars = 0;
+        for (uint32_t k = bl->ninsn; k-- > 0;) {
+            opt_val v = bl->insn[k];
+            const struct opt_insn *in = &f->insn[v];
+            us.nbar[v] = bars;
+            uint8_t fv = s->fold[v] = fold_of(s, v, in, &us);
+            bars += (opt_ops[in->op].flags & (OF_TRAPS | OF_WRITES | OF_CALL)) != 0;
+            count_uses(f, &us, v, in, fv);
         }
+        for (uint32_t k = 0; k < bl->nphi; k++) /* fold_of's answer for a phi */
+            s->fold[bl->phi[k]] = us.bits[bl->phi[k]] ? FOLD_NO : FOLD_DEAD;
+    }
     return true;
 }
 
@@ -552,9 +545,8 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
 {
     struct isel s = {.f = f, .mf = mf, .e = e};
     s.vreg = arena_array_raw(f->arena, f->ninsn, sizeof *s.vreg);
-    s.nuse = arena_array(f->arena, f->ninsn, sizeof *s.nuse);
     s.fold = arena_alloc_raw(f->arena, f->ninsn);
-    bool ok = s.vreg && s.nuse && s.fold && opt_mfunc_init(mf, f);
+    bool ok = s.vreg && s.fold && opt_mfunc_init(mf, f);
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
         place_slots(f, mf);

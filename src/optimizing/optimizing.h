@@ -712,7 +712,6 @@ struct isel {
     struct mfunc *mf;
     struct err *e;
     uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
-    uint32_t *nuse;   /* IR value -> number of uses */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
     uint32_t *eoff;   /* IR block -> where its successor edges start in epred */
     uint32_t *epred;  /* per edge b -> succ[i]: b's index among that block's preds */
