@@ -180,21 +180,26 @@ static uint32_t join_preds(const struct opt_func *f, uint32_t s)
  * predecessors, so no list is ever searched. */
 static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uint32_t **k)
 {
-    uint32_t nb = f->nblock, n = 0;
+    uint32_t nb = f->nblock, n = 0, nj = 0;
     uint32_t *a = arena_array(f->arena, nb + 2, sizeof *a);
-    for (uint32_t s = 0; a && s < nb; s++)
+    uint32_t *joins = arena_array_raw(f->arena, nb, sizeof *joins); /* with a critical edge */
+    for (uint32_t s = 0; a && joins && s < nb; s++) {
+        uint32_t before = n;
         for (uint32_t j = 0, np = join_preds(f, s); j < np; j++)
             if (critical(f, f->block[s].pred[j], s))
                 a[f->block[s].pred[j] + 2]++, n++;
-    /* the second sweep fills all n of t and kk */
+        if (n > before)
+            joins[nj++] = s;
+    }
+    /* the second sweep, over those joins, fills all n of t and kk */
     uint32_t *t = arena_array_raw(f->arena, n + 1, sizeof *t);
     uint32_t *kk = arena_array_raw(f->arena, n + 1, sizeof *kk);
-    if (!a || !t || !kk)
+    if (!a || !joins || !t || !kk)
         return false;
     for (uint32_t p = 0; p < nb; p++)
         a[p + 2] += a[p + 1];
-    for (uint32_t s = 0; s < nb; s++)
-        for (uint32_t j = 0, np = join_preds(f, s); j < np; j++)
+    for (uint32_t i = 0; i < nj; i++)
+        for (uint32_t s = joins[i], j = 0, np = f->block[s].npred; j < np; j++)
             if (critical(f, f->block[s].pred[j], s)) {
                 uint32_t x = a[f->block[s].pred[j] + 1]++;
                 t[x] = s;
