@@ -230,7 +230,11 @@ static bool use_positions(struct lv *lv)
 
 /* Phi definitions, and where phis use each register: at the end of the
  * predecessor its value comes from (it is live out of it). The uses are
- * bucketed by predecessor first, so each register's come out sorted. */
+ * bucketed by predecessor first, so each register's come out sorted.
+ * A phi and its operands prefer one another's register (the move between
+ * them then vanishes): a phi takes its first operand as a virtual hint
+ * (regalloc.c reads where that one is), an operand on a back edge its
+ * phi (the operands of forward edges are placed before their phi). */
 static bool phi_uses(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
@@ -246,9 +250,14 @@ static bool phi_uses(struct lv *lv)
             uint32_t d = bl->phi[k].def - MR_V0;
             lv->dpos[d] = 2 * bl->first;
             lv->dblk[d] = b;
+            if (ra->v[d].hint == MR_NONE && bl->phi[k].ops[0] != bl->phi[k].def)
+                ra->v[d].hint = bl->phi[k].ops[0];
             for (uint32_t p = 0; p < bl->npred; p++) {
+                uint32_t o = bl->phi[k].ops[p] - MR_V0;
                 bcnt[bl->pred[p] + 1]++;
-                vcnt[bl->phi[k].ops[p] - MR_V0 + 1]++;
+                vcnt[o + 1]++;
+                if (bl->pred[p] >= b && o != d && ra->v[o].hint == MR_NONE)
+                    ra->v[o].hint = bl->phi[k].def;
             }
         }
     }

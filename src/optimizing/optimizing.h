@@ -780,7 +780,7 @@ struct vinfo {
     uint32_t *piece;         /* its intervals in order (ids in ra.iv) */
     uint32_t npiece, cap_piece;
     uint32_t u0, u1;         /* use positions: ra.upos[u0 .. u1) */
-    uint32_t hint;           /* preferred physical register, or MR_NONE */
+    uint32_t hint;           /* preferred physical register, a phi mate (virtual), or MR_NONE */
     int32_t slot;            /* spill slot, or -1 */
 };
 

@@ -3,13 +3,13 @@
  * Allocator" (VEE 2005), on intervals without holes (live.c).
  *
  * Intervals are taken in order of their start. A free register for the
- * whole interval is taken if there is one (the hint first: where a move
- * from a physical register or a two-address operand wants it; then a
- * caller-saved register, which costs no save). A register free for a
- * while is taken for that while and the rest is split off and queued, if
- * that while reaches the first use (else the piece waits in its slot
- * until that use: a register holding it only where it is not read would
- * cost a move in and one out).
+ * whole interval is taken if there is one (the hints first: where a move
+ * from a physical register, a two-address operand or a phi partner wants
+ * it; then a caller-saved register, which costs no save). A register free
+ * for a while is taken for that while and the rest is split off and
+ * queued, if that while reaches the first use (else the piece waits in
+ * its slot until that use: a register holding it only where it is not
+ * read would cost a move in and one out).
  * When every register is busy, the one whose holder needs it again the
  * latest is freed: its holder is split, the rest spilled to the stack up
  * to its next use, from where it is queued again; or, when the interval
@@ -113,29 +113,16 @@ static uint32_t next_piece(struct ls *s)
  * (resolve.c), so the slot is its own from the definition to its end. A
  * slot whose previous owner ended before that definition is reused. */
 
-/* Register w's slot if its owners are all dead by `born`, else -1. */
-static int32_t slot_free(const struct ls *s, uint32_t w, uint32_t born)
-{
-    int32_t ps = s->ra->v[w].slot;
-    return ps >= 0 && s->slot_end[ps] <= born ? ps : -1;
-}
-
 /* A free slot for a register born at `born`: a phi partner's (a phi and
- * its operands in one slot make the move on that edge disappear), or a
- * partner's partner's (the operands of one phi: a few looked at), else
+ * its operands in one slot make the move on that edge disappear), else
  * the one freed earliest, else a new one. */
 static uint32_t pick_slot(struct ls *s, uint32_t v, uint32_t born)
 {
-    enum { FEW = 8 };
-    const uint32_t *ps = s->pstart, *pw = s->partner;
-    int32_t slot = -1;
-    for (uint32_t k = ps[v]; k < ps[v + 1] && slot < 0; k++)
-        slot = slot_free(s, pw[k], born);
-    for (uint32_t k = ps[v]; k < ps[v + 1] && k < ps[v] + FEW && slot < 0; k++)
-        for (uint32_t j = ps[pw[k]]; j < ps[pw[k] + 1] && j < ps[pw[k]] + FEW && slot < 0; j++)
-            slot = slot_free(s, pw[j], born);
-    if (slot >= 0)
-        return (uint32_t)slot;
+    for (uint32_t k = s->pstart[v]; k < s->pstart[v + 1]; k++) {
+        int32_t ps = s->ra->v[s->partner[k]].slot;
+        if (ps >= 0 && s->slot_end[ps] <= born)
+            return (uint32_t)ps;
+    }
     while (s->slots.n) {
         uint32_t end = (uint32_t)(s->slots.k[0] >> 32), free = (uint32_t)s->slots.k[0];
         if (end != s->slot_end[free]) { /* taken again since */
@@ -351,6 +338,25 @@ static int operand_hint(const struct ls *s, const struct lsi *x)
     return p->end == x->start && p->loc >= 0 ? p->loc : -1;
 }
 
+/* The register piece x's register would like: its physical hint, or
+ * where its phi mate is (live.c: a phi's first operand, a back edge's
+ * operand's phi), or failing that what the mate would like; -1 if none. */
+static int mate_hint(const struct ls *s, const struct lsi *x)
+{
+    uint32_t h = s->ra->v[x->vreg].hint;
+    for (int hop = 0; hop < 2 && MR_IS_V(h); hop++) {
+        const struct vinfo *m = &s->ra->v[h - MR_V0];
+        uint32_t id = piece_at(s->ra, h - MR_V0, x->start);
+        if (id != NOBODY || m->npiece) {
+            opt_loc l = s->ra->iv[id == NOBODY ? m->piece[0] : id].loc;
+            if (l >= 0)
+                return l;
+        }
+        h = m->hint;
+    }
+    return h < 32 ? (int)h : -1;
+}
+
 /* A free register for piece id: the first free for its whole life, in
  * order of preference (each group in ascending order): the hints, then
  * the caller-saved registers (no save needed), then the others; else the
@@ -360,8 +366,8 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
 {
     struct lsi *x = &s->ra->iv[id];
     int h0 = operand_hint(s, x);
-    uint32_t h1 = s->ra->v[x->vreg].hint;
-    const uint32_t groups[] = {h0 >= 0 ? 1u << h0 : 0, h1 < 32 ? 1u << h1 : 0, opt_caller_saved,
+    int h1 = mate_hint(s, x);
+    const uint32_t groups[] = {h0 >= 0 ? 1u << h0 : 0, h1 >= 0 ? 1u << h1 : 0, opt_caller_saved,
                                ~0u};
     uint32_t free = class_regs(s->mf->vclass[x->vreg]) & ~s->busy, part_until = 0;
     int part = -1;
