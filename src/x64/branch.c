@@ -63,6 +63,16 @@ void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int
         queue(a, s, at, pc, size);
 }
 
+/* Resolves the fixups from i on, any size, checked (rel8 reach, the code
+ * there after oom). */
+static __attribute__((noinline)) void resolve_rest(struct x64_asm *a, uint32_t i, uint32_t pos)
+{
+    for (; i != NONE; i = a->fixups.data[i].next) {
+        const struct x64_fixup *f = &a->fixups.data[i];
+        resolve(a, f->at, f->pc, f->size, pos);
+    }
+}
+
 void x64_label_bind(struct x64_asm *a, x64_label l)
 {
     struct x64_label_state *s = label(a, l);
@@ -72,25 +82,29 @@ void x64_label_bind(struct x64_asm *a, x64_label l)
         x64_misuse(a, "label bound twice");
         return;
     }
-    uint32_t pos = x64_pos(a);
+    uint32_t pos = x64_pos(a), i = s->first;
     s->pos = pos;
-    for (uint32_t i = s->first; i != NONE; i = a->fixups.data[i].next) {
-        const struct x64_fixup *f = &a->fixups.data[i];
-        if (f->size == 4 && !a->oom && (size_t)f->at + 4 <= a->code.len) { /* the usual rel32 */
-            int32_t rel = (int32_t)(pos - f->pc);
-            memcpy(a->code.data + f->at, &rel, 4);
-        } else {
-            resolve(a, f->at, f->pc, f->size, pos);
-        }
-    }
     s->first = NONE;
+    /* the usual rel32 fields written here, in a loop that calls nothing;
+     * the first other one hands the rest of the chain over */
+    for (; i != NONE; i = a->fixups.data[i].next) {
+        const struct x64_fixup *f = &a->fixups.data[i];
+        if (f->size != 4 || a->oom || (size_t)f->at + 4 > a->code.len) {
+            resolve_rest(a, i, pos);
+            return;
+        }
+        int32_t rel = (int32_t)(pos - f->pc);
+        memcpy(a->code.data + f->at, &rel, 4);
+    }
 }
 
 /* A branch with a rel8 form op8 and a rel32 form op32 (whose rel32 is its
  * last 4 bytes). Backward targets get rel8 when it reaches, their distance
  * written at once; forward ones get rel32 unless the caller asked for
- * short, and a fixup. */
-static void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l, bool short_fwd)
+ * short, and a fixup. The usual forward rel32 is branch's; this takes the
+ * rest. */
+static __attribute__((noinline)) void branch_other(struct x64_asm *a, uint32_t op8,
+                                                   uint32_t op32, x64_label l, bool short_fwd)
 {
     struct x64_label_state *s = label(a, l);
     if (!s)
@@ -105,22 +119,32 @@ static void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l, 
             x64_emit_o(a, op32, 0, 4, (int64_t)s->pos - (int64_t)(here + len32));
         return;
     }
-    if (!short_fwd && a->code.cap - a->code.len >= X64_ROOM && a->fixups.len < a->fixups.cap) {
-        /* the usual forward rel32, written directly: the opcode bytes and
-         * a zero rel32 in one store, and its fixup */
-        bool two = op32 > 0xff; /* 0F 8x: jcc; E9: jmp */
-        uint64_t w = two ? 0x0f | (op32 & 0xff) << 8 : op32 & 0xff;
-        memcpy(a->code.data + here, &w, 8);
-        uint32_t end = here + 5 + two;
-        a->code.len = end;
-        a->fixups.data[a->fixups.len] =
-            (struct x64_fixup){.at = end - 4, .pc = end, .next = s->first, .size = 4};
-        s->first = (uint32_t)a->fixups.len++;
-        return;
-    }
     int size = short_fwd ? 1 : 4;
     x64_emit_o(a, short_fwd ? op8 : op32, 0, size, 0);
     queue(a, s, x64_pos(a) - (uint32_t)size, x64_pos(a), size);
+}
+
+/* The usual forward rel32 (a label not bound yet, room for the code and
+ * the fixup), written directly: the opcode bytes and a zero rel32 in one
+ * store, and its fixup; frameless, everything else in branch_other. */
+static inline void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_label l,
+                          bool short_fwd)
+{
+    uint32_t here = x64_pos(a);
+    if (short_fwd || l >= a->labels.len || a->labels.data[l].pos != NONE ||
+        a->code.cap - a->code.len < X64_ROOM || a->fixups.len == a->fixups.cap) {
+        branch_other(a, op8, op32, l, short_fwd);
+        return;
+    }
+    struct x64_label_state *s = &a->labels.data[l];
+    bool two = op32 > 0xff; /* 0F 8x: jcc; E9: jmp */
+    uint64_t w = two ? 0x0f | (op32 & 0xff) << 8 : op32 & 0xff;
+    memcpy(a->code.data + here, &w, 8);
+    uint32_t end = here + 5 + two;
+    a->code.len = end;
+    a->fixups.data[a->fixups.len] =
+        (struct x64_fixup){.at = end - 4, .pc = end, .next = s->first, .size = 4};
+    s->first = (uint32_t)a->fixups.len++;
 }
 
 void x64_jmp(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, false); }
