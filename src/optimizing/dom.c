@@ -78,17 +78,21 @@ static void solve(const struct opt_func *f, struct lt *t, uint32_t n)
 {
     for (uint32_t w = n; w >= 2; w--) {
         const struct opt_block *bl = &f->block[t->vertex[w]];
-        for (uint32_t i = 0; i < bl->npred; i++) {
-            uint32_t v = t->num[bl->pred[i]];
-            if (!v)
-                continue;
-            uint32_t u = eval(t, v);
-            if (t->semi[u] < t->semi[w])
-                t->semi[w] = t->semi[u];
-        }
-        t->next[w] = t->bucket[t->semi[w]];
-        t->bucket[t->semi[w]] = w;
         uint32_t p = t->parent[w];
+        if (bl->npred == 1) { /* reached from its one predecessor: that is its idom */
+            t->semi[w] = t->idom[w] = p;
+        } else {
+            for (uint32_t i = 0; i < bl->npred; i++) {
+                uint32_t v = t->num[bl->pred[i]];
+                if (!v)
+                    continue;
+                uint32_t u = eval(t, v);
+                if (t->semi[u] < t->semi[w])
+                    t->semi[w] = t->semi[u];
+            }
+            t->next[w] = t->bucket[t->semi[w]];
+            t->bucket[t->semi[w]] = w;
+        }
         t->ancestor[w] = p;
         for (uint32_t v = t->bucket[p]; v; v = t->next[v]) {
             uint32_t u = eval(t, v);
