@@ -264,6 +264,76 @@ static void test_gvn_grown(void)
     free(text);
 }
 
+/* A "pass" that checks opt_dominators against dominator sets worked out
+ * the slow way (at most 64 blocks, as bit sets): each immediate dominator
+ * is the strict dominator with the most dominators of its own. */
+static bool check_dominators(struct opt_func *f, struct err *e)
+{
+    (void)e;
+    uint32_t nb = f->nblock, idom[64];
+    uint64_t dom[64], reach = 1;
+    CHECK(nb <= 64, "test CFG too large: %u blocks", nb);
+    if (nb > 64 || !opt_dominators(f, idom))
+        return nb <= 64;
+    for (bool more = true; more;) { /* reachable: some live pred reachable */
+        more = false;
+        for (uint32_t b = 1; b < nb; b++)
+            for (uint32_t i = 0; !(reach >> b & 1) && i < f->block[b].npred; i++)
+                if (reach >> f->block[b].pred[i] & 1)
+                    reach |= (uint64_t)1 << b, more = true;
+    }
+    for (uint32_t b = 0; b < nb; b++)
+        dom[b] = b ? ~(uint64_t)0 : 1;
+    for (bool more = true; more;) {
+        more = false;
+        for (uint32_t b = 1; b < nb; b++) {
+            uint64_t d = ~(uint64_t)0;
+            for (uint32_t i = 0; i < f->block[b].npred; i++)
+                if (reach >> f->block[b].pred[i] & 1)
+                    d &= dom[f->block[b].pred[i]];
+            d |= (uint64_t)1 << b;
+            if ((reach >> b & 1) && d != dom[b])
+                dom[b] = d, more = true;
+        }
+    }
+    for (uint32_t b = 1; b < nb; b++) {
+        uint32_t want = UINT32_MAX;
+        int most = -1; /* dominators of the deepest strict dominator so far */
+        for (uint32_t d = 0; (reach >> b & 1) && d < nb; d++)
+            if (d != b && (dom[b] >> d & 1) && __builtin_popcountll(dom[d]) > most)
+                want = d, most = __builtin_popcountll(dom[d]);
+        CHECK(idom[b] == want, "idom of b%u: %u, want %u", b, idom[b], want);
+    }
+    return true;
+}
+
+/* Dominators of CFGs with loops, joins of many edges, single-predecessor
+ * chains and a br_table (checked against the slow way). */
+static void test_dominators(void)
+{
+    static const pass_fn passes[] = {check_dominators};
+    static const char *const texts[] = {
+        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
+        "  (block (loop (block (br_if 1 (local.get 0)) (br_if 0 (i32.eqz (local.get 0)))"
+        "    (local.set 1 (i32.const 1)))"
+        "    (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
+        "  (if (local.get 1) (then (local.set 0 (i32.const 3)))"
+        "    (else (block (block (br_table 0 1 0 (local.get 0))) (local.set 0 (i32.const 4)))))"
+        "  (local.get 0)))",
+        "(module (func (export \"f\") (param i32) (result i32)"
+        "  (block (block (block (loop (br_if 1 (local.get 0)) (br_if 2 (local.get 0))"
+        "    (br_if 3 (local.get 0)) (br_if 0 (local.get 0)))"
+        "    (loop (br_if 0 (i32.eqz (local.get 0)))) (br 1))"
+        "    (if (local.get 0) (then (br 1)))) (local.set 0 (i32.const 7)))"
+        "  (local.get 0)))",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
+        char *d = after(texts[i], passes, 1);
+        CHECK(d != NULL, "dominators of module %zu", i);
+        free(d);
+    }
+}
+
 /* The second division by the same divisor needs no zero check (GVN
  * numbers trap checks). */
 static void test_traps(void)
@@ -344,6 +414,7 @@ int main(void)
     test_gvn();
     test_fold_gvn();
     test_gvn_grown();
+    test_dominators();
     test_traps();
     test_licm();
     test_dce();
