@@ -10,7 +10,7 @@
 
 struct arena_block {
     struct arena_block *next;
-    size_t used, size;
+    size_t size;
     _Alignas(16) unsigned char data[];
 };
 
@@ -28,29 +28,36 @@ static struct arena_block *block_new(size_t size)
     return b;
 }
 
-void *arena_alloc_raw(struct arena *a, size_t size)
+/* Allocation goes on in the free part of block b (head). */
+static void use_block(struct arena *a, struct arena_block *b)
 {
-    size = (size + 15) & ~(size_t)15;
-    if (size == 0)
-        size = 16;
-    struct arena_block *b = a->head;
-    if (!b || b->size - b->used < size) {
-        if (!(b = block_new(size > BLOCK_MIN ? size : BLOCK_MIN)))
-            return NULL;
-        /* A large one-off block goes behind the current one so the
-         * current block's free space is not wasted. */
-        if (a->head && size > BLOCK_MIN / 4) {
-            b->next = a->head->next;
-            a->head->next = b;
-        } else {
-            b->next = a->head;
-            a->head = b;
-        }
-    }
-    void *p = b->data + b->used;
-    b->used += size;
+    a->next = b ? b->data : NULL;
+    a->end = b ? b->data + b->size : NULL;
+}
+
+void *arena_alloc_block(struct arena *a, size_t size)
+{
+    if (size > SIZE_MAX - 15)
+        return NULL;
+    size = size ? (size + 15) & ~(size_t)15 : 16;
+    if (size <= (size_t)(a->end - a->next)) /* size 0 lands here with room */
+        return arena_alloc_raw(a, size);
+    struct arena_block *b = block_new(size > BLOCK_MIN ? size : BLOCK_MIN);
+    if (!b)
+        return NULL;
     a->total += size;
-    return p;
+    /* A large one-off block goes behind the current one so the current
+     * block's free space is not wasted. */
+    if (a->head && size > BLOCK_MIN / 4) {
+        b->next = a->head->next;
+        a->head->next = b;
+        return b->data;
+    }
+    b->next = a->head;
+    a->head = b;
+    use_block(a, b);
+    a->next += size;
+    return b->data;
 }
 
 void *arena_alloc(struct arena *a, size_t size)
@@ -66,13 +73,6 @@ void *arena_array(struct arena *a, size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     return arena_alloc(a, n * size);
-}
-
-void *arena_array_raw(struct arena *a, size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    return arena_alloc_raw(a, n * size);
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t len)
@@ -95,6 +95,7 @@ void arena_free(struct arena *a)
     }
     a->head = NULL;
     a->total = 0;
+    use_block(a, NULL);
 }
 
 void arena_reset(struct arena *a)
@@ -102,8 +103,7 @@ void arena_reset(struct arena *a)
     struct arena_block *b = a->head;
     a->total = 0;
     if (!b || !b->next) { /* one block (or none): the common case */
-        if (b)
-            b->used = 0;
+        use_block(a, b);
         return;
     }
     size_t sum = 0, keep = BLOCK_MIN;
@@ -114,4 +114,5 @@ void arena_reset(struct arena *a)
     while (keep < sum && keep < KEEP_MAX)
         keep *= 2;
     a->head = block_new(keep);
+    use_block(a, a->head);
 }

@@ -17,16 +17,28 @@ bool opt_b_nomem(struct opt_build *b)
     return err_set(b->e, ERR_NOMEM, b->at, "out of memory");
 }
 
+/* Room for two preds, two succs and two edge states in one piece: most
+ * blocks need no more (the lists regrow elsewhere when they do). */
+struct edges2 {
+    struct opt_pstate st[2];
+    uint32_t pred[2], succ[2];
+};
+
 /* A new block with its builder record. */
 static uint32_t new_block(struct opt_build *b)
 {
     uint32_t id = opt_block_new(b->f);
-    if (id == UINT32_MAX ||
+    struct edges2 *e = arena_alloc_raw(b->a, sizeof *e);
+    if (id == UINT32_MAX || !e ||
         !opt_grow(b->a, &b->bi, &b->cap_bi, b->f->nblock, sizeof *b->bi)) {
         opt_b_nomem(b);
         return NO_BLOCK;
     }
-    b->bi[id] = (struct opt_binfo){0};
+    struct opt_block *bl = &b->f->block[id];
+    bl->pred = e->pred;
+    bl->succ = e->succ;
+    bl->cap_pred = bl->cap_succ = 2;
+    b->bi[id] = (struct opt_binfo){.st = e->st, .cap_st = 2};
     b->nbi = b->f->nblock;
     return id;
 }
@@ -80,8 +92,8 @@ static opt_val terminate(struct opt_build *b, enum opt_op op, opt_val a0, const 
                          uint32_t n)
 {
     opt_val t = opt_b_emit(b, op, OPT_VOID, a0, 0, 0, 0);
-    for (uint32_t i = 0; t && i < n; i++)
-        if (!opt_edge_add(b->f, b->cur, to[i])) {
+    for (uint32_t i = 0; t && i < n; i++) /* distinct, and the block had no edges */
+        if (!opt_edge_new(b->f, b->cur, to[i])) {
             opt_b_nomem(b);
             return OPT_NONE;
         }
@@ -512,7 +524,7 @@ static bool hook_begin(void *ctx, const struct val_func *vf)
     b->cur = 0;
     b->bi = NULL;
     b->nbi = b->cap_bi = 0;
-    if (!opt_grow(b->a, &b->bi, &b->cap_bi, 1, sizeof *b->bi))
+    if (!opt_grow(b->a, &b->bi, &b->cap_bi, b->f->cap_block, sizeof *b->bi))
         return opt_b_nomem(b);
     b->bi[0] = (struct opt_binfo){.sealed = true};
     b->nbi = 1;
@@ -566,9 +578,10 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     b->e = e;
     b->at = b->m->funcs[index].code_offset;
     /* real modules make about 0.6-0.9 IR instructions and 0.1 blocks per
-       byte of body: room for most, regrown once at most for the rest */
+       byte of body: room for most, regrown once at most for the rest (room
+       not used is not touched) */
     uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
-    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 16 + 8))
+    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 8 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
     return val_function(b->m, index, &opt_build_hooks, b, e) &&
            (opt_func_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));

@@ -11,10 +11,8 @@ const struct opt_op_info opt_ops[OPT_OP_COUNT] = {
 #undef X
 };
 
-bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem)
+bool opt_regrow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
     uint64_t n = *cap ? *cap : 8;
     while (n < need)
         n *= 2;
@@ -28,14 +26,6 @@ bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t e
         memcpy(fresh, *p, *cap * elem);
     *p = fresh;
     *cap = (uint32_t)n;
-    return true;
-}
-
-bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v)
-{
-    if (*n == *cap && !opt_grow(a, arr, cap, *n + 1, sizeof **arr))
-        return false;
-    (*arr)[(*n)++] = v;
     return true;
 }
 

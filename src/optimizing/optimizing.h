@@ -230,10 +230,23 @@ bool opt_edge_new(struct opt_func *f, uint32_t from, uint32_t to);
 /* Index of p in b's preds, or UINT32_MAX. */
 uint32_t opt_pred_index(const struct opt_func *f, uint32_t b, uint32_t p);
 /* Grows *arr (of *cap elements of size elem) in the arena to hold need;
- * the elements past the old *cap are not zeroed. */
-bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem);
+ * the elements past the old *cap are not zeroed. Inline: most calls find
+ * room (opt_regrow is the rest). */
+bool opt_regrow(struct arena *a, void *arr, uint32_t *cap, uint32_t need, size_t elem);
+static inline bool opt_grow(struct arena *a, void *arr, uint32_t *cap, uint32_t need,
+                            size_t elem)
+{
+    return need <= *cap || opt_regrow(a, arr, cap, need, elem);
+}
 /* Appends v to a u32 array growing in the arena. */
-bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
+static inline bool opt_push(struct arena *a, uint32_t **arr, uint32_t *n, uint32_t *cap,
+                            uint32_t v)
+{
+    if (*n == *cap && !opt_regrow(a, arr, cap, *n + 1, sizeof **arr))
+        return false;
+    (*arr)[(*n)++] = v;
+    return true;
+}
 /* The value v stands for after replacements (follows fn->alias). */
 opt_val opt_resolve(struct opt_func *f, opt_val v);
 /* Records that v is replaced by by. */
