@@ -335,8 +335,28 @@ x64_label sp_trap_label(struct sp_comp *c, tri_trap_code code);
 void sp_emit_stubs(struct sp_comp *c);
 
 /* ---- stack.c: the value stack and the locals ---- */
+/* sp_stack_push when the stack is full: grows it (after out of memory the
+ * error is recorded and v dropped: the walk stops at this instruction). */
+void sp_stack_grow_push(struct sp_comp *c, struct sp_val v);
+/* Appends v. Inline (with the pushes below): the most frequent
+ * instructions are a push and little else. */
+static inline void sp_stack_push(struct sp_comp *c, struct sp_val v)
+{
+    size_t len = c->stack.len;
+    if (__builtin_expect(len == c->stack.cap, 0)) {
+        sp_stack_grow_push(c, v);
+        return;
+    }
+    c->stack.data[len++] = v;
+    c->stack.len = len;
+    if (len > c->max_height)
+        c->max_height = (uint32_t)len;
+}
 void sp_push_reg(struct sp_comp *c, valtype t, int reg);
-void sp_push_const(struct sp_comp *c, valtype t, int64_t imm);
+static inline void sp_push_const(struct sp_comp *c, valtype t, int64_t imm)
+{
+    sp_stack_push(c, (struct sp_val){.kind = SP_CONST, .type = t, .imm = imm});
+}
 void sp_push_mem(struct sp_comp *c, valtype t);
 /* Pushes a comparison's result, left in the flags only when the next
  * instruction consumes it (br_if, if, select, i32.eqz; else it becomes a
@@ -415,7 +435,17 @@ void sp_freeze(struct sp_comp *c, uint32_t below);
 void sp_truncate(struct sp_comp *c, uint32_t height);
 /* The location an entry has, with SP_LOCAL resolved to the local's. */
 struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos);
-void sp_local_get(struct sp_comp *c, uint32_t x);
+/* Pushes local x: a reference (SP_LOCAL), or its constant. */
+static inline void sp_local_get(struct sp_comp *c, uint32_t x)
+{
+    const struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_CONST) {
+        sp_push_const(c, l->type, l->imm);
+        return;
+    }
+    c->refs[x]++;
+    sp_stack_push(c, (struct sp_val){.kind = SP_LOCAL, .type = l->type, .local = x});
+}
 void sp_local_set(struct sp_comp *c, uint32_t x, bool tee);
 /* Sets local x's location (a register must be owned by nobody else). */
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm);

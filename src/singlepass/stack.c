@@ -17,31 +17,12 @@ static int32_t pos_disp(const struct sp_comp *c, uint32_t pos)
     return SP_HOMES - 8 * (int32_t)(slot_of(c, pos) + 1);
 }
 
-/* Appends v, the stack having room for it. */
-static inline void append(struct sp_comp *c, struct sp_val v)
-{
-    c->stack.data[c->stack.len++] = v;
-    if (c->stack.len > c->max_height)
-        c->max_height = (uint32_t)c->stack.len;
-}
-
-/* append after growing the stack, out of line (rare) so that push needs
- * no frame; after out of memory the error is recorded and v dropped (the
- * walk stops at this instruction). */
-static __attribute__((noinline)) void grow_append(struct sp_comp *c, struct sp_val v)
+void sp_stack_grow_push(struct sp_comp *c, struct sp_val v)
 {
     if (vec_reserve(&c->stack, 2 * c->stack.len + 16))
-        append(c, v);
+        sp_stack_push(c, v);
     else
         sp_fail(c, ERR_NOMEM, "out of memory");
-}
-
-static inline void push(struct sp_comp *c, struct sp_val v)
-{
-    if (__builtin_expect(c->stack.len < c->stack.cap, 1))
-        append(c, v);
-    else
-        grow_append(c, v);
 }
 
 void sp_push_reg(struct sp_comp *c, valtype t, int reg)
@@ -53,14 +34,13 @@ void sp_push_reg(struct sp_comp *c, valtype t, int reg)
     c->busy |= bit;
     c->temps &= ~bit;
     sp_reg_mark_used(c, reg);
-    push(c, (struct sp_val){.kind = SP_REG, .type = t, .reg = (uint8_t)reg});
+    sp_stack_push(c, (struct sp_val){.kind = SP_REG, .type = t, .reg = (uint8_t)reg});
 }
 
-void sp_push_const(struct sp_comp *c, valtype t, int64_t imm)
+void sp_push_mem(struct sp_comp *c, valtype t)
 {
-    push(c, (struct sp_val){.kind = SP_CONST, .type = t, .imm = imm});
+    sp_stack_push(c, (struct sp_val){.kind = SP_MEM, .type = t});
 }
-void sp_push_mem(struct sp_comp *c, valtype t) { push(c, (struct sp_val){.kind = SP_MEM, .type = t}); }
 
 struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
 {
@@ -97,7 +77,7 @@ static bool uses_flags(uint8_t op)
 
 void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
 {
-    push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
+    sp_stack_push(c, (struct sp_val){.kind = SP_FLAGS, .type = VT_I32, .reg = (uint8_t)cc});
     /* Comparisons, i32.eqz and ref.is_null are one byte: the next
      * instruction's opcode is the next byte (the body's end follows at
      * the latest). For any other than a consumer the comparison's
@@ -255,17 +235,6 @@ void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, in
         dirty_remove(c, x);
     else
         dirty_add(c, x);
-}
-
-void sp_local_get(struct sp_comp *c, uint32_t x)
-{
-    const struct sp_val *l = &c->locals[x];
-    if (l->kind == SP_CONST) {
-        sp_push_const(c, l->type, l->imm);
-        return;
-    }
-    c->refs[x]++;
-    push(c, (struct sp_val){.kind = SP_LOCAL, .type = l->type, .local = x});
 }
 
 /* Copies the references to local x on the stack before x changes. */
