@@ -501,7 +501,8 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
         m.next = next_emitted(&m, m.cur + 1);
         x64_label_bind(m.a, m.blocks[m.cur]);
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
-            moves_before(&m, i, &g);
+            if (g < res->ngroups && res->groups[g].at == i) /* most have none */
+                moves_before(&m, i, &g);
             control(&m, &mf->mi[i], i);
         }
     }

@@ -91,7 +91,7 @@ static void store(struct em *m, const struct mi *mi)
     if (mi->trap)
         opt_e_site(m, mi->trap, mi->wasm);
     if (mi->kind == MK_STOREI) {
-        int32_t imm = w == 1 ? (int8_t)mi->imm : w == 2 ? (int16_t)mi->imm : (int32_t)mi->imm;
+        int32_t imm = w == 1 ? (int8_t)mi->imm32 : w == 2 ? (int16_t)mi->imm32 : mi->imm32;
         x64_mov_mi(a, w, mem, imm);
     } else if (mi->op == MEM_F32 || mi->op == MEM_F64) {
         x64_sse_mr(a, mi->op == MEM_F32 ? X64_MOVSS : X64_MOVSD, mem, R(mi->use[0]));

@@ -109,7 +109,6 @@ bool opt_s_call(struct isel *s, opt_val v)
     m->use[0] = code;
     m->iuse = mask;
     m->idef = opt_caller_saved;
-    m->wasm = in->wasm;
     if (in->type != OPT_VOID) {
         m = opt_s_add(s, MK_MOV, opt_s_size(in->type));
         m->def = opt_s_vreg(s, v);

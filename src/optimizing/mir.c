@@ -81,8 +81,16 @@ static void put_mi(FILE *o, const struct mi *m, uint32_t i)
         put_reg(o, m->index);
         fprintf(o, " *%u %+d]", m->scale, m->disp);
     }
-    if (m->imm || m->kind == MK_MOVI)
+    /* memory accesses and traps keep their wasm offset in imm's upper half */
+    bool site = m->trap || m->kind == MK_TRAP || m->kind == MK_F2I || m->kind == MK_LOAD ||
+                m->kind == MK_STORE || m->kind == MK_STOREI || m->kind == MK_TRAPIF ||
+                (m->scale && (m->kind == MK_ALU || m->kind == MK_SSE));
+    if (site && m->imm32)
+        fprintf(o, " #%" PRId32, m->imm32);
+    else if (!site && (m->imm || m->kind == MK_MOVI))
         fprintf(o, " #%" PRId64, m->imm);
+    if (site)
+        fprintf(o, " @%" PRIu32, m->wasm);
     if (m->iuse || m->idef)
         fprintf(o, " iuse %x idef %x", m->iuse, m->idef);
     fprintf(o, "\n");

@@ -642,10 +642,19 @@ struct mi {
     uint32_t use[2];
     uint32_t base, index; /* memory operand ([base + index*scale + disp]) */
     int32_t disp;
-    uint32_t wasm;        /* wasm offset for trap sites */
     uint32_t iuse, idef;  /* implicit physical registers */
-    int64_t imm;
+    /* A trap site (trap set; TRAP, F2I) keeps its wasm offset in imm's
+     * upper half: its immediate, if any (STOREI), is 32 bits. Written
+     * after imm. 48 bytes in all, for the walks after isel. */
+    union {
+        int64_t imm;
+        struct {
+            int32_t imm32;
+            uint32_t wasm;
+        };
+    };
 };
+_Static_assert(sizeof(struct mi) == 48, "struct mi: the later walks read it often");
 
 struct mphi {
     uint32_t def;
