@@ -224,6 +224,11 @@ static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
 
 void sp_run_moves(struct sp_comp *c)
 {
+    if (c->moves.len <= 1) { /* one move has no order to keep */
+        if (c->moves.len)
+            emit_move(c, c->moves.data);
+        return;
+    }
     struct rmove regs[32];
     uint32_t nregs = 0;
     bool loads = false;
