@@ -17,6 +17,60 @@ static bool back_edge_block(const struct opt_func *f, uint32_t s, const uint8_t 
     return bl->ninsn == 1 && bl->nsucc == 1 && on_stack[bl->succ[0]];
 }
 
+/* The depth-first search's state. */
+struct search {
+    uint32_t *stack, sp;
+    uint32_t *next;     /* per block: step + 1 (0: not reached) */
+    uint8_t *on_stack;  /* per block: 1 or 2 while on the stack (see postorder) */
+    struct opt_dfs *d;  /* the numbering, or NULL */
+    uint32_t pre;       /* blocks numbered so far */
+};
+
+/* Puts s, reached from b, on the search stack (numbering it). */
+static void push(struct search *x, uint32_t b, uint32_t s)
+{
+    x->next[s] = 1;
+    x->on_stack[s] = 1;
+    x->stack[x->sp++] = s;
+    if (x->d) {
+        x->d->num[s] = ++x->pre;
+        x->d->vertex[x->pre] = s;
+        x->d->parent[x->pre] = x->d->num[b];
+    }
+}
+
+/* One step of the search from b, the top of the stack: false when b is
+ * done. A block of one successor takes it in one step: visited in the
+ * first round or the second, it is visited all the same. */
+static bool step(const struct opt_func *f, struct search *x, uint32_t b)
+{
+    const struct opt_block *bl = &f->block[b];
+    uint32_t ns = bl->nsucc, *next = x->next;
+    if (ns == 1 && next[b] == 1) {
+        next[b] = 3;
+        if (!next[bl->succ[0]])
+            push(x, b, bl->succ[0]);
+        return true;
+    }
+    if (next[b] > 2 * ns)
+        return false;
+    uint32_t i = next[b]++ - 1;
+    bool second = i >= ns;
+    if (i == ns && x->on_stack[b] == 1) { /* no back-edge block waits */
+        next[b] = 2 * ns + 1;
+        return true;
+    }
+    uint32_t s = bl->succ[second ? i - ns : i];
+    if (next[s])
+        return true;
+    bool back = back_edge_block(f, s, x->on_stack);
+    if (back == second)
+        push(x, b, s);
+    else if (back)
+        x->on_stack[b] = 2;
+    return true;
+}
+
 /* Reverse postorder of the blocks reachable from the entry, by an
  * iterative depth-first search. The successor visited last is laid out
  * right after its block: a BRIF's fall-through side, and before all a
@@ -26,53 +80,29 @@ static bool back_edge_block(const struct opt_func *f, uint32_t s, const uint8_t 
  * when it did). */
 static uint32_t *postorder(struct opt_func *f, struct opt_dfs *d, uint32_t *n, struct err *e)
 {
-    uint32_t *out = arena_array_raw(f->arena, f->nblock, sizeof *out);
-    uint32_t *stack = arena_array_raw(f->arena, f->nblock, sizeof *stack);
-    uint32_t *next = arena_array(f->arena, f->nblock, sizeof *next); /* step + 1 */
-    uint8_t *on_stack = arena_alloc(f->arena, f->nblock);
-    if (!out || !stack || !next || !on_stack) {
+    uint32_t *out = arena_array_raw(f->arena, f->nblock, sizeof *out), k = 0;
+    struct search x = {.stack = arena_array_raw(f->arena, f->nblock, sizeof *x.stack),
+                       .next = arena_array(f->arena, f->nblock, sizeof *x.next),
+                       .on_stack = arena_alloc(f->arena, f->nblock),
+                       .d = d};
+    if (!out || !x.stack || !x.next || !x.on_stack) {
         nomem(e);
         return NULL;
     }
-    uint32_t sp = 0, k = 0, pre = 1;
-    stack[sp++] = 0;
-    next[0] = 1;
-    on_stack[0] = 1;
+    x.stack[x.sp++] = 0;
+    x.next[0] = 1;
+    x.on_stack[0] = 1;
     if (d) {
-        d->num[0] = 1;
+        d->num[0] = x.pre = 1;
         d->vertex[1] = 0;
     }
-    while (sp) {
-        uint32_t b = stack[sp - 1];
-        const struct opt_block *bl = &f->block[b];
-        if (next[b] <= 2 * bl->nsucc) {
-            uint32_t step = next[b]++ - 1;
-            bool second = step >= bl->nsucc;
-            if (step == bl->nsucc && on_stack[b] == 1) {
-                next[b] = 2 * bl->nsucc + 1;
-                continue;
-            }
-            uint32_t s = bl->succ[second ? step - bl->nsucc : step];
-            if (next[s])
-                continue;
-            bool back = back_edge_block(f, s, on_stack);
-            if (back == second) {
-                next[s] = 1;
-                on_stack[s] = 1;
-                stack[sp++] = s;
-                if (d) {
-                    d->num[s] = ++pre;
-                    d->vertex[pre] = s;
-                    d->parent[pre] = d->num[b];
-                }
-            } else if (back) {
-                on_stack[b] = 2;
-            }
+    while (x.sp) {
+        uint32_t b = x.stack[x.sp - 1];
+        if (step(f, &x, b))
             continue;
-        }
         out[k++] = b;
-        on_stack[b] = 0;
-        sp--;
+        x.on_stack[b] = 0;
+        x.sp--;
     }
     *n = k;
     return out;
