@@ -352,7 +352,18 @@ static inline void sp_stack_push(struct sp_comp *c, struct sp_val v)
     if (len > c->max_height)
         c->max_height = (uint32_t)len;
 }
-void sp_push_reg(struct sp_comp *c, valtype t, int reg);
+/* Pushes a value in reg, which the entry then owns. */
+static inline void sp_push_reg(struct sp_comp *c, valtype t, int reg)
+{
+    /* sp_reg_own for the slot the entry takes, an owner neither SP_FREE
+     * nor SP_TEMP */
+    uint32_t bit = 1u << reg;
+    c->owner[reg] = (int32_t)(c->nlocals + c->stack.len);
+    c->busy |= bit;
+    c->temps &= ~bit;
+    sp_reg_mark_used(c, reg);
+    sp_stack_push(c, (struct sp_val){.kind = SP_REG, .type = t, .reg = (uint8_t)reg});
+}
 static inline void sp_push_const(struct sp_comp *c, valtype t, int64_t imm)
 {
     sp_stack_push(c, (struct sp_val){.kind = SP_CONST, .type = t, .imm = imm});

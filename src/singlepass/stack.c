@@ -25,18 +25,6 @@ void sp_stack_grow_push(struct sp_comp *c, struct sp_val v)
         sp_fail(c, ERR_NOMEM, "out of memory");
 }
 
-void sp_push_reg(struct sp_comp *c, valtype t, int reg)
-{
-    /* sp_reg_own for the slot the entry takes, an owner neither SP_FREE
-     * nor SP_TEMP; first, so that the push is the tail */
-    uint32_t bit = 1u << reg;
-    c->owner[reg] = (int32_t)slot_of(c, (uint32_t)c->stack.len);
-    c->busy |= bit;
-    c->temps &= ~bit;
-    sp_reg_mark_used(c, reg);
-    sp_stack_push(c, (struct sp_val){.kind = SP_REG, .type = t, .reg = (uint8_t)reg});
-}
-
 void sp_push_mem(struct sp_comp *c, valtype t)
 {
     sp_stack_push(c, (struct sp_val){.kind = SP_MEM, .type = t});
