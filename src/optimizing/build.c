@@ -43,17 +43,6 @@ static uint32_t new_block(struct opt_build *b)
     return id;
 }
 
-opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
-                   opt_val a2, int64_t imm)
-{
-    opt_val v = opt_insn_new(b->f, b->cur, op, t, a0, a1, a2, imm);
-    if (!v)
-        opt_b_nomem(b);
-    else
-        b->f->insn[v].wasm = b->at;
-    return v;
-}
-
 opt_val opt_b_icmp(struct opt_build *b, enum opt_icc cc, opt_val x, opt_val y)
 {
     opt_val c = opt_b_emit(b, OPT_ICMP, OPT_I32, x, y, 0, 0);
@@ -570,6 +559,34 @@ void opt_build_free(struct opt_build *b)
     free(b);
 }
 
+/* Fills the blocks' instruction lists from the counts opt_b_insn kept in
+ * cap_insn: in id order, the terminator last (constants join the entry
+ * block after its terminator). Phis have their own lists. */
+static bool make_lists(struct opt_func *f)
+{
+    uint32_t *all = arena_array_raw(f->arena, f->ninsn, sizeof *all), at = 0;
+    if (!all)
+        return false;
+    for (uint32_t b = 0; b < f->nblock; b++) { /* one array carved up */
+        f->block[b].insn = all + at;
+        f->block[b].ninsn = 0;
+        at += f->block[b].cap_insn;
+    }
+    for (opt_val v = 1; v < f->ninsn; v++) {
+        const struct opt_insn *in = &f->insn[v];
+        if (in->op == OPT_PHI)
+            continue;
+        struct opt_block *bl = &f->block[in->block];
+        if (opt_ops[in->op].flags & OF_TERM)
+            bl->insn[bl->cap_insn - 1] = v;
+        else
+            bl->insn[bl->ninsn++] = v;
+    }
+    for (uint32_t b = 0; b < f->nblock; b++) /* the terminators */
+        f->block[b].ninsn = f->block[b].cap_insn;
+    return true;
+}
+
 bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
                     struct err *e)
 {
@@ -584,5 +601,5 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 8 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
     return val_function(b->m, index, &opt_build_hooks, b, e) &&
-           (opt_func_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));
+           (make_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));
 }

@@ -41,16 +41,11 @@ void opt_b_consts_begin(struct opt_build *b)
     b->kcap = b->kn = 0;
 }
 
-/* A new constant instruction in the entry block (opt_func_lists puts
- * the block's terminator after it). */
+/* A new constant instruction in the entry block (the block lists put the
+ * block's terminator after it). */
 static opt_val add(struct opt_build *b, enum opt_type t, int64_t bits)
 {
-    opt_val v = opt_insn_new(b->f, 0, t <= OPT_I64 ? OPT_ICONST : OPT_FCONST, t, 0, 0, 0, bits);
-    if (!v)
-        opt_b_nomem(b);
-    else
-        b->f->insn[v].wasm = b->at;
-    return v;
+    return opt_b_insn(b, 0, t <= OPT_I64 ? OPT_ICONST : OPT_FCONST, t, 0, 0, 0, bits);
 }
 
 opt_val opt_b_const(struct opt_build *b, enum opt_type t, int64_t v)

@@ -63,18 +63,6 @@ bool opt_func_reserve(struct opt_func *f, uint32_t ninsn, uint32_t nblock)
     return true;
 }
 
-opt_val opt_insn_new(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
-                     opt_val a0, opt_val a1, opt_val a2, int64_t imm)
-{
-    /* the alias table follows the instruction array's size */
-    if (f->ninsn == f->cap_insn && !opt_func_reserve(f, f->ninsn + 1, 0))
-        return OPT_NONE;
-    opt_val id = f->ninsn++;
-    f->insn[id] = (struct opt_insn){.op = (uint8_t)op, .type = (uint8_t)t, .block = b,
-                                    .arg = {a0, a1, a2}, .imm = imm};
-    return id;
-}
-
 opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
                      opt_val a0, opt_val a1, opt_val a2, int64_t imm)
 {
@@ -85,51 +73,6 @@ opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_ty
             return OPT_NONE;
     }
     return id;
-}
-
-/* Whether v goes into its block's instruction list (phis have their own). */
-static bool listed(const struct opt_insn *in)
-{
-    return in->op != OPT_PHI && in->block != UINT32_MAX;
-}
-
-bool opt_func_lists(struct opt_func *f)
-{
-    uint32_t *all = arena_array_raw(f->arena, f->ninsn, sizeof *all), at = 0;
-    if (!all)
-        return false;
-    /* sizes, counted in runs: a block's instructions mostly come together */
-    uint32_t run = 0, n = 0;
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        const struct opt_insn *in = &f->insn[v];
-        if (!listed(in))
-            continue;
-        if (in->block != run) {
-            f->block[run].cap_insn += n;
-            run = in->block;
-            n = 0;
-        }
-        n++;
-    }
-    f->block[run].cap_insn += n;
-    for (uint32_t b = 0; b < f->nblock; b++) { /* one array carved up */
-        f->block[b].insn = all + at;
-        f->block[b].ninsn = 0;
-        at += f->block[b].cap_insn;
-    }
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        const struct opt_insn *in = &f->insn[v];
-        if (!listed(in))
-            continue;
-        struct opt_block *bl = &f->block[in->block];
-        if (opt_ops[in->op].flags & OF_TERM)
-            bl->insn[bl->cap_insn - 1] = v;
-        else
-            bl->insn[bl->ninsn++] = v;
-    }
-    for (uint32_t b = 0; b < f->nblock; b++) /* the terminators */
-        f->block[b].ninsn = f->block[b].cap_insn;
-    return true;
 }
 
 uint32_t opt_extra_add(struct opt_func *f, const uint32_t *v, uint32_t n)

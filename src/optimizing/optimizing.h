@@ -211,13 +211,19 @@ uint32_t opt_block_new(struct opt_func *f);
 opt_val opt_insn_add(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
                      opt_val a0, opt_val a1, opt_val a2, int64_t imm);
 /* opt_insn_add without the block's list, for the builder, which makes
- * every block's list at the end with opt_func_lists. */
-opt_val opt_insn_new(struct opt_func *f, uint32_t b, enum opt_op op, enum opt_type t,
-                     opt_val a0, opt_val a1, opt_val a2, int64_t imm);
-/* Fills the blocks' instruction lists (empty until then) from the
- * instructions' block fields: in id order, the terminator last. False on
- * out of memory. */
-bool opt_func_lists(struct opt_func *f);
+ * every block's list at the end. Inline: one call per IR instruction. */
+static inline opt_val opt_insn_new(struct opt_func *f, uint32_t b, enum opt_op op,
+                                   enum opt_type t, opt_val a0, opt_val a1, opt_val a2,
+                                   int64_t imm)
+{
+    /* the alias table follows the instruction array's size */
+    if (f->ninsn == f->cap_insn && !opt_func_reserve(f, f->ninsn + 1, 0))
+        return OPT_NONE;
+    opt_val id = f->ninsn++;
+    f->insn[id] = (struct opt_insn){.op = (uint8_t)op, .type = (uint8_t)t, .block = b,
+                                    .arg = {a0, a1, a2}, .imm = imm};
+    return id;
+}
 /* New phi in block b with room for its operands (one per current pred,
  * all 0 until set). */
 opt_val opt_phi_new(struct opt_func *f, uint32_t b, enum opt_type t);
@@ -430,8 +436,28 @@ static inline struct opt_binfo *opt_b_info(struct opt_build *b, uint32_t block)
 {
     return &b->bi[block];
 }
-opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t, opt_val a0, opt_val a1,
-                   opt_val a2, int64_t imm);
+/* A new instruction in block blk (counted there, for the block lists the
+ * builder makes at the end), at the current wasm offset. Inline: one call
+ * per IR instruction. */
+static inline opt_val opt_b_insn(struct opt_build *b, uint32_t blk, enum opt_op op,
+                                 enum opt_type t, opt_val a0, opt_val a1, opt_val a2,
+                                 int64_t imm)
+{
+    opt_val v = opt_insn_new(b->f, blk, op, t, a0, a1, a2, imm);
+    if (!v) {
+        opt_b_nomem(b);
+        return OPT_NONE;
+    }
+    b->f->insn[v].wasm = b->at;
+    b->f->block[blk].cap_insn++;
+    return v;
+}
+/* The same in the current block. */
+static inline opt_val opt_b_emit(struct opt_build *b, enum opt_op op, enum opt_type t,
+                                 opt_val a0, opt_val a1, opt_val a2, int64_t imm)
+{
+    return opt_b_insn(b, b->cur, op, t, a0, a1, a2, imm);
+}
 /* build_const.c: the constant of type t with value (or for floats, bits)
  * v, one per function, in the entry block. */
 void opt_b_consts_begin(struct opt_build *b);
