@@ -224,11 +224,26 @@ static void rewind_body(struct scanner *s, const struct func *fn)
     open_label(s, NO_LABEL);
 }
 
+/* Whether the body is long enough, for its number of locals, to hold a
+ * memory label: more than MEM_MIN_EDGES branches to it and at least
+ * MEM_MIN_OPERANDS branches x locals written, where each branch and each
+ * write takes two bytes at least. The product is largest with half the
+ * pairs of bytes (or all the locals, if fewer) for the writes. Most
+ * functions are too short: they are not scanned. */
+static bool may_have_memory_label(const struct opt_build *b, const struct func *fn)
+{
+    uint64_t pairs = (uint64_t)(fn->code_end - fn->code) / 2;
+    uint64_t w = b->nlocals < pairs / 2 ? b->nlocals : pairs / 2;
+    return pairs > w + MEM_MIN_EDGES && (pairs - w) * w >= MEM_MIN_OPERANDS;
+}
+
 bool opt_b_scan(struct opt_build *b, const struct func *fn, struct opt_scan *out)
 {
     struct scanner s;
     struct pairs p = {0};
     *out = (struct opt_scan){0};
+    if (!may_have_memory_label(b, fn))
+        return true;
     if (!scanner_init(&s, b, fn))
         return opt_b_nomem(b);
     rewind_body(&s, fn);
