@@ -56,7 +56,6 @@ static void handlers_init(struct sp_comp *c)
         {OP_I32_STORE, OP_I64_STORE32, sp_store_op},
         {OP_MEMORY_SIZE, OP_MEMORY_GROW, sp_memory_op},
         {OP_MEMORY_INIT, OP_MEMORY_FILL, sp_memory_op},
-        {OP_I32_EQZ, OP_I64_GE_U, sp_int_op},
         {OP_I32_CLZ, OP_I64_ROTR, sp_int_op},
         {OP_I32_EXTEND8_S, OP_I64_EXTEND32_S, sp_int_op},
         {OP_F32_EQ, OP_F64_GE, sp_float_op},
@@ -69,6 +68,7 @@ static void handlers_init(struct sp_comp *c)
     for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
         for (unsigned op = ranges[i].lo; op <= ranges[i].hi; op++)
             c->handlers[op] = ranges[i].fn;
+    sp_int_handlers(c->handlers);
     sp_control_handlers(c->handlers);
 }
 

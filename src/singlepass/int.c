@@ -310,6 +310,46 @@ static void sign_extend(struct sp_comp *c, int dsize, int ssize, valtype t)
     sp_push_reg(c, t, dst);
 }
 
+/* The comparisons with i32.eqz and i64.eqz, and add, sub, mul, and, or
+ * and xor, the frequent groups, have handlers of their own
+ * (sp_int_handlers); sp_int_op takes the rest. */
+static bool compare_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    enum op op = vi->in->op;
+    if (op >= OP_I64_EQZ) {
+        if (op == OP_I64_EQZ)
+            eqz(c, 8);
+        else
+            compare(c, cmp_cc[op - OP_I64_EQ], 8);
+    } else if (op == OP_I32_EQZ) {
+        eqz(c, 4);
+    } else {
+        compare(c, cmp_cc[op - OP_I32_EQ], 4);
+    }
+    return true;
+}
+
+static bool binary_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    enum op op = vi->in->op;
+    if (op >= OP_I64_CLZ)
+        binary(c, (enum op)(op - (OP_I64_CLZ - OP_I32_CLZ)), 8, VT_I64);
+    else
+        binary(c, op, 4, VT_I32);
+    return true;
+}
+
+void sp_int_handlers(sp_handler *handlers)
+{
+    static const enum op binaries[] = {OP_I32_ADD, OP_I32_SUB, OP_I32_MUL, OP_I32_AND,
+                                       OP_I32_OR,  OP_I32_XOR, OP_I64_ADD, OP_I64_SUB,
+                                       OP_I64_MUL, OP_I64_AND, OP_I64_OR,  OP_I64_XOR};
+    for (unsigned op = OP_I32_EQZ; op <= OP_I64_GE_U; op++)
+        handlers[op] = compare_op;
+    for (size_t i = 0; i < ARRAY_LEN(binaries); i++)
+        handlers[binaries[i]] = binary_op;
+}
+
 bool sp_int_op(struct sp_comp *c, const struct val_insn *vi)
 {
     enum op op = vi->in->op;
@@ -323,25 +363,16 @@ bool sp_int_op(struct sp_comp *c, const struct val_insn *vi)
     }
     /* Map the i64 forms onto the i32 ones. */
     int size = 4;
-    if (op >= OP_I64_EQZ && op <= OP_I64_GE_U) {
-        op = (enum op)(op - (OP_I64_EQZ - OP_I32_EQZ));
-        size = 8;
-    } else if (op >= OP_I64_CLZ && op <= OP_I64_ROTR) {
+    if (op >= OP_I64_CLZ && op <= OP_I64_ROTR) {
         op = (enum op)(op - (OP_I64_CLZ - OP_I32_CLZ));
         size = 8;
     }
     valtype t = size == 4 ? VT_I32 : VT_I64;
-    if (op == OP_I32_EQZ)
-        eqz(c, size);
-    else if (op >= OP_I32_EQ && op <= OP_I32_GE_U)
-        compare(c, cmp_cc[op - OP_I32_EQ], size);
-    else if (op >= OP_I32_CLZ && op <= OP_I32_POPCNT)
+    if (op >= OP_I32_CLZ && op <= OP_I32_POPCNT)
         bitcount(c, op, size, t);
     else if (op >= OP_I32_DIV_S && op <= OP_I32_REM_U)
         divide(c, op, size, t);
-    else if (op >= OP_I32_SHL && op <= OP_I32_ROTR)
+    else /* shl .. rotr */
         shift(c, op, size, t);
-    else
-        binary(c, op, size, t);
     return true;
 }

@@ -534,6 +534,9 @@ bool sp_builtin(struct sp_comp *c, enum cc_builtin b, uint32_t nimm, int64_t i0,
 
 /* ---- the instruction groups ---- */
 bool sp_int_op(struct sp_comp *c, const struct val_insn *vi);
+/* Sets the handlers of the comparisons and the frequent binary integer
+ * instructions, which skip sp_int_op's dispatch. */
+void sp_int_handlers(sp_handler *handlers);
 bool sp_float_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_convert_op(struct sp_comp *c, const struct val_insn *vi);
 bool sp_load_op(struct sp_comp *c, const struct val_insn *vi);
