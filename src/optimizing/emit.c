@@ -22,7 +22,10 @@ struct x64_mem opt_e_slot(const struct em *m, opt_loc l)
 
 void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm)
 {
-    struct cc_trap_site *s = vec_push(&m->out->sites);
+    /* room for the body's sites was made at once (bound_blocks) */
+    struct cc_trap_site *s = m->out->sites.len < m->out->sites.cap
+                                 ? &m->out->sites.data[m->out->sites.len++]
+                                 : vec_push(&m->out->sites);
     if (!s)
         m->oom = true;
     else
@@ -292,12 +295,14 @@ static uint32_t move_bytes(const struct em *m, const struct mmove *mv, uint32_t 
 
 /* m->before[b]: at most how many bytes the blocks emitted before b take
  * (a prefix sum of bounds), so that a forward jump whose target is near
- * for sure takes the 2-byte form. */
+ * for sure takes the 2-byte form. Also makes room for the trap sites of
+ * the instructions (the rare others push). */
 static void bound_blocks(struct em *m)
 {
     const struct mfunc *mf = m->mf;
     const struct mres *r = m->res;
     uint64_t sum = 0;
+    size_t sites = 0;
     /* slot places whose disp8 reaches (spill_base - 8 * place - 8 >= -128) */
     uint32_t near = m->spill_base + 128 >= 8 ? (uint32_t)(m->spill_base + 128) / 8 : 0;
     for (uint32_t b = 0, g = 0; b < mf->nblock; b++) {
@@ -307,9 +312,13 @@ static void bound_blocks(struct em *m)
         for (; g < r->ngroups && r->groups[g].at < bl->first + bl->n; g++)
             for (uint32_t k = 0; out && k < r->groups[g].n; k++)
                 sum += move_bytes(m, &r->moves[r->groups[g].first + k], near);
-        for (uint32_t i = bl->first; out && i < bl->first + bl->n; i++)
+        for (uint32_t i = bl->first; out && i < bl->first + bl->n; i++) {
             sum += kind_bytes[mf->mi[i].kind] + mem_bytes(&mf->mi[i]);
+            sites += mf->mi[i].trap != 0;
+        }
     }
+    if (!vec_reserve(&m->out->sites, m->out->sites.len + sites))
+        m->oom = true;
 }
 
 /* Whether block b starts within a rel8 of the end of a jump at the end of
@@ -430,7 +439,7 @@ static void control(struct em *m, const struct mi *mi, uint32_t i)
         break;
     case MK_TRAPIF: trap_if(m, mi, i); break;
     case MK_CALL: call(m, mi); break;
-    default: opt_e_insn(m, mi); break;
+    default: break; /* the kinds before MK_JMP are opt_e_insn's */
     }
 }
 
@@ -501,9 +510,13 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
         m.next = next_emitted(&m, m.cur + 1);
         x64_label_bind(m.a, m.blocks[m.cur]);
         for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
+            const struct mi *mi = &mf->mi[i];
             if (g < res->ngroups && res->groups[g].at == i) /* most have none */
                 moves_before(&m, i, &g);
-            control(&m, &mf->mi[i], i);
+            if (mi->kind < MK_JMP) /* the control kinds come last */
+                opt_e_insn(&m, mi);
+            else
+                control(&m, mi, i);
         }
     }
     stubs(&m, overflow, mf->f->m->funcs[mf->f->index].code_offset);

@@ -198,11 +198,13 @@ static void setcc(struct em *m, const struct mi *mi)
 {
     struct x64_asm *a = m->a;
     int d = R(mi->def);
-    x64_setcc(a, mi->cc, d);
-    if (mi->ext != PAR_NONE) {
-        x64_setcc(a, mi->ext == PAR_AND ? X64_CC_NP : X64_CC_P, OPT_SCRATCH);
-        x64_alu_rr(a, mi->ext == PAR_AND ? X64_AND : X64_OR, 1, d, OPT_SCRATCH);
+    if (mi->ext == PAR_NONE) {
+        x64_setcc_zx(a, mi->cc, d);
+        return;
     }
+    x64_setcc(a, mi->cc, d);
+    x64_setcc(a, mi->ext == PAR_AND ? X64_CC_NP : X64_CC_P, OPT_SCRATCH);
+    x64_alu_rr(a, mi->ext == PAR_AND ? X64_AND : X64_OR, 1, d, OPT_SCRATCH);
     x64_ext_rr(a, X64_ZX, 4, 1, d, d);
 }
 

@@ -640,6 +640,7 @@ enum mk {
     MK_F2I,      /* def = f2i(use0); op: OPT_CVT_* flags; size = result; ext =
                     source size; traps (wasm offset) unless saturating */
     MK_U2F,      /* def = u64 use0 to float; size 4 or 8 */
+    /* control flow and calls from here on (emit.c dispatches on it) */
     MK_JMP,      /* to block imm */
     MK_JCC,      /* cond ? block imm : block disp; cc, ext = parity mode */
     MK_BR_TABLE, /* use0 = index (clobbered); imm = IR table start; disp = count */
