@@ -33,7 +33,7 @@ uint32_t opt_s_vreg(struct isel *s, opt_val v)
 }
 
 /* The constant value of v (an iconst, or the zero extension of one). */
-static bool const_of(struct isel *s, opt_val v, int64_t *c)
+static bool const_of(const struct isel *s, opt_val v, int64_t *c)
 {
     const struct opt_insn *in = &s->f->insn[v];
     if (in->op == OPT_ZEXT)
@@ -44,7 +44,7 @@ static bool const_of(struct isel *s, opt_val v, int64_t *c)
     return true;
 }
 
-bool opt_s_imm(struct isel *s, opt_val v, int size, int64_t *imm)
+bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm)
 {
     int64_t c = 0;
     if (!const_of(s, v, &c))
@@ -274,7 +274,9 @@ static inline void count_uses(const struct opt_func *f, struct uses *us, opt_val
 
 /* Whether load v can be the memory operand of its one user u: an
  * arithmetic operation of the load's width in the same block with
- * nothing between them that writes memory or may trap. */
+ * nothing between them that writes memory or may trap. Not when the
+ * other operand is an immediate the operation can take instead (its
+ * register would cost a move of the constant). */
 static inline bool load_op(const struct isel *s, opt_val v, opt_val u, const struct uses *us)
 {
     const struct opt_insn *l = &s->f->insn[v], *in = &s->f->insn[u];
@@ -283,7 +285,11 @@ static inline bool load_op(const struct isel *s, opt_val v, opt_val u, const str
                 k == MEM_F64;
     bool arith = (in->op >= OPT_ADD && in->op <= OPT_XOR && in->op != OPT_MUL) ||
                  (in->op >= OPT_FADD && in->op <= OPT_FDIV);
-    bool second = in->arg[1] == v || ((opt_ops[in->op].flags & OF_COMM) && in->arg[0] == v);
+    bool comm = opt_ops[in->op].flags & OF_COMM;
+    bool second = in->arg[1] == v || (comm && in->arg[0] == v);
+    int64_t c;
+    if (comm && opt_s_imm(s, in->arg[in->arg[0] == v], opt_s_size(in->type), &c))
+        return false;
     /* u (arithmetic) is no barrier: equal counts after them leave none between */
     return full && arith && second && in->arg[0] != in->arg[1] && in->type == l->type &&
            in->block == l->block && us->nbar[u] == us->nbar[v] && s->fold[u] == FOLD_NO;

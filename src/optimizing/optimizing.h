@@ -782,7 +782,7 @@ static inline uint32_t opt_s_reg(struct isel *s, opt_val v)
 }
 /* True, with the value, when v is a constant that fits a sign-extended
  * 32-bit immediate in an operation of `size` bytes. */
-bool opt_s_imm(struct isel *s, opt_val v, int size, int64_t *imm);
+bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm);
 /* Emits the compare behind condition v; returns its condition code and
  * parity handling in *par. */
 enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par);
