@@ -13,22 +13,17 @@
 
 static struct mi scratch_mi;
 
-struct mi *opt_s_add(struct isel *s, enum mk kind, int size)
+struct mi *opt_s_nomem(struct isel *s)
 {
-    struct mi *m = opt_mi_add(s->mf, kind, size);
-    if (m)
-        return m;
     s->oom = true;
     memset(&scratch_mi, 0, sizeof scratch_mi);
     return &scratch_mi;
 }
 
-uint32_t opt_s_vreg(struct isel *s, opt_val v)
+uint32_t opt_s_vreg_make(struct isel *s, opt_val v)
 {
-    if (s->vreg[v] == MR_NONE) {
-        s->vreg[v] = opt_vreg_new(s->mf, opt_is_float(s->f->insn[v].type));
-        s->oom |= s->vreg[v] == MR_NONE;
-    }
+    s->vreg[v] = opt_vreg_new(s->mf, opt_is_float(s->f->insn[v].type));
+    s->oom |= s->vreg[v] == MR_NONE;
     return s->vreg[v];
 }
 
@@ -98,14 +93,6 @@ uint32_t opt_s_reg_make(struct isel *s, opt_val v)
     case FOLD_ALIAS: return opt_s_reg(s, s->f->insn[v].arg[0]);
     default: return materialise(s, v);
     }
-}
-
-void opt_s_mem(struct mi *m, struct maddr a)
-{
-    m->base = a.base;
-    m->index = a.index;
-    m->scale = a.scale;
-    m->disp = a.disp;
 }
 
 void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a)

@@ -768,9 +768,18 @@ struct isel {
 };
 /* Appends an instruction (on failure records out of memory and returns a
  * scratch instruction, so callers need not check). */
-struct mi *opt_s_add(struct isel *s, enum mk kind, int size);
+struct mi *opt_s_nomem(struct isel *s);
+static inline struct mi *opt_s_add(struct isel *s, enum mk kind, int size)
+{
+    struct mi *m = opt_mi_add(s->mf, kind, size);
+    return m ? m : opt_s_nomem(s);
+}
 /* The virtual register that holds v (made on first use). */
-uint32_t opt_s_vreg(struct isel *s, opt_val v);
+uint32_t opt_s_vreg_make(struct isel *s, opt_val v);
+static inline uint32_t opt_s_vreg(struct isel *s, opt_val v)
+{
+    return s->vreg[v] != MR_NONE ? s->vreg[v] : opt_s_vreg_make(s, v);
+}
 /* v in a register at this point: constants and folded values are
  * materialised into a new virtual register here (opt_s_reg_make; the
  * inline part answers the usual case, a value already given one). */
@@ -796,7 +805,13 @@ struct maddr {
  * Operands are always computed before the instruction using them is
  * added: adding may move the instruction array. */
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
-void opt_s_mem(struct mi *m, struct maddr a);
+static inline void opt_s_mem(struct mi *m, struct maddr a)
+{
+    m->base = a.base;
+    m->index = a.index;
+    m->scale = a.scale;
+    m->disp = a.disp;
+}
 /* The memory operand a (and trap site) of a load folded into m. */
 void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a);
 /* The operand size of a value of type t (inline: asked for nearly every
