@@ -135,7 +135,8 @@ struct rt_twasm_plan {
 bool rt_twasm_plan(struct rt_twasm_plan *p, const struct cc_artifact *a, const uint8_t *module,
                    size_t module_len, bool embed, struct err *e);
 /* Writes the planned file whole under a temporary name (PATH.PID.N.tmp)
- * and renames it into place, so readers never see half a file. */
+ * and renames it into place, so readers never see half a file; a PATH
+ * that is not a regular file (/dev/null, a pipe) is written directly. */
 bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *e);
 /* What a cache entry must be for: compared with its header. */
 struct rt_twasm_want {

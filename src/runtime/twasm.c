@@ -26,6 +26,7 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -207,8 +208,25 @@ static bool write_plan(int fd, const struct rt_twasm_plan *p)
     return true;
 }
 
+/* A path that exists and is not a regular file (/dev/null, a pipe) is
+ * written in place: renaming over it would replace the device itself. */
+static bool save_in_place(const char *path, const struct rt_twasm_plan *p, struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_IO, NO_OFFSET, "cannot open '%s': %s", path, strerror(errno));
+    bool ok = write_plan(fd, p);
+    int saved = errno;
+    ok = close(fd) == 0 && ok;
+    return ok || err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path,
+                         strerror(ok ? errno : saved));
+}
+
 bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *e)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return save_in_place(path, p, e);
     static atomic_uint counter;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(),

@@ -4,8 +4,9 @@
 # .twasm, then `trident run FILE.twasm` gives the same stdout, stderr and
 # status as `trident run --no-cache --backend=B FILE.wasm` (WASI programs,
 # --invoke, a trap). Then: damaged and foreign files refused (exit 1, a
-# message), `run` fills the cache and reuses it, --no-cache and
-# --cache-dir, `trident cache dir|clean`. One PASS/FAIL line per check.
+# message), an output pipe written into, `run` fills the cache and reuses
+# it, --no-cache and --cache-dir, `trident cache dir|clean`. One PASS/FAIL
+# line per check.
 set -u
 cd "$(dirname "$0")/../.."
 trident=${TRIDENT:-build/trident}
@@ -97,6 +98,19 @@ check compile-usage 2 "no file given" "$trident" compile
 check compile-missing 1 "cannot open" "$trident" compile "$tmp/none.wasm" -o "$tmp/x.twasm"
 check compile-invalid 1 "type mismatch" "$trident" compile "$tmp/bad.wat" -o "$tmp/bad.twasm"
 [ ! -e "$tmp/bad.twasm" ] && echo "PASS cache-invalid-writes-nothing" || echo "FAIL cache-invalid-writes-nothing"
+
+# An output that is not a regular file (a pipe here, /dev/null for users) is
+# written into, not renamed over: it stays a pipe, the reader gets the file.
+mkfifo "$tmp/pipe"
+timeout 20 cat "$tmp/pipe" >"$tmp/piped" & # never opened for writing: no hang
+timeout 20 "$trident" compile --backend=singlepass "$tmp/hello.wasm" -o "$tmp/pipe" 2>"$tmp/err"
+got=$?
+wait
+if [ $got -ne 0 ] || [ ! -p "$tmp/pipe" ] || ! cmp -s "$tmp/piped" "$tw"; then
+    echo "FAIL cache-output-pipe: status $got, pipe kept: $([ -p "$tmp/pipe" ] && echo yes || echo no), '$(head -c 200 "$tmp/err")'"
+else
+    echo "PASS cache-output-pipe"
+fi
 
 # The cache: run fills it, a second run reuses it, --no-cache leaves it be.
 dir=$XDG_CACHE_HOME/trident
