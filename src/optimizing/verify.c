@@ -164,13 +164,13 @@ static void number(struct ver *v)
     }
 }
 
-bool opt_verify(const struct opt_func *f, const char *stage, struct err *e)
+static bool verify(const struct opt_func *f, const char *stage, struct err *e)
 {
     struct opt_func *mf = (struct opt_func *)f; /* scratch in its arena only */
     struct ver v = {.f = f, .stage = stage, .e = e};
     v.pos = arena_array(f->arena, f->ninsn, sizeof *v.pos);
     v.idom = arena_array(f->arena, f->nblock, sizeof *v.idom);
-    if (!v.pos || !v.idom || !opt_pass_order(mf, e) || !opt_dominators(mf, v.idom))
+    if (!v.pos || !v.idom || !opt_layout(mf, NULL, e) || !opt_dominators(mf, v.idom))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     number(&v);
     for (uint32_t b = 0; b < f->nblock; b++) {
@@ -193,4 +193,24 @@ bool opt_verify(const struct opt_func *f, const char *stage, struct err *e)
             return false;
     }
     return true;
+}
+
+/* The checks lay the blocks out afresh (reachability, dominators);
+ * the layout the pipeline made (opt_pass_order's) is put back, so
+ * that checking does not change the code. */
+bool opt_verify(const struct opt_func *f, const char *stage, struct err *e)
+{
+    struct opt_func *mf = (struct opt_func *)f;
+    uint32_t *order = f->order, norder = f->norder;
+    uint32_t *at = arena_array_raw(f->arena, f->nblock + 1, sizeof *at);
+    if (!at)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    for (uint32_t b = 0; b < f->nblock; b++)
+        at[b] = f->block[b].order;
+    bool ok = verify(f, stage, e);
+    mf->order = order;
+    mf->norder = norder;
+    for (uint32_t b = 0; b < f->nblock; b++)
+        mf->block[b].order = at[b];
+    return ok;
 }
