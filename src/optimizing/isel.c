@@ -11,7 +11,9 @@
 
 #include "optimizing.h"
 
-static struct mi scratch_mi;
+/* Written after a failed allocation until isel stops; one per thread,
+ * since workers select instructions at the same time. */
+static _Thread_local struct mi scratch_mi;
 
 struct mi *opt_s_nomem(struct isel *s)
 {
