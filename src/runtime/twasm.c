@@ -193,19 +193,24 @@ bool rt_twasm_plan(struct rt_twasm_plan *p, const struct cc_artifact *a, const u
     return true;
 }
 
-static bool write_plan(int fd, const struct rt_twasm_plan *p)
+/* Writes the planned file to fd and closes it; returns 0, or the errno of
+ * the first failure. */
+static int write_plan(int fd, const struct rt_twasm_plan *p)
 {
-    for (size_t i = 0; i < p->npieces; i++) {
+    int err = 0;
+    for (size_t i = 0; i < p->npieces && !err; i++) {
         const uint8_t *s = p->pieces[i].data;
-        for (size_t left = p->pieces[i].len; left;) {
+        for (size_t left = p->pieces[i].len; left && !err;) {
             ssize_t n = write(fd, s, left);
             if (n <= 0)
-                return false;
-            s += n;
-            left -= (size_t)n;
+                err = n < 0 ? errno : EIO;
+            else
+                s += n, left -= (size_t)n;
         }
     }
-    return true;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    return err;
 }
 
 /* A path that exists and is not a regular file (/dev/null, a pipe) is
@@ -215,11 +220,8 @@ static bool save_in_place(const char *path, const struct rt_twasm_plan *p, struc
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return err_set(e, ERR_IO, NO_OFFSET, "cannot open '%s': %s", path, strerror(errno));
-    bool ok = write_plan(fd, p);
-    int saved = errno;
-    ok = close(fd) == 0 && ok;
-    return ok || err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path,
-                         strerror(ok ? errno : saved));
+    int err = write_plan(fd, p);
+    return !err || err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(err));
 }
 
 bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *e)
@@ -234,14 +236,12 @@ bool rt_twasm_save(const char *path, const struct rt_twasm_plan *p, struct err *
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(e, ERR_IO, NO_OFFSET, "cannot create '%s': %s", tmp, strerror(errno));
-    bool ok = write_plan(fd, p);
-    int saved = errno;
-    ok = close(fd) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
+    int err = write_plan(fd, p);
+    if (!err && rename(tmp, path) == 0)
         return true;
-    saved = ok ? errno : saved;
+    err = err ? err : errno;
     unlink(tmp);
-    return err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(saved));
+    return err_set(e, ERR_IO, NO_OFFSET, "cannot write '%s': %s", path, strerror(err));
 }
 
 /* ---- reading ---- */
