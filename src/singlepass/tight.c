@@ -74,13 +74,9 @@ void sp_tight_begin(struct sp_comp *c, struct sp_ctl *t, uint32_t at)
     uint32_t set[SP_DIRTY_MAX], nset;
     if (!t->state.nlocals)
         return;
-    /* the module's bytes: where a function's code is, less its offset */
-    const struct module *m = c->m;
-    const struct func *first = &m->funcs[m->nfunc_imports], *last = &m->funcs[m->nfuncs - 1];
-    const uint8_t *p = first->code - first->code_offset + at;
+    const uint8_t *p = c->m->bytes + at, *end = c->m->bytes + c->m->size;
     /* the opcode and at most TIGHT_BYTES after it */
-    if (!scan(p, last->code_end - p > TIGHT_BYTES + 1 ? p + TIGHT_BYTES + 1 : last->code_end, set,
-              &nset))
+    if (!scan(p, end - p > TIGHT_BYTES + 1 ? p + TIGHT_BYTES + 1 : end, set, &nset))
         return;
     const struct sp_mloc *ml = c->merges.data + t->state.at + t->state.nvals;
     for (uint32_t k = 0; k < t->state.nlocals; k++) {

@@ -142,9 +142,7 @@ static inline void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_la
     memcpy(a->code.data + here, &w, 8);
     uint32_t end = here + 5 + two;
     a->code.len = end;
-    a->fixups.data[a->fixups.len] =
-        (struct x64_fixup){.at = end - 4, .pc = end, .next = s->first, .size = 4};
-    s->first = (uint32_t)a->fixups.len++;
+    queue(a, s, end - 4, end, 4);
 }
 
 void x64_jmp(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, false); }

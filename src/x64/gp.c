@@ -341,7 +341,7 @@ static inline bool alu_mi_based(struct x64_asm *a, enum x64_alu op, int size,
     *p = (uint8_t)(0x40 | rex);
     p += rex != 0;
     int32_t disp = m->disp;
-    unsigned mod = disp == (int8_t)disp ? (disp != 0) | (low == 5) : 2;
+    unsigned mod = disp_mod(disp, low);
     bool short_imm = fits8(imm);
     p[0] = short_imm ? 0x83 : 0x81;
     p[1] = (uint8_t)(mod << 6 | (unsigned)op << 3 | low);
