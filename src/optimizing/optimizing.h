@@ -670,9 +670,11 @@ struct mi {
     uint32_t base, index; /* memory operand ([base + index*scale + disp]) */
     int32_t disp;
     uint32_t iuse, idef;  /* implicit physical registers */
-    /* A trap site (trap set; TRAP, F2I) keeps its wasm offset in imm's
-     * upper half: its immediate, if any (STOREI), is 32 bits. Written
-     * after imm. 48 bytes in all, for the walks after isel. */
+    /* A trap site (trap set; TRAP, TRAPIF, F2I) and every memory access
+     * (LOAD, STORE, STOREI, ALU or SSE with a memory operand) keep their
+     * wasm offset in imm's upper half (the set mir.c's dump reads): their
+     * immediate, if any (STOREI), is 32 bits. Written after imm. 48 bytes
+     * in all, for the walks after isel. */
     union {
         int64_t imm;
         struct {

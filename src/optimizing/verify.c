@@ -202,7 +202,7 @@ bool opt_verify(const struct opt_func *f, const char *stage, struct err *e)
 {
     struct opt_func *mf = (struct opt_func *)f;
     uint32_t *order = f->order, norder = f->norder;
-    uint32_t *at = arena_array_raw(f->arena, f->nblock + 1, sizeof *at);
+    uint32_t *at = arena_array_raw(f->arena, f->nblock, sizeof *at);
     if (!at)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     for (uint32_t b = 0; b < f->nblock; b++)
