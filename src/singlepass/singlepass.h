@@ -308,6 +308,8 @@ static inline int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot)
 int sp_vmctx(struct sp_comp *c);
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
 void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);
+/* sp_load from [base + disp] (a GP base), the usual form inline. */
+void sp_load_based(struct sp_comp *c, valtype t, int reg, int base, int32_t disp);
 /* sp_store to the home slot [rbp + disp]. */
 void sp_store_home(struct sp_comp *c, valtype t, int32_t disp, int reg);
 void sp_store_const(struct sp_comp *c, valtype t, struct x64_mem m, int64_t imm);

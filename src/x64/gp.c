@@ -59,15 +59,6 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
 }
 
-/* ModRM.mod for a displacement from a base whose low three bits are low:
- * 0 none (not for rbp/r13, whose mod 0 means rip-relative or no base), 1
- * disp8, 2 disp32, so mod * mod bytes follow. Without branches: a disp32
- * is never 0. */
-static inline unsigned disp_mod(int32_t disp, unsigned low)
-{
-    return (unsigned)(disp != 0 || low == 5) + (disp != (int8_t)disp);
-}
-
 /* Appends the instruction whose bytes, from the REX prefix on, are the
  * low bytes of w (at most 8), n of them; without REX bits (rex 0) the
  * prefix is dropped. Room for 8 bytes is there. */
@@ -79,28 +70,6 @@ X64_INLINE void put_word(struct buf *b, uint64_t w, unsigned rex, unsigned n)
     b->len += n - skip;
 }
 
-/* A 4- or 8-byte mov (op 8b or 89) between a GP register and [base + disp]
- * with a GP base that needs no SIB byte (not rsp/r12): a baseline
- * compiler's locals, spills, reloads and vmctx fields, the most frequent
- * memory forms. False for anything else. REX, opcode, ModRM and the
- * displacement are put together in one word. Inlined with a constant base
- * (the frame forms) the tests on the base fold away. */
-X64_INLINE bool mov_based(struct x64_asm *a, uint8_t op, int size, int reg, int base,
-                          int32_t disp)
-{
-    struct buf *b = &a->code;
-    unsigned low = (unsigned)base & 7;
-    if (((unsigned)base | (unsigned)reg) >= 16 || low == 4 || (((unsigned)size - 4) & ~4u) ||
-        b->cap - b->len < X64_ROOM)
-        return false;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
-    unsigned mod = disp_mod(disp, low);
-    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | low;
-    put_word(b, (uint64_t)op << 8 | modrm << 16 | (uint64_t)(uint32_t)disp << 24, rex,
-             3 + mod * mod);
-    return true;
-}
-
 /* The same for [base + index*scale + disp] (linear-memory accesses), the
  * registers already checked: a SIB byte names both. */
 X64_INLINE bool mov_sib(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base,
@@ -110,7 +79,7 @@ X64_INLINE bool mov_sib(struct x64_asm *a, uint8_t op, int size, int reg, unsign
     if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < X64_ROOM)
         return false;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
-    unsigned mod = disp_mod(disp, base & 7);
+    unsigned mod = x64_disp_mod(disp, base & 7);
     unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | 4;
     unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7); /* 1..8 -> 0..3 */
     put_word(b, (uint64_t)op << 8 | modrm << 16 | sib << 24 | (uint64_t)(uint32_t)disp << 32,
@@ -143,26 +112,20 @@ static __attribute__((noinline)) void mov_other(struct x64_asm *a, uint8_t op, i
 
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m)
 {
-    if (!x64_base_mem(&m) || !mov_based(a, 0x8b, size, dst, m.base, m.disp))
-        mov_other(a, 0x8b, size, dst, m);
+    if (!x64_base_mem(&m) || !x64_mov_based_fast(a, X64_MOV_LOAD, size, dst, m.base, m.disp))
+        mov_other(a, X64_MOV_LOAD, size, dst, m);
 }
 
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src)
 {
-    if (!x64_base_mem(&m) || !mov_based(a, 0x89, size, src, m.base, m.disp))
-        mov_other(a, 0x89, size, src, m);
+    if (!x64_base_mem(&m) || !x64_mov_based_fast(a, X64_MOV_STORE, size, src, m.base, m.disp))
+        mov_other(a, X64_MOV_STORE, size, src, m);
 }
 
-void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
+void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+                        int32_t disp)
 {
-    if (!mov_based(a, 0x8b, size, dst, X64_RBP, disp))
-        mov_other(a, 0x8b, size, dst, x64_mem_base(X64_RBP, disp));
-}
-
-void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
-{
-    if (!mov_based(a, 0x89, size, src, X64_RBP, disp))
-        mov_other(a, 0x89, size, src, x64_mem_base(X64_RBP, disp));
+    mov_other(a, op, size, reg, x64_mem_base(base, disp));
 }
 
 /* GP base and index, not rsp as index. */
@@ -341,7 +304,7 @@ static inline bool alu_mi_based(struct x64_asm *a, enum x64_alu op, int size,
     *p = (uint8_t)(0x40 | rex);
     p += rex != 0;
     int32_t disp = m->disp;
-    unsigned mod = disp_mod(disp, low);
+    unsigned mod = x64_disp_mod(disp, low);
     bool short_imm = fits8(imm);
     p[0] = short_imm ? 0x83 : 0x81;
     p[1] = (uint8_t)(mod << 6 | (unsigned)op << 3 | low);

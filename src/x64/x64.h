@@ -35,6 +35,8 @@
 #ifndef TRI_X64_H
 #define TRI_X64_H
 
+#include <string.h>
+
 #include "../base/base.h"
 
 /* ---- registers ----
@@ -221,10 +223,66 @@ void x64_movabs_reloc(struct x64_asm *a, int dst, enum x64_target kind, uint32_t
                       int64_t addend);
 void x64_mov_rm(struct x64_asm *a, int size, int dst, struct x64_mem m); /* load */
 void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src); /* store */
-/* The same for [rbp + disp] (size 4 or 8), a shorter path for a baseline
- * compiler's frame slots; same bytes as with x64_mem_base(X64_RBP, disp). */
-void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp);
-void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src);
+
+/* The same for [base + disp] with a GP base, inline: a baseline compiler's
+ * most frequent instructions are these movs (frame slots, vmctx fields,
+ * globals), and inlined where size or base is a constant most of the
+ * work below folds away. Same bytes as x64_mov_rm/mr with
+ * x64_mem_base(base, disp). */
+enum { X64_MOV_LOAD = 0x8b, X64_MOV_STORE = 0x89 };
+/* ModRM.mod for a displacement from a base whose low three bits are low:
+ * 0 none (not for rbp/r13, whose mod 0 means rip-relative or no base), 1
+ * disp8, 2 disp32, so mod * mod bytes follow. Without branches: a disp32
+ * is never 0. */
+static inline unsigned x64_disp_mod(int32_t disp, unsigned low)
+{
+    return (unsigned)(disp != 0 || low == 5) + (disp != (int8_t)disp);
+}
+/* Every form the fast path below does not take (sizes 1 and 2, rsp/r12 as
+ * base, a full buffer, misuse). */
+void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+                        int32_t disp);
+/* A 4- or 8-byte mov (op X64_MOV_LOAD or X64_MOV_STORE) of GP register reg
+ * and [base + disp], base neither rsp nor r12 (they need a SIB byte):
+ * REX, opcode, ModRM and displacement put together in one word and stored
+ * at once. False, with nothing emitted, for anything else. */
+static inline __attribute__((always_inline)) bool
+x64_mov_based_fast(struct x64_asm *a, uint8_t op, int size, int reg, int base, int32_t disp)
+{
+    struct buf *b = &a->code;
+    unsigned low = (unsigned)base & 7;
+    if (((unsigned)base | (unsigned)reg) >= 16 || low == 4 || (((unsigned)size - 4) & ~4u) ||
+        b->cap - b->len < 16)
+        return false;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
+    unsigned mod = x64_disp_mod(disp, low);
+    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | low;
+    uint64_t w = 0x40u | rex | (uint64_t)op << 8 | modrm << 16 | (uint64_t)(uint32_t)disp << 24;
+    unsigned skip = rex == 0; /* no REX bits: no prefix */
+    w >>= 8 * skip;
+    memcpy(b->data + b->len, &w, 8);
+    b->len += 3 + mod * mod - skip;
+    return true;
+}
+static inline void x64_load_based(struct x64_asm *a, int size, int dst, int base, int32_t disp)
+{
+    if (!x64_mov_based_fast(a, X64_MOV_LOAD, size, dst, base, disp))
+        x64_mov_based_slow(a, X64_MOV_LOAD, size, dst, base, disp);
+}
+static inline void x64_store_based(struct x64_asm *a, int size, int base, int32_t disp, int src)
+{
+    if (!x64_mov_based_fast(a, X64_MOV_STORE, size, src, base, disp))
+        x64_mov_based_slow(a, X64_MOV_STORE, size, src, base, disp);
+}
+/* [rbp + disp]: a baseline compiler's frame slots. */
+static inline void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
+{
+    x64_load_based(a, size, dst, X64_RBP, disp);
+}
+static inline void x64_store_frame(struct x64_asm *a, int size, int32_t disp, int src)
+{
+    x64_store_based(a, size, X64_RBP, disp, src);
+}
 /* The same for [base + index + disp] (linear-memory accesses), any size;
  * same bytes as with x64_mem_index(base, index, 1, disp). */
 void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index, int32_t disp);

@@ -31,9 +31,10 @@ static void addressing(struct dis *d)
     }
 }
 
-/* The frame-slot path ([rbp + disp] without a memory operand), every
- * register, both sizes it takes, each displacement class. */
-static void frame_moves(struct dis *d)
+/* The based path ([base + disp] without a memory operand, inline in
+ * x64.h) and its frame-slot form, every register and base (rsp and r12 go
+ * the general way), both sizes it takes, each displacement class. */
+static void based_moves(struct dis *d)
 {
     static const int32_t disps[] = {0, 1, -8, 127, -128, 128, -129, -70000, INT32_MIN};
     for (int z = 4; z <= 8; z += 4)
@@ -43,6 +44,12 @@ static void frame_moves(struct dis *d)
                 T(d, x64_load_frame(&d->a, z, r, disps[i]), "mov %s,%s", reg_name(z, r),
                   mem_text(z, m));
                 T(d, x64_store_frame(&d->a, z, disps[i], r), "mov %s,%s", mem_text(z, m),
+                  reg_name(z, r));
+                int base = (r * 7 + (int)i) % 16;
+                m = x64_mem_base(base, disps[i]);
+                T(d, x64_load_based(&d->a, z, r, base, disps[i]), "mov %s,%s", reg_name(z, r),
+                  mem_text(z, m));
+                T(d, x64_store_based(&d->a, z, base, disps[i], r), "mov %s,%s", mem_text(z, m),
                   reg_name(z, r));
             }
 }
@@ -368,7 +375,7 @@ int main(void)
     x64_init(&d.a);
     addressing(&d);
     moves(&d);
-    frame_moves(&d);
+    based_moves(&d);
     indexed_moves(&d);
     extends(&d);
     alu(&d);
