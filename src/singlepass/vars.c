@@ -56,7 +56,9 @@ static struct x64_mem global_cell(struct sp_comp *c, uint32_t g)
     return x64_mem_base(sp_vmctx(c), (int32_t)(c->layout.globals + 8 * g));
 }
 
-static bool global_get(struct sp_comp *c, uint32_t g, valtype t)
+/* global.get of a float, a reference, a v128 or an immutable global (the
+ * rare kinds: constants among them). */
+static __attribute__((noinline)) bool global_get_other(struct sp_comp *c, uint32_t g, valtype t)
 {
     int64_t v;
     if (t == VT_V128)
@@ -193,7 +195,16 @@ static bool i32_const_op(struct sp_comp *c, const struct val_insn *vi)
 /* Asyncify's state check makes global.get as frequent as local.set. */
 static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
 {
-    return global_get(c, vi->in->imm.index, vi->type);
+    uint32_t g = vi->in->imm.index;
+    valtype t = vi->type;
+    if ((t != VT_I32 && t != VT_I64) || !c->m->globals[g].type.mut)
+        return global_get_other(c, g, t);
+    /* the cell's address, then the value: one register for both */
+    int r = sp_reg_alloc(c, false);
+    x64_mov_rm(&c->a, 8, r, global_cell(c, g));
+    x64_mov_rm(&c->a, t == VT_I32 ? 4 : 8, r, x64_mem_base(r, 0));
+    sp_push_reg(c, t, r);
+    return true;
 }
 
 static bool select_handler(struct sp_comp *c, const struct val_insn *vi)
