@@ -201,8 +201,8 @@ static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
         return global_get_other(c, g, t);
     /* the cell's address, then the value: one register for both */
     int r = sp_reg_alloc(c, false);
-    x64_mov_rm(&c->a, 8, r, global_cell(c, g));
-    x64_mov_rm(&c->a, t == VT_I32 ? 4 : 8, r, x64_mem_base(r, 0));
+    x64_load_based(&c->a, 8, r, sp_vmctx(c), (int32_t)(c->layout.globals + 8 * g));
+    x64_load_based(&c->a, t == VT_I32 ? 4 : 8, r, r, 0);
     sp_push_reg(c, t, r);
     return true;
 }
