@@ -459,7 +459,49 @@ static inline void sp_local_get(struct sp_comp *c, uint32_t x)
     c->refs[x]++;
     sp_stack_push(c, (struct sp_val){.kind = SP_LOCAL, .type = l->type, .local = x});
 }
-void sp_local_set(struct sp_comp *c, uint32_t x, bool tee);
+/* sp_local_set's general case. */
+void sp_local_set_slow(struct sp_comp *c, uint32_t x, bool tee);
+/* sp_dirty_add when dirty[] is full: forgets one dirty local other than
+ * keep. */
+void sp_dirty_evict(struct sp_comp *c, uint32_t keep);
+/* Notes that local x has a register or constant (its entry in dirty[]). */
+static inline void sp_dirty_add(struct sp_comp *c, uint32_t x)
+{
+    if (c->dirty_pos[x] != UINT32_MAX)
+        return;
+    if (c->ndirty == SP_DIRTY_MAX)
+        sp_dirty_evict(c, x);
+    c->dirty_pos[x] = c->ndirty;
+    c->dirty[c->ndirty++] = x;
+}
+/* local.set x (local.tee when tee). Inline, its usual case on its own
+ * path: the new value is an integer in a register of its own (no copy), x
+ * has no references on the stack and its home is written now; the
+ * register passes from the entry to x. */
+static inline void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
+{
+    const struct sp_val *v = sp_top(c);
+    if (v->kind != SP_REG || c->refs[x] || c->ndefer || sp_is_xmm_type(v->type)) {
+        sp_local_set_slow(c, x, tee);
+        return;
+    }
+    int reg = v->reg;
+    uint32_t len = (uint32_t)--c->stack.len;
+    if (c->frozen > len)
+        c->frozen = len;
+    x64_store_frame(&c->a, v->type == VT_I32 ? 4 : 8, c->local_disp[x], reg);
+    struct sp_val *l = &c->locals[x];
+    if (l->kind == SP_REG && c->owner[l->reg] == (int32_t)x) /* not reg: the entry's */
+        sp_reg_own(c, l->reg, SP_FREE);
+    l->kind = SP_REG;
+    l->reg = (uint8_t)reg;
+    l->imm = 0;
+    c->owner[reg] = (int32_t)x; /* busy and marked used as the entry's */
+    c->reg_use[reg] = ++c->use_clock;
+    sp_dirty_add(c, x);
+    if (tee)
+        sp_local_get(c, x);
+}
 /* Sets local x's location (a register must be owned by nobody else). */
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm);
 bool sp_locals_begin(struct sp_comp *c, const struct val_func *f);

@@ -187,24 +187,12 @@ static void dirty_remove(struct sp_comp *c, uint32_t x)
     c->dirty_pos[x] = NONE;
 }
 
-/* Forgets where one dirty local other than keep is cached. */
-static void dirty_evict(struct sp_comp *c, uint32_t keep)
+void sp_dirty_evict(struct sp_comp *c, uint32_t keep)
 {
     uint32_t y = c->dirty[c->dirty_clock++ % c->ndirty];
     if (y == keep)
         y = c->dirty[c->dirty_clock++ % c->ndirty];
     sp_local_forget(c, y);
-}
-
-/* Notes that local x has a register or constant (its entry in dirty[]). */
-static inline void dirty_add(struct sp_comp *c, uint32_t x)
-{
-    if (c->dirty_pos[x] != NONE)
-        return;
-    if (c->ndirty == SP_DIRTY_MAX)
-        dirty_evict(c, x);
-    c->dirty_pos[x] = c->ndirty;
-    c->dirty[c->ndirty++] = x;
 }
 
 void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, int64_t imm)
@@ -222,7 +210,7 @@ void sp_local_place(struct sp_comp *c, uint32_t x, uint8_t kind, uint8_t reg, in
     if (kind == SP_MEM)
         dirty_remove(c, x);
     else
-        dirty_add(c, x);
+        sp_dirty_add(c, x);
 }
 
 /* Copies the references to local x on the stack before x changes. */
@@ -247,36 +235,9 @@ static void detach_refs(struct sp_comp *c, uint32_t x)
     }
 }
 
-/* sp_local_set's usual case, on its own path: the new value is an integer
- * in a register of its own (no copy), x has no references on the stack and
- * its home is written now. The register passes from the entry to x. */
-static void set_from_reg(struct sp_comp *c, uint32_t x, const struct sp_val *v)
-{
-    int reg = v->reg;
-    c->stack.len--;
-    if (c->frozen > c->stack.len)
-        c->frozen = (uint32_t)c->stack.len;
-    x64_store_frame(&c->a, v->type == VT_I32 ? 4 : 8, c->local_disp[x], reg);
-    struct sp_val *l = &c->locals[x];
-    if (l->kind == SP_REG && c->owner[l->reg] == (int32_t)x) /* not reg: the entry's */
-        sp_reg_own(c, l->reg, SP_FREE);
-    l->kind = SP_REG;
-    l->reg = (uint8_t)reg;
-    l->imm = 0;
-    c->owner[reg] = (int32_t)x; /* busy and marked used as the entry's */
-    c->reg_use[reg] = ++c->use_clock;
-    dirty_add(c, x);
-}
-
-void sp_local_set(struct sp_comp *c, uint32_t x, bool tee)
+void sp_local_set_slow(struct sp_comp *c, uint32_t x, bool tee)
 {
     const struct sp_val *v = sp_top(c);
-    if (v->kind == SP_REG && !c->refs[x] && !c->ndefer && !sp_is_xmm_type(v->type)) {
-        set_from_reg(c, x, v);
-        if (tee)
-            sp_local_get(c, x);
-        return;
-    }
     struct sp_val top = *v;
     if (top.kind == SP_LOCAL && top.local == x) { /* x = x */
         if (!tee)
