@@ -90,8 +90,8 @@ bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
                    dst, m);
     else if (xmm)
         sp_load(c, f->t, dst, m);
-    else if (m.index != X64_NOREG) /* guard mode's [r14 + index + disp] */
-        x64_load_indexed(&c->a, f->size, dst, m.base, m.index, m.disp);
+    else if (m.index != X64_NOREG) /* guard mode's [r14 + index + disp], base known */
+        x64_load_indexed(&c->a, f->size, dst, SP_MEMBASE, m.index, m.disp);
     else
         x64_mov_rm(&c->a, f->size, dst, m);
     sp_push_reg(c, f->t, dst);
@@ -113,8 +113,8 @@ bool sp_store_op(struct sp_comp *c, const struct val_insn *vi)
         x64_mov_mi(&c->a, size, m, i);
     } else if (sp_is_xmm_type(v.type)) {
         sp_store(c, v.type, m, v.reg);
-    } else if (m.index != X64_NOREG) {
-        x64_store_indexed(&c->a, size, m.base, m.index, m.disp, v.reg);
+    } else if (m.index != X64_NOREG) { /* as in sp_load_op */
+        x64_store_indexed(&c->a, size, SP_MEMBASE, m.index, m.disp, v.reg);
     } else {
         x64_mov_mr(&c->a, size, m, v.reg);
     }

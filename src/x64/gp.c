@@ -59,39 +59,11 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
 }
 
-/* Appends the instruction whose bytes, from the REX prefix on, are the
- * low bytes of w (at most 8), n of them; without REX bits (rex 0) the
- * prefix is dropped. Room for 8 bytes is there. */
-X64_INLINE void put_word(struct buf *b, uint64_t w, unsigned rex, unsigned n)
-{
-    unsigned skip = rex == 0;
-    w = (w | 0x40 | rex) >> (8 * skip);
-    memcpy(b->data + b->len, &w, 8);
-    b->len += n - skip;
-}
-
-/* The same for [base + index*scale + disp] (linear-memory accesses), the
- * registers already checked: a SIB byte names both. */
-X64_INLINE bool mov_sib(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base,
-                        unsigned index, unsigned scale, int32_t disp)
-{
-    struct buf *b = &a->code;
-    if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < X64_ROOM)
-        return false;
-    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
-    unsigned mod = x64_disp_mod(disp, base & 7);
-    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | 4;
-    unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7); /* 1..8 -> 0..3 */
-    put_word(b, (uint64_t)op << 8 | modrm << 16 | sib << 24 | (uint64_t)(uint32_t)disp << 32,
-             rex, 4 + mod * mod);
-    return true;
-}
-
 X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
                             const struct x64_mem *m)
 {
-    return x64_index_mem(m) && mov_sib(a, op, size, reg, (unsigned)m->base,
-                                       (unsigned)m->index, m->scale, m->disp);
+    return x64_index_mem(m) && x64_mov_sib_fast(a, op, size, reg, (unsigned)m->base,
+                                                (unsigned)m->index, m->scale, m->disp);
 }
 
 /* Every other form (sizes 1 and 2, rip-relative, absolute, misuse). */
@@ -128,24 +100,10 @@ void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int ba
     mov_other(a, op, size, reg, x64_mem_base(base, disp));
 }
 
-/* GP base and index, not rsp as index. */
-static bool index_pair(int base, int index)
+void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base, int index,
+                          int32_t disp)
 {
-    return ((unsigned)base | (unsigned)index) < 16 && index != X64_RSP;
-}
-
-void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index, int32_t disp)
-{
-    if (!index_pair(base, index) ||
-        !mov_sib(a, 0x8b, size, dst, (unsigned)base, (unsigned)index, 1, disp))
-        mov_general(a, 0x8b, size, dst, x64_mem_index(base, index, 1, disp));
-}
-
-void x64_store_indexed(struct x64_asm *a, int size, int base, int index, int32_t disp, int src)
-{
-    if (!index_pair(base, index) ||
-        !mov_sib(a, 0x89, size, src, (unsigned)base, (unsigned)index, 1, disp))
-        mov_general(a, 0x89, size, src, x64_mem_index(base, index, 1, disp));
+    mov_general(a, op, size, reg, x64_mem_index(base, index, 1, disp));
 }
 
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)

@@ -238,6 +238,17 @@ static inline unsigned x64_disp_mod(int32_t disp, unsigned low)
 {
     return (unsigned)(disp != 0 || low == 5) + (disp != (int8_t)disp);
 }
+/* Appends the instruction whose bytes, from the REX prefix on, are the
+ * low bytes of w (at most 8), n of them; without REX bits (rex 0) the
+ * prefix is dropped. Room for 8 bytes is there. */
+static inline __attribute__((always_inline)) void x64_put_word(struct buf *b, uint64_t w,
+                                                               unsigned rex, unsigned n)
+{
+    unsigned skip = rex == 0;
+    w = (w | 0x40 | rex) >> (8 * skip);
+    memcpy(b->data + b->len, &w, 8);
+    b->len += n - skip;
+}
 /* Every form the fast path below does not take (sizes 1 and 2, rsp/r12 as
  * base, a full buffer, misuse). */
 void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
@@ -257,11 +268,8 @@ x64_mov_based_fast(struct x64_asm *a, uint8_t op, int size, int reg, int base, i
     unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
     unsigned mod = x64_disp_mod(disp, low);
     unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | low;
-    uint64_t w = 0x40u | rex | (uint64_t)op << 8 | modrm << 16 | (uint64_t)(uint32_t)disp << 24;
-    unsigned skip = rex == 0; /* no REX bits: no prefix */
-    w >>= 8 * skip;
-    memcpy(b->data + b->len, &w, 8);
-    b->len += 3 + mod * mod - skip;
+    x64_put_word(b, (uint64_t)op << 8 | modrm << 16 | (uint64_t)(uint32_t)disp << 24, rex,
+                 3 + mod * mod);
     return true;
 }
 static inline void x64_load_based(struct x64_asm *a, int size, int dst, int base, int32_t disp)
@@ -283,10 +291,44 @@ static inline void x64_store_frame(struct x64_asm *a, int size, int32_t disp, in
 {
     x64_store_based(a, size, X64_RBP, disp, src);
 }
-/* The same for [base + index + disp] (linear-memory accesses), any size;
- * same bytes as with x64_mem_index(base, index, 1, disp). */
-void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index, int32_t disp);
-void x64_store_indexed(struct x64_asm *a, int size, int base, int index, int32_t disp, int src);
+/* The same for [base + index*scale + disp] (linear-memory accesses), base
+ * and index GP registers, index not rsp (the caller checked): a SIB byte
+ * names both. False, with nothing emitted, for other sizes than 4 and 8,
+ * a reg not GP or a full buffer. */
+static inline __attribute__((always_inline)) bool
+x64_mov_sib_fast(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base, unsigned index,
+                 unsigned scale, int32_t disp)
+{
+    struct buf *b = &a->code;
+    if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < 16)
+        return false;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
+    unsigned mod = x64_disp_mod(disp, base & 7);
+    unsigned modrm = mod << 6 | ((unsigned)reg & 7) << 3 | 4;
+    unsigned sib = ((scale >> 1) - (scale >> 3)) << 6 | (index & 7) << 3 | (base & 7); /* 1..8 -> 0..3 */
+    x64_put_word(b, (uint64_t)op << 8 | modrm << 16 | sib << 24 | (uint64_t)(uint32_t)disp << 32,
+                 rex, 4 + mod * mod);
+    return true;
+}
+/* Every indexed form the fast path does not take (sizes 1 and 2, misuse). */
+void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base, int index,
+                          int32_t disp);
+/* [base + index + disp] (linear-memory accesses), any size, inline; same
+ * bytes as with x64_mem_index(base, index, 1, disp). */
+static inline void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index,
+                                    int32_t disp)
+{
+    if (((unsigned)base | (unsigned)index) >= 16 || index == X64_RSP ||
+        !x64_mov_sib_fast(a, X64_MOV_LOAD, size, dst, (unsigned)base, (unsigned)index, 1, disp))
+        x64_mov_indexed_slow(a, X64_MOV_LOAD, size, dst, base, index, disp);
+}
+static inline void x64_store_indexed(struct x64_asm *a, int size, int base, int index,
+                                     int32_t disp, int src)
+{
+    if (((unsigned)base | (unsigned)index) >= 16 || index == X64_RSP ||
+        !x64_mov_sib_fast(a, X64_MOV_STORE, size, src, (unsigned)base, (unsigned)index, 1, disp))
+        x64_mov_indexed_slow(a, X64_MOV_STORE, size, src, base, index, disp);
+}
 /* Store of an immediate (sign-extended to 64 bits when size is 8). */
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm);
 void x64_lea(struct x64_asm *a, int size, int dst, struct x64_mem m);
