@@ -101,19 +101,26 @@ bool cc_artifact_finish(struct cc_artifact *a, const struct module *m, struct er
     for (size_t i = 0; i < a->relocs.len; i++)
         if (!check_reloc(a, m, &a->relocs.data[i], e))
             return false;
-    /* One pass checks the sites and whether they are sorted: artifacts
-     * loaded from files come sorted, and a sort would cost more than the
-     * rest of loading them. */
-    bool sorted = true;
+    /* One pass checks the sites' codes and whether they are sorted:
+     * artifacts loaded from files come sorted, and a sort would cost more
+     * than the rest of loading them. Without a branch per site: a sorted
+     * list is inside the code when its last site is; only an unsorted or
+     * bad one is looked at again, site by site. */
+    bool unsorted = false, bad = false;
     uint32_t prev = 0;
     for (size_t i = 0; i < a->traps.len; i++) {
         const struct cc_trap_site *t = &a->traps.data[i];
-        if (t->code_offset >= a->code.len || t->trap == 0 || t->trap >= TRI_TRAP_COUNT)
-            return err_set(e, ERR_LIMIT, NO_OFFSET, "artifact: bad trap site %zu", i);
-        sorted &= t->code_offset >= prev;
+        bad |= t->trap - 1u >= TRI_TRAP_COUNT - 1u; /* 0 is no trap */
+        unsorted |= t->code_offset < prev;
         prev = t->code_offset;
     }
-    if (!sorted)
+    if (bad || unsorted || (a->traps.len && prev >= a->code.len))
+        for (size_t i = 0; i < a->traps.len; i++) {
+            const struct cc_trap_site *t = &a->traps.data[i];
+            if (t->code_offset >= a->code.len || t->trap == 0 || t->trap >= TRI_TRAP_COUNT)
+                return err_set(e, ERR_LIMIT, NO_OFFSET, "artifact: bad trap site %zu", i);
+        }
+    if (unsorted)
         qsort(a->traps.data, a->traps.len, sizeof *a->traps.data, trap_cmp);
     return true;
 }
