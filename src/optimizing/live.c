@@ -24,9 +24,15 @@ struct lmax {
     uint32_t *lvl[32];
 };
 
-/* A virtual register operand: the register and its position. */
+/* A definition: the register and its position. */
 struct ref {
     uint32_t v, pos;
+};
+
+/* A virtual register operand: the register and where it is (instruction
+ * << 3 | field, struct ra's uop). */
+struct opnd {
+    uint32_t v, at;
 };
 
 struct lv {
@@ -54,7 +60,7 @@ static uint32_t bend(const struct mfunc *mf, uint32_t b)
 
 struct walk {
     struct lv *lv;
-    struct ref *ref;              /* lv->ref, being filled */
+    struct opnd *ref;             /* the operands, being filled */
     uint32_t nref;
     uint32_t *cnt;                /* per vreg + 1: its operands */
     uint32_t opened, open[32], last[32]; /* fixed ranges open in the block */
@@ -150,18 +156,18 @@ static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b,
 {
     const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
     *use = *def = 0;
-    for (size_t k = 0; k < ARRAY_LEN(uses); k++)
+    for (uint32_t k = 0; k < ARRAY_LEN(uses); k++)
         if (uses[k] < 32) {
             *use |= 1u << uses[k];
         } else if (MR_IS_V(uses[k])) {
-            w->ref[w->nref++] = (struct ref){uses[k] - MR_V0, 2 * i};
+            w->ref[w->nref++] = (struct opnd){uses[k] - MR_V0, i << 3 | k};
             w->cnt[uses[k] - MR_V0 + 1]++;
         }
     if (m->def < 32) {
         *def = 1u << m->def;
     } else if (MR_IS_V(m->def)) {
         uint32_t v = m->def - MR_V0;
-        w->ref[w->nref++] = (struct ref){v, 2 * i + 1};
+        w->ref[w->nref++] = (struct opnd){v, i << 3 | OPT_OPND_DEF};
         w->cnt[v + 1]++;
         w->lv->dpos[v] = 2 * i + 1;
         w->lv->dblk[v] = b;
@@ -214,16 +220,17 @@ static bool use_positions(struct lv *lv)
         return false;
     for (uint32_t v = 0; v < nv; v++)
         w.cnt[v + 1] += w.cnt[v];
-    if (!(ra->upos = arena_array_raw(mf->arena, w.cnt[nv] + 1, sizeof *ra->upos)))
+    ra->upos = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->upos);
+    ra->uop = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->uop);
+    if (!ra->upos || !ra->uop)
         return false;
     for (uint32_t v = 0; v < nv; v++)
         ra->v[v].u0 = ra->v[v].u1 = w.cnt[v];
     ra->nuse = w.nref;
-    if (!(ra->uref = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->uref)))
-        return false;
     for (uint32_t k = 0; k < w.nref; k++) {
-        ra->uref[k] = ra->v[w.ref[k].v].u1++;
-        ra->upos[ra->uref[k]] = w.ref[k].pos;
+        uint32_t u = ra->v[w.ref[k].v].u1++, at = w.ref[k].at;
+        ra->upos[u] = 2 * (at >> 3) + ((at & 7) == OPT_OPND_DEF);
+        ra->uop[u] = at;
     }
     return true;
 }

@@ -828,6 +828,9 @@ bool opt_s_op(struct isel *s, opt_val v);
 
 /* ---- live.c, regalloc.c, resolve.c: register allocation ---- */
 
+/* The register operand fields of an instruction, as ra.uop names them. */
+enum { OPT_OPND_USE0, OPT_OPND_USE1, OPT_OPND_BASE, OPT_OPND_INDEX, OPT_OPND_DEF };
+
 /* A location: a physical register (>= 0) or spill slot s as -(s + 1). */
 typedef int32_t opt_loc;
 
@@ -857,8 +860,8 @@ struct ra {
     uint32_t niv, cap_iv;
     struct vinfo *v;         /* per virtual register */
     uint32_t *upos;          /* use positions, grouped by vreg, sorted */
-    uint32_t *uref, nuse;    /* per virtual register operand, in the order of the
-                                instructions and opt_mi_regs: its index in upos */
+    uint32_t *uop, nuse;     /* per use position (as upos): its operand, instruction
+                                << 3 | field (OPT_OPND_*); nuse in all */
     uint32_t *pstart, *ppos; /* per vreg: where phis use it (the last position of the
                                 predecessor), sorted: ppos[pstart[v] .. pstart[v+1]) */
     uint32_t *bstart;        /* per block: the position where it starts */

@@ -11,6 +11,7 @@
  *
  * The moves at one place happen at once (a parallel move); they are made
  * sequential here, breaking cycles through the hold register. */
+#include <stddef.h>
 #include <string.h>
 
 #include "optimizing.h"
@@ -365,41 +366,29 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
 
 /* ---- rewrite ---- */
 
-struct rw {
-    const uint32_t *uref, *uloc;
-    uint32_t k;      /* the next operand */
-    bool bad;
-};
-
-static void rewrite_reg(void *ctx, uint32_t *reg, bool def)
-{
-    (void)def;
-    struct rw *w = ctx;
-    if (!MR_IS_V(*reg))
-        return;
-    opt_loc l = (opt_loc)w->uloc[w->uref[w->k++]];
-    w->bad |= l < 0;
-    *reg = l < 0 ? MR_NONE : (uint32_t)l;
-}
-
-/* Each use position takes its piece's location (the pieces of a register
- * share out its uses), then the operands theirs, in the order live.c
- * recorded them. */
+/* Each piece's uses (the pieces of a register share out its uses) take
+ * its location, written into the operand field ra.uop names. A use no
+ * piece covers is of a register never defined. */
 bool opt_rewrite(struct ra *ra)
 {
-    struct mfunc *mf = ra->mf;
-    uint32_t *uloc = arena_array_raw(mf->arena, ra->nuse + 1, sizeof *uloc);
-    if (!uloc)
-        return err_set(ra->e, ERR_NOMEM, NO_OFFSET, "out of memory");
-    for (uint32_t v = 0; v < mf->nvreg; v++) /* a register never defined has no place */
-        for (uint32_t u = ra->v[v].u0; !ra->v[v].npiece && u < ra->v[v].u1; u++)
-            uloc[u] = (uint32_t)INT32_MIN;
-    for (uint32_t i = 0; i < ra->niv; i++)
-        for (uint32_t u = ra->iv[i].u0; u < ra->iv[i].u1; u++)
-            uloc[u] = (uint32_t)ra->iv[i].loc;
-    struct rw w = {.uref = ra->uref, .uloc = uloc};
-    for (uint32_t i = 0; i < mf->nmi; i++)
-        opt_mi_regs(&mf->mi[i], rewrite_reg, &w);
-    return !w.bad || err_set(ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed: an "
-                                                        "operand has no register");
+    static const uint8_t off[] = {
+        [OPT_OPND_USE0] = offsetof(struct mi, use[0]), [OPT_OPND_USE1] = offsetof(struct mi, use[1]),
+        [OPT_OPND_BASE] = offsetof(struct mi, base), [OPT_OPND_INDEX] = offsetof(struct mi, index),
+        [OPT_OPND_DEF] = offsetof(struct mi, def)};
+    char *mi = (char *)ra->mf->mi;
+    const uint32_t *uop = ra->uop;
+    uint32_t covered = 0;
+    bool bad = false;
+    for (const struct lsi *p = ra->iv, *end = ra->iv + ra->niv; p < end; p++) {
+        uint32_t u0 = p->u0, u1 = p->u1, loc = (uint32_t)p->loc;
+        covered += u1 - u0;
+        bad |= p->loc < 0 && u1 > u0;
+        for (uint32_t u = u0; u < u1; u++) {
+            uint32_t at = uop[u];
+            memcpy(mi + (size_t)(at >> 3) * sizeof(struct mi) + off[at & 7], &loc, sizeof loc);
+        }
+    }
+    return (!bad && covered == ra->nuse) ||
+           err_set(ra->e, ERR_LIMIT, NO_OFFSET,
+                   "register allocation failed: an operand has no register");
 }
