@@ -41,7 +41,16 @@ static void resolve(struct x64_asm *a, uint32_t at, uint32_t pc, int size, uint3
     x64_write(a, at, rel, size);
 }
 
-/* Chains a fixup of the unbound label s. */
+/* Chains a fixup of the unbound label s, room for it known. */
+static inline void put_fixup(struct x64_asm *a, struct x64_label_state *s, uint32_t at,
+                             uint32_t pc, int size)
+{
+    a->fixups.data[a->fixups.len] =
+        (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
+    s->first = (uint32_t)a->fixups.len++;
+}
+
+/* The same, making room first. */
 static void queue(struct x64_asm *a, struct x64_label_state *s, uint32_t at, uint32_t pc, int size)
 {
     if (a->fixups.len == a->fixups.cap &&
@@ -49,9 +58,7 @@ static void queue(struct x64_asm *a, struct x64_label_state *s, uint32_t at, uin
         a->oom = true;
         return;
     }
-    a->fixups.data[a->fixups.len] =
-        (struct x64_fixup){.at = at, .pc = pc, .next = s->first, .size = (uint8_t)size};
-    s->first = (uint32_t)a->fixups.len++;
+    put_fixup(a, s, at, pc, size);
 }
 
 void x64_fixup_add(struct x64_asm *a, x64_label l, uint32_t at, uint32_t pc, int size)
@@ -142,7 +149,7 @@ static inline void branch(struct x64_asm *a, uint32_t op8, uint32_t op32, x64_la
     memcpy(a->code.data + here, &w, 8);
     uint32_t end = here + 5 + two;
     a->code.len = end;
-    queue(a, s, end - 4, end, 4);
+    put_fixup(a, s, end - 4, end, 4);
 }
 
 void x64_jmp(struct x64_asm *a, x64_label l) { branch(a, 0xeb, 0xe9, l, false); }
