@@ -253,9 +253,9 @@ static uint32_t next_emitted(const struct em *m, uint32_t b)
 
 /* The most bytes each kind of instruction is encoded in (jumps long, REX
  * prefixes, immediates of 32 bits) besides its memory operand's SIB byte
- * and displacement (mem_bytes); kinds with long sequences are given too
+ * and displacement (opt_mi_bytes); kinds with long sequences are given too
  * much to matter. For bounding how far a forward jump goes. */
-static const uint8_t kind_bytes[MK_COUNT] = {
+const uint8_t opt_kind_bytes[MK_COUNT] = {
     [MK_ENTRY] = 0,  [MK_MOV] = 5,     [MK_MOVI] = 12,   [MK_FCONST] = 10, [MK_LOAD] = 6,
     [MK_STORE] = 6,  [MK_STOREI] = 8,  [MK_LEA] = 4,     [MK_SLOT] = 8,    [MK_ALU] = 11,
     [MK_SHIFT] = 8,  [MK_UNARY] = 8,   [MK_IMUL] = 8,    [MK_DIV] = 16,    [MK_BITOP] = 6,
@@ -265,13 +265,6 @@ static const uint8_t kind_bytes[MK_COUNT] = {
     [MK_RET] = 48,   [MK_TRAP] = 2,    [MK_TRAPIF] = 12, [MK_CALL] = 5,
 };
 enum { JUMP_TAIL = 12 /* after a block's first jump: jcc, jmp */ };
-
-static uint32_t mem_bytes(const struct mi *mi)
-{
-    if (!mi->scale)
-        return 0;
-    return mi->base != MR_NONE && mi->disp == (int8_t)mi->disp ? 2 : 5;
-}
 
 /* A slot's load or store: 7 bytes with a disp8 (the first `near` places),
  * 10 with a disp32. */
@@ -294,15 +287,15 @@ static uint32_t move_bytes(const struct em *m, const struct mmove *mv, uint32_t 
 }
 
 /* m->before[b]: at most how many bytes the blocks emitted before b take
- * (a prefix sum of bounds), so that a forward jump whose target is near
- * for sure takes the 2-byte form. Also makes room for the trap sites of
- * the instructions (the rare others push). */
+ * (a prefix sum of bounds: isel summed each block's instructions, the
+ * moves are added here), so that a forward jump whose target is near for
+ * sure takes the 2-byte form. Also makes room for the trap sites of the
+ * instructions (the rare others push). */
 static void bound_blocks(struct em *m)
 {
     const struct mfunc *mf = m->mf;
     const struct mres *r = m->res;
     uint64_t sum = 0;
-    size_t sites = 0;
     /* slot places whose disp8 reaches (spill_base - 8 * place - 8 >= -128) */
     uint32_t near = m->spill_base + 128 >= 8 ? (uint32_t)(m->spill_base + 128) / 8 : 0;
     for (uint32_t b = 0, g = 0; b < mf->nblock; b++) {
@@ -312,12 +305,9 @@ static void bound_blocks(struct em *m)
         for (; g < r->ngroups && r->groups[g].at < bl->first + bl->n; g++)
             for (uint32_t k = 0; out && k < r->groups[g].n; k++)
                 sum += move_bytes(m, &r->moves[r->groups[g].first + k], near);
-        for (uint32_t i = bl->first; out && i < bl->first + bl->n; i++) {
-            sum += kind_bytes[mf->mi[i].kind] + mem_bytes(&mf->mi[i]);
-            sites += mf->mi[i].trap != 0;
-        }
+        sum += out ? bl->bytes : 0;
     }
-    if (!vec_reserve(&m->out->sites, m->out->sites.len + sites))
+    if (!vec_reserve(&m->out->sites, m->out->sites.len + mf->nsites))
         m->oom = true;
 }
 

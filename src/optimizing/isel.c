@@ -356,8 +356,13 @@ static void phi_operands(struct isel *s, uint32_t b)
     const struct opt_block *bl = &f->block[b];
     for (uint32_t i = 0; i < bl->nsucc; i++) {
         const struct opt_block *sb = &f->block[bl->succ[i]];
+        if (!sb->nphi)
+            continue;
         struct mblock *mb = &s->mf->block[sb->order];
-        uint32_t k = s->epred[s->eoff[b] + i];
+        /* a join's preds have one successor each (critical edges are split) */
+        uint32_t k = sb->npred == 1 ? 0
+                     : bl->nsucc == 1 ? s->pidx[b]
+                                      : opt_pred_index(f, bl->succ[i], b);
         for (uint32_t p = 0; p < sb->nphi; p++)
             mb->phi[p].ops[k] = opt_s_reg(s, f->extra[f->insn[sb->phi[p]].arg[0] + k]);
     }
@@ -436,51 +441,14 @@ static bool lower_block(struct isel *s, uint32_t i)
     }
     lower_term(s, b, bl->insn[bl->ninsn - 1]);
     mb->n = s->mf->nmi - mb->first;
+    uint32_t bytes = 0, sites = 0;
+    for (const struct mi *m = &s->mf->mi[mb->first], *e = m + mb->n; m < e; m++) {
+        bytes += opt_mi_bytes(m);
+        sites += m->trap != 0;
+    }
+    mb->bytes = bytes;
+    s->mf->nsites += sites;
     return !s->oom;
-}
-
-/* For every edge b -> succ[i], b's index among the successor's preds
- * (the phi operands it gives): the edges are bucketed by target, then
- * each target's preds are numbered once. Linear, where asking
- * opt_pred_index per edge is quadratic in a join's preds. */
-static bool edge_slots(struct isel *s)
-{
-    const struct opt_func *f = s->f;
-    uint32_t nb = f->nblock, ne = 0;
-    s->eoff = arena_array_raw(f->arena, nb + 1, sizeof *s->eoff);
-    uint32_t *toff = arena_array(f->arena, nb + 2, sizeof *toff); /* buckets by target */
-    uint32_t *at = arena_array_raw(f->arena, nb, sizeof *at);
-    if (!s->eoff || !toff || !at)
-        return false;
-    for (uint32_t b = 0; b < nb; b++) { /* removed blocks keep stale successor lists */
-        s->eoff[b] = ne;
-        ne += f->block[b].dead ? 0 : f->block[b].nsucc;
-    }
-    s->eoff[nb] = ne;
-    s->epred = arena_array_raw(f->arena, ne + 1, sizeof *s->epred);
-    uint32_t *from = arena_array_raw(f->arena, ne + 1, sizeof *from); /* bucketed: source */
-    uint32_t *id = arena_array_raw(f->arena, ne + 1, sizeof *id);     /* and edge */
-    if (!s->epred || !from || !id)
-        return false;
-    for (uint32_t b = 0; b < nb; b++)
-        for (uint32_t i = 0; i < s->eoff[b + 1] - s->eoff[b]; i++)
-            toff[f->block[b].succ[i] + 2]++;
-    for (uint32_t t = 0; t < nb; t++)
-        toff[t + 2] += toff[t + 1];
-    for (uint32_t b = 0; b < nb; b++)
-        for (uint32_t i = 0; i < s->eoff[b + 1] - s->eoff[b]; i++) {
-            uint32_t k = toff[f->block[b].succ[i] + 1]++;
-            from[k] = b;
-            id[k] = s->eoff[b] + i;
-        }
-    for (uint32_t t = 0; t < nb; t++) { /* now edge[toff[t] .. toff[t + 1]) go into t */
-        const struct opt_block *tl = &f->block[t];
-        for (uint32_t k = 0; k < tl->npred; k++)
-            at[tl->pred[k]] = k;
-        for (uint32_t e = toff[t]; e < toff[t + 1]; e++)
-            s->epred[id[e]] = at[from[e]];
-    }
-    return true;
 }
 
 /* Machine blocks in layout order, with their edges and phis. Their lists
@@ -502,8 +470,9 @@ static bool make_blocks(struct isel *s)
     uint32_t *edge = arena_array_raw(a, nedge + 1, sizeof *edge);
     uint32_t *ops = arena_array_raw(a, nops + 1, sizeof *ops);
     struct mphi *phi = arena_array_raw(a, nphi + 1, sizeof *phi);
+    s->pidx = arena_array_raw(a, f->nblock, sizeof *s->pidx);
     if (!(mf->block = arena_array_raw(a, f->norder, sizeof *mf->block)) || !edge || !ops ||
-        !phi)
+        !phi || !s->pidx)
         return false;
     for (uint32_t i = 0; i < f->norder; i++) {
         const struct opt_block *bl = &f->block[f->order[i]];
@@ -512,8 +481,10 @@ static bool make_blocks(struct isel *s)
                               .succ = edge + bl->npred, .nsucc = bl->nsucc};
         edge += bl->npred + bl->nsucc;
         phi += bl->nphi;
-        for (uint32_t k = 0; k < bl->npred; k++)
+        for (uint32_t k = 0; k < bl->npred; k++) {
             mb->pred[k] = f->block[bl->pred[k]].order;
+            s->pidx[bl->pred[k]] = k;
+        }
         for (uint32_t k = 0; k < bl->nsucc; k++)
             mb->succ[k] = f->block[bl->succ[k]].order;
         for (uint32_t k = 0; k < bl->nphi; k++) {
@@ -545,7 +516,7 @@ bool opt_isel(struct opt_func *f, struct mfunc *mf, struct err *e)
     if (ok) {
         memset(s.vreg, 0xff, f->ninsn * sizeof *s.vreg);
         place_slots(f, mf);
-        ok = decide_folds(&s) && edge_slots(&s) && make_blocks(&s);
+        ok = decide_folds(&s) && make_blocks(&s);
     }
     for (uint32_t i = 0; ok && i < f->norder; i++)
         ok = lower_block(&s, i);

@@ -695,6 +695,8 @@ struct mblock {
     uint32_t first, n;      /* instructions [first, first + n) */
     struct mphi *phi;
     uint32_t nphi;
+    uint32_t bytes;         /* at most how many bytes its instructions take
+                               (opt_mi_bytes), for emission's jump sizing */
     uint32_t *pred, npred;  /* machine block numbers */
     uint32_t *succ, nsucc;
 };
@@ -712,6 +714,7 @@ struct mfunc {
     uint32_t slot_bytes;    /* the IR's frame slots, right below rbp */
     uint32_t nspill;        /* spill slots (8 bytes each), set by regalloc */
     uint32_t used_saved;    /* callee-saved registers written (mask) */
+    uint32_t nsites;        /* instructions that are trap sites (trap set) */
 };
 
 /* ---- mir.c ---- */
@@ -730,6 +733,15 @@ static inline struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
     *m = (struct mi){.kind = (uint8_t)kind, .size = (uint8_t)size, .def = MR_NONE,
                      .use = {MR_NONE, MR_NONE}, .base = MR_NONE, .index = MR_NONE};
     return m;
+}
+/* The most bytes an instruction is encoded in (emit.c's table, besides
+ * the memory operand's SIB byte and displacement, added here); isel sums
+ * them per block while the instructions are fresh in the cache. */
+extern const uint8_t opt_kind_bytes[MK_COUNT];
+static inline uint32_t opt_mi_bytes(const struct mi *m)
+{
+    uint32_t mem = !m->scale ? 0 : m->base != MR_NONE && m->disp == (int8_t)m->disp ? 2 : 5;
+    return opt_kind_bytes[m->kind] + mem;
 }
 /* True when the register (physical or virtual) is an XMM one. */
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
@@ -764,8 +776,7 @@ struct isel {
     struct err *e;
     uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
-    uint32_t *eoff;   /* IR block -> where its successor edges start in epred */
-    uint32_t *epred;  /* per edge b -> succ[i]: b's index among that block's preds */
+    uint32_t *pidx;   /* IR block with one successor: its index among that one's preds */
     bool oom;
 };
 /* Appends an instruction (on failure records out of memory and returns a
