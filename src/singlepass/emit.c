@@ -2,7 +2,6 @@
  * the trap paths queued for after the body. */
 #include "singlepass.h"
 
-struct x64_mem sp_opnd_mem(const struct sp_opnd *o) { return x64_mem_base(X64_RBP, o->disp); }
 
 int sp_vmctx(struct sp_comp *c)
 {

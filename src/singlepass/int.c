@@ -15,6 +15,15 @@ static bool fits32(int size, int64_t v) { return size == 4 || v == (int32_t)v; }
 /* Normalises a result to the immediate convention (i32 sign-extended). */
 static int64_t norm(int size, uint64_t v) { return size == 4 ? (int64_t)(int32_t)v : (int64_t)v; }
 
+/* dst op= imm through r11, for a 64-bit constant too wide for an
+ * immediate (out of line: alu_src's usual paths need no frame). */
+static __attribute__((noinline)) void alu_wide(struct sp_comp *c, enum x64_alu op, int dst,
+                                               int64_t imm)
+{
+    x64_mov_ri(&c->a, 8, SP_SCRATCH, imm);
+    x64_alu_rr(&c->a, op, 8, dst, SP_SCRATCH);
+}
+
 /* dst op= b, with b in a register, a slot or an immediate (r11 when it
  * does not fit). */
 static void alu_src(struct sp_comp *c, enum x64_alu op, int size, int dst, const struct sp_opnd *b)
@@ -25,10 +34,8 @@ static void alu_src(struct sp_comp *c, enum x64_alu op, int size, int dst, const
         x64_alu_rm(&c->a, op, size, dst, sp_opnd_mem(b));
     else if (fits32(size, b->imm))
         x64_alu_ri(&c->a, op, size, dst, (int32_t)b->imm);
-    else {
-        x64_mov_ri(&c->a, 8, SP_SCRATCH, b->imm);
-        x64_alu_rr(&c->a, op, size, dst, SP_SCRATCH);
-    }
+    else
+        alu_wide(c, op, dst, b->imm);
 }
 
 /* b as a register or memory operand for one-operand instructions. */

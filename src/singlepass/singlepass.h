@@ -319,7 +319,11 @@ void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm);
 void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o);
 /* Stores an operand to [base + disp] (r11 carries memory-to-memory copies). */
 void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o);
-struct x64_mem sp_opnd_mem(const struct sp_opnd *o);
+/* An SP_MEM operand's slot. */
+static inline struct x64_mem sp_opnd_mem(const struct sp_opnd *o)
+{
+    return x64_mem_base(X64_RBP, o->disp);
+}
 /* sp_trap_here when the list is full: grows it. */
 void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
 /* Records a trap site at the current code offset. Inline: every memory

@@ -41,9 +41,12 @@ struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
     return o;
 }
 
-/* Turns the flags on top into an i32 in a register. */
-static void materialize_flags(struct sp_comp *c)
+/* Turns the flags on top into an i32 in a register, the comparison's
+ * operands dead (out of line: sp_push_flags's usual path, a consumer next,
+ * needs no frame). */
+static __attribute__((noinline)) void materialize_flags(struct sp_comp *c)
 {
+    sp_regs_release(c);
     struct sp_val *v = sp_top(c);
     enum x64_cc cc = (enum x64_cc)v->reg;
     int r = sp_reg_alloc(c, false); /* may spill: moves only, the flags live on */
@@ -71,10 +74,8 @@ void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
      * the latest). For any other than a consumer the comparison's
      * operands are dead (their registers freed, as the next instruction
      * would) and the value goes to a register. */
-    if (!uses_flags(c->m->bytes[c->at + 1])) {
-        sp_regs_release(c);
+    if (!uses_flags(c->m->bytes[c->at + 1]))
         materialize_flags(c);
-    }
 }
 
 int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)

@@ -31,6 +31,23 @@ void x64_movabs(struct x64_asm *a, int dst, uint64_t imm)
     x64_emit_o(a, 0xb8 | OP_W, dst, 8, (int64_t)imm);
 }
 
+/* The forms x64_mov_ri does not write directly, out of line so that its
+ * usual path needs no frame. */
+static __attribute__((noinline)) void mov_ri_other(struct x64_asm *a, int size, int dst,
+                                                   int64_t imm)
+{
+    if (size == 8 && (uint64_t)imm <= UINT32_MAX)
+        size = 4; /* mov r32 zero-extends into r64 */
+    if (size == 8 && imm == (int32_t)imm)
+        x64_emit_rm(a, 0xc7 | OP_W, DIGIT(0), dst, NULL, 4, imm); /* sign-extended imm32 */
+    else if (size == 8)
+        x64_movabs(a, dst, (uint64_t)imm);
+    else if (size == 1 && imm_ok(a, 1, imm))
+        x64_emit_o(a, 0xb0 | OP_BRM, dst, 1, imm);
+    else if (size != 1 && (size == 4 || imm_ok(a, size, imm)))
+        x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
+}
+
 void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
 {
     struct buf *b = &a->code;
@@ -47,16 +64,7 @@ void x64_mov_ri(struct x64_asm *a, int size, int dst, int64_t imm)
         b->len += high + 5;
         return;
     }
-    if (size == 8 && (uint64_t)imm <= UINT32_MAX)
-        size = 4; /* mov r32 zero-extends into r64 */
-    if (size == 8 && imm == (int32_t)imm)
-        x64_emit_rm(a, 0xc7 | OP_W, DIGIT(0), dst, NULL, 4, imm); /* sign-extended imm32 */
-    else if (size == 8)
-        x64_movabs(a, dst, (uint64_t)imm);
-    else if (size == 1 && imm_ok(a, 1, imm))
-        x64_emit_o(a, 0xb0 | OP_BRM, dst, 1, imm);
-    else if (size != 1 && (size == 4 || imm_ok(a, size, imm)))
-        x64_emit_o(a, x64_sized_nobyte(a, 0xb8, size), dst, imm_len(size), imm);
+    mov_ri_other(a, size, dst, imm);
 }
 
 X64_INLINE bool mov_indexed(struct x64_asm *a, uint8_t op, int size, int reg,
