@@ -180,20 +180,28 @@ static bool append(struct sp_comp *c, uint32_t field, uint32_t stack_stub)
     buf_bytes(&art->code, c->pro.code.data, plen);
     buf_bytes(&art->code, c->a.code.data, c->a.code.len);
     cc_func_end(art);
-    bool ok = true;
-    for (size_t i = 0; i < c->a.relocs.len; i++) {
+    size_t nr = c->a.relocs.len, nt = c->traps.len;
+    if (!vec_reserve(&art->relocs, art->relocs.len + nr) ||
+        !vec_reserve(&art->traps, art->traps.len + nt))
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    struct cc_reloc *rd = art->relocs.data + art->relocs.len;
+    for (size_t i = 0; i < nr; i++) {
         const struct x64_reloc *r = &c->a.relocs.data[i];
-        ok &= cc_reloc_add(art, base + r->offset,
-                           r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
-                           target_kind(r->target_kind), r->target, (int32_t)r->addend);
+        rd[i] = (struct cc_reloc){
+            .offset = base + r->offset,
+            .kind = r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
+            .target_kind = (uint8_t)target_kind(r->target_kind), .target = r->target,
+            .addend = (int32_t)r->addend};
     }
-    ok &= vec_reserve(&art->traps, art->traps.len + c->traps.len);
-    for (size_t i = 0; ok && i < c->traps.len; i++) {
-        struct cc_trap_site t = c->traps.data[i];
-        t.code_offset += base;
-        art->traps.data[art->traps.len++] = t;
+    art->relocs.len += nr;
+    /* the sites' offsets move from the body's start to the artifact's */
+    struct cc_trap_site *td = art->traps.data + art->traps.len;
+    for (size_t i = 0; i < nt; i++) {
+        td[i] = c->traps.data[i];
+        td[i].code_offset += base;
     }
-    return ok || sp_fail(c, ERR_NOMEM, "out of memory");
+    art->traps.len += nt;
+    return true;
 }
 
 static bool fn_end(void *ctx, const struct val_func *f)
