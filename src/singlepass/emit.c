@@ -69,12 +69,11 @@ void sp_mov(struct sp_comp *c, valtype t, int dst, int src)
         x64_mov_rr(&c->a, 8, dst, src);
 }
 
-void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm)
+/* sp_mov_const of a float: xorps for zero, else its bits through r11 (out
+ * of line: the callers' integer paths need no frame). */
+static __attribute__((noinline)) void mov_float_const(struct sp_comp *c, valtype t, int reg,
+                                                      int64_t imm)
 {
-    if (!sp_is_xmm_type(t)) {
-        x64_mov_ri(&c->a, t == VT_I32 ? 4 : 8, reg, t == VT_I32 ? (uint32_t)imm : imm);
-        return;
-    }
     if (imm == 0) {
         x64_sse_rr(&c->a, X64_XORPS, reg, reg);
         return;
@@ -82,6 +81,14 @@ void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm)
     int size = t == VT_F32 ? 4 : 8;
     x64_mov_ri(&c->a, size, SP_SCRATCH, size == 4 ? (uint32_t)imm : imm);
     x64_cvt_rr(&c->a, X64_MOVD_XR, size, reg, SP_SCRATCH);
+}
+
+void sp_mov_const(struct sp_comp *c, valtype t, int reg, int64_t imm)
+{
+    if (sp_is_xmm_type(t))
+        mov_float_const(c, t, reg, imm);
+    else
+        x64_mov_ri(&c->a, t == VT_I32 ? 4 : 8, reg, t == VT_I32 ? (uint32_t)imm : imm);
 }
 
 void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o)

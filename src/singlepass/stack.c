@@ -80,8 +80,12 @@ void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
 
 int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)
 {
-    int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
-    sp_opnd_to(c, r, o);
+    bool xmm = sp_is_xmm_type(o->type);
+    int r = sp_reg_alloc(c, xmm);
+    if (o->kind == SP_MEM && !xmm) /* an integer's slot, the usual case, inline */
+        x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
+    else
+        sp_opnd_to(c, r, o);
     *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
     return r;
 }
