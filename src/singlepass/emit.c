@@ -100,7 +100,10 @@ void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o)
     }
 }
 
-void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o)
+/* sp_opnd_store's other cases: a constant, a slot (copied through the
+ * scratch), a float, a base other than rbp. */
+static __attribute__((noinline)) void opnd_store_other(struct sp_comp *c, int base, int32_t disp,
+                                                       const struct sp_opnd *o)
 {
     struct x64_mem m = x64_mem_base(base, disp);
     if (o->kind == SP_CONST) {
@@ -117,6 +120,14 @@ void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_op
         sp_store_home(c, t, disp, reg);
     else
         sp_store(c, t, m, reg);
+}
+
+void sp_opnd_store(struct sp_comp *c, int base, int32_t disp, const struct sp_opnd *o)
+{
+    if (o->kind == SP_REG && base == X64_RBP && !sp_is_xmm_type(o->type))
+        x64_store_frame(&c->a, o->type == VT_I32 ? 4 : 8, disp, o->reg); /* the usual case */
+    else
+        opnd_store_other(c, base, disp, o);
 }
 
 bool sp_fail(struct sp_comp *c, enum err_code code, const char *msg)
