@@ -45,34 +45,30 @@ static void indirect_lookup(struct sp_comp *c, const struct sp_call *call)
  * frequent transfer. */
 static uint32_t plan_args(struct sp_comp *c, const struct sp_call *call, bool multi)
 {
-    uint32_t nint = multi, nflt = 0, nstack = 0, n = call->nimm + call->nargs;
-    uint32_t base = (uint32_t)c->stack.len - call->nargs;
+    uint32_t nimm = call->nimm, n = nimm + call->nargs;
+    uint32_t pos = (uint32_t)c->stack.len - call->nargs;
     c->moves.len = 0;
     if (n > c->moves.cap && !vec_reserve(&c->moves, n)) {
         sp_fail(c, ERR_NOMEM, "out of memory");
         return 0;
     }
+    uint32_t nint = multi, nflt = 0, nstack = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct sp_move *m = &c->moves.data[i];
-        if (i < call->nimm)
+        if (i < nimm)
             m->src = (struct sp_opnd){.kind = SP_CONST, .type = VT_I64, .imm = call->imm[i]};
         else
-            m->src = sp_resolve(c, base + i - call->nimm);
+            m->src = sp_resolve(c, pos++);
         bool xmm = sp_is_xmm_type(m->src.type);
-        int reg = -1;
-        if (xmm && nflt < 8)
-            reg = X64_XMM0 + (int)nflt++;
-        else if (!xmm && nint < ARRAY_LEN(int_regs))
-            reg = int_regs[nint++];
-        if (reg < 0) {
+        if (xmm ? nflt < 8 : nint < ARRAY_LEN(int_regs)) {
+            m->dst_kind = SP_REG;
+            m->dst_reg = xmm ? (uint8_t)(X64_XMM0 + nflt++) : int_regs[nint++];
+            m->phase = m->src.kind == SP_REG ? SP_PHASE_REG : SP_PHASE_LOAD;
+        } else {
             m->dst_kind = SP_MEM;
             m->dst_base = X64_RSP;
             m->dst_disp = 8 * (int32_t)nstack++;
             m->phase = SP_PHASE_STORE;
-        } else {
-            m->dst_kind = SP_REG;
-            m->dst_reg = (uint8_t)reg;
-            m->phase = m->src.kind == SP_REG ? SP_PHASE_REG : SP_PHASE_LOAD;
         }
     }
     c->moves.len = n;

@@ -258,43 +258,74 @@ static struct sp_state *else_state(struct sp_ctl *t)
     return same_types(t) ? &t->state : &t->else_state;
 }
 
-/* block, loop, if. The entries below the params are frozen; a loop head
- * and the start of an if's arms get a state of their own. */
-static bool open_block(struct sp_comp *c, const struct val_insn *vi)
+/* Pushes the frame of a block, loop or if (dead when opened in
+ * unreachable code); NULL after a failure. The live ones freeze the
+ * entries below their params: a loop head and the start of an if's arms
+ * get a state of their own, a block's label gets one from its first
+ * branch. */
+static inline __attribute__((always_inline)) struct sp_ctl *open_frame(struct sp_comp *c,
+                                                                      const struct val_insn *vi)
 {
-    enum op op = vi->in->op;
-    if (c->ctls.len == c->ctls.cap && !vec_reserve(&c->ctls, 2 * c->ctls.len + 16))
-        return sp_fail(c, ERR_NOMEM, "out of memory");
-    struct sp_ctl *t = &c->ctls.data[c->ctls.len++];
-    *t = (struct sp_ctl){.op = op, .dead = !c->live, .params = vi->params,
-                         .results = vi->results, .nparams = vi->nparams,
-                         .nresults = vi->nresults, .label = NO_LABEL};
+    if (c->ctls.len == c->ctls.cap && !vec_reserve(&c->ctls, 2 * c->ctls.len + 16)) {
+        sp_fail(c, ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     /* a block type of one value type is not in the type section */
     if (vi->nresults == 1 && !vi->nparams ? !sp_check_type(c, vi->results[0])
                                           : !sp_check_types(c, vi->params, vi->nparams,
                                                             vi->results, vi->nresults))
-        return false;
-    if (t->dead)
-        return true;
-    enum x64_cc cc = op == OP_IF ? sp_pop_cond(c) : X64_CC_NE; /* only moves until the jcc */
-    t->height = (uint32_t)c->stack.len - vi->nparams;
+        return NULL;
+    struct sp_ctl *t = &c->ctls.data[c->ctls.len++];
+    *t = (struct sp_ctl){.op = vi->in->op, .dead = !c->live, .params = vi->params,
+                         .results = vi->results, .nparams = vi->nparams,
+                         .nresults = vi->nresults, .label = NO_LABEL};
+    return t;
+}
+
+/* The height below t's params, the entries there frozen. */
+static void freeze_below(struct sp_comp *c, struct sp_ctl *t)
+{
+    t->height = (uint32_t)c->stack.len - t->nparams;
     if (c->frozen < t->height) /* usually nothing to freeze: no call */
         sp_freeze(c, t->height);
-    if (op == OP_LOOP) {
-        t->label = x64_label_new(&c->a);
-        if (!settle(c, &t->state, t->nparams, t->params, t->height))
-            return false;
-        t->merged = true;
-        x64_label_bind(&c->a, t->label);
-        if (!c->ndefer) /* a tight body has no loop */
-            sp_tight_begin(c, t, vi->in->offset);
-    } else if (op == OP_IF) {
-        t->merged = same_types(t);
-        if (!settle(c, else_state(t), t->nparams, t->params, t->height))
-            return false;
-        t->else_label = x64_label_new(&c->a);
-        x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
-    }
+}
+
+static bool block_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    struct sp_ctl *t = open_frame(c, vi);
+    if (t && !t->dead)
+        freeze_below(c, t);
+    return t != NULL;
+}
+
+static bool loop_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    struct sp_ctl *t = open_frame(c, vi);
+    if (!t || t->dead)
+        return t != NULL;
+    freeze_below(c, t);
+    t->label = x64_label_new(&c->a);
+    if (!settle(c, &t->state, t->nparams, t->params, t->height))
+        return false;
+    t->merged = true;
+    x64_label_bind(&c->a, t->label);
+    if (!c->ndefer) /* a tight body has no loop */
+        sp_tight_begin(c, t, vi->in->offset);
+    return true;
+}
+
+static bool if_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    struct sp_ctl *t = open_frame(c, vi);
+    if (!t || t->dead)
+        return t != NULL;
+    enum x64_cc cc = sp_pop_cond(c); /* only moves until the jcc */
+    freeze_below(c, t);
+    t->merged = same_types(t);
+    if (!settle(c, else_state(t), t->nparams, t->params, t->height))
+        return false;
+    t->else_label = x64_label_new(&c->a);
+    x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
     return true;
 }
 
@@ -341,9 +372,9 @@ static void do_end(struct sp_comp *c)
     c->live |= t->merged;
 }
 
-/* ---- handlers: block, loop, if, else, end and br_if (the frequent ones)
- * each have their own; they run in unreachable code too, to keep the
- * frames. */
+/* ---- handlers: else, end and br_if (block, loop and if above; the
+ * frequent ones each have their own); they run in unreachable code too,
+ * to keep the frames. */
 
 static bool else_op(struct sp_comp *c, const struct val_insn *vi)
 {
@@ -398,7 +429,9 @@ void sp_control_handlers(sp_handler *handlers)
 {
     for (unsigned op = OP_UNREACHABLE; op <= OP_RETURN; op++)
         handlers[op] = jump_op;
-    handlers[OP_BLOCK] = handlers[OP_LOOP] = handlers[OP_IF] = open_block;
+    handlers[OP_BLOCK] = block_op;
+    handlers[OP_LOOP] = loop_op;
+    handlers[OP_IF] = if_op;
     handlers[OP_ELSE] = else_op;
     handlers[OP_END] = end_op;
     handlers[OP_BR_IF] = br_if_op;
