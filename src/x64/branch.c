@@ -202,21 +202,42 @@ void x64_patch_rel32(struct x64_asm *a, uint32_t at, uint32_t to)
 void x64_reloc_add(struct x64_asm *a, uint32_t offset, enum x64_reloc_kind kind,
                    enum x64_target tkind, uint32_t target, int64_t addend)
 {
-    struct x64_reloc *r = vec_push(&a->relocs);
-    if (!r) {
+    /* grown here only when full (vec_push would zero each record first) */
+    if (a->relocs.len == a->relocs.cap &&
+        !vec_reserve(&a->relocs, 2 * a->relocs.len + 16)) {
         a->oom = true;
         return;
     }
-    *r = (struct x64_reloc){.offset = offset, .kind = (uint8_t)kind,
-                            .target_kind = (uint8_t)tkind, .target = target, .addend = addend};
+    a->relocs.data[a->relocs.len++] =
+        (struct x64_reloc){.offset = offset, .kind = (uint8_t)kind,
+                           .target_kind = (uint8_t)tkind, .target = target, .addend = addend};
 }
 
 /* ---- calls, indirect jumps, returns, traps ---- */
 
-static void rel32_reloc(struct x64_asm *a, uint32_t op, enum x64_target kind, uint32_t target)
+/* call or jmp rel32 (op E8 or E9) to a relocation target. */
+static __attribute__((noinline)) void rel32_reloc_slow(struct x64_asm *a, uint32_t op,
+                                                       enum x64_target kind, uint32_t target)
 {
     x64_emit_o(a, op, 0, 4, 0);
     x64_reloc_add(a, x64_pos(a) - 4, X64_RELOC_REL32, kind, target, -4);
+}
+
+/* The same, written directly when the code and the relocations have room
+ * (a call per wasm call), frameless. */
+static void rel32_reloc(struct x64_asm *a, uint32_t op, enum x64_target kind, uint32_t target)
+{
+    struct buf *b = &a->code;
+    if (b->cap - b->len < X64_ROOM || a->oom || a->relocs.len == a->relocs.cap) {
+        rel32_reloc_slow(a, op, kind, target);
+        return;
+    }
+    uint64_t w = op; /* the opcode and a zero rel32 */
+    memcpy(b->data + b->len, &w, 8);
+    b->len += 5;
+    a->relocs.data[a->relocs.len++] =
+        (struct x64_reloc){.offset = (uint32_t)b->len - 4, .kind = X64_RELOC_REL32,
+                           .target_kind = (uint8_t)kind, .target = target, .addend = -4};
 }
 
 void x64_call_reloc(struct x64_asm *a, enum x64_target kind, uint32_t target)

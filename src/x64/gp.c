@@ -281,10 +281,18 @@ static inline bool alu_mi_based(struct x64_asm *a, enum x64_alu op, int size,
     return true;
 }
 
+/* x64_alu_mi's other forms, out of line so that its usual path needs no
+ * frame. */
+static __attribute__((noinline)) void alu_mi_other(struct x64_asm *a, enum x64_alu op, int size,
+                                                   struct x64_mem m, int32_t imm)
+{
+    alu_imm(a, op, size, 0, &m, imm);
+}
+
 void x64_alu_mi(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int32_t imm)
 {
     if (!alu_mi_based(a, op, size, &m, imm))
-        alu_imm(a, op, size, 0, &m, imm);
+        alu_mi_other(a, op, size, m, imm);
 }
 
 /* ---- one-operand group: opcode and /digit ---- */
