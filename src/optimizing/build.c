@@ -144,10 +144,9 @@ static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct v
     c->mem = !dead && c->label < b->scan.nlabels && b->scan.mem[c->label];
     if (c->mem)
         return opt_b_mem_open(b, c) ? c : NULL;
-    if (!dead && op != OP_LOOP) { /* for lookups at its merge (opt_binfo.open) */
+    c->wopen = b->wserial;
+    if (!dead && op != OP_LOOP) /* for lookups at its merge (opt_binfo.open) */
         c->open_st = opt_b_snapshot(b);
-        c->wopen = b->wserial;
-    }
     return c;
 }
 
@@ -269,8 +268,8 @@ static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
             return false;
     } else if (b->f->block[m].npred == 1) {
         opt_b_adopt(b, bi->st[0]);
-    } else {
-        opt_b_adopt(b, (struct opt_pstate){NULL, m});
+    } else if (!opt_b_join(b, m)) {
+        return false;
     }
     for (uint32_t k = 0; k < c->nresults; k++) {
         opt_val v = opt_b_merge_value(b, m, k, opt_type_of(c->results[k]));
@@ -302,6 +301,13 @@ static bool end_block(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 static bool end_loop(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 {
     uint32_t h = c->target;
+    struct opt_binfo *bi = opt_b_info(b, h);
+    if (!c->mem) { /* a local the loop does not write has its entry value */
+        bi->opened = true;
+        bi->open = bi->st[0];
+        bi->wopen = c->wopen;
+        bi->wclose = b->wserial;
+    }
     for (uint32_t k = 0; k < c->nparams; k++)
         if (!opt_b_fill_value_phi(b, h, b->f->block[h].phi[k], k))
             return false;

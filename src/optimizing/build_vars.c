@@ -20,6 +20,10 @@ enum { FAN_BITS = 4, FAN = 1 << FAN_BITS };
 /* Lookup frames that make no phi (struct opt_rframe's phi): waiting for
  * one answer or a merge's, or answered with what is remembered already. */
 enum { SINGLE = UINT32_MAX, MERGE = UINT32_MAX - 1, KNOWN = UINT32_MAX - 2 };
+/* In the trie, ASK | block stands for "the value at the start of join
+ * block": a local written in the scope of the join the state continues
+ * after (opt_b_join). Values are below ASK (ids fit 31 bits). */
+#define ASK 0x80000000u
 
 struct opt_pnode {
     uint32_t stamp;
@@ -29,11 +33,11 @@ struct opt_pnode {
     } u;
 };
 
-/* A write of a local, by serial (0: none): the local's write before it,
- * and a jump further back (skew-binary jump pointers: finding the last
+/* A write of a local, by serial (0: none): the local, its write before
+ * it, and a jump further back (skew-binary jump pointers: finding the last
  * write before a point takes O(log writes) steps). */
 struct opt_wnode {
-    uint32_t prev, jump, depth;
+    uint32_t local, prev, jump, depth;
 };
 
 /* Numbers a write of var (b->wserial, b->wseq[var]). */
@@ -44,7 +48,7 @@ static bool log_write(struct opt_build *b, uint32_t var)
         return opt_b_nomem(b);
     const struct opt_wnode *w = b->wlog, *j = &w[w[p].jump];
     bool even = w[p].depth - j->depth == j->depth - w[j->jump].depth;
-    b->wlog[s] = (struct opt_wnode){p, even ? j->jump : p, w[p].depth + 1};
+    b->wlog[s] = (struct opt_wnode){var, p, even ? j->jump : p, w[p].depth + 1};
     b->wseq[var] = s;
     return true;
 }
@@ -226,13 +230,16 @@ static bool work_push(struct opt_build *b, uint32_t block)
 
 /* The value of var in state s when it is known without a lookup's frames:
  * written since s's join, or answered by the entry block or by what the
- * join remembers; else 0. */
-static opt_val known(const struct opt_build *b, struct opt_pstate s, uint32_t var)
+ * join that must be asked (*ask: s's, or the one a marker names)
+ * remembers; else 0. */
+static opt_val known(const struct opt_build *b, struct opt_pstate s, uint32_t var,
+                     uint32_t *ask)
 {
     opt_val v = trie_get(b, s.root, var);
-    if (v)
+    *ask = v & ASK ? v & ~ASK : s.base;
+    if (v && !(v & ASK))
         return v;
-    return s.base ? cache_get(b, s.base, var) : entry_value(b, var);
+    return *ask ? cache_get(b, *ask, var) : entry_value(b, var);
 }
 
 /* First step of a lookup at a join whose answer is not known (the entry
@@ -255,8 +262,7 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
         /* one way in, or var is as its block or if found it */
         struct opt_pstate s = npred == 1 ? bi->st[0] : bi->open;
         r->phi = SINGLE;
-        r->next = s.base;
-        *v = known(b, s, var);
+        *v = known(b, s, var, &r->next);
     } else if (bi->sealed && !bi->loop) { /* no cycle can come back here */
         r->phi = MERGE;
         r->ops = (uint32_t)b->ops.len;
@@ -337,12 +343,12 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
         } else if (!operand_put(b, r, result)) {
             return OPT_NONE;
         }
-        uint32_t n = f->block[r->block].npred;
-        while (r->next < n && (v = known(b, bi->st[r->next], var)))
+        uint32_t n = f->block[r->block].npred, ask = 0;
+        while (r->next < n && (v = known(b, bi->st[r->next], var, &ask)))
             if (!operand_put(b, r, v))
                 return OPT_NONE;
         if (r->next < n) {
-            if (!work_push(b, bi->st[r->next].base))
+            if (!work_push(b, ask))
                 return OPT_NONE;
             continue;
         }
@@ -361,13 +367,42 @@ static opt_val lookup(struct opt_build *b, uint32_t block, uint32_t var)
 
 static opt_val read_state(struct opt_build *b, struct opt_pstate s, uint32_t var)
 {
-    opt_val v = known(b, s, var);
-    return v ? v : lookup(b, s.base, var);
+    uint32_t ask;
+    opt_val v = known(b, s, var, &ask);
+    return v ? v : lookup(b, ask, var);
 }
 
 opt_val opt_b_local_get(struct opt_build *b, uint32_t local)
 {
     return read_state(b, b->st, local);
+}
+
+/* ---- joins ---- */
+
+/* Code after a join continues from the state where its block or if
+ * opened, with a marker (ASK | join) for each local written inside: only
+ * those are asked of the join (lazily, so a phi is made only for a local
+ * read after it), every other read finds its value in the trie at once
+ * instead of asking a chain of joins (asyncify's code: long runs of small
+ * ifs). A join whose scope made more than JOIN_WRITES writes (a bound that
+ * keeps the work per join constant) is asked about every local. */
+enum { JOIN_WRITES = 16 };
+
+bool opt_b_join(struct opt_build *b, uint32_t m)
+{
+    const struct opt_binfo *bi = opt_b_info(b, m);
+    uint32_t lo = bi->wopen, hi = bi->wclose;
+    if (hi - lo > JOIN_WRITES) {
+        opt_b_adopt(b, (struct opt_pstate){NULL, m});
+        return true;
+    }
+    opt_b_adopt(b, bi->open);
+    for (uint32_t s = lo + 1; s <= hi; s++) {
+        uint32_t x = b->wlog[s].local;
+        if (trie_get(b, b->st.root, x) != (ASK | m) && !trie_set(b, x, ASK | m))
+            return false;
+    }
+    return true;
 }
 
 /* ---- memory labels ---- */
@@ -461,7 +496,7 @@ bool opt_b_vars_begin(struct opt_build *b)
     b->cap_wlog = 0;
     if (!b->wseq || !opt_grow(b->a, &b->wlog, &b->cap_wlog, 64, sizeof *b->wlog))
         return opt_b_nomem(b);
-    b->wlog[0] = (struct opt_wnode){0, 0, 0}; /* "no write": its own jump */
+    b->wlog[0] = (struct opt_wnode){0, 0, 0, 0}; /* "no write": its own jump */
     b->ckey = NULL;
     b->cval = NULL;
     b->ccap = b->cn = 0;
@@ -470,25 +505,44 @@ bool opt_b_vars_begin(struct opt_build *b)
 
 /* ---- sealing and label values ---- */
 
+/* The value of a phi made at loop header blk before it was sealed: its
+ * entry value when the loop does not write var (no need to ask the back
+ * edges), else the phi filled from the edges (or what it trivially is). */
+static opt_val complete(struct opt_build *b, uint32_t blk, uint32_t var, opt_val phi)
+{
+    const struct opt_binfo *bi = opt_b_info(b, blk);
+    if (bi->opened && !written_between(b, var, bi->wopen, bi->wclose)) {
+        opt_val v = read_state(b, bi->st[0], var);
+        if (v) {
+            b->f->insn[phi].dead = 1;
+            opt_replace(b->f, phi, v);
+        }
+        return v;
+    }
+    if (!phi_alloc(b, phi))
+        return OPT_NONE;
+    for (uint32_t k = 0; k < b->f->insn[phi].arg[1]; k++) {
+        opt_val v = read_state(b, opt_b_info(b, blk)->st[k], var);
+        if (!v)
+            return OPT_NONE;
+        b->f->extra[b->f->insn[phi].arg[0] + k] = v;
+    }
+    return trivial(b, phi);
+}
+
 bool opt_b_seal(struct opt_build *b, uint32_t blk)
 {
-    struct opt_binfo *bi = opt_b_info(b, blk);
-    bi->sealed = true;
-    for (uint32_t i = 0; i < bi->ninc; i += 2) {
+    opt_b_info(b, blk)->sealed = true;
+    for (uint32_t i = 0; i < opt_b_info(b, blk)->ninc; i += 2) {
+        const struct opt_binfo *bi = opt_b_info(b, blk);
         uint32_t var = bi->incomplete[i];
-        opt_val phi = bi->incomplete[i + 1];
-        if (!phi_alloc(b, phi))
-            return false;
-        for (uint32_t k = 0; k < b->f->insn[phi].arg[1]; k++) {
-            opt_val v = read_state(b, opt_b_info(b, blk)->st[k], var);
-            if (!v)
-                return false;
-            b->f->extra[b->f->insn[phi].arg[0] + k] = v;
-        }
-        bi = opt_b_info(b, blk);
-        if (!cache_put(b, blk, var, trivial(b, phi)))
+        opt_val v = complete(b, blk, var, bi->incomplete[i + 1]);
+        if (!v || !cache_put(b, blk, var, v))
             return false;
     }
+    /* the phis replaced go (complete's have no operands for the preds) */
+    if (opt_b_info(b, blk)->ninc)
+        opt_compact_phis(b->f, blk);
     return true;
 }
 

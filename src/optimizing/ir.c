@@ -157,7 +157,7 @@ void opt_resolve_all(struct opt_func *f)
             continue;
         uint32_t *args, n = opt_args(f, in, &args);
         for (uint32_t i = 0; i < n; i++)
-            args[i] = opt_resolve(f, args[i]);
+            args[i] = opt_resolved(f, args[i]);
     }
 }
 
@@ -169,7 +169,7 @@ void opt_resolve_phis(struct opt_func *f)
             const struct opt_insn *in = &f->insn[bl->phi[i]];
             uint32_t *ops = f->extra + in->arg[0];
             for (uint32_t k = 0; k < in->arg[1]; k++)
-                ops[k] = opt_resolve(f, ops[k]);
+                ops[k] = opt_resolved(f, ops[k]);
         }
     }
 }
@@ -193,6 +193,11 @@ void opt_compact(struct opt_func *f)
         bl->nphi = compact_list(f, b, bl->phi, bl->nphi);
         bl->ninsn = compact_list(f, b, bl->insn, bl->ninsn);
     }
+}
+
+void opt_compact_phis(struct opt_func *f, uint32_t b)
+{
+    f->block[b].nphi = compact_list(f, b, f->block[b].phi, f->block[b].nphi);
 }
 
 void opt_pred_drop(struct opt_func *f, uint32_t b, uint32_t i)
@@ -226,7 +231,7 @@ opt_val opt_phi_same(struct opt_func *f, opt_val phi)
     uint32_t *ops, n = opt_args(f, &f->insn[phi], &ops);
     opt_val same = OPT_NONE;
     for (uint32_t i = 0; i < n; i++) {
-        opt_val o = opt_resolve(f, ops[i]);
+        opt_val o = opt_resolved(f, ops[i]);
         if (o == phi || o == same)
             continue;
         if (same)

@@ -267,6 +267,8 @@ void opt_resolve_phis(struct opt_func *f);
 /* Drops from the blocks' phi and instruction lists what is dead or was
  * moved to another block (its `block` field names the new one). */
 void opt_compact(struct opt_func *f);
+/* The same for block b's phi list only (when only phis died). */
+void opt_compact_phis(struct opt_func *f, uint32_t b);
 /* Removes pred i of block b with the matching phi operands. */
 void opt_pred_drop(struct opt_func *f, uint32_t b, uint32_t i);
 /* Removes the CFG edge from -> to from both lists (and the phi operands). */
@@ -352,8 +354,9 @@ struct opt_binfo {
     opt_val table;           /* the last br_table with an edge to it */
     bool sealed;
     bool loop;               /* a loop header (the only joins with back edges) */
-    bool opened;             /* a merge with `open` set: */
-    struct opt_pstate open;  /* the locals where its block or if opened, */
+    bool opened;             /* a merge or sealed loop header with `open` set: */
+    struct opt_pstate open;  /* the locals where its block or if opened (a
+                                loop's: its entry edge's), */
     uint32_t wopen, wclose;  /* and opt_build.wserial then and at its end: a
                                 local not written between has its value there */
 };
@@ -471,6 +474,11 @@ opt_val opt_b_pop(struct opt_build *b);
 bool opt_b_vars_begin(struct opt_build *b);
 opt_val opt_b_local_get(struct opt_build *b, uint32_t local);
 bool opt_b_local_set(struct opt_build *b, uint32_t local, opt_val v);
+/* Continues after join m (sealed, two preds or more, its opened fields
+ * set): from the state where its block or if opened, with the locals
+ * written inside marked to be asked of m (when there are few; else m is
+ * asked about every local). */
+bool opt_b_join(struct opt_build *b, uint32_t m);
 /* The current state, frozen (later writes copy). */
 struct opt_pstate opt_b_snapshot(struct opt_build *b);
 /* Continues from a recorded state. */

@@ -80,14 +80,25 @@ static opt_val *live_phis(struct opt_func *f, uint32_t *n)
     return phis;
 }
 
-/* Replaces the trivial phis, a worklist over the phis that use a
- * replaced one. */
-static bool remove_trivial(struct opt_func *f, opt_val *work, uint32_t n)
+/* Replaces the trivial phis among the n in phis, a worklist over the
+ * phis that use a replaced one. The builder leaves few (a phi an
+ * operand's replacement or prune's dropped edges made trivial): the users
+ * are worked out only when there is one. */
+static bool remove_trivial(struct opt_func *f, opt_val *phis, uint32_t nphi)
 {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nphi; i++) {
+        opt_val same = opt_phi_same(f, phis[i]);
+        n += same && same != phis[i];
+    }
+    if (!n)
+        return true;
     struct users us;
     uint8_t *queued = arena_alloc(f->arena, f->ninsn);
-    if (!queued || !phi_users(f, work, n, &us))
+    if (!queued || !phi_users(f, phis, nphi, &us))
         return false;
+    opt_val *work = phis;
+    n = nphi;
     for (uint32_t i = 0; i < n; i++)
         queued[work[i]] = 1;
     while (n) {
@@ -123,7 +134,9 @@ bool opt_pass_phis(struct opt_func *f, struct err *e)
         return nomem(e);
     if (f->nreplaced != replaced)
         opt_resolve_all(f);
-    if (f->nreplaced) /* what was replaced is dead, maybe still in a list */
-        opt_compact(f);
+    for (uint32_t b = 0; f->nreplaced && b < f->nblock; b++) /* what was replaced (phis
+                                                                  only) may be in a list */
+        if (!f->block[b].dead)
+            opt_compact_phis(f, b);
     return true;
 }
