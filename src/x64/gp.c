@@ -114,10 +114,25 @@ void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int 
     mov_general(a, op, size, reg, x64_mem_index(base, index, 1, disp));
 }
 
-void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)
+/* x64_mov_mi's other forms (sizes 1 and 2, indexed or rip-relative
+ * operands, misuse), out of line so that its usual path needs no frame. */
+static __attribute__((noinline)) void mov_mi_other(struct x64_asm *a, int size, struct x64_mem m,
+                                                   int32_t imm)
 {
     if (imm_ok(a, size, imm))
         x64_emit_rm(a, x64_sized(a, 0xc7, size), DIGIT(0), 0, &m, imm_len(size), imm);
+}
+
+void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm)
+{
+    /* the usual [base + disp] form: C7 /0 as a based mov, then the imm32
+     * (the fast path's room check left space for it) */
+    if (x64_base_mem(&m) && x64_mov_based_fast(a, 0xc7, size, 0 /* /0 */, m.base, m.disp)) {
+        memcpy(a->code.data + a->code.len, &imm, 4);
+        a->code.len += 4;
+        return;
+    }
+    mov_mi_other(a, size, m, imm);
 }
 
 void x64_lea(struct x64_asm *a, int size, int dst, struct x64_mem m)
@@ -416,12 +431,19 @@ void x64_setcc(struct x64_asm *a, enum x64_cc cc, int reg)
     x64_emit_rm(a, OP_0F(0x90 + (cc & 15u)) | OP_BRM, DIGIT(0), reg, NULL, 0, 0);
 }
 
+/* x64_setcc_zx as its two instructions (a full buffer, misuse), out of line
+ * so that its usual path needs no frame. */
+static __attribute__((noinline)) void setcc_zx_other(struct x64_asm *a, enum x64_cc cc, int reg)
+{
+    x64_setcc(a, cc, reg);
+    x64_ext_rr(a, X64_ZX, 4, 1, reg, reg);
+}
+
 void x64_setcc_zx(struct x64_asm *a, enum x64_cc cc, int reg)
 {
     struct buf *b = &a->code;
     if ((unsigned)reg >= 16 || b->cap - b->len < X64_ROOM || a->oom) {
-        x64_setcc(a, cc, reg);
-        x64_ext_rr(a, X64_ZX, 4, 1, reg, reg);
+        setcc_zx_other(a, cc, reg);
         return;
     }
     /* [REX] 0F 90+cc /0, [REX] 0F B6 /r: registers 4..7 as bytes need an

@@ -253,10 +253,12 @@ static inline __attribute__((always_inline)) void x64_put_word(struct buf *b, ui
  * base, a full buffer, misuse). */
 void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
                         int32_t disp);
-/* A 4- or 8-byte mov (op X64_MOV_LOAD or X64_MOV_STORE) of GP register reg
- * and [base + disp], base neither rsp nor r12 (they need a SIB byte):
- * REX, opcode, ModRM and displacement put together in one word and stored
- * at once. False, with nothing emitted, for anything else. */
+/* A 4- or 8-byte mov (op X64_MOV_LOAD or X64_MOV_STORE; or any one-byte
+ * opcode with ModRM.reg = reg, whose immediate the caller appends: at least
+ * 8 bytes of room are left) of GP register reg and [base + disp], base
+ * neither rsp nor r12 (they need a SIB byte): REX, opcode, ModRM and
+ * displacement put together in one word and stored at once. False, with
+ * nothing emitted, for anything else. */
 static inline __attribute__((always_inline)) bool
 x64_mov_based_fast(struct x64_asm *a, uint8_t op, int size, int reg, int base, int32_t disp)
 {
