@@ -35,7 +35,7 @@ struct ls {
     struct mfunc *mf;
     struct heap todo;                /* pieces split off, waiting: (start, id) */
     uint32_t nfirst, next;           /* live.c's intervals (ids by start), the next one */
-    uint32_t holder[32];             /* piece holding each register */
+    uint32_t holder[32];             /* piece holding each busy register */
     uint32_t hend[32];               /* where each holder ends (its end, cached) */
     uint32_t huse[32];               /* each holder's next use, as an index in upos */
     uint32_t busy;                   /* registers with a holder (mask) */
@@ -43,6 +43,8 @@ struct ls {
     uint32_t fc[32];                 /* cursor in each fixed range list, */
     uint32_t fnow[2][32];            /* and that range (FAR, FAR: none left) */
     uint32_t call, cnext;            /* cursor in the calls, and that call (or FAR) */
+    uint32_t caller;                 /* opt_caller_saved (read for every piece) */
+    uint32_t regs[2];                /* the allocatable registers: integer, XMM */
     struct heap slots;               /* slots by owner's end (stale entries skipped) */
     uint32_t *slot_end, cap_slot_end; /* per slot: when its last owner dies */
     uint32_t *pstart, *partner;      /* per vreg: phi partners (CSR) */
@@ -265,7 +267,7 @@ static inline void take(struct ls *s, uint32_t id, int r)
     s->ra->iv[id].loc = r;
     s->holder[r] = id;
     s->huse[r] = s->ra->iv[id].u0;
-    if (!((opt_caller_saved >> r) & 1))
+    if (!((s->caller >> r) & 1))
         s->mf->used_saved |= 1u << r;
     s->busy |= 1u << r;
     s->hend[r] = s->ra->iv[id].end;
@@ -301,8 +303,9 @@ static uint32_t fixed_next(struct ls *s, int r)
 {
     while (s->fnow[1][r] <= s->pos)
         fixed_at(s, r, s->fc[r] + 2);
-    uint32_t next = (opt_caller_saved >> r) & 1 ? s->cnext : FAR;
-    next = s->fnow[0][r] < next ? s->fnow[0][r] : next;
+    uint32_t next = s->fnow[0][r];
+    if (((s->caller >> r) & 1) && s->cnext < next)
+        next = s->cnext;
     return next > s->pos ? next : s->pos;
 }
 
@@ -314,12 +317,6 @@ static uint32_t next_use(struct ls *s, int r, uint32_t pos)
     while (s->huse[r] < x->u1 && s->ra->upos[s->huse[r]] < pos)
         s->huse[r]++;
     return s->huse[r] < x->u1 ? s->ra->upos[s->huse[r]] : FAR;
-}
-
-/* The allocatable registers of a class. */
-static uint32_t class_regs(bool xmm)
-{
-    return opt_allocatable & (xmm ? 0xffff0000u : 0x0000ffffu);
 }
 
 /* The register a two-address instruction defining the piece wants: its
@@ -357,6 +354,34 @@ static int mate_hint(const struct ls *s, const struct lsi *x)
     return h < 32 ? (int)h : -1;
 }
 
+/* The best partial fit so far: the register free the longest, for how
+ * long (ties to the lowest register). */
+struct fit {
+    int r;
+    uint32_t until;
+};
+
+/* Whether free register r can hold piece x for all its life; else notes
+ * how long it can in *f. */
+static inline bool fits(struct ls *s, const struct lsi *x, int r, struct fit *f)
+{
+    uint32_t until = fixed_next(s, r);
+    if (until >= x->end)
+        return true;
+    if (until > f->until || (until == f->until && f->r >= 0 && r < f->r))
+        *f = (struct fit){r, until};
+    return false;
+}
+
+/* The first register of `regs` (ascending) that fits piece x, or -1. */
+static inline int first_fit(struct ls *s, const struct lsi *x, uint32_t regs, struct fit *f)
+{
+    for (; regs; regs &= regs - 1)
+        if (fits(s, x, __builtin_ctz(regs), f))
+            return __builtin_ctz(regs);
+    return -1;
+}
+
 /* A free register for piece id: the first free for its whole life, in
  * order of preference (each group in ascending order): the hints, then
  * the caller-saved registers (no save needed), then the others; else the
@@ -365,30 +390,27 @@ static int mate_hint(const struct ls *s, const struct lsi *x)
 static bool try_free(struct ls *s, uint32_t id, bool *done)
 {
     struct lsi *x = &s->ra->iv[id];
-    int h0 = operand_hint(s, x);
-    int h1 = mate_hint(s, x);
-    const uint32_t groups[] = {h0 >= 0 ? 1u << h0 : 0, h1 >= 0 ? 1u << h1 : 0, opt_caller_saved,
-                               ~0u};
-    uint32_t free = class_regs(s->mf->vclass[x->vreg]) & ~s->busy, part_until = 0;
-    int part = -1;
+    uint32_t free = s->regs[s->mf->vclass[x->vreg] & 1] & ~s->busy;
+    struct fit f = {-1, 0};
+    int r = -1;
     *done = true;
-    for (size_t g = 0; g < ARRAY_LEN(groups); free &= ~groups[g++])
-        for (uint32_t m = free & groups[g]; m; m &= m - 1) {
-            int r = __builtin_ctz(m);
-            uint32_t until = fixed_next(s, r);
-            if (until >= x->end) {
-                take(s, id, r);
-                return true;
-            }
-            if (until > part_until || (until == part_until && part >= 0 && r < part)) {
-                part_until = until;
-                part = r;
-            }
+    for (int k = 0, h; k < 2 && r < 0; k++) /* the hints */
+        if ((h = k ? mate_hint(s, x) : operand_hint(s, x)) >= 0 && ((free >> h) & 1)) {
+            r = fits(s, x, h, &f) ? h : -1;
+            free &= ~(1u << h);
         }
+    if (r < 0)
+        r = first_fit(s, x, free & s->caller, &f);
+    if (r < 0)
+        r = first_fit(s, x, free & ~s->caller, &f);
+    if (r >= 0) {
+        take(s, id, r);
+        return true;
+    }
     uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
-    if (part >= 0 && (part_until & ~1u) > first)
-        return assign(s, id, part, part_until);
-    if (part >= 0 && (part_until & ~1u) > x->start)
+    if (f.r >= 0 && (f.until & ~1u) > first)
+        return assign(s, id, f.r, f.until);
+    if (f.r >= 0 && (f.until & ~1u) > x->start)
         return spill(s, id); /* a register only where it is not needed: moves for nothing */
     *done = false;
     return true;
@@ -399,17 +421,16 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
 static bool blocked(struct ls *s, uint32_t id)
 {
     struct lsi *x = &s->ra->iv[id];
-    bool xmm = s->mf->vclass[x->vreg];
     uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
     uint32_t inst = s->pos & ~1u;
     int best = -1;
     uint32_t best_use = 0, best_block = 0;
-    for (uint32_t regs = class_regs(xmm); regs; regs &= regs - 1) {
+    for (uint32_t regs = s->regs[s->mf->vclass[x->vreg] & 1]; regs; regs &= regs - 1) {
         int r = __builtin_ctz(regs);
         uint32_t block = fixed_next(s, r), use = block;
         if (block < x->end && (block & ~1u) <= x->start)
             continue; /* cannot hold it even for a moment */
-        if (s->holder[r] != NOBODY) {
+        if ((s->busy >> r) & 1) {
             uint32_t nu = next_use(s, r, inst);
             if ((nu & ~1u) == inst)
                 continue; /* its holder is an operand right here */
@@ -423,9 +444,8 @@ static bool blocked(struct ls *s, uint32_t id)
     }
     if (best < 0 || (best_use <= first && (first & ~1u) > x->start))
         return spill(s, id);
-    uint32_t a = s->holder[best];
-    if (a != NOBODY) {
-        s->holder[best] = NOBODY;
+    if ((s->busy >> best) & 1) {
+        uint32_t a = s->holder[best];
         s->busy &= ~(1u << best);
         uint32_t rest = s->ra->iv[a].start >= inst ? a : split(s, a, inst);
         if (rest == NOBODY || !spill(s, rest))
@@ -441,12 +461,10 @@ static void expire(struct ls *s)
     s->soonest = FAR;
     for (uint32_t busy = s->busy; busy; busy &= busy - 1) {
         int r = __builtin_ctz(busy);
-        if (s->hend[r] <= s->pos) {
-            s->holder[r] = NOBODY;
+        if (s->hend[r] <= s->pos)
             s->busy &= ~(1u << r);
-        } else if (s->hend[r] < s->soonest) {
+        else if (s->hend[r] < s->soonest)
             s->soonest = s->hend[r];
-        }
     }
 }
 
@@ -465,11 +483,10 @@ static void advance(struct ls *s, uint32_t pos)
 bool opt_regalloc(struct ra *ra)
 {
     struct mfunc *mf = ra->mf;
-    struct ls s = {.ra = ra, .mf = mf};
-    for (int r = 0; r < 32; r++) {
-        s.holder[r] = NOBODY;
+    struct ls s = {.ra = ra, .mf = mf, .caller = opt_caller_saved,
+                   .regs = {opt_allocatable & 0x0000ffffu, opt_allocatable & 0xffff0000u}};
+    for (int r = 0; r < 32; r++)
         fixed_at(&s, r, 0);
-    }
     s.nfirst = ra->niv;
     for (uint32_t id; (id = next_piece(&s)) != NOBODY;) {
         advance(&s, ra->iv[id].start);
