@@ -543,6 +543,15 @@ static inline opt_val opt_resolved(struct opt_func *f, opt_val v)
 {
     return f->alias[v] ? opt_resolve(f, v) : v;
 }
+/* Resolves the operands of v, writing only those replaced (most are not:
+ * the instruction's memory stays clean). */
+static inline void opt_resolve_args(struct opt_func *f, opt_val v)
+{
+    uint32_t *args, n = opt_args(f, &f->insn[v], &args);
+    for (uint32_t i = 0; i < n; i++)
+        if (f->alias[args[i]])
+            args[i] = opt_resolve(f, args[i]);
+}
 /* pass_fold.c: constant folding and algebraic simplification. */
 bool opt_pass_fold(struct opt_func *f, struct err *e);
 /* The folding of one instruction at a time, for a walk of the caller's
@@ -557,9 +566,9 @@ struct opt_fold {
     opt_val (*intern)(void *ctx, opt_val c);
     void *ctx;
 };
-/* Simplifies v after resolving its operands: v may become a constant (in
- * the entry block), dead with a replacement, or take other operands. May
- * make instructions (f->insn moves). */
+/* Simplifies v, whose operands are resolved (opt_resolve_args): v may
+ * become a constant (in the entry block), dead with a replacement, or take
+ * other operands. May make instructions (f->insn moves). */
 void opt_fold_insn(struct opt_fold *s, opt_val v);
 /* Puts the constants made and moved at the start of the entry block.
  * False on out of memory. */

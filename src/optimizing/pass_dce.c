@@ -23,24 +23,25 @@ static bool root(const struct opt_insn *in)
     return effect[in->op];
 }
 
-/* Marks the operands of live instruction v (resolving them); one defined
- * at or after `at`, which the sweep has passed, is marked through work. */
-static void mark_operands(struct opt_func *f, opt_val v, opt_val at, uint8_t *live,
-                          uint32_t *work)
+/* Marks the operands of live instruction v; one defined at or after v,
+ * which the sweep has passed (a phi's operand from a back edge), is
+ * marked through work, with the operands of its own. Operands are
+ * resolved already (every pass before leaves them so: verify.c). */
+static void mark_operands(const struct opt_func *f, opt_val v, uint8_t *live, uint32_t *work)
 {
-    uint32_t n = 0;
-    work[n++] = v;
-    while (n) {
-        uint32_t *args, k = opt_args(f, &f->insn[work[--n]], &args);
+    uint32_t n = 0, *args, k = opt_args(f, &f->insn[v], &args);
+    for (;;) {
         for (uint32_t i = 0; i < k; i++) {
-            opt_val a = opt_resolved(f, args[i]);
-            args[i] = a;
-            if (!live[a]) {
-                live[a] = 1;
-                if (a >= at)
-                    work[n++] = a;
-            }
+            opt_val a = args[i];
+            if (live[a])
+                continue;
+            live[a] = 1;
+            if (a >= v)
+                work[n++] = a;
         }
+        if (!n)
+            return;
+        k = opt_args(f, &f->insn[work[--n]], &args);
     }
 }
 
@@ -57,10 +58,10 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
      * look at the blocks, which would miss the cache for each. */
     for (opt_val v = f->ninsn; v-- > 1;) {
         const struct opt_insn *in = &f->insn[v];
-        if (!live[v] && !in->dead && in->block < f->nblock && root(in))
-            live[v] = 1;
-        if (live[v])
-            mark_operands(f, v, v, live, work);
+        if (!live[v] && (in->dead || in->block >= f->nblock || !root(in)))
+            continue;
+        live[v] = 1;
+        mark_operands(f, v, live, work);
     }
     for (opt_val v = 1; v < f->ninsn; v++)
         if (!live[v])

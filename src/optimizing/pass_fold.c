@@ -358,45 +358,65 @@ static bool unary(struct opt_fold *s, opt_val v, struct opt_insn *in)
     return false;
 }
 
-void opt_fold_insn(struct opt_fold *s, opt_val v)
+/* What folding looks at, per op: only integer operations (float ones are
+ * left alone, see above), constants (to the entry block), trap checks and
+ * selects; most instructions (memory, calls, phis, terminators) are none
+ * of these and cost a look at this table. */
+enum { FK_NONE, FK_CONST, FK_BINARY, FK_UNARY, FK_TRAP_IF, FK_SELECT };
+static const uint8_t fold_kind[OPT_OP_COUNT] = {
+    [OPT_ICONST] = FK_CONST, [OPT_FCONST] = FK_CONST,
+    [OPT_ADD] = FK_BINARY, [OPT_SUB] = FK_BINARY, [OPT_MUL] = FK_BINARY,
+    [OPT_AND] = FK_BINARY, [OPT_OR] = FK_BINARY, [OPT_XOR] = FK_BINARY,
+    [OPT_SHL] = FK_BINARY, [OPT_SHR_S] = FK_BINARY, [OPT_SHR_U] = FK_BINARY,
+    [OPT_ROTL] = FK_BINARY, [OPT_ROTR] = FK_BINARY, [OPT_DIV_S] = FK_BINARY,
+    [OPT_DIV_U] = FK_BINARY, [OPT_REM_S] = FK_BINARY, [OPT_REM_U] = FK_BINARY,
+    [OPT_ICMP] = FK_BINARY,
+    [OPT_CLZ] = FK_UNARY, [OPT_CTZ] = FK_UNARY, [OPT_POPCNT] = FK_UNARY,
+    [OPT_SEXT] = FK_UNARY, [OPT_ZEXT] = FK_UNARY, [OPT_WRAP] = FK_UNARY,
+    [OPT_TRAP_IF] = FK_TRAP_IF, [OPT_SELECT] = FK_SELECT,
+};
+
+/* The folding of v, of a kind other than FK_NONE. Out of line: the walks
+ * calling opt_fold_insn for every instruction then pay only for a look
+ * at the table. */
+static __attribute__((noinline)) void fold(struct opt_fold *s, opt_val v, uint8_t kind)
 {
     struct opt_func *f = s->f;
     struct opt_insn *in = &f->insn[v];
-    uint32_t *args, n = opt_args(f, in, &args);
     uint64_t c;
-    for (uint32_t i = 0; i < n; i++)
-        args[i] = opt_resolved(f, args[i]);
-    uint8_t shape = opt_ops[in->op].shape;
-    if (shape == SH_NONE) {
-        if ((in->op == OPT_ICONST || in->op == OPT_FCONST) && in->block)
+    switch (kind) {
+    case FK_CONST:
+        if (in->block)
             to_entry(s, v);
         return;
-    }
-    if (shape > SH_ABC || opt_is_float(in->type) || in->op == OPT_FCMP)
-        return; /* lists (calls, phis) and terminators fold no further */
-    switch (shape) {
-    case SH_AB:
-        if (opt_ops[in->op].flags & OF_PURE)
-            binary(s, v, in);
+    case FK_BINARY:
+        binary(s, v, in);
         return;
-    case SH_A:
-        if (in->op == OPT_TRAP_IF && konst(f, in->arg[0], &c) && !c) {
+    case FK_UNARY:
+        unary(s, v, in);
+        return;
+    case FK_TRAP_IF:
+        if (konst(f, in->arg[0], &c) && !c) {
             in->dead = 1;
             s->changed++;
-        } else if (in->op != OPT_TRAP_IF && in->op != OPT_LOAD && in->op != OPT_F2I &&
-                   !opt_is_float(f->insn[in->arg[0]].type)) {
-            unary(s, v, in);
         }
         return;
-    case SH_ABC: /* select */
+    default: /* FK_SELECT, not of floats (NaN payloads) */
+        if (opt_is_float(in->type))
+            return;
         if (in->arg[1] == in->arg[2])
             to_value(s, v, in->arg[1]);
         else if (konst(f, in->arg[0], &c))
             to_value(s, v, c ? in->arg[1] : in->arg[2]);
         return;
-    default:
-        return;
     }
+}
+
+void opt_fold_insn(struct opt_fold *s, opt_val v)
+{
+    uint8_t kind = fold_kind[s->f->insn[v].op];
+    if (kind != FK_NONE)
+        fold(s, v, kind);
 }
 
 bool opt_pass_fold(struct opt_func *f, struct err *e)
@@ -409,8 +429,10 @@ bool opt_pass_fold(struct opt_func *f, struct err *e)
         uint32_t b = t->pre[i];
         const struct opt_block *bl = &f->block[b];
         for (uint32_t k = 0; k < bl->ninsn; k++)
-            if (opt_in_block(f, bl->insn[k], b))
+            if (opt_in_block(f, bl->insn[k], b)) {
+                opt_resolve_args(f, bl->insn[k]);
                 opt_fold_insn(&s, bl->insn[k]);
+            }
     }
     if (!opt_fold_finish(&s))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");

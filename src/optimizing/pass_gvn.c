@@ -267,13 +267,9 @@ static void enter(void *ctx, uint32_t b)
         opt_val v = bl->insn[k];
         if (!opt_in_block(f, v, b))
             continue;
-        if (g->fold) {
-            opt_fold_insn(g->fold, v); /* resolves the operands; may move f->insn */
-        } else {
-            uint32_t *args, n = opt_args(f, &f->insn[v], &args);
-            for (uint32_t i = 0; i < n; i++)
-                args[i] = opt_resolved(f, args[i]);
-        }
+        opt_resolve_args(f, v);
+        if (g->fold)
+            opt_fold_insn(g->fold, v); /* may move f->insn */
         const struct opt_insn *in = &f->insn[v];
         if (in->dead || !numbered[in->op])
             continue;
@@ -310,7 +306,9 @@ static void settle_phis(struct gvn *g)
                 continue;
             uint32_t *ops, n = opt_args(f, &f->insn[p], &ops);
             for (uint32_t k = 0; k < n; k++) {
-                opt_val o = ops[k] = opt_resolve(f, ops[k]);
+                opt_val o = ops[k];
+                if (f->alias[o])
+                    o = ops[k] = opt_resolve(f, o);
                 if (o != p && o != same)
                     same = same ? p : o;
             }
