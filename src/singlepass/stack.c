@@ -78,14 +78,23 @@ void sp_push_flags(struct sp_comp *c, enum x64_cc cc)
         materialize_flags(c);
 }
 
+/* sp_opnd_load's general case: any operand, a register spilled if need
+ * be. */
+static __attribute__((noinline)) int opnd_load_other(struct sp_comp *c, struct sp_opnd *o)
+{
+    int r = sp_reg_alloc(c, sp_is_xmm_type(o->type));
+    sp_opnd_to(c, r, o);
+    *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
+    return r;
+}
+
 int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)
 {
-    bool xmm = sp_is_xmm_type(o->type);
-    int r = sp_reg_alloc(c, xmm);
-    if (o->kind == SP_MEM && !xmm) /* an integer's slot, the usual case, inline */
-        x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
-    else
-        sp_opnd_to(c, r, o);
+    /* the usual case, frameless: an integer's slot into a free register */
+    int r;
+    if (o->kind != SP_MEM || sp_is_xmm_type(o->type) || (r = sp_reg_try_alloc(c, false)) < 0)
+        return opnd_load_other(c, o);
+    x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
     *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
     return r;
 }
