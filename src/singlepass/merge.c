@@ -222,13 +222,9 @@ static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
     }
 }
 
-void sp_run_moves(struct sp_comp *c)
+/* Two moves or more, by phase. */
+static __attribute__((noinline)) void run_phases(struct sp_comp *c)
 {
-    if (c->moves.len <= 1) { /* one move has no order to keep */
-        if (c->moves.len)
-            emit_move(c, c->moves.data);
-        return;
-    }
     struct rmove regs[32];
     uint32_t nregs = 0;
     bool loads = false;
@@ -248,6 +244,16 @@ void sp_run_moves(struct sp_comp *c)
     for (m = c->moves.data; loads && m < end; m++)
         if (m->phase == SP_PHASE_LOAD)
             emit_move(c, m);
+}
+
+/* Frameless: the usual transfer has one move (no order to keep), emitted
+ * by a tail call. */
+void sp_run_moves(struct sp_comp *c)
+{
+    if (c->moves.len > 1)
+        run_phases(c);
+    else if (c->moves.len)
+        emit_move(c, c->moves.data);
 }
 
 /* ---- entering a label ---- */

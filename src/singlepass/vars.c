@@ -56,8 +56,7 @@ static struct x64_mem global_cell(struct sp_comp *c, uint32_t g)
     return x64_mem_base(sp_vmctx(c), (int32_t)(c->layout.globals + 8 * g));
 }
 
-/* global.get of a float, a reference, a v128 or an immutable global (the
- * rare kinds: constants among them). */
+/* global.get's general case (global_get_op takes the usual one). */
 static __attribute__((noinline)) bool global_get_other(struct sp_comp *c, uint32_t g, valtype t)
 {
     int64_t v;
@@ -192,17 +191,27 @@ static bool i32_const_op(struct sp_comp *c, const struct val_insn *vi)
     return true;
 }
 
-/* Asyncify's state check makes global.get as frequent as local.set. */
+/* Asyncify's state check makes global.get as frequent as local.set. Its
+ * usual case is frameless: a mutable integer global, a free caller-saved
+ * register that can be a base without a SIB byte (not r12), room for the
+ * code (16 bytes for each fast mov) and the entry; anything else goes
+ * the general way. */
 static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
 {
     uint32_t g = vi->in->imm.index;
     valtype t = vi->type;
-    if ((t != VT_I32 && t != VT_I64) || !c->m->globals[g].type.mut)
+    uint32_t avail = sp_reg_free_mask(c, false) & SP_GP_CALLER;
+    struct buf *code = &c->a.code;
+    if ((t != VT_I32 && t != VT_I64) || !c->m->globals[g].type.mut || !avail ||
+        code->cap - code->len < 32 || c->stack.len == c->stack.cap)
         return global_get_other(c, g, t);
-    /* the cell's address, then the value: one register for both */
-    int r = sp_reg_alloc(c, false);
-    x64_load_based(&c->a, 8, r, sp_vmctx(c), (int32_t)(c->layout.globals + 8 * g));
-    x64_load_based(&c->a, t == VT_I32 ? 4 : 8, r, r, 0);
+    /* the cell's address, then the value: one register for both (the
+     * tests above make both movs take the fast form) */
+    int r = sp_reg_hold(c, __builtin_ctz(avail));
+    c->uses_vmctx = true;
+    x64_mov_based_fast(&c->a, X64_MOV_LOAD, 8, r, SP_VMCTX,
+                       (int32_t)(c->layout.globals + 8 * g));
+    x64_mov_based_fast(&c->a, X64_MOV_LOAD, t == VT_I32 ? 4 : 8, r, r, 0);
     sp_push_reg(c, t, r);
     return true;
 }
