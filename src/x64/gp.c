@@ -237,29 +237,21 @@ static void alu_imm(struct x64_asm *a, enum x64_alu op, int size, int dst,
 }
 
 /* ADD..CMP of a 4- or 8-byte register and an immediate, the usual form,
- * written directly: digit op, 83 with an imm8, else 81 (or the short
- * rax form) with an imm32. False for anything else. */
+ * put together in one word: REX, 83 /op with an imm8 or 81 /op with an
+ * imm32. False for anything else (rax with an imm32 has a shorter form). */
 static inline bool alu_ri_fast(struct x64_asm *a, enum x64_alu op, int size, int dst,
                                int32_t imm)
 {
     struct buf *b = &a->code;
-    if ((unsigned)op > X64_CMP || (unsigned)dst >= 16 || (size != 4 && size != 8) ||
-        b->cap - b->len < X64_ROOM || a->oom)
-        return false;
-    uint8_t *start = b->data + b->len;
-    unsigned rex = ((unsigned)size & 8) | ((unsigned)dst >> 3); /* W, B */
-    start[0] = (uint8_t)(0x40 | rex);
-    uint8_t *p = start + (rex != 0);
     bool short_imm = fits8(imm);
-    if (!short_imm && dst == X64_RAX) {
-        *p++ = (uint8_t)(8 * op + 5);
-    } else {
-        p[0] = short_imm ? 0x83 : 0x81;
-        p[1] = x64_modrm(3, (int)op, dst);
-        p += 2;
-    }
-    memcpy(p, &imm, 4);
-    b->len += (size_t)(p + (short_imm ? 1 : 4) - start);
+    if ((unsigned)op > X64_CMP || (unsigned)dst >= 16 || (((unsigned)size - 4) & ~4u) ||
+        (!short_imm && dst == X64_RAX) || b->cap - b->len < X64_ROOM)
+        return false;
+    unsigned rex = ((unsigned)size & 8) | ((unsigned)dst >> 3); /* W, B */
+    unsigned modrm = 0xc0 | (unsigned)op << 3 | ((unsigned)dst & 7);
+    uint64_t w = (uint64_t)(short_imm ? 0x83 : 0x81) << 8 | modrm << 16 |
+                 (uint64_t)(uint32_t)imm << 24;
+    x64_put_word(b, w, rex, short_imm ? 4 : 7);
     return true;
 }
 
