@@ -184,8 +184,9 @@ static void move(struct em *m, opt_loc src, opt_loc dst)
     }
 }
 
-/* The resolver's moves before instruction i (groups are sorted). */
-static void moves_before(struct em *m, uint32_t i, uint32_t *g)
+/* The resolver's moves before instruction i (groups are sorted); returns
+ * the instruction the next group goes before (UINT32_MAX: none). */
+static uint32_t moves_before(struct em *m, uint32_t i, uint32_t *g)
 {
     const struct mres *r = m->res;
     for (; *g < r->ngroups && r->groups[*g].at == i; (*g)++)
@@ -193,6 +194,7 @@ static void moves_before(struct em *m, uint32_t i, uint32_t *g)
             const struct mmove *mv = &r->moves[r->groups[*g].first + k];
             move(m, mv->src, mv->dst);
         }
+    return *g < r->ngroups ? r->groups[*g].at : UINT32_MAX;
 }
 
 /* ---- control ---- */
@@ -494,15 +496,15 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     bound_blocks(&m);
     x64_label overflow = x64_label_new(m.a);
     prologue(&m, frame, overflow);
-    uint32_t g = 0;
+    uint32_t g = 0, at = res->ngroups ? res->groups[0].at : UINT32_MAX;
     for (m.cur = next_emitted(&m, 0); m.cur < mf->nblock; m.cur = m.next) {
         const struct mblock *bl = &mf->block[m.cur];
         m.next = next_emitted(&m, m.cur + 1);
         x64_label_bind(m.a, m.blocks[m.cur]);
-        for (uint32_t i = bl->first; i < bl->first + bl->n; i++) {
+        for (uint32_t i = bl->first, end = i + bl->n; i < end; i++) {
             const struct mi *mi = &mf->mi[i];
-            if (g < res->ngroups && res->groups[g].at == i) /* most have none */
-                moves_before(&m, i, &g);
+            if (i == at) /* most have none */
+                at = moves_before(&m, i, &g);
             if (mi->kind < MK_JMP) /* the control kinds come last */
                 opt_e_insn(&m, mi);
             else

@@ -24,7 +24,7 @@ struct mi *opt_s_nomem(struct isel *s)
 
 uint32_t opt_s_vreg_make(struct isel *s, opt_val v)
 {
-    s->vreg[v] = opt_vreg_new(s->mf, opt_is_float(s->f->insn[v].type));
+    s->vreg[v] = opt_vreg_new(s->mf, opt_s_xmm(s->f->insn[v].type));
     s->oom |= s->vreg[v] == MR_NONE;
     return s->vreg[v];
 }
@@ -41,7 +41,7 @@ static bool const_of(const struct isel *s, opt_val v, int64_t *c)
     return true;
 }
 
-bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm)
+bool opt_s_imm_of(const struct isel *s, opt_val v, int size, int64_t *imm)
 {
     int64_t c = 0;
     if (!const_of(s, v, &c))
@@ -56,7 +56,7 @@ bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm)
 static uint32_t materialise(struct isel *s, opt_val v)
 {
     const struct opt_insn *in = &s->f->insn[v];
-    bool xmm = opt_is_float(in->type);
+    bool xmm = opt_s_xmm(in->type);
     uint32_t t = opt_vreg_new(s->mf, xmm);
     s->oom |= t == MR_NONE;
     struct mi *m;
@@ -120,12 +120,12 @@ struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp)
         m.base = opt_s_reg(s, p);
     } else {
         opt_val x = in->arg[0], y = in->arg[1];
-        if (const_of(s, x, &c)) {
+        if (opt_s_maybe_const(s, x) && const_of(s, x, &c)) {
             opt_val t = x;
             x = y;
             y = t;
         }
-        if (const_of(s, y, &c) && disp + c == (int32_t)(disp + c)) {
+        if (opt_s_maybe_const(s, y) && const_of(s, y, &c) && disp + c == (int32_t)(disp + c)) {
             disp += c;
             m.base = opt_s_reg(s, x);
         } else if (s->fold[y] == FOLD_INDEX) {
@@ -241,22 +241,37 @@ struct uses {
     uint32_t *nbar; /* instructions after v in its block that write memory or may trap */
 };
 
-/* Records the uses of u's operands; fu is how u itself is seen. */
+/* Per op, what the walk of decide_folds asks of every instruction: its
+ * shape (the operand count for SH_NONE .. SH_ABC) and whether it is a
+ * barrier to folding a load across it (writes memory or may trap). */
+enum { SEL_SHAPE = 7, SEL_BAR = 8 };
+static const uint8_t sel_info[OPT_OP_COUNT] = {
+#define X(id, name, shape, flags) \
+    [OPT_##id] = (shape) | (((flags) & (OF_TRAPS | OF_WRITES | OF_CALL)) ? SEL_BAR : 0),
+    OPT_OPS(X)
+#undef X
+};
+/* Per op, the use bits its first operand leaves out: it may be folded as
+ * an address (loads, stores) or a condition (branches, traps, selects). */
+static const uint8_t first_free[OPT_OP_COUNT] = {
+    [OPT_LOAD] = USE_NONADDR, [OPT_STORE] = USE_NONADDR, [OPT_BRIF] = USE_NONFLAG,
+    [OPT_TRAP_IF] = USE_NONFLAG, [OPT_SELECT] = USE_NONFLAG,
+};
+
+/* Records the uses of u's operands; fu is how u itself is seen, info its
+ * sel_info. */
 static inline void count_uses(const struct opt_func *f, struct uses *us, opt_val u,
-                              const struct opt_insn *in, uint8_t fu)
+                              const struct opt_insn *in, uint8_t fu, uint8_t info)
 {
-    uint32_t *a, n = opt_args(f, in, &a);
-    /* the first operand of these may fold; every other use may not */
-    uint8_t first, index = fu == FOLD_ADDR ? 0 : USE_NONINDEX;
-    switch (in->op) {
-    case OPT_LOAD: case OPT_STORE: first = USE_NONFLAG; break;
-    case OPT_BRIF: case OPT_TRAP_IF: case OPT_SELECT: first = USE_NONADDR; break;
-    default: first = USE_NONADDR | USE_NONFLAG; break;
-    }
+    uint32_t *a = (uint32_t *)in->arg, n = info & SEL_SHAPE;
+    if (n > SH_ABC)
+        n = opt_args(f, in, &a);
+    /* the first operand may fold as first_free says; every other use may not */
+    uint8_t all = USE_NONADDR | USE_NONFLAG | USE_SOME | (fu == FOLD_ADDR ? 0 : USE_NONINDEX);
+    uint8_t first = all & ~first_free[in->op];
     for (uint32_t j = 0; j < n; j++) {
         uint8_t *b = &us->bits[a[j]];
-        *b |= (j ? USE_NONADDR | USE_NONFLAG : first) | index | USE_SOME |
-              (*b & USE_SOME) << 1;
+        *b |= (j ? all : first) | (*b & USE_SOME) << 1;
         us->user[a[j]] = u;
     }
 }
@@ -265,23 +280,25 @@ static inline void count_uses(const struct opt_func *f, struct uses *us, opt_val
  * arithmetic operation of the load's width in the same block with
  * nothing between them that writes memory or may trap. Not when the
  * other operand is an immediate the operation can take instead (its
- * register would cost a move of the constant). */
+ * register would cost a move of the constant). The user is asked first:
+ * most are not arithmetic. */
 static inline bool load_op(const struct isel *s, opt_val v, opt_val u, const struct uses *us)
 {
     const struct opt_insn *l = &s->f->insn[v], *in = &s->f->insn[u];
+    bool arith = (in->op >= OPT_ADD && in->op <= OPT_XOR && in->op != OPT_MUL) ||
+                 (in->op >= OPT_FADD && in->op <= OPT_FDIV);
+    /* u (arithmetic) is no barrier: equal counts after them leave none between */
+    if (!arith || in->block != l->block || us->nbar[u] != us->nbar[v] || s->fold[u] != FOLD_NO ||
+        in->type != l->type || in->arg[0] == in->arg[1])
+        return false;
     uint8_t k = l->aux & MEM_KIND;
     bool full = (k == MEM_I32 && l->type == OPT_I32) || k == MEM_64 || k == MEM_F32 ||
                 k == MEM_F64;
-    bool arith = (in->op >= OPT_ADD && in->op <= OPT_XOR && in->op != OPT_MUL) ||
-                 (in->op >= OPT_FADD && in->op <= OPT_FDIV);
     bool comm = opt_ops[in->op].flags & OF_COMM;
     bool second = in->arg[1] == v || (comm && in->arg[0] == v);
     int64_t c;
-    if (comm && opt_s_imm(s, in->arg[in->arg[0] == v], opt_s_size(in->type), &c))
-        return false;
-    /* u (arithmetic) is no barrier: equal counts after them leave none between */
-    return full && arith && second && in->arg[0] != in->arg[1] && in->type == l->type &&
-           in->block == l->block && us->nbar[u] == us->nbar[v] && s->fold[u] == FOLD_NO;
+    return full && second &&
+           !(comm && opt_s_imm_of(s, in->arg[in->arg[0] == v], opt_s_size(in->type), &c));
 }
 
 /* How v is seen by its users, from its uses (all of them counted). */
@@ -327,7 +344,7 @@ static bool decide_folds(struct isel *s)
     for (uint32_t i = 0; i < f->norder; i++) {
         const struct opt_block *bl = &f->block[f->order[i]];
         for (uint32_t k = 0; k < bl->nphi; k++)
-            count_uses(f, &us, bl->phi[k], &f->insn[bl->phi[k]], FOLD_NO);
+            count_uses(f, &us, bl->phi[k], &f->insn[bl->phi[k]], FOLD_NO, SH_LIST);
     }
     s->fold[0] = FOLD_NO;
     for (uint32_t i = f->norder; i-- > 0;) {
@@ -336,10 +353,11 @@ static bool decide_folds(struct isel *s)
         for (uint32_t k = bl->ninsn; k-- > 0;) {
             opt_val v = bl->insn[k];
             const struct opt_insn *in = &f->insn[v];
+            uint8_t info = sel_info[in->op];
             us.nbar[v] = bars;
             uint8_t fv = s->fold[v] = fold_of(s, v, in, &us);
-            bars += (opt_ops[in->op].flags & (OF_TRAPS | OF_WRITES | OF_CALL)) != 0;
-            count_uses(f, &us, v, in, fv);
+            bars += info / SEL_BAR;
+            count_uses(f, &us, v, in, fv, info);
         }
         for (uint32_t k = 0; k < bl->nphi; k++) /* fold_of's answer for a phi */
             s->fold[bl->phi[k]] = us.bits[bl->phi[k]] ? FOLD_NO : FOLD_DEAD;
@@ -409,7 +427,7 @@ static void lower_term(struct isel *s, uint32_t b, opt_val v)
         if (in->arg[0]) {
             enum opt_type t = f->insn[in->arg[0]].type;
             uint32_t x = opt_s_reg(s, in->arg[0]);
-            r = opt_is_float(t) ? X64_XMM0 : X64_RAX;
+            r = opt_s_xmm(t) ? X64_XMM0 : X64_RAX;
             m = opt_s_add(s, MK_MOV, opt_s_size(t));
             m->def = r;
             m->use[0] = x;

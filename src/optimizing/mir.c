@@ -28,13 +28,9 @@ bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f)
            opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, n / 2, 1);
 }
 
-uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
+bool opt_vreg_grow(struct mfunc *mf)
 {
-    if (mf->nvreg == mf->cap_vreg &&
-        !opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, mf->nvreg + 1, 1))
-        return MR_NONE;
-    mf->vclass[mf->nvreg] = xmm;
-    return MR_V0 + mf->nvreg++;
+    return opt_grow(mf->arena, &mf->vclass, &mf->cap_vreg, mf->nvreg + 1, 1);
 }
 
 bool opt_mi_grow(struct mfunc *mf)

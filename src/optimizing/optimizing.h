@@ -736,8 +736,16 @@ struct mfunc {
 
 /* ---- mir.c ---- */
 bool opt_mfunc_init(struct mfunc *mf, const struct opt_func *f);
-/* A new virtual register of the class; MR_NONE on out of memory. */
-uint32_t opt_vreg_new(struct mfunc *mf, bool xmm);
+/* A new virtual register of the class; MR_NONE on out of memory. Inline:
+ * isel makes one for most values (opt_vreg_grow is the rare rest). */
+bool opt_vreg_grow(struct mfunc *mf);
+static inline uint32_t opt_vreg_new(struct mfunc *mf, bool xmm)
+{
+    if (mf->nvreg == mf->cap_vreg && !opt_vreg_grow(mf))
+        return MR_NONE;
+    mf->vclass[mf->nvreg] = xmm;
+    return MR_V0 + mf->nvreg++;
+}
 /* Makes room for one more instruction; false on out of memory. */
 bool opt_mi_grow(struct mfunc *mf);
 /* Appends an instruction (zeroed but for kind, size and MR_NONE
@@ -820,8 +828,21 @@ static inline uint32_t opt_s_reg(struct isel *s, opt_val v)
     return s->fold[v] == FOLD_NO && r != MR_NONE ? r : opt_s_reg_make(s, v);
 }
 /* True, with the value, when v is a constant that fits a sign-extended
- * 32-bit immediate in an operation of `size` bytes. */
-bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm);
+ * 32-bit immediate in an operation of `size` bytes. opt_s_imm_of asks the
+ * IR; the inline opt_s_imm, once the folds are decided, looks at those
+ * first (only a constant or a zero extension can be one). */
+bool opt_s_imm_of(const struct isel *s, opt_val v, int size, int64_t *imm);
+static inline bool opt_s_maybe_const(const struct isel *s, opt_val v)
+{
+    return s->fold[v] == FOLD_CONST || s->fold[v] == FOLD_ALIAS;
+}
+static inline bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t *imm)
+{
+    return opt_s_maybe_const(s, v) && opt_s_imm_of(s, v, size, imm);
+}
+/* Whether values of type t live in XMM registers (inline: asked for every
+ * new register). */
+static inline bool opt_s_xmm(enum opt_type t) { return t == OPT_F32 || t == OPT_F64; }
 /* Emits the compare behind condition v; returns its condition code and
  * parity handling in *par. */
 enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par);
