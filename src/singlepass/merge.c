@@ -285,9 +285,7 @@ void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t heigh
         c->locals[c->dirty[k]].kind = SP_MEM;
         c->dirty_pos[c->dirty[k]] = NONE;
     }
-    for (uint32_t m = c->busy; m; m &= m - 1)
-        c->owner[__builtin_ctz(m)] = SP_FREE;
-    c->busy = c->temps = c->locked = c->stale = 0;
+    c->busy = c->temps = c->locked = c->stale = 0; /* owner[] is read for busy ones only */
     /* Take st's: the locals (their registers are not the values'), then
      * the values. */
     const struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
