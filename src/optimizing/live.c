@@ -29,8 +29,8 @@ struct ref {
     uint32_t v, pos;
 };
 
-/* A virtual register operand: the register and where it is (instruction
- * << 3 | field, struct ra's uop). */
+/* A virtual register operand: the register and where it is (position
+ * << 3 | field, as in ra.use). */
 struct opnd {
     uint32_t v, at;
 };
@@ -160,14 +160,14 @@ static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b,
         if (uses[k] < 32) {
             *use |= 1u << uses[k];
         } else if (MR_IS_V(uses[k])) {
-            w->ref[w->nref++] = (struct opnd){uses[k] - MR_V0, i << 3 | k};
+            w->ref[w->nref++] = (struct opnd){uses[k] - MR_V0, 2 * i << 3 | k};
             w->cnt[uses[k] - MR_V0 + 1]++;
         }
     if (m->def < 32) {
         *def = 1u << m->def;
     } else if (MR_IS_V(m->def)) {
         uint32_t v = m->def - MR_V0;
-        w->ref[w->nref++] = (struct opnd){v, i << 3 | OPT_OPND_DEF};
+        w->ref[w->nref++] = (struct opnd){v, (2 * i + 1) << 3 | OPT_OPND_DEF};
         w->cnt[v + 1]++;
         w->lv->dpos[v] = 2 * i + 1;
         w->lv->dblk[v] = b;
@@ -220,18 +220,13 @@ static bool use_positions(struct lv *lv)
         return false;
     for (uint32_t v = 0; v < nv; v++)
         w.cnt[v + 1] += w.cnt[v];
-    ra->upos = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->upos);
-    ra->uop = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->uop);
-    if (!ra->upos || !ra->uop)
+    if (!(ra->use = arena_array_raw(mf->arena, w.nref + 1, sizeof *ra->use)))
         return false;
     for (uint32_t v = 0; v < nv; v++)
         ra->v[v].u0 = ra->v[v].u1 = w.cnt[v];
     ra->nuse = w.nref;
-    for (uint32_t k = 0; k < w.nref; k++) {
-        uint32_t u = ra->v[w.ref[k].v].u1++, at = w.ref[k].at;
-        ra->upos[u] = 2 * (at >> 3) + ((at & 7) == OPT_OPND_DEF);
-        ra->uop[u] = at;
-    }
+    for (uint32_t k = 0; k < w.nref; k++)
+        ra->use[ra->v[w.ref[k].v].u1++] = w.ref[k].at;
     return true;
 }
 
@@ -413,8 +408,8 @@ static uint32_t life_end(const struct lv *lv, uint32_t v)
     uint32_t end = lv->end[v]; /* its phi uses' */
     if (lv->dpos[v] + 1 > end)
         end = lv->dpos[v] + 1;
-    if (ra->v[v].u1 > ra->v[v].u0 && ra->upos[ra->v[v].u1 - 1] + 1 > end)
-        end = ra->upos[ra->v[v].u1 - 1] + 1; /* uses are sorted */
+    if (ra->v[v].u1 > ra->v[v].u0 && opt_upos(ra, ra->v[v].u1 - 1) + 1 > end)
+        end = opt_upos(ra, ra->v[v].u1 - 1) + 1; /* uses are sorted */
     if (lv->messy)
         return 2 * lv->mf->nmi;
     for (uint32_t e; (e = lmax_query(&lv->loops, lv->dblk[v] + 1,
@@ -443,18 +438,20 @@ static void reach(struct ra *ra)
     }
 }
 
-/* Whether a sorted list of positions has one in [from, to). */
-static bool any_in(const uint32_t *pos, uint32_t lo, uint32_t hi, uint32_t from, uint32_t to)
+/* Whether a sorted list of positions (shifted left by `shift`) has one
+ * in [from, to). */
+static bool any_in(const uint32_t *pos, uint32_t shift, uint32_t lo, uint32_t hi, uint32_t from,
+                   uint32_t to)
 {
     uint32_t end = hi;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (pos[mid] < from)
+        if (pos[mid] >> shift < from)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < end && pos[lo] < to;
+    return lo < end && pos[lo] >> shift < to;
 }
 
 /* Pushes block b on the walk of register v unless it met b already. */
@@ -476,7 +473,7 @@ static void walk(struct ra *ra, uint32_t v, uint32_t d)
     uint32_t sp = 0;
     ra->met[d] = v + 1; /* not live into it: the walk stops there */
     for (uint32_t u = ra->v[v].u0; u < ra->v[v].u1; u++)
-        meet(ra, v, ra->iblock[ra->upos[u] / 2], d, &sp);
+        meet(ra, v, ra->iblock[opt_upos(ra, u) / 2], d, &sp);
     for (uint32_t k = ra->pstart[v]; k < ra->pstart[v + 1]; k++) /* live out of these */
         meet(ra, v, ra->iblock[ra->ppos[k] / 2], d, &sp);
     while (sp) {
@@ -495,8 +492,8 @@ bool opt_live_in(struct ra *ra, uint32_t v, uint32_t s)
     const struct vinfo *vi = &ra->v[v];
     uint32_t from = ra->bstart[s], to = ra->reach[2 * s];
     uint32_t d = ra->iblock[ra->iv[vi->piece[0]].start / 2];
-    if (ra->reach[2 * s + 1] <= d + 1 && !any_in(ra->upos, vi->u0, vi->u1, from, to) &&
-        !any_in(ra->ppos, ra->pstart[v], ra->pstart[v + 1], from, to))
+    if (ra->reach[2 * s + 1] <= d + 1 && !any_in(ra->use, 3, vi->u0, vi->u1, from, to) &&
+        !any_in(ra->ppos, 0, ra->pstart[v], ra->pstart[v + 1], from, to))
         return false;
     if (ra->met[d] != v + 1)
         walk(ra, v, d);
@@ -542,6 +539,8 @@ bool opt_live(struct ra *ra)
     struct mfunc *mf = ra->mf;
     struct arena *a = mf->arena;
     struct lv lv = {.ra = ra, .mf = mf};
+    if (mf->nmi >= 1u << 28) /* positions << 3 fit 32 bits */
+        return err_set(ra->e, ERR_LIMIT, NO_OFFSET, "function too large to compile");
     uint32_t nv = mf->nvreg + 1, nb = mf->nblock + 1;
     ra->v = arena_array_raw(a, nv, sizeof *ra->v);
     ra->bstart = arena_array_raw(a, nb, sizeof *ra->bstart);

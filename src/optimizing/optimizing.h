@@ -877,7 +877,7 @@ bool opt_s_op(struct isel *s, opt_val v);
 
 /* ---- live.c, regalloc.c, resolve.c: register allocation ---- */
 
-/* The register operand fields of an instruction, as ra.uop names them. */
+/* The register operand fields of an instruction, as ra.use names them. */
 enum { OPT_OPND_USE0, OPT_OPND_USE1, OPT_OPND_BASE, OPT_OPND_INDEX, OPT_OPND_DEF };
 
 /* A location: a physical register (>= 0) or spill slot s as -(s + 1). */
@@ -897,7 +897,7 @@ struct lsi {
 struct vinfo {
     uint32_t *piece;         /* its intervals in order (ids in ra.iv) */
     uint32_t npiece, cap_piece;
-    uint32_t u0, u1;         /* use positions: ra.upos[u0 .. u1) */
+    uint32_t u0, u1;         /* its uses: ra.use[u0 .. u1) */
     uint32_t hint;           /* preferred physical register, a phi mate (virtual), or MR_NONE */
     int32_t slot;            /* spill slot, or -1 */
 };
@@ -908,9 +908,8 @@ struct ra {
     struct lsi *iv;          /* intervals and their pieces */
     uint32_t niv, cap_iv;
     struct vinfo *v;         /* per virtual register */
-    uint32_t *upos;          /* use positions, grouped by vreg, sorted */
-    uint32_t *uop, nuse;     /* per use position (as upos): its operand, instruction
-                                << 3 | field (OPT_OPND_*); nuse in all */
+    uint32_t *use, nuse;     /* the operands (definitions too) grouped by vreg, sorted:
+                                position << 3 | field (OPT_OPND_*); nuse in all */
     uint32_t *pstart, *ppos; /* per vreg: where phis use it (the last position of the
                                 predecessor), sorted: ppos[pstart[v] .. pstart[v+1]) */
     uint32_t *bstart;        /* per block: the position where it starts */
@@ -925,6 +924,8 @@ struct ra {
                                 walk met it; the walk's stack */
 };
 
+/* The position of use u (ra.use's entry). */
+static inline uint32_t opt_upos(const struct ra *ra, uint32_t u) { return ra->use[u] >> 3; }
 /* Liveness and intervals (live.c). */
 bool opt_live(struct ra *ra);
 /* Whether register v is live into block s, a block after its definition's

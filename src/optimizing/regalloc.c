@@ -37,7 +37,7 @@ struct ls {
     uint32_t nfirst, next;           /* live.c's intervals (ids by start), the next one */
     uint32_t holder[32];             /* piece holding each busy register */
     uint32_t hend[32];               /* where each holder ends (its end, cached) */
-    uint32_t huse[32];               /* each holder's next use, as an index in upos */
+    uint32_t huse[32];               /* each holder's next use, as an index in ra.use */
     uint32_t busy;                   /* registers with a holder (mask) */
     uint32_t soonest;                /* no holder ends before this (a lower bound) */
     uint32_t fc[32];                 /* cursor in each fixed range list, */
@@ -226,7 +226,7 @@ static uint32_t split(struct ls *s, uint32_t id, uint32_t p)
     }
     struct lsi *x = &ra->iv[id];
     uint32_t u = x->u0;
-    while (u < x->u1 && ra->upos[u] < p)
+    while (u < x->u1 && opt_upos(ra, u) < p)
         u++;
     uint32_t nid = ra->niv++;
     ra->iv[nid] = (struct lsi){x->vreg, p, x->end, u, x->u1, INT32_MIN};
@@ -254,7 +254,7 @@ static bool spill(struct ls *s, uint32_t id)
         return false;
     if (x->u0 == x->u1)
         return true;
-    uint32_t p = s->ra->upos[x->u0] & ~1u;
+    uint32_t p = opt_upos(s->ra, x->u0) & ~1u;
     if (p <= x->start)
         return err_set(s->ra->e, ERR_LIMIT, NO_OFFSET, "register allocation failed");
     uint32_t rest = split(s, id, p);
@@ -314,9 +314,9 @@ static uint32_t fixed_next(struct ls *s, int r)
 static uint32_t next_use(struct ls *s, int r, uint32_t pos)
 {
     const struct lsi *x = &s->ra->iv[s->holder[r]];
-    while (s->huse[r] < x->u1 && s->ra->upos[s->huse[r]] < pos)
+    while (s->huse[r] < x->u1 && opt_upos(s->ra, s->huse[r]) < pos)
         s->huse[r]++;
-    return s->huse[r] < x->u1 ? s->ra->upos[s->huse[r]] : FAR;
+    return s->huse[r] < x->u1 ? opt_upos(s->ra, s->huse[r]) : FAR;
 }
 
 /* The register a two-address instruction defining the piece wants: its
@@ -407,7 +407,7 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
         take(s, id, r);
         return true;
     }
-    uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
+    uint32_t first = x->u0 < x->u1 ? opt_upos(s->ra, x->u0) : FAR;
     if (f.r >= 0 && (f.until & ~1u) > first)
         return assign(s, id, f.r, f.until);
     if (f.r >= 0 && (f.until & ~1u) > x->start)
@@ -421,7 +421,7 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
 static bool blocked(struct ls *s, uint32_t id)
 {
     struct lsi *x = &s->ra->iv[id];
-    uint32_t first = x->u0 < x->u1 ? s->ra->upos[x->u0] : FAR;
+    uint32_t first = x->u0 < x->u1 ? opt_upos(s->ra, x->u0) : FAR;
     uint32_t inst = s->pos & ~1u;
     int best = -1;
     uint32_t best_use = 0, best_block = 0;

@@ -367,7 +367,7 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
 /* ---- rewrite ---- */
 
 /* Each piece's uses (the pieces of a register share out its uses) take
- * its location, written into the operand field ra.uop names. A use no
+ * its location, written into the operand field each names. A use no
  * piece covers is of a register never defined. */
 bool opt_rewrite(struct ra *ra)
 {
@@ -376,7 +376,7 @@ bool opt_rewrite(struct ra *ra)
         [OPT_OPND_BASE] = offsetof(struct mi, base), [OPT_OPND_INDEX] = offsetof(struct mi, index),
         [OPT_OPND_DEF] = offsetof(struct mi, def)};
     char *mi = (char *)ra->mf->mi;
-    const uint32_t *uop = ra->uop;
+    const uint32_t *use = ra->use;
     uint32_t covered = 0;
     bool bad = false;
     for (const struct lsi *p = ra->iv, *end = ra->iv + ra->niv; p < end; p++) {
@@ -384,8 +384,8 @@ bool opt_rewrite(struct ra *ra)
         covered += u1 - u0;
         bad |= p->loc < 0 && u1 > u0;
         for (uint32_t u = u0; u < u1; u++) {
-            uint32_t at = uop[u];
-            memcpy(mi + (size_t)(at >> 3) * sizeof(struct mi) + off[at & 7], &loc, sizeof loc);
+            uint32_t at = use[u]; /* position << 3 | field; instruction = position / 2 */
+            memcpy(mi + (size_t)(at >> 4) * sizeof(struct mi) + off[at & 7], &loc, sizeof loc);
         }
     }
     return (!bad && covered == ra->nuse) ||
