@@ -143,34 +143,49 @@ bool opt_dominators(struct opt_func *f, uint32_t *idom)
     return true;
 }
 
-/* Children lists of the dominator tree (by counting: first[b] ..
- * first[b + 1] in kids), in layout order. */
-static bool dom_children(struct opt_func *f, const uint32_t *idom, uint32_t **first,
-                         uint32_t **kids)
+/* The tree's preorder with each block's children in layout order, and
+ * each block's position, depth and the end of its subtree: first-child
+ * and next-sibling links made from the layout backwards, then one walk
+ * down and up them (no stack, no children lists to count out). */
+static bool preorder(struct opt_func *f, struct opt_domtree *t)
 {
-    uint32_t *fi = arena_array(f->arena, f->nblock + 1, sizeof *fi);
-    uint32_t *k = arena_array_raw(f->arena, f->norder + 1, sizeof *k);
-    if (!fi || !k)
+    uint32_t *child = arena_array_raw(f->arena, f->nblock, sizeof *child);
+    uint32_t *sib = arena_array_raw(f->arena, f->nblock, sizeof *sib);
+    if (!child || !sib)
         return false;
-    for (uint32_t i = 1; i < f->norder; i++)
-        fi[idom[f->order[i]] + 1]++;
-    for (uint32_t b = 0; b < f->nblock; b++)
-        fi[b + 1] += fi[b];
-    uint32_t *at = arena_array_raw(f->arena, f->nblock, sizeof *at);
-    if (!at)
-        return false;
-    memcpy(at, fi, f->nblock * sizeof *at);
-    for (uint32_t i = 1; i < f->norder; i++)
-        k[at[idom[f->order[i]]]++] = f->order[i];
-    *first = fi;
-    *kids = k;
-    return true;
+    for (uint32_t i = 0; i < f->norder; i++)
+        child[f->order[i]] = UINT32_MAX;
+    for (uint32_t i = f->norder; i-- > 1;) {
+        uint32_t b = f->order[i];
+        sib[b] = child[t->idom[b]];
+        child[t->idom[b]] = b;
+    }
+    for (uint32_t n = 0, b = 0;;) {
+        t->pos[b] = n;
+        t->pre[n++] = b;
+        if (child[b] != UINT32_MAX) {
+            t->depth[child[b]] = t->depth[b] + 1;
+            b = child[b];
+            continue;
+        }
+        for (;;) { /* b's subtree is done, and its parent's when b is the last child */
+            t->end[b] = n;
+            if (!b || sib[b] != UINT32_MAX)
+                break;
+            b = t->idom[b];
+        }
+        if (!b) {
+            t->n = n;
+            return true;
+        }
+        t->depth[sib[b]] = t->depth[b];
+        b = sib[b];
+    }
 }
 
 /* Builds the tree into t. */
 static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err *e)
 {
-    uint32_t *first, *kids;
     struct lt lt; /* numbered by the layout's search: no search of its own */
     if (!lt_alloc(f, &lt))
         return nomem(e);
@@ -182,32 +197,10 @@ static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err 
     t->end = arena_array(f->arena, f->nblock, sizeof *t->end);
     t->pos = arena_array(f->arena, f->nblock, sizeof *t->pos);
     t->depth = arena_array(f->arena, f->nblock, sizeof *t->depth);
-    uint32_t *stack = arena_array_raw(f->arena, f->norder + 1, sizeof *stack), sp = 0, n = 0;
-    if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth || !stack)
+    if (!t->idom || !t->pre || !t->end || !t->pos || !t->depth)
         return nomem(e);
     lt_idom(f, &lt, f->norder, t->idom);
-    if (!dom_children(f, t->idom, &first, &kids))
-        return nomem(e);
-    stack[sp++] = 0;
-    while (sp) {
-        uint32_t b = stack[--sp];
-        t->pos[b] = n;
-        t->depth[b] = b ? t->depth[t->idom[b]] + 1 : 0;
-        t->pre[n++] = b;
-        for (uint32_t i = first[b + 1]; i-- > first[b];)
-            stack[sp++] = kids[i];
-    }
-    t->n = n;
-    uint32_t *size = arena_array_raw(f->arena, f->nblock, sizeof *size); /* of subtrees */
-    if (!size)
-        return nomem(e);
-    for (uint32_t i = 0; i < n; i++)
-        size[t->pre[i]] = 1;
-    for (uint32_t i = n; i-- > 1;)
-        size[t->idom[t->pre[i]]] += size[t->pre[i]];
-    for (uint32_t i = 0; i < n; i++)
-        t->end[t->pre[i]] = i + size[t->pre[i]];
-    return true;
+    return preorder(f, t) || nomem(e);
 }
 
 const struct opt_domtree *opt_domtree(struct opt_func *f, struct err *e)
