@@ -68,7 +68,7 @@ static const valtype *arity_types(const struct sp_ctl *t)
 /* A branch to t's label: plan_branch makes the label's state if needed and
  * plans the moves (false when there are none); emit_branch emits them and
  * the jump. */
-static bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
+static inline bool plan_branch(struct sp_comp *c, struct sp_ctl *t)
 {
     if (t->func)
         return c->type->nresults != 0;
@@ -226,21 +226,28 @@ static bool do_br_table(struct sp_comp *c, const struct insn *in)
     return true;
 }
 
-/* Makes a state from the current one for its top n values and moves
- * there. Entering it also forgets the constants of locals it has no
+/* Moves to st, made from the current state but not the current state
+ * itself. Entering it also forgets the constants of locals it has no
  * register for (their homes are current). */
-static bool settle(struct sp_comp *c, struct sp_state *st, uint32_t n, const valtype *types,
-                   uint32_t height)
+static __attribute__((noinline)) bool move_to(struct sp_comp *c, const struct sp_state *st,
+                                              uint32_t height)
 {
-    bool same;
-    if (!sp_state_init(c, st, n, types, &same))
-        return false;
-    if (same)
-        return true;
     if (sp_state_plan(c, st, height))
         sp_run_moves(c);
     sp_state_enter(c, st, height);
     return err_ok(c->e);
+}
+
+/* Makes a state from the current one for its top n values and moves
+ * there (inline: usually the current state itself, no locals in
+ * registers). */
+static inline bool settle(struct sp_comp *c, struct sp_state *st, uint32_t n,
+                          const valtype *types, uint32_t height)
+{
+    bool same;
+    if (!sp_state_init(c, st, n, types, &same))
+        return false;
+    return same || move_to(c, st, height);
 }
 
 static bool same_types(const struct sp_ctl *t)
