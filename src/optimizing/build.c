@@ -59,16 +59,6 @@ bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code)
     return t;
 }
 
-bool opt_b_push(struct opt_build *b, opt_val v)
-{
-    if (!v || (b->stack.len == b->stack.cap && !vec_reserve(&b->stack, b->stack.len + 1)))
-        return opt_b_nomem(b);
-    b->stack.data[b->stack.len++] = v;
-    return true;
-}
-
-opt_val opt_b_pop(struct opt_build *b) { return b->stack.data[--b->stack.len]; }
-
 static opt_val *top_vals(struct opt_build *b, uint32_t n)
 {
     return n ? b->stack.data + b->stack.len - n : b->stack.data;
@@ -128,11 +118,11 @@ static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
 static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct val_insn *vi,
                                  bool dead, bool numbered)
 {
-    struct opt_bctl *c = vec_push(&b->ctl);
-    if (!c) {
+    if (!OPT_B_ROOM(&b->ctl)) {
         opt_b_nomem(b);
         return NULL;
     }
+    struct opt_bctl *c = &b->ctl.data[b->ctl.len++];
     *c = (struct opt_bctl){.op = op, .dead = dead, .nparams = vi->nparams,
                            .nresults = vi->nresults, .params = vi->params,
                            .results = vi->results, .target = NO_BLOCK,

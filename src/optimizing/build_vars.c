@@ -80,11 +80,13 @@ static bool trie_set(struct opt_build *b, uint32_t var, opt_val v)
     for (int l = (int)b->depth - 1;; l--) {
         struct opt_pnode *n = *slot;
         if (!n || n->stamp != b->stamp) {
-            struct opt_pnode *c = arena_alloc(b->a, sizeof *c);
+            struct opt_pnode *c = arena_alloc_raw(b->a, sizeof *c);
             if (!c)
                 return opt_b_nomem(b);
             if (n)
                 memcpy(c, n, sizeof *c);
+            else
+                memset(c, 0, sizeof *c);
             c->stamp = b->stamp;
             *slot = n = c;
         }
@@ -150,12 +152,13 @@ static bool cache_rehash(struct opt_build *b, uint32_t cap)
 }
 
 /* The first size of the table: real modules remember about one answer
- * per four bytes of body, so most functions never rehash. */
+ * per 16 bytes of body (most reads find their value in the trie), so most
+ * functions never rehash. */
 static uint32_t cache_first_cap(const struct opt_build *b)
 {
     const struct func *fn = &b->m->funcs[b->f->index];
-    size_t want = (size_t)(fn->code_end - fn->code) / 2;
-    uint32_t cap = 256;
+    size_t want = (size_t)(fn->code_end - fn->code) / 8;
+    uint32_t cap = 64;
     while (cap < want && cap < (1u << 24))
         cap *= 2;
     return cap;
@@ -217,12 +220,9 @@ static opt_val entry_value(const struct opt_build *b, uint32_t var)
     return var < np ? b->params[var] : b->zero[var_type(b, var)];
 }
 
-/* A VEC with room for one more (a call only when it must grow). */
-#define ROOM(v) ((v)->len < (v)->cap || vec_reserve((v), (v)->len + 1))
-
 static bool work_push(struct opt_build *b, uint32_t block)
 {
-    if (!ROOM(&b->work))
+    if (!OPT_B_ROOM(&b->work))
         return opt_b_nomem(b);
     b->work.data[b->work.len++] = (struct opt_rframe){block, 0, 0, 0};
     return true;
@@ -287,7 +287,7 @@ static bool operand_put(struct opt_build *b, struct opt_rframe *r, opt_val v)
         b->f->extra[b->f->insn[r->phi].arg[0] + r->next++] = v;
         return true;
     }
-    if (!ROOM(&b->ops))
+    if (!OPT_B_ROOM(&b->ops))
         return opt_b_nomem(b);
     b->ops.data[b->ops.len++] = v;
     r->next++;

@@ -247,23 +247,11 @@ const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, u
     return f->extra + in->imm;
 }
 
-enum opt_type opt_type_of(valtype t)
-{
-    switch (t) {
-    case VT_I32: return OPT_I32;
-    case VT_F32: return OPT_F32;
-    case VT_F64: return OPT_F64;
-    default: return OPT_I64; /* i64 and references */
-    }
-}
-
 uint8_t opt_mem_of_type(enum opt_type t)
 {
     static const uint8_t kinds[] = {0, MEM_I32, MEM_64, MEM_F32, MEM_F64};
     return kinds[t];
 }
-
-bool opt_is_float(enum opt_type t) { return t == OPT_F32 || t == OPT_F64; }
 
 const char *opt_type_name(enum opt_type t)
 {

@@ -297,9 +297,18 @@ static inline uint32_t opt_args(const struct opt_func *f, const struct opt_insn 
 }
 /* The br_table targets (count entries then the default) of a BR_TABLE. */
 const uint32_t *opt_table(const struct opt_func *f, const struct opt_insn *in, uint32_t *count);
-/* The IR type of a wasm value type. */
-enum opt_type opt_type_of(valtype t);
-bool opt_is_float(enum opt_type t);
+/* The IR type of a wasm value type (inline: asked for most wasm
+ * instructions). */
+static inline enum opt_type opt_type_of(valtype t)
+{
+    switch (t) {
+    case VT_I32: return OPT_I32;
+    case VT_F32: return OPT_F32;
+    case VT_F64: return OPT_F64;
+    default: return OPT_I64; /* i64 and references */
+    }
+}
+static inline bool opt_is_float(enum opt_type t) { return t == OPT_F32 || t == OPT_F64; }
 /* The memory access kind that loads or stores a whole value of type t. */
 uint8_t opt_mem_of_type(enum opt_type t);
 const char *opt_type_name(enum opt_type t);
@@ -468,8 +477,19 @@ opt_val opt_b_const(struct opt_build *b, enum opt_type t, int64_t v);
 opt_val opt_b_icmp(struct opt_build *b, enum opt_icc cc, opt_val x, opt_val y);
 /* A trap_if on cond (false, with the error set, if cond is 0: it failed). */
 bool opt_b_trap_if(struct opt_build *b, opt_val cond, tri_trap_code code);
-bool opt_b_push(struct opt_build *b, opt_val v);
-opt_val opt_b_pop(struct opt_build *b);
+/* A VEC of the builder's with room for one more (a call only when it
+ * must grow). */
+#define OPT_B_ROOM(v) ((v)->len < (v)->cap || vec_reserve((v), (v)->len + 1))
+/* Pushes v on the operand stack (false, with the error set, when v is 0:
+ * making it failed). Inline, as pop: nearly every instruction does both. */
+static inline bool opt_b_push(struct opt_build *b, opt_val v)
+{
+    if (!v || !OPT_B_ROOM(&b->stack))
+        return opt_b_nomem(b);
+    b->stack.data[b->stack.len++] = v;
+    return true;
+}
+static inline opt_val opt_b_pop(struct opt_build *b) { return b->stack.data[--b->stack.len]; }
 /* build_vars.c: locals */
 bool opt_b_vars_begin(struct opt_build *b);
 opt_val opt_b_local_get(struct opt_build *b, uint32_t local);
