@@ -90,9 +90,12 @@ static uint32_t materialise(struct isel *s, opt_val v)
 
 uint32_t opt_s_reg_make(struct isel *s, opt_val v)
 {
+    opt_val x;
     switch (s->fold[v]) {
     case FOLD_NO: return opt_s_vreg(s, v);
-    case FOLD_ALIAS: return opt_s_reg(s, s->f->insn[v].arg[0]);
+    case FOLD_ALIAS: /* kept for the next use unless materialised (a constant) */
+        x = s->f->insn[v].arg[0];
+        return s->fold[x] == FOLD_NO ? (s->vreg[v] = opt_s_reg(s, x)) : opt_s_reg(s, x);
     default: return materialise(s, v);
     }
 }
@@ -454,7 +457,7 @@ static bool lower_block(struct isel *s, uint32_t i)
         return false;
     for (uint32_t k = 0; k + 1 < bl->ninsn; k++) {
         opt_val v = bl->insn[k];
-        if (s->fold[v] == FOLD_NO && f->insn[v].op != OPT_PARAM && !opt_s_op(s, v))
+        if (s->fold[v] == FOLD_NO && !opt_s_op(s, v))
             return false;
     }
     lower_term(s, b, bl->insn[bl->ninsn - 1]);

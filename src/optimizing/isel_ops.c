@@ -279,6 +279,7 @@ bool opt_s_op(struct isel *s, opt_val v)
     case OPT_SLOT_ADDR: def_mi(s, MK_SLOT, 8, v)->imm = in->imm; break;
     case OPT_CALL: case OPT_CALL_IND: case OPT_CALL_RT: return opt_s_call(s, v);
     case OPT_TRAP_IF: trap_if(s, in); break;
+    case OPT_PARAM: break; /* taken at the entry (opt_s_entry) */
     default:
         return err_set(s->e, ERR_LIMIT, in->wasm, "optimizing: no selection for %s",
                        opt_ops[in->op].name);

@@ -597,6 +597,10 @@ bool opt_fold_finish(struct opt_fold *s);
  * block with no other predecessor absorbs it. Forgets f->dom when it
  * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
+/* The part of it that runs before the layout is made: a brif on a
+ * comparison with zero tests the value (the targets swapped for eq), so
+ * the layout made with the dominator tree stays current to the end. */
+bool opt_pass_branch_tests(struct opt_func *f, struct err *e);
 /* pass_gvn.c: equal pure computations dominated by one another become
  * one; a trap check dominated by an equal one goes. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
@@ -840,12 +844,14 @@ static inline uint32_t opt_s_vreg(struct isel *s, opt_val v)
 }
 /* v in a register at this point: constants and folded values are
  * materialised into a new virtual register here (opt_s_reg_make; the
- * inline part answers the usual case, a value already given one). */
+ * inline part answers the usual case, a value already given one: only
+ * values computed where they are defined get one in vreg, and zero
+ * extensions of those, which are their operand's register). */
 uint32_t opt_s_reg_make(struct isel *s, opt_val v);
 static inline uint32_t opt_s_reg(struct isel *s, opt_val v)
 {
     uint32_t r = s->vreg[v];
-    return s->fold[v] == FOLD_NO && r != MR_NONE ? r : opt_s_reg_make(s, v);
+    return r != MR_NONE ? r : opt_s_reg_make(s, v);
 }
 /* True, with the value, when v is a constant that fits a sign-extended
  * 32-bit immediate in an operation of `size` bytes. opt_s_imm_of asks the
