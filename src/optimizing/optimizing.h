@@ -597,10 +597,6 @@ bool opt_fold_finish(struct opt_fold *s);
  * block with no other predecessor absorbs it. Forgets f->dom when it
  * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
-/* The part of it that runs before the layout is made: a brif on a
- * comparison with zero tests the value (the targets swapped for eq), so
- * the layout made with the dominator tree stays current to the end. */
-bool opt_pass_branch_tests(struct opt_func *f, struct err *e);
 /* pass_gvn.c: equal pure computations dominated by one another become
  * one; a trap check dominated by an equal one goes. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
