@@ -325,7 +325,7 @@ static inline struct x64_mem sp_opnd_mem(const struct sp_opnd *o)
     return x64_mem_base(X64_RBP, o->disp);
 }
 /* sp_trap_here when the list is full: grows it. */
-void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
+X64_RARE void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
 /* Records a trap site at the current code offset. Inline: every memory
  * access in guard mode is one. */
 static inline void sp_trap_here(struct sp_comp *c, tri_trap_code code)
@@ -343,7 +343,7 @@ void sp_emit_stubs(struct sp_comp *c);
 /* ---- stack.c: the value stack and the locals ---- */
 /* sp_stack_push when the stack is full: grows it (after out of memory the
  * error is recorded and v dropped: the walk stops at this instruction). */
-void sp_stack_grow_push(struct sp_comp *c, struct sp_val v);
+X64_RARE void sp_stack_grow_push(struct sp_comp *c, struct sp_val v);
 /* Appends v. Inline (with the pushes below): the most frequent
  * instructions are a push and little else. */
 static inline void sp_stack_push(struct sp_comp *c, struct sp_val v)
@@ -467,7 +467,7 @@ static inline void sp_local_get(struct sp_comp *c, uint32_t x)
 void sp_local_set_slow(struct sp_comp *c, uint32_t x, bool tee);
 /* sp_dirty_add when dirty[] is full: forgets one dirty local other than
  * keep. */
-void sp_dirty_evict(struct sp_comp *c, uint32_t keep);
+X64_RARE void sp_dirty_evict(struct sp_comp *c, uint32_t keep);
 /* Notes that local x has a register or constant (its entry in dirty[]). */
 static inline void sp_dirty_add(struct sp_comp *c, uint32_t x)
 {

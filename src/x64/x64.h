@@ -230,6 +230,15 @@ void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src); /* stor
  * work below folds away. Same bytes as x64_mov_rm/mr with
  * x64_mem_base(base, disp). */
 enum { X64_MOV_LOAD = 0x8b, X64_MOV_STORE = 0x89 };
+/* The rare out-of-line side of an inline fast path (a full buffer, an
+ * unusual form): the callee saves every register it uses, so that the
+ * hot code around the fast path keeps its values in caller-saved
+ * registers instead of saving callee-saved ones in every prologue. */
+#if defined(__clang__) && defined(__x86_64__)
+#define X64_RARE __attribute__((preserve_most))
+#else
+#define X64_RARE
+#endif
 /* ModRM.mod for a displacement from a base whose low three bits are low:
  * 0 none (not for rbp/r13, whose mod 0 means rip-relative or no base), 1
  * disp8, 2 disp32, so mod * mod bytes follow. Without branches: a disp32
@@ -251,8 +260,8 @@ static inline __attribute__((always_inline)) void x64_put_word(struct buf *b, ui
 }
 /* Every form the fast path below does not take (sizes 1 and 2, rsp/r12 as
  * base, a full buffer, misuse). */
-void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
-                        int32_t disp);
+X64_RARE void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+                                 int32_t disp);
 /* A 4- or 8-byte mov (op X64_MOV_LOAD or X64_MOV_STORE; or any one-byte
  * opcode with ModRM.reg = reg, whose immediate the caller appends: at least
  * 8 bytes of room are left) of GP register reg and [base + disp], base
@@ -313,8 +322,8 @@ x64_mov_sib_fast(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base
     return true;
 }
 /* Every indexed form the fast path does not take (sizes 1 and 2, misuse). */
-void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base, int index,
-                          int32_t disp);
+X64_RARE void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+                                   int index, int32_t disp);
 /* [base + index + disp] (linear-memory accesses), any size, inline; same
  * bytes as with x64_mem_index(base, index, 1, disp). */
 static inline void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index,
