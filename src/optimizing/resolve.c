@@ -16,12 +16,13 @@
 
 #include "optimizing.h"
 
+/* A move and where it goes: key = 3 * instruction index + phase, the
+ * phase at one instruction being 0 for edges in (at a block's start), 1
+ * for splits and spill stores, 2 for edges out (before a block's jump); a
+ * block of a lone jump has both edge kinds at its one instruction. The
+ * moves are sorted by key (opt_live keeps 3 * instructions in 32 bits). */
 struct raw {
-    uint32_t at;   /* instruction index */
-    uint8_t phase; /* at one instruction: 0 edges in (at a block's start), 1 splits
-                      and spill stores, 2 edges out (before a block's jump); a
-                      block of a lone jump has both edge kinds at its one
-                      instruction */
+    uint32_t key;
     opt_loc src, dst;
 };
 
@@ -30,6 +31,7 @@ struct rs {
     struct mres *out;
     struct raw *raw;
     uint32_t nraw, cap_raw;
+    uint32_t *split, nsplit;  /* the registers split in pieces, in order */
     uint32_t *readers;  /* per location: pending moves reading it */
     uint32_t *writer;   /* per location: the pending move writing it, or UINT32_MAX */
     uint32_t *ready, nready;
@@ -47,7 +49,7 @@ static bool raw_add(struct rs *r, uint32_t at, uint8_t phase, opt_loc src, opt_l
     if (r->nraw == r->cap_raw &&
         !opt_grow(r->ra->mf->arena, &r->raw, &r->cap_raw, r->nraw + 1, sizeof *r->raw))
         return nomem(r);
-    r->raw[r->nraw++] = (struct raw){at, phase, src, dst};
+    r->raw[r->nraw++] = (struct raw){3 * at + phase, src, dst};
     return true;
 }
 
@@ -57,7 +59,7 @@ static bool raw_add(struct rs *r, uint32_t at, uint8_t phase, opt_loc src, opt_l
  * move into the slot is ever needed again (spill stores stay out of
  * loops; a loop-carried phi living in its slot costs nothing on the back
  * edges that do not change it). */
-static bool split_moves(struct rs *r, const uint8_t *first)
+static bool split_moves(struct rs *r)
 {
     const struct ra *ra = r->ra;
     for (uint32_t v = 0; v < ra->mf->nvreg; v++) {
@@ -68,10 +70,12 @@ static bool split_moves(struct rs *r, const uint8_t *first)
         if (vi->slot >= 0 && p0->loc >= 0 &&
             !raw_add(r, (p0->start + 1) / 2, 1, p0->loc, -(vi->slot + 1)))
             return false;
+        if (vi->npiece > 1)
+            r->split[r->nsplit++] = v;
         for (uint32_t k = 1; k < vi->npiece; k++) {
             const struct lsi *a = &ra->iv[vi->piece[k - 1]], *b = &ra->iv[vi->piece[k]];
-            if (b->loc >= 0 && !first[b->start / 2] &&
-                !raw_add(r, b->start / 2, 1, a->loc, b->loc))
+            bool first = ra->bstart[ra->iblock[b->start / 2]] == (b->start & ~1u);
+            if (b->loc >= 0 && !first && !raw_add(r, b->start / 2, 1, a->loc, b->loc))
                 return false;
         }
     }
@@ -103,8 +107,11 @@ static bool phi_moves(struct rs *r, uint32_t s)
         for (uint32_t i = 0; i < sb->nphi; i++) {
             const struct mphi *ph = &sb->phi[i];
             opt_loc dst = ra->iv[ra->v[ph->def - MR_V0].piece[0]].loc; /* born here */
-            if ((ph->ops[k] != ph->def || dst >= 0) &&
-                !raw_add(r, at, phase, opt_loc_at(ra, ph->ops[k] - MR_V0, end), dst))
+            const struct vinfo *o = &ra->v[ph->ops[k] - MR_V0];
+            opt_loc src = o->npiece == 1 && ra->iv[o->piece[0]].start <= end /* the usual */
+                              ? ra->iv[o->piece[0]].loc
+                              : opt_loc_at(ra, ph->ops[k] - MR_V0, end);
+            if ((ph->ops[k] != ph->def || dst >= 0) && !raw_add(r, at, phase, src, dst))
                 return false;
         }
     }
@@ -213,23 +220,16 @@ static bool edge_moves(struct rs *r)
 {
     struct ra *ra = r->ra;
     struct pends t = {0};
-    bool split = false;
     for (uint32_t b = 0; b < ra->mf->nblock; b++)
         if (!phi_moves(r, b))
             return false;
-    for (uint32_t v = 0; v < ra->mf->nvreg; v++) {
-        if (ra->v[v].npiece < 2)
-            continue;
-        if (!split && !pends_init(r, &t))
+    if (r->nsplit && !pends_init(r, &t))
+        return false;
+    for (uint32_t k = 0; k < r->nsplit; k++)
+        if (!live_moves(r, &t, r->split[k]))
             return false;
-        split = true;
-        if (!live_moves(r, &t, v))
-            return false;
-    }
     return true;
 }
-
-static uint32_t raw_key(const struct raw *m) { return 3 * m->at + m->phase; }
 
 /* Sorts the moves by (instruction, phase), keeping the order they were
  * made in otherwise: a radix sort in two stable counting passes over
@@ -249,11 +249,11 @@ static bool sort_raw(struct rs *r)
     for (uint32_t shift = 0; shift < 2 * half; shift += half) {
         memset(cnt, 0, (nb + 1) * sizeof *cnt);
         for (uint32_t i = 0; i < r->nraw; i++)
-            cnt[(raw_key(&from[i]) >> shift & (nb - 1)) + 1]++;
+            cnt[(from[i].key >> shift & (nb - 1)) + 1]++;
         for (uint32_t k = 0; k < nb; k++)
             cnt[k + 1] += cnt[k];
         for (uint32_t i = 0; i < r->nraw; i++)
-            to[cnt[raw_key(&from[i]) >> shift & (nb - 1)]++] = from[i];
+            to[cnt[from[i].key >> shift & (nb - 1)]++] = from[i];
         struct raw *t = from;
         from = to;
         to = t;
@@ -331,16 +331,14 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
     struct mfunc *mf = ra->mf;
     struct rs r = {.ra = ra, .out = out};
     *out = (struct mres){0};
-    uint8_t *first = arena_alloc(mf->arena, mf->nmi + 1);
     uint32_t nloc = 33 + mf->nspill;
     r.readers = arena_array(mf->arena, nloc, sizeof *r.readers);
     r.writer = arena_array_raw(mf->arena, nloc, sizeof *r.writer);
-    if (!first || !r.readers || !r.writer)
+    r.split = arena_array_raw(mf->arena, mf->nvreg + 1, sizeof *r.split);
+    if (!r.readers || !r.writer || !r.split)
         return nomem(&r);
     memset(r.writer, 0xff, nloc * sizeof *r.writer);
-    for (uint32_t b = 0; b < mf->nblock; b++)
-        first[mf->block[b].first] = 1;
-    if (!split_moves(&r, first))
+    if (!split_moves(&r))
         return false;
     if (!edge_moves(&r))
         return false;
@@ -354,12 +352,12 @@ bool opt_resolve_moves(struct ra *ra, struct mres *out)
         return nomem(&r);
     for (uint32_t i = 0, j; i < r.nraw; i = j) {
         j = i;
-        while (j < r.nraw && r.raw[j].at == r.raw[i].at && r.raw[j].phase == r.raw[i].phase)
+        while (j < r.nraw && r.raw[j].key == r.raw[i].key)
             j++;
         uint32_t start = out->nmoves;
         if (!sequence(&r, r.raw + i, j - i))
             return false;
-        out->groups[out->ngroups++] = (struct mgroup){r.raw[i].at, start, out->nmoves - start};
+        out->groups[out->ngroups++] = (struct mgroup){r.raw[i].key / 3, start, out->nmoves - start};
     }
     return true;
 }
