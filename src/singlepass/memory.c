@@ -76,9 +76,43 @@ static const struct load_form {
 };
 _Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
 
-bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
+/* Whether a stack entry is an integer in a register: its own or a local's. */
+static inline bool in_gp_reg(const struct sp_comp *c, const struct sp_val *v)
 {
-    const struct load_form *f = &loads[vi->in->op - OP_I32_LOAD];
+    return !sp_is_xmm_type(v->type) &&
+           (v->kind == SP_REG || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_REG));
+}
+
+/* The usual access in guard mode, [r14 + address + offset] with the
+ * address in a register and a disp32 offset, whose operands need no move:
+ * its trap site and whether memory 0's base is used, as address() does. */
+static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
+{
+    return !c->opt.bounds_checks && offset <= INT32_MAX && in_gp_reg(c, addr);
+}
+
+/* sp_load_op's usual case, frameless: a plain integer load from such an
+ * address into the address's own register or a free one; the same code
+ * as load_general's. False, with nothing done, for any other. */
+static inline bool load_usual(struct sp_comp *c, const struct load_form *f, uint32_t offset)
+{
+    const struct sp_val *v = sp_top(c);
+    bool own = v->kind == SP_REG;
+    if (f->ext || sp_is_xmm_type(f->t) || !usual_access(c, v, offset) ||
+        (!own && !sp_reg_free_mask(c, false)))
+        return false;
+    struct sp_opnd addr = sp_pop(c);
+    int dst = own ? addr.reg : sp_reg_try_alloc(c, false);
+    c->uses_membase = true;
+    sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    x64_load_indexed(&c->a, f->size, dst, SP_MEMBASE, addr.reg, (int32_t)offset);
+    sp_push_reg(c, f->t, dst);
+    return true;
+}
+
+static __attribute__((noinline)) bool load_general(struct sp_comp *c, const struct load_form *f,
+                                                   const struct val_insn *vi)
+{
     struct sp_opnd addr = sp_pop(c);
     if (addr.kind != SP_CONST)
         sp_opnd_reg(c, &addr);
@@ -95,12 +129,32 @@ bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
     else
         x64_mov_rm(&c->a, f->size, dst, m);
     sp_push_reg(c, f->t, dst);
+    return !c->failed; /* not a constant: the caller's call stays a tail call */
+}
+
+bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    const struct load_form *f = &loads[vi->in->op - OP_I32_LOAD];
+    return load_usual(c, f, vi->in->imm.mem.m.offset) || load_general(c, f, vi);
+}
+
+/* sp_store_op's usual case, frameless: an integer value in a register
+ * stored to such an address; the same code as store_general's. */
+static inline bool store_usual(struct sp_comp *c, int size, uint32_t offset)
+{
+    const struct sp_val *v = sp_top(c);
+    if (!in_gp_reg(c, v) || !usual_access(c, v - 1, offset))
+        return false;
+    struct sp_opnd val = sp_pop(c), addr = sp_pop(c);
+    c->uses_membase = true;
+    sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+    x64_store_indexed(&c->a, size, SP_MEMBASE, addr.reg, (int32_t)offset, val.reg);
     return true;
 }
 
-bool sp_store_op(struct sp_comp *c, const struct val_insn *vi)
+static __attribute__((noinline)) bool store_general(struct sp_comp *c, int size,
+                                                    const struct val_insn *vi)
 {
-    int size = 1 << dec_ops[vi->in->op].aux;
     struct sp_opnd v = sp_pop(c), addr = sp_pop(c);
     if (addr.kind != SP_CONST)
         sp_opnd_reg(c, &addr);
@@ -118,7 +172,13 @@ bool sp_store_op(struct sp_comp *c, const struct val_insn *vi)
     } else {
         x64_mov_mr(&c->a, size, m, v.reg);
     }
-    return true;
+    return !c->failed; /* as load_general's */
+}
+
+bool sp_store_op(struct sp_comp *c, const struct val_insn *vi)
+{
+    int size = 1 << dec_ops[vi->in->op].aux;
+    return store_usual(c, size, vi->in->imm.mem.m.offset) || store_general(c, size, vi);
 }
 
 bool sp_memory_op(struct sp_comp *c, const struct val_insn *vi)

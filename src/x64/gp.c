@@ -108,10 +108,9 @@ void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int ba
     mov_other(a, op, size, reg, x64_mem_base(base, disp));
 }
 
-void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base, int index,
-                          int32_t disp)
+void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, struct x64_mem m)
 {
-    mov_general(a, op, size, reg, x64_mem_index(base, index, 1, disp));
+    mov_general(a, op, size, reg, m);
 }
 
 /* x64_mov_mi's other forms (sizes 1 and 2, indexed or rip-relative

@@ -321,9 +321,10 @@ x64_mov_sib_fast(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base
                  rex, 4 + mod * mod);
     return true;
 }
-/* Every indexed form the fast path does not take (sizes 1 and 2, misuse). */
-X64_RARE void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
-                                   int index, int32_t disp);
+/* Every indexed form the fast path does not take (sizes 1 and 2, misuse);
+ * the operand as one value, so that every argument has a register. */
+X64_RARE void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg,
+                                   struct x64_mem m);
 /* [base + index + disp] (linear-memory accesses), any size, inline; same
  * bytes as with x64_mem_index(base, index, 1, disp). */
 static inline void x64_load_indexed(struct x64_asm *a, int size, int dst, int base, int index,
@@ -331,14 +332,14 @@ static inline void x64_load_indexed(struct x64_asm *a, int size, int dst, int ba
 {
     if (((unsigned)base | (unsigned)index) >= 16 || index == X64_RSP ||
         !x64_mov_sib_fast(a, X64_MOV_LOAD, size, dst, (unsigned)base, (unsigned)index, 1, disp))
-        x64_mov_indexed_slow(a, X64_MOV_LOAD, size, dst, base, index, disp);
+        x64_mov_indexed_slow(a, X64_MOV_LOAD, size, dst, x64_mem_index(base, index, 1, disp));
 }
 static inline void x64_store_indexed(struct x64_asm *a, int size, int base, int index,
                                      int32_t disp, int src)
 {
     if (((unsigned)base | (unsigned)index) >= 16 || index == X64_RSP ||
         !x64_mov_sib_fast(a, X64_MOV_STORE, size, src, (unsigned)base, (unsigned)index, 1, disp))
-        x64_mov_indexed_slow(a, X64_MOV_STORE, size, src, base, index, disp);
+        x64_mov_indexed_slow(a, X64_MOV_STORE, size, src, x64_mem_index(base, index, 1, disp));
 }
 /* Store of an immediate (sign-extended to 64 bits when size is 8). */
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm);
