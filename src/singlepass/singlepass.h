@@ -551,9 +551,11 @@ bool sp_state_plan(struct sp_comp *c, const struct sp_state *st, uint32_t height
 bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height);
 /* Makes st the current state (what the code at its label starts with). */
 void sp_state_enter(struct sp_comp *c, const struct sp_state *st, uint32_t height);
-/* Emits the moves in c->moves (a transfer's, or a call's arguments) by
- * phase: stores in order, then register moves in parallel, then loads. */
+/* Appends a move to c->moves; sp_run_moves emits them all by phase:
+ * stores in order, then register moves in parallel, then loads. */
 enum sp_phase { SP_PHASE_STORE, SP_PHASE_REG, SP_PHASE_LOAD };
+void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
+                 uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp);
 void sp_run_moves(struct sp_comp *c);
 
 /* ---- tight.c: loops whose locals stay in registers ---- */
