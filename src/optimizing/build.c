@@ -591,10 +591,10 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     b->e = e;
     b->at = b->m->funcs[index].code_offset;
     /* real modules make about 0.6-0.9 IR instructions and 0.1 blocks per
-       byte of body: room for most, regrown once at most for the rest (room
-       not used is not touched) */
+       byte of body (deep nests of small blocks 0.16): room for most,
+       regrown once at most for the rest (room not used is not touched) */
     uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
-    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 8 + 8))
+    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 5 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
     return val_function(b->m, index, &opt_build_hooks, b, e) &&
            (make_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));

@@ -55,7 +55,7 @@ opt_val opt_b_const(struct opt_build *b, enum opt_type t, int64_t v)
         uint32_t len = (uint32_t)(b->m->funcs[b->f->index].code_end -
                                   b->m->funcs[b->f->index].code);
         uint32_t cap = b->kcap ? b->kcap * 2 : 64;
-        while (!b->kn && cap < len / 8 && cap < (1u << 20)) /* first size: by the body */
+        while (!b->kn && cap < len / 32 && cap < (1u << 20)) /* first size: by the body */
             cap *= 2;
         if (!rehash(b, cap))
             return OPT_NONE;

@@ -57,8 +57,7 @@ bool opt_func_reserve(struct opt_func *f, uint32_t ninsn, uint32_t nblock)
     uint32_t *alias = arena_array_raw(f->arena, f->cap_insn, sizeof *alias);
     if (!alias)
         return false;
-    memcpy(alias, f->alias, old * sizeof *alias);
-    memset(alias + old, 0, (f->cap_insn - old) * sizeof *alias);
+    memcpy(alias, f->alias, f->ninsn * sizeof *alias); /* opt_insn_new sets the others */
     f->alias = alias;
     return true;
 }

@@ -222,6 +222,7 @@ static inline opt_val opt_insn_new(struct opt_func *f, uint32_t b, enum opt_op o
     opt_val id = f->ninsn++;
     f->insn[id] = (struct opt_insn){.op = (uint8_t)op, .type = (uint8_t)t, .block = b,
                                     .arg = {a0, a1, a2}, .imm = imm};
+    f->alias[id] = OPT_NONE; /* not zeroed ahead: only the ids made are touched */
     return id;
 }
 /* New phi in block b with room for its operands (one per current pred,
