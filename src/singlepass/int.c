@@ -98,7 +98,24 @@ static bool cmp_holds(enum x64_cc cc, int size, int64_t x, int64_t y)
     }
 }
 
-static void compare(struct sp_comp *c, enum x64_cc cc, int size)
+/* compare's usual case, frameless: the first operand in a register, the
+ * second in one too or an immediate; the same code as compare_general's. */
+static inline bool compare_usual(struct sp_comp *c, enum x64_cc cc, int size)
+{
+    const struct sp_val *b = sp_top(c), *a = b - 1;
+    if (!sp_in_gp_reg(c, a) ||
+        !(b->kind == SP_CONST ? fits32(size, b->imm) : sp_in_gp_reg(c, b)))
+        return false;
+    struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
+    if (bo.kind == SP_CONST)
+        x64_alu_ri(&c->a, X64_CMP, size, ao.reg, (int32_t)bo.imm);
+    else
+        x64_alu_rr(&c->a, X64_CMP, size, ao.reg, bo.reg);
+    sp_push_flags(c, cc);
+    return true;
+}
+
+static __attribute__((noinline)) void compare_general(struct sp_comp *c, enum x64_cc cc, int size)
 {
     struct sp_opnd b = sp_pop(c), a = sp_pop(c);
     if (a.kind == SP_CONST && b.kind == SP_CONST) {
@@ -116,6 +133,12 @@ static void compare(struct sp_comp *c, enum x64_cc cc, int size)
     else
         alu_src(c, X64_CMP, size, sp_opnd_reg(c, &a), &b);
     sp_push_flags(c, cc);
+}
+
+static void compare(struct sp_comp *c, enum x64_cc cc, int size)
+{
+    if (!compare_usual(c, cc, size))
+        compare_general(c, cc, size);
 }
 
 static void eqz(struct sp_comp *c, int size)
@@ -144,7 +167,29 @@ static const enum x64_alu alu_of[] = {
     [OP_I32_XOR - OP_I32_ADD] = X64_XOR,
 };
 
-static void binary(struct sp_comp *c, enum op op, int size, valtype t)
+/* binary's usual case for add, sub, and, or and xor, frameless: the
+ * first operand in a register of its own (the result's), the second in a
+ * register or an immediate; the same code as binary_general's. */
+static inline bool binary_usual(struct sp_comp *c, enum op op, int size, valtype t)
+{
+    const struct sp_val *b = sp_top(c), *a = b - 1;
+    bool alu_op = op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I32_AND ||
+                  op == OP_I32_OR || op == OP_I32_XOR;
+    if (!alu_op || a->kind != SP_REG ||
+        !(b->kind == SP_CONST ? fits32(size, b->imm) : sp_in_gp_reg(c, b)))
+        return false;
+    enum x64_alu alu = alu_of[op - OP_I32_ADD];
+    struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
+    if (bo.kind == SP_CONST)
+        x64_alu_ri(&c->a, alu, size, ao.reg, (int32_t)bo.imm);
+    else
+        x64_alu_rr(&c->a, alu, size, ao.reg, bo.reg);
+    sp_push_reg(c, t, ao.reg);
+    return true;
+}
+
+static __attribute__((noinline)) void binary_general(struct sp_comp *c, enum op op, int size,
+                                                     valtype t)
 {
     struct sp_opnd b = sp_pop(c), a = sp_pop(c);
     int64_t r;
@@ -182,6 +227,12 @@ static void binary(struct sp_comp *c, enum op op, int size, valtype t)
         alu_src(c, alu_of[op - OP_I32_ADD], size, dst, &b);
     }
     sp_push_reg(c, t, dst);
+}
+
+static void binary(struct sp_comp *c, enum op op, int size, valtype t)
+{
+    if (!binary_usual(c, op, size, t))
+        binary_general(c, op, size, t);
 }
 
 static const enum x64_shift shift_of[] = {

@@ -76,19 +76,12 @@ static const struct load_form {
 };
 _Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
 
-/* Whether a stack entry is an integer in a register: its own or a local's. */
-static inline bool in_gp_reg(const struct sp_comp *c, const struct sp_val *v)
-{
-    return !sp_is_xmm_type(v->type) &&
-           (v->kind == SP_REG || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_REG));
-}
-
 /* The usual access in guard mode, [r14 + address + offset] with the
  * address in a register and a disp32 offset, whose operands need no move:
  * its trap site and whether memory 0's base is used, as address() does. */
 static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
 {
-    return !c->opt.bounds_checks && offset <= INT32_MAX && in_gp_reg(c, addr);
+    return !c->opt.bounds_checks && offset <= INT32_MAX && sp_in_gp_reg(c, addr);
 }
 
 /* sp_load_op's usual case, frameless: a plain integer load from such an
@@ -143,7 +136,7 @@ bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
 static inline bool store_usual(struct sp_comp *c, int size, uint32_t offset)
 {
     const struct sp_val *v = sp_top(c);
-    if (!in_gp_reg(c, v) || !usual_access(c, v - 1, offset))
+    if (!sp_in_gp_reg(c, v) || !usual_access(c, v - 1, offset))
         return false;
     struct sp_opnd val = sp_pop(c), addr = sp_pop(c);
     c->uses_membase = true;

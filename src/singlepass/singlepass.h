@@ -412,6 +412,14 @@ static inline __attribute__((always_inline)) struct sp_opnd sp_local_opnd(struct
         c->reg_use[l->reg] = ++c->use_clock;
     return o;
 }
+/* Whether a stack entry is an integer in a register, its own or a local's
+ * (sp_pop gives such an entry as an SP_REG operand; the handlers' usual
+ * paths look for it). */
+static inline bool sp_in_gp_reg(const struct sp_comp *c, const struct sp_val *v)
+{
+    return !sp_is_xmm_type(v->type) &&
+           (v->kind == SP_REG || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_REG));
+}
 /* Pops the top entry as an operand: a register entry's register becomes
  * the instruction's (owned), a local's register is only locked; never
  * flags (only their consumers meet them: sp_push_flags). Inline,
