@@ -98,16 +98,21 @@ static bool cmp_holds(enum x64_cc cc, int size, int64_t x, int64_t y)
     }
 }
 
-/* compare's usual case, frameless: the first operand in a register, the
- * second in one too or an immediate; the same code as compare_general's. */
+/* compare's usual cases, frameless: the first operand in a register and
+ * the second in one too or an immediate, or the first in its slot and the
+ * second an immediate; the same code as compare_general's. */
 static inline bool compare_usual(struct sp_comp *c, enum x64_cc cc, int size)
 {
     const struct sp_val *b = sp_top(c), *a = b - 1;
-    if (!sp_in_gp_reg(c, a) ||
-        !(b->kind == SP_CONST ? fits32(size, b->imm) : sp_in_gp_reg(c, b)))
+    bool a_reg = sp_in_gp_reg(c, a);
+    bool a_mem = a->kind == SP_MEM || (a->kind == SP_LOCAL && c->locals[a->local].kind == SP_MEM);
+    if (b->kind == SP_CONST ? !fits32(size, b->imm) || !(a_reg || a_mem)
+                            : !a_reg || !sp_in_gp_reg(c, b))
         return false;
     struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
-    if (bo.kind == SP_CONST)
+    if (ao.kind == SP_MEM)
+        x64_alu_mi(&c->a, X64_CMP, size, sp_opnd_mem(&ao), (int32_t)bo.imm);
+    else if (bo.kind == SP_CONST)
         x64_alu_ri(&c->a, X64_CMP, size, ao.reg, (int32_t)bo.imm);
     else
         x64_alu_rr(&c->a, X64_CMP, size, ao.reg, bo.reg);
