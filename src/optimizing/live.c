@@ -157,11 +157,11 @@ static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b,
     const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
     *use = *def = 0;
     for (uint32_t k = 0; k < ARRAY_LEN(uses); k++)
-        if (uses[k] < 32) {
-            *use |= 1u << uses[k];
-        } else if (MR_IS_V(uses[k])) {
+        if (uses[k] - MR_V0 < MR_NONE - MR_V0) { /* virtual: one comparison */
             w->ref[w->nref++] = (struct opnd){uses[k] - MR_V0, 2 * i << 3 | k};
             w->cnt[uses[k] - MR_V0 + 1]++;
+        } else if (uses[k] < 32) {
+            *use |= 1u << uses[k];
         }
     if (m->def < 32) {
         *def = 1u << m->def;

@@ -38,8 +38,8 @@ struct ls {
     uint32_t holder[32];             /* piece holding each busy register */
     uint32_t hend[32];               /* where each holder ends (its end, cached) */
     uint32_t huse[32];               /* each holder's next use, as an index in ra.use */
-    uint32_t busy;                   /* registers with a holder (mask) */
-    uint32_t soonest;                /* no holder ends before this (a lower bound) */
+    uint32_t busy;                   /* registers with a holder (mask; one whose holder
+                                        ended is freed when looked at: avail) */
     uint32_t fc[32];                 /* cursor in each fixed range list, */
     uint32_t fnow[2][32];            /* and that range (FAR, FAR: none left) */
     uint32_t call, cnext;            /* cursor in the calls, and that call (or FAR) */
@@ -271,7 +271,6 @@ static inline void take(struct ls *s, uint32_t id, int r)
         s->mf->used_saved |= 1u << r;
     s->busy |= 1u << r;
     s->hend[r] = s->ra->iv[id].end;
-    s->soonest = s->hend[r] < s->soonest ? s->hend[r] : s->soonest;
 }
 
 /* Gives r to piece id, splitting off and queueing what lies past `until`. */
@@ -373,11 +372,24 @@ static inline bool fits(struct ls *s, const struct lsi *x, int r, struct fit *f)
     return false;
 }
 
-/* The first register of `regs` (ascending) that fits piece x, or -1. */
+/* Whether register r is free at the scan's position. A holder that ended
+ * frees it here: registers are expired when looked at, so a piece that
+ * takes the first register it looks at costs no walk over the others. */
+static inline bool avail(struct ls *s, int r)
+{
+    if (!((s->busy >> r) & 1))
+        return true;
+    if (s->hend[r] > s->pos)
+        return false;
+    s->busy &= ~(1u << r);
+    return true;
+}
+
+/* The first free register of `regs` (ascending) that fits piece x, or -1. */
 static inline int first_fit(struct ls *s, const struct lsi *x, uint32_t regs, struct fit *f)
 {
     for (; regs; regs &= regs - 1)
-        if (fits(s, x, __builtin_ctz(regs), f))
+        if (avail(s, __builtin_ctz(regs)) && fits(s, x, __builtin_ctz(regs), f))
             return __builtin_ctz(regs);
     return -1;
 }
@@ -390,13 +402,13 @@ static inline int first_fit(struct ls *s, const struct lsi *x, uint32_t regs, st
 static bool try_free(struct ls *s, uint32_t id, bool *done)
 {
     struct lsi *x = &s->ra->iv[id];
-    uint32_t free = s->regs[s->mf->vclass[x->vreg] & 1] & ~s->busy;
+    uint32_t free = s->regs[s->mf->vclass[x->vreg] & 1]; /* those not yet looked at */
     struct fit f = {-1, 0};
     int r = -1;
     *done = true;
     for (int k = 0, h; k < 2 && r < 0; k++) /* the hints */
         if ((h = k ? mate_hint(s, x) : operand_hint(s, x)) >= 0 && ((free >> h) & 1)) {
-            r = fits(s, x, h, &f) ? h : -1;
+            r = avail(s, h) && fits(s, x, h, &f) ? h : -1;
             free &= ~(1u << h);
         }
     if (r < 0)
@@ -416,7 +428,8 @@ static bool try_free(struct ls *s, uint32_t id, bool *done)
     return true;
 }
 
-/* Every register is busy: free the one needed again the latest, or spill
+/* Every register is busy (try_free looked at all of the class, so their
+ * busy bits are exact): free the one needed again the latest, or spill
  * the piece itself when it needs a register later than all of those. */
 static bool blocked(struct ls *s, uint32_t id)
 {
@@ -454,20 +467,6 @@ static bool blocked(struct ls *s, uint32_t id)
     return assign(s, id, best, best_block);
 }
 
-/* Frees the registers whose holders ended (looked at only when the
- * first of them may have). */
-static void expire(struct ls *s)
-{
-    s->soonest = FAR;
-    for (uint32_t busy = s->busy; busy; busy &= busy - 1) {
-        int r = __builtin_ctz(busy);
-        if (s->hend[r] <= s->pos)
-            s->busy &= ~(1u << r);
-        else if (s->hend[r] < s->soonest)
-            s->soonest = s->hend[r];
-    }
-}
-
 /* Moves the scan to position pos (never backwards). */
 static void advance(struct ls *s, uint32_t pos)
 {
@@ -476,8 +475,6 @@ static void advance(struct ls *s, uint32_t pos)
     while (s->call < ra->ncall && ra->calls[s->call] < pos) /* [c, c + 1) is past */
         s->call++;
     s->cnext = s->call < ra->ncall ? ra->calls[s->call] : FAR;
-    if (s->soonest <= pos)
-        expire(s);
 }
 
 bool opt_regalloc(struct ra *ra)
