@@ -139,37 +139,37 @@ static uint32_t pick_slot(struct ls *s, uint32_t v, uint32_t born)
     return s->mf->nspill++;
 }
 
-/* Links every phi with its operands both ways (CSR). */
+/* Links every phi with its operands both ways (CSR, in order of block,
+ * phi and edge). A register's count: its uses by phis (live.c counted
+ * them: ra.pstart), and its phi's edges if it is one. */
 static bool phi_partners(struct ls *s)
 {
     const struct mfunc *mf = s->mf;
-    uint32_t nv = mf->nvreg, total = 0;
-    uint32_t *cnt = arena_array(mf->arena, nv + 2, sizeof *cnt);
-    if (!cnt)
+    const uint32_t *used = s->ra->pstart;
+    uint32_t nv = mf->nvreg;
+    uint32_t *start = arena_array_raw(mf->arena, nv + 1, sizeof *start);
+    uint32_t *cnt = arena_array(mf->arena, nv + 1, sizeof *cnt);
+    if (!start || !cnt)
         return nomem(s);
-    for (int round = 0; round < 2; round++) {
-        for (uint32_t b = 0; b < mf->nblock; b++)
-            for (uint32_t h = 0; h < mf->block[b].nphi; h++) {
-                const struct mphi *ph = &mf->block[b].phi[h];
-                for (uint32_t k = 0; k < mf->block[b].npred; k++) {
-                    uint32_t w = ph->def - MR_V0, u = ph->ops[k] - MR_V0;
-                    if (round == 0) {
-                        cnt[w + 1]++, cnt[u + 1]++, total += 2;
-                        continue;
-                    }
-                    s->partner[s->pstart[w] + cnt[w]++] = u;
-                    s->partner[s->pstart[u] + cnt[u]++] = w;
-                }
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        for (uint32_t h = 0; h < mf->block[b].nphi; h++)
+            cnt[mf->block[b].phi[h].def - MR_V0] += mf->block[b].npred;
+    start[0] = 0;
+    for (uint32_t v = 0; v < nv; v++)
+        start[v + 1] = start[v] + cnt[v] + (used[v + 1] - used[v]);
+    memset(cnt, 0, nv * sizeof *cnt);
+    s->pstart = start;
+    if (!(s->partner = arena_array_raw(mf->arena, start[nv] + 1, sizeof *s->partner)))
+        return nomem(s);
+    for (uint32_t b = 0; b < mf->nblock; b++)
+        for (uint32_t h = 0; h < mf->block[b].nphi; h++) {
+            const struct mphi *ph = &mf->block[b].phi[h];
+            for (uint32_t k = 0; k < mf->block[b].npred; k++) {
+                uint32_t w = ph->def - MR_V0, u = ph->ops[k] - MR_V0;
+                s->partner[start[w] + cnt[w]++] = u;
+                s->partner[start[u] + cnt[u]++] = w;
             }
-        if (round == 0) {
-            for (uint32_t v = 0; v < nv; v++)
-                cnt[v + 1] += cnt[v];
-            s->pstart = cnt;
-            s->partner = arena_array_raw(mf->arena, total + 1, sizeof *s->partner);
-            if (!s->partner || !(cnt = arena_array(mf->arena, nv + 1, sizeof *cnt)))
-                return nomem(s);
         }
-    }
     return true;
 }
 
