@@ -221,10 +221,15 @@ static bool select_handler(struct sp_comp *c, const struct val_insn *vi)
     return select_op(c, vi->type);
 }
 
+/* A popped register goes with the instruction's temporaries; a local's
+ * reference goes through sp_truncate, as a pop would count it a use. */
 static bool drop_op(struct sp_comp *c, const struct val_insn *vi)
 {
     (void)vi;
-    sp_truncate(c, (uint32_t)c->stack.len - 1);
+    if (sp_top(c)->kind == SP_LOCAL)
+        sp_truncate(c, (uint32_t)c->stack.len - 1);
+    else
+        (void)sp_pop(c);
     return true;
 }
 
