@@ -328,8 +328,10 @@ static bool gvn(struct opt_func *f, struct opt_fold *fold, struct err *e)
     const struct opt_domtree *t = opt_domtree(f, e);
     if (!t)
         return false;
-    uint32_t size = 16; /* room for all at first, up to a size that fits a cache */
-    while (size < 2 * f->ninsn && size < GROWN)
+    /* room for what is in scope at once, seldom more than half of the
+     * instructions, up to a size that fits a cache (the table grows) */
+    uint32_t size = 16;
+    while (size < f->ninsn && size < GROWN)
         size *= 2;
     struct gvn g = {.f = f, .t = t, .mask = size - 1, .fold = fold};
     g.table = arena_array(f->arena, size, sizeof *g.table);
