@@ -384,8 +384,8 @@ static void phi_operands(struct isel *s, uint32_t b)
         uint32_t k = sb->npred == 1 ? 0
                      : bl->nsucc == 1 ? s->pidx[b]
                                       : opt_pred_index(f, bl->succ[i], b);
-        for (uint32_t p = 0; p < sb->nphi; p++)
-            mb->phi[p].ops[k] = opt_s_reg(s, f->extra[f->insn[sb->phi[p]].arg[0] + k]);
+        for (uint32_t p = 0; p < sb->nphi; p++) /* the IR operand, from make_blocks */
+            mb->phi[p].ops[k] = opt_s_reg(s, mb->phi[p].ops[k]);
     }
 }
 
@@ -487,7 +487,8 @@ static bool make_blocks(struct isel *s)
         nops += (size_t)bl->nphi * bl->npred;
     }
     mf->nblock = f->norder;
-    /* all written here, but the phi operands: by each predecessor's end */
+    /* all written here; the phi operands are the IR's until each
+     * predecessor's end (phi_operands) puts their registers there */
     uint32_t *edge = arena_array_raw(a, nedge + 1, sizeof *edge);
     uint32_t *ops = arena_array_raw(a, nops + 1, sizeof *ops);
     struct mphi *phi = arena_array_raw(a, nphi + 1, sizeof *phi);
@@ -510,6 +511,7 @@ static bool make_blocks(struct isel *s)
             mb->succ[k] = f->block[bl->succ[k]].order;
         for (uint32_t k = 0; k < bl->nphi; k++) {
             mb->phi[k] = (struct mphi){opt_s_vreg(s, bl->phi[k]), ops};
+            memcpy(ops, f->extra + f->insn[bl->phi[k]].arg[0], bl->npred * sizeof *ops);
             ops += bl->npred;
         }
     }
