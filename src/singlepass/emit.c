@@ -2,13 +2,6 @@
  * the trap paths queued for after the body. */
 #include "singlepass.h"
 
-
-int sp_vmctx(struct sp_comp *c)
-{
-    c->uses_vmctx = true;
-    return SP_VMCTX;
-}
-
 /* i32 values are 4 bytes in memory and zero-extended in registers; i64 and
  * references 8; floats go through movss/movsd. */
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m)

@@ -305,7 +305,12 @@ static inline int32_t sp_home_disp(const struct sp_comp *c, uint32_t slot)
 {
     return slot < c->nlocals ? c->local_disp[slot] : SP_HOMES - 8 * (int32_t)(slot + 1);
 }
-int sp_vmctx(struct sp_comp *c);
+/* The vmctx register, noting that the function uses it. */
+static inline int sp_vmctx(struct sp_comp *c)
+{
+    c->uses_vmctx = true;
+    return SP_VMCTX;
+}
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
 void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);
 /* sp_load from [base + disp] (a GP base), the usual form inline. */
@@ -460,7 +465,16 @@ static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_com
 void sp_freeze(struct sp_comp *c, uint32_t below);
 void sp_truncate(struct sp_comp *c, uint32_t height);
 /* The location an entry has, with SP_LOCAL resolved to the local's. */
-struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos);
+static inline struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
+{
+    const struct sp_val *v = &c->stack.data[pos];
+    if (v->kind == SP_LOCAL)
+        return sp_local_opnd(c, v->local);
+    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg, .imm = v->imm};
+    if (v->kind == SP_MEM)
+        o.disp = sp_home_disp(c, c->nlocals + pos);
+    return o;
+}
 /* Pushes local x: a reference (SP_LOCAL), or its constant. */
 static inline void sp_local_get(struct sp_comp *c, uint32_t x)
 {

@@ -30,17 +30,6 @@ void sp_push_mem(struct sp_comp *c, valtype t)
     sp_stack_push(c, (struct sp_val){.kind = SP_MEM, .type = t});
 }
 
-struct sp_opnd sp_resolve(struct sp_comp *c, uint32_t pos)
-{
-    const struct sp_val *v = &c->stack.data[pos];
-    if (v->kind == SP_LOCAL)
-        return sp_local_opnd(c, v->local);
-    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg, .imm = v->imm};
-    if (v->kind == SP_MEM)
-        o.disp = pos_disp(c, pos);
-    return o;
-}
-
 /* Turns the flags on top into an i32 in a register, the comparison's
  * operands dead (out of line: sp_push_flags's usual path, a consumer next,
  * needs no frame). */

@@ -208,8 +208,7 @@ static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
     /* the cell's address, then the value: one register for both (the
      * tests above make both movs take the fast form) */
     int r = sp_reg_hold(c, __builtin_ctz(avail));
-    c->uses_vmctx = true;
-    x64_mov_based_fast(&c->a, X64_MOV_LOAD, 8, r, SP_VMCTX,
+    x64_mov_based_fast(&c->a, X64_MOV_LOAD, 8, r, sp_vmctx(c),
                        (int32_t)(c->layout.globals + 8 * g));
     x64_mov_based_fast(&c->a, X64_MOV_LOAD, t == VT_I32 ? 4 : 8, r, r, 0);
     sp_push_reg(c, t, r);
