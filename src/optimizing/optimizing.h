@@ -27,7 +27,7 @@ enum opt_type { OPT_VOID, OPT_I32, OPT_I64, OPT_F32, OPT_F64 };
 
 /* Operand shapes: how arg[] of an instruction is read. */
 enum opt_shape {
-    SH_NONE,  /* no operands */
+    SH_NONE,  /* no operands (the first four are their operand counts) */
     SH_A,     /* arg[0] */
     SH_AB,    /* arg[0], arg[1] */
     SH_ABC,   /* arg[0..2] */
@@ -284,10 +284,10 @@ static inline uint32_t opt_args(const struct opt_func *f, const struct opt_insn 
 {
     uint32_t *a = (uint32_t *)in->arg;
     *args = a;
-    switch (opt_ops[in->op].shape) {
-    case SH_A: return 1;
-    case SH_AB: return 2;
-    case SH_ABC: return 3;
+    unsigned shape = opt_ops[in->op].shape;
+    if (shape <= SH_ABC)
+        return shape;
+    switch (shape) {
     case SH_LIST:
         *args = f->extra + a[0];
         return a[1];
