@@ -331,8 +331,7 @@ static bool if_op(struct sp_comp *c, const struct val_insn *vi)
     t->merged = same_types(t);
     if (!settle(c, else_state(t), t->nparams, t->params, t->height))
         return false;
-    t->else_label = x64_label_new(&c->a);
-    x64_jcc(&c->a, x64_cc_not(cc), t->else_label);
+    t->else_jcc = x64_jcc_fwd(&c->a, x64_cc_not(cc));
     return true;
 }
 
@@ -342,7 +341,7 @@ static bool start_else(struct sp_comp *c, struct sp_ctl *t)
 {
     if (c->live && !branch_to(c, t))
         return false;
-    x64_label_bind(&c->a, t->else_label);
+    x64_patch_here(&c->a, t->else_jcc);
     sp_state_enter(c, else_state(t), t->height);
     c->live = true;
     t->op = OP_ELSE;
@@ -371,7 +370,7 @@ static void do_end(struct sp_comp *c)
         sp_state_meet(c, &t->state, t->height))
         sp_run_moves(c);
     if (t->op == OP_IF) /* no else: that path gets here in the label's state */
-        x64_label_bind(&c->a, t->else_label);
+        x64_patch_here(&c->a, t->else_jcc);
     if (t->label != NO_LABEL)
         x64_label_bind(&c->a, t->label);
     if (t->merged)

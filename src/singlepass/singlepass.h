@@ -118,7 +118,7 @@ struct sp_ctl {
     uint32_t nparams, nresults;
     const valtype *params, *results;
     x64_label label;   /* branch target: loop head or end */
-    x64_label else_label;
+    uint32_t else_jcc; /* an if's jcc to its else arm: its rel32 field */
     struct sp_state state;      /* the label's, once merged */
     struct sp_state else_state; /* where the else arm starts (see else_state) */
     uint32_t table_stamp;       /* br_table: the last table that visited */

@@ -165,6 +165,12 @@ void x64_jcc_short(struct x64_asm *a, enum x64_cc cc, x64_label l)
     branch(a, 0x70 + (cc & 15u), OP_0F(0x80 + (cc & 15u)), l, true);
 }
 
+uint32_t x64_jcc_fwd_slow(struct x64_asm *a, enum x64_cc cc)
+{
+    x64_emit_o(a, OP_0F(0x80 + (cc & 15u)), 0, 4, 0);
+    return x64_pos(a) - 4;
+}
+
 void x64_call(struct x64_asm *a, x64_label l)
 {
     if (label(a, l)) {

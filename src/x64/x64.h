@@ -206,6 +206,31 @@ void x64_data(struct x64_asm *a, uint64_t v, int size);
 void x64_patch32(struct x64_asm *a, uint32_t at, uint32_t v);
 /* Makes the rel32 field at `at` (ending at at+4) point to code offset `to`. */
 void x64_patch_rel32(struct x64_asm *a, uint32_t at, uint32_t to);
+/* A forward jcc rel32 with its one reference and no label (an if's else
+ * edge): returns the offset of its rel32 field for x64_patch_here. Nothing
+ * checks that it gets patched (unpatched, it jumps to the next insn). */
+uint32_t x64_jcc_fwd_slow(struct x64_asm *a, enum x64_cc cc);
+static inline uint32_t x64_jcc_fwd(struct x64_asm *a, enum x64_cc cc)
+{
+    struct buf *b = &a->code;
+    if (b->cap - b->len < 16)
+        return x64_jcc_fwd_slow(a, cc);
+    uint64_t w = 0x800f | ((uint64_t)cc & 15) << 8; /* 0F 8x and a zero rel32 */
+    memcpy(b->data + b->len, &w, 8);
+    b->len += 6;
+    return (uint32_t)b->len - 4;
+}
+/* Points the rel32 field at `at` (from x64_jcc_fwd) to the current offset. */
+static inline void x64_patch_here(struct x64_asm *a, uint32_t at)
+{
+    struct buf *b = &a->code;
+    if (a->oom || (size_t)at + 4 > b->len) { /* misuse reported there */
+        x64_patch_rel32(a, at, x64_pos(a));
+        return;
+    }
+    uint32_t rel = (uint32_t)b->len - (at + 4);
+    memcpy(b->data + at, &rel, 4);
+}
 /* Records a relocation for a field the caller emitted itself. */
 void x64_reloc_add(struct x64_asm *a, uint32_t offset, enum x64_reloc_kind kind,
                    enum x64_target tkind, uint32_t target, int64_t addend);

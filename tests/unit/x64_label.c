@@ -70,6 +70,19 @@ static void forward(struct dis *d)
     }
 }
 
+/* A forward jcc without a label: the same 6 bytes, patched to the offset
+ * x64_patch_here is called at. */
+static void forward_unlabelled(struct dis *d)
+{
+    for (int cc = 0; cc < 16; cc++) {
+        uint32_t at = x64_pos(&d->a), field = x64_jcc_fwd(&d->a, (enum x64_cc)cc);
+        CHECK(field == at + 2 && x64_pos(&d->a) == at + 6, "jcc_fwd: 6 bytes, rel32 last");
+        pad(d, (uint32_t)cc * 9);
+        x64_patch_here(&d->a, field);
+        want(d, at, "%s 0x%x", jcc_names[cc], x64_pos(&d->a));
+    }
+}
+
 /* [rip+label], backward and forward, with and without a trailing imm. */
 static void rip_labels(struct dis *d)
 {
@@ -332,6 +345,7 @@ int main(void)
     x64_init(&d.a);
     backward(&d);
     forward(&d);
+    forward_unlabelled(&d);
     rip_labels(&d);
     dis_check(&d, "labels");
     dis_free(&d);
