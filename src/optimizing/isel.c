@@ -24,7 +24,7 @@ struct mi *opt_s_nomem(struct isel *s)
 
 uint32_t opt_s_vreg_make(struct isel *s, opt_val v)
 {
-    s->vreg[v] = opt_vreg_new(s->mf, opt_s_xmm(s->f->insn[v].type));
+    s->vreg[v] = opt_vreg_new(s->mf, opt_is_float(s->f->insn[v].type));
     s->oom |= s->vreg[v] == MR_NONE;
     return s->vreg[v];
 }
@@ -56,7 +56,7 @@ bool opt_s_imm_of(const struct isel *s, opt_val v, int size, int64_t *imm)
 static uint32_t materialise(struct isel *s, opt_val v)
 {
     const struct opt_insn *in = &s->f->insn[v];
-    bool xmm = opt_s_xmm(in->type);
+    bool xmm = opt_is_float(in->type);
     uint32_t t = opt_vreg_new(s->mf, xmm);
     s->oom |= t == MR_NONE;
     struct mi *m;
@@ -380,10 +380,9 @@ static void phi_operands(struct isel *s, uint32_t b)
         if (!sb->nphi)
             continue;
         struct mblock *mb = &s->mf->block[sb->order];
-        /* a join's preds have one successor each (critical edges are split) */
-        uint32_t k = sb->npred == 1 ? 0
-                     : bl->nsucc == 1 ? s->pidx[b]
-                                      : opt_pred_index(f, bl->succ[i], b);
+        /* critical edges are split: a pred with several successors is its
+         * successor's only pred */
+        uint32_t k = bl->nsucc == 1 ? s->pidx[b] : 0;
         for (uint32_t p = 0; p < sb->nphi; p++) /* the IR operand, from make_blocks */
             mb->phi[p].ops[k] = opt_s_reg(s, mb->phi[p].ops[k]);
     }
@@ -430,7 +429,7 @@ static void lower_term(struct isel *s, uint32_t b, opt_val v)
         if (in->arg[0]) {
             enum opt_type t = f->insn[in->arg[0]].type;
             uint32_t x = opt_s_reg(s, in->arg[0]);
-            r = opt_s_xmm(t) ? X64_XMM0 : X64_RAX;
+            r = opt_is_float(t) ? X64_XMM0 : X64_RAX;
             m = opt_s_add(s, MK_MOV, opt_s_size(t));
             m->def = r;
             m->use[0] = x;

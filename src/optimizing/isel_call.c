@@ -11,7 +11,7 @@ static uint32_t classify(const struct opt_func *f, const uint32_t *vals, const u
 {
     uint32_t ni = 0, nf = 0, ns = 0;
     for (uint32_t i = 0; i < n; i++) {
-        bool fl = opt_s_xmm(vals ? f->insn[vals[i]].type : types[i]);
+        bool fl = opt_is_float(vals ? f->insn[vals[i]].type : types[i]);
         if (fl && nf < 8)
             where[i] = X64_XMM0 + (int32_t)nf++;
         else if (!fl && ni < 6)
@@ -112,7 +112,7 @@ bool opt_s_call(struct isel *s, opt_val v)
     if (in->type != OPT_VOID) {
         m = opt_s_add(s, MK_MOV, opt_s_size(in->type));
         m->def = opt_s_vreg(s, v);
-        m->use[0] = opt_s_xmm(in->type) ? X64_XMM0 : X64_RAX;
+        m->use[0] = opt_is_float(in->type) ? X64_XMM0 : X64_RAX;
         m->ext = in->type == OPT_I32;
     }
     return true;

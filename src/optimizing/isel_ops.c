@@ -271,7 +271,7 @@ bool opt_s_op(struct isel *s, opt_val v)
     case OPT_I2F: int_to_float(s, v, in); break;
     case OPT_F2I: float_to_int(s, v, in); break;
     case OPT_BITCAST:
-        unary(s, v, MK_CVT, size, opt_s_xmm(in->type) ? X64_MOVD_XR : X64_MOVD_RX);
+        unary(s, v, MK_CVT, size, opt_is_float(in->type) ? X64_MOVD_XR : X64_MOVD_RX);
         break;
     case OPT_SELECT: lower_select(s, v, in); break;
     case OPT_LOAD: load(s, v, in); break;

@@ -54,9 +54,9 @@ static uint32_t bend(const struct mfunc *mf, uint32_t b)
 
 /* ---- the walk over the instructions ----
  * One pass records, per instruction: its block, its virtual register
- * operands (as (register, position) pairs, to be grouped by register
- * without reading the instructions again), the definitions, the hints and
- * the fixed ranges of the physical registers it names. */
+ * operands (as (register, position << 3 | field) pairs, to be grouped by
+ * register without reading the instructions again), the definitions, the
+ * hints and the fixed ranges of the physical registers it names. */
 
 struct walk {
     struct lv *lv;
@@ -154,10 +154,11 @@ static void hint(struct ra *ra, const struct mi *m)
 static void operands(struct walk *w, const struct mi *m, uint32_t i, uint32_t b, uint32_t *use,
                      uint32_t *def)
 {
-    const uint32_t uses[] = {m->use[0], m->use[1], m->base, m->index};
+    const uint32_t uses[] = {[OPT_OPND_USE0] = m->use[0], [OPT_OPND_USE1] = m->use[1],
+                             [OPT_OPND_BASE] = m->base, [OPT_OPND_INDEX] = m->index};
     *use = *def = 0;
     for (uint32_t k = 0; k < ARRAY_LEN(uses); k++)
-        if (uses[k] - MR_V0 < MR_NONE - MR_V0) { /* virtual: one comparison */
+        if (MR_IS_V(uses[k])) {
             w->ref[w->nref++] = (struct opnd){uses[k] - MR_V0, 2 * i << 3 | k};
             w->cnt[uses[k] - MR_V0 + 1]++;
         } else if (uses[k] < 32) {

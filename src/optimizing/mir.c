@@ -1,5 +1,5 @@
-/* Machine instructions on virtual registers: storage, operand walking and
- * a text dump for debugging. */
+/* Machine instructions on virtual registers: storage and a text dump for
+ * debugging. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

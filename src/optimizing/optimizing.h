@@ -638,7 +638,7 @@ bool opt_domwalk(struct opt_func *f, const struct opt_domtree *t,
 /* Registers in machine instructions: physical registers are enum x64_reg
  * (0..31); virtual registers are MR_V0 + n; MR_NONE is no register. */
 enum { MR_V0 = 64, MR_NONE = UINT32_MAX };
-#define MR_IS_V(r) ((r) >= MR_V0 && (r) != MR_NONE)
+#define MR_IS_V(r) ((uint32_t)(r) - MR_V0 < MR_NONE - MR_V0) /* one comparison */
 
 /* Reserved scratch registers: never allocated, free for any single
  * instruction's expansion and for the move resolver. */
@@ -791,18 +791,6 @@ static inline uint32_t opt_mi_bytes(const struct mi *m)
 }
 /* True when the register (physical or virtual) is an XMM one. */
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
-/* Calls fn for every register operand (uses first, then the def);
- * implicit ones are not included. Inline: the hot callers' fn inlines. */
-static inline void opt_mi_regs(struct mi *m, void (*fn)(void *ctx, uint32_t *r, bool def),
-                               void *ctx)
-{
-    uint32_t *uses[] = {&m->use[0], &m->use[1], &m->base, &m->index};
-    for (size_t i = 0; i < ARRAY_LEN(uses); i++)
-        if (*uses[i] != MR_NONE)
-            fn(ctx, uses[i], false);
-    if (m->def != MR_NONE)
-        fn(ctx, &m->def, true);
-}
 /* The MIR as text (debugging; TRIDENT_DUMP_IR=mir or =alloc). */
 void opt_mdump(const struct mfunc *mf, const char *stage);
 /* Masks of the System V caller-saved registers and the allocatable ones. */
@@ -863,9 +851,6 @@ static inline bool opt_s_imm(const struct isel *s, opt_val v, int size, int64_t 
 {
     return opt_s_maybe_const(s, v) && opt_s_imm_of(s, v, size, imm);
 }
-/* Whether values of type t live in XMM registers (inline: asked for every
- * new register). */
-static inline bool opt_s_xmm(enum opt_type t) { return t == OPT_F32 || t == OPT_F64; }
 /* Emits the compare behind condition v; returns its condition code and
  * parity handling in *par. */
 enum x64_cc opt_s_cond(struct isel *s, opt_val v, uint8_t *par);
@@ -912,7 +897,7 @@ typedef int32_t opt_loc;
 struct lsi {
     uint32_t vreg;
     uint32_t start, end;
-    uint32_t u0, u1;   /* its use positions: uses[u0 .. u1) of the vreg */
+    uint32_t u0, u1;   /* its uses: ra.use[u0 .. u1) (position << 3 | field) */
     opt_loc loc;       /* register, spill slot, or INT32_MIN before allocation */
 };
 
