@@ -187,10 +187,11 @@ void opt_compact(struct opt_func *f)
 {
     for (uint32_t b = 0; b < f->nblock; b++) {
         struct opt_block *bl = &f->block[b];
-        if (bl->dead)
+        if (bl->dead || !bl->stale)
             continue;
         bl->nphi = compact_list(f, b, bl->phi, bl->nphi);
         bl->ninsn = compact_list(f, b, bl->insn, bl->ninsn);
+        bl->stale = false;
     }
 }
 

@@ -168,6 +168,7 @@ struct opt_block {
     uint32_t order;  /* position in the layout (opt_order) */
     uint32_t loop;   /* loop depth, for spill costs */
     bool dead;       /* removed */
+    bool stale;      /* its lists may hold dead or moved entries (opt_unlist) */
 };
 
 /* A frame area the function addresses (multi-value call results). */
@@ -265,8 +266,8 @@ void opt_resolve_all(struct opt_func *f);
  * everything else as they walk the blocks in an order where definitions
  * come first (only a phi can use a value defined later). */
 void opt_resolve_phis(struct opt_func *f);
-/* Drops from the blocks' phi and instruction lists what is dead or was
- * moved to another block (its `block` field names the new one). */
+/* Drops from the stale blocks' phi and instruction lists what is dead or
+ * was moved to another block (its `block` field names the new one). */
 void opt_compact(struct opt_func *f);
 /* The same for block b's phi list only (when only phis died). */
 void opt_compact_phis(struct opt_func *f, uint32_t b);
@@ -557,6 +558,20 @@ bool opt_layout(struct opt_func *f, struct opt_dfs *d, struct err *e);
 static inline bool opt_in_block(const struct opt_func *f, opt_val v, uint32_t b)
 {
     return !f->insn[v].dead && f->insn[v].block == b;
+}
+/* v leaves its block's list (it dies or moves): the block is marked for
+ * opt_compact, which then skips the blocks nothing left. */
+static inline void opt_unlist(struct opt_func *f, opt_val v)
+{
+    uint32_t b = f->insn[v].block;
+    if (b < f->nblock)
+        f->block[b].stale = true;
+}
+/* v dies where it is. */
+static inline void opt_kill(struct opt_func *f, opt_val v)
+{
+    opt_unlist(f, v);
+    f->insn[v].dead = 1;
 }
 /* opt_resolve with its common case (v replaced by nothing) inline: the
  * passes resolve every operand they read. */

@@ -50,7 +50,7 @@ static bool merge(struct opt_func *f, uint32_t b, uint32_t s, uint32_t *replaced
         opt_val p = sl->phi[i];
         if (f->insn[p].dead)
             continue;
-        f->insn[p].dead = 1;
+        opt_kill(f, p);
         opt_replace(f, p, f->extra[f->insn[p].arg[0]]);
     }
     f->insn[bl->insn[--bl->ninsn]].dead = 1; /* the jmp */
@@ -83,7 +83,7 @@ static uint32_t one_valued(struct opt_func *f)
         for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++) {
             opt_val p = bl->phi[i], same = opt_phi_same(f, p);
             if (same && same != p) {
-                f->insn[p].dead = 1;
+                opt_kill(f, p);
                 opt_replace(f, p, same);
                 n++;
             }

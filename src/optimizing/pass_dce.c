@@ -65,6 +65,6 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
     }
     for (opt_val v = 1; v < f->ninsn; v++)
         if (!live[v])
-            f->insn[v].dead = 1;
+            opt_kill(f, v);
     return true;
 }

@@ -41,6 +41,7 @@ static void to_entry(struct opt_fold *s, opt_val c)
 {
     if (!opt_push(s->f->arena, &s->fresh, &s->nfresh, &s->cap_fresh, c))
         s->oom = true;
+    opt_unlist(s->f, c);
     s->f->insn[c].block = 0;
     s->changed++;
 }
@@ -176,7 +177,7 @@ static void to_const(struct opt_fold *s, opt_val v, uint64_t c)
 
 static void to_value(struct opt_fold *s, opt_val v, opt_val by)
 {
-    s->f->insn[v].dead = 1;
+    opt_kill(s->f, v);
     opt_replace(s->f, v, by);
     s->changed++;
 }
@@ -397,7 +398,7 @@ static __attribute__((noinline)) void fold(struct opt_fold *s, opt_val v, uint8_
         return;
     case FK_TRAP_IF:
         if (konst(f, in->arg[0], &c) && !c) {
-            in->dead = 1;
+            opt_kill(f, v);
             s->changed++;
         }
         return;

@@ -247,7 +247,7 @@ static opt_val intern(void *ctx, opt_val c)
 
 static void replace(struct gvn *g, opt_val v, opt_val by)
 {
-    g->f->insn[v].dead = 1;
+    opt_kill(g->f, v);
     opt_replace(g->f, v, by);
     g->replaced++;
 }
@@ -275,7 +275,7 @@ static void enter(void *ctx, uint32_t b)
             continue;
         opt_val w = entry_const(in) ? konst_lookup(g, v) : lookup(g, v);
         if (w != v && in->op == OPT_TRAP_IF)
-            f->insn[v].dead = 1;
+            opt_kill(f, v);
         else if (w != v)
             replace(g, v, w);
     }

@@ -175,6 +175,7 @@ static bool move_to(struct opt_func *f, opt_val v, uint32_t b)
         return false;
     bl->insn[bl->ninsn - 1] = bl->insn[bl->ninsn - 2];
     bl->insn[bl->ninsn - 2] = v;
+    opt_unlist(f, v);
     f->insn[v].block = b;
     return true;
 }
