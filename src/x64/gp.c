@@ -21,7 +21,7 @@ static bool imm_ok(struct x64_asm *a, int size, int64_t imm)
 
 /* ---- moves ---- */
 
-void x64_mov_rr(struct x64_asm *a, int size, int dst, int src)
+void x64_mov_rr_slow(struct x64_asm *a, int size, int dst, int src)
 {
     x64_emit_sized(a, 0x89, size, src, dst, NULL, 0, 0);
 }
@@ -455,7 +455,7 @@ void x64_setcc_zx(struct x64_asm *a, enum x64_cc cc, int reg)
     b->len = (size_t)(p + 3 - b->data);
 }
 
-void x64_cmov_rr(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src)
+void x64_cmov_rr_slow(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src)
 {
     x64_emit_rm(a, x64_sized_nobyte(a, OP_0F(0x40 + (cc & 15u)), size), dst, src, NULL, 0, 0);
 }

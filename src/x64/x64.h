@@ -236,7 +236,7 @@ void x64_reloc_add(struct x64_asm *a, uint32_t offset, enum x64_reloc_kind kind,
                    enum x64_target tkind, uint32_t target, int64_t addend);
 
 /* ---- integer moves ---- */
-void x64_mov_rr(struct x64_asm *a, int size, int dst, int src);
+/* x64_mov_rr: inline, below (x64_rr_fast). */
 /* Shortest form: size 4 -> mov r32, imm32 (imm taken as 32 bits); size 8 ->
  * mov r32 (zero-extends) if imm fits u32, mov r64, simm32 if it fits s32,
  * else movabs. Does not touch the flags (no xor-zeroing). */
@@ -317,6 +317,34 @@ static inline void x64_store_based(struct x64_asm *a, int size, int base, int32_
 {
     if (!x64_mov_based_fast(a, X64_MOV_STORE, size, src, base, disp))
         x64_mov_based_slow(a, X64_MOV_STORE, size, src, base, disp);
+}
+/* The same for a register-register instruction of GP registers, sizes 4
+ * and 8: the nop opcode bytes op (little-endian), then ModRM.reg reg and
+ * ModRM.rm rm. False, with nothing emitted, for anything else. */
+static inline __attribute__((always_inline)) bool
+x64_rr_fast(struct x64_asm *a, uint32_t op, unsigned nop, int size, int reg, int rm)
+{
+    struct buf *b = &a->code;
+    if (((unsigned)reg | (unsigned)rm) >= 16 || (((unsigned)size - 4) & ~4u) ||
+        b->cap - b->len < 16)
+        return false;
+    unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (unsigned)rm >> 3;
+    unsigned modrm = 0xc0 | ((unsigned)reg & 7) << 3 | ((unsigned)rm & 7);
+    x64_put_word(b, (uint64_t)op << 8 | (uint64_t)modrm << (8 + 8 * nop), rex, 2 + nop);
+    return true;
+}
+/* Sizes 1 and 2, a full buffer, misuse. */
+X64_RARE void x64_mov_rr_slow(struct x64_asm *a, int size, int dst, int src);
+X64_RARE void x64_cmov_rr_slow(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src);
+static inline void x64_mov_rr(struct x64_asm *a, int size, int dst, int src)
+{
+    if (!x64_rr_fast(a, 0x89, 1, size, src, dst))
+        x64_mov_rr_slow(a, size, dst, src);
+}
+static inline void x64_cmov_rr(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src)
+{
+    if (!x64_rr_fast(a, 0x400f + ((cc & 15u) << 8), 2, size, dst, src)) /* 0F 4x */
+        x64_cmov_rr_slow(a, cc, size, dst, src);
 }
 /* [rbp + disp]: a baseline compiler's frame slots. */
 static inline void x64_load_frame(struct x64_asm *a, int size, int dst, int32_t disp)
@@ -418,7 +446,7 @@ void x64_setcc(struct x64_asm *a, enum x64_cc cc, int reg);      /* writes the l
 /* setcc then movzx r32, r8: reg = 1 when cc holds, else 0 (a comparison
  * turned into a value). */
 void x64_setcc_zx(struct x64_asm *a, enum x64_cc cc, int reg);
-void x64_cmov_rr(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src);
+/* x64_cmov_rr: inline, above (x64_rr_fast). */
 void x64_cmov_rm(struct x64_asm *a, enum x64_cc cc, int size, int dst, struct x64_mem m);
 void x64_xchg_rr(struct x64_asm *a, int size, int r1, int r2);
 void x64_bswap(struct x64_asm *a, int size, int reg);
