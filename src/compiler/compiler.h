@@ -89,6 +89,10 @@ bool cc_trap_add(struct cc_artifact *a, uint32_t code_offset, tri_trap_code trap
 struct x64_asm;
 bool cc_func_append_x64(struct cc_artifact *a, struct x64_asm *as,
                         const struct cc_trap_site *sites, size_t nsites, struct err *e);
+/* Only the tables of such a function whose code the caller put at `base`
+ * in a->code: false when out of memory or an addend does not fit. */
+bool cc_tables_append_x64(struct cc_artifact *a, uint32_t base, const struct x64_asm *as,
+                          const struct cc_trap_site *sites, size_t nsites);
 /* Checks the artifact against the module (one extent per defined function,
  * every relocation and trap site inside the code, targets in range) and
  * sorts the trap sites. Records ERR_NOMEM if any append failed. */

@@ -160,11 +160,6 @@ static uint32_t prologue(struct sp_comp *c, uint32_t frame)
     return field;
 }
 
-static enum cc_target_kind target_kind(uint8_t k)
-{
-    return k == X64_TARGET_FUNC ? CC_TARGET_FUNC : CC_TARGET_BUILTIN;
-}
-
 /* Appends prologue + body to the artifact, with their relocations and
  * trap sites. */
 static bool append(struct sp_comp *c, uint32_t field, uint32_t stack_stub)
@@ -180,28 +175,9 @@ static bool append(struct sp_comp *c, uint32_t field, uint32_t stack_stub)
     buf_bytes(&art->code, c->pro.code.data, plen);
     buf_bytes(&art->code, c->a.code.data, c->a.code.len);
     cc_func_end(art);
-    size_t nr = c->a.relocs.len, nt = c->traps.len;
-    if (!vec_reserve(&art->relocs, art->relocs.len + nr) ||
-        !vec_reserve(&art->traps, art->traps.len + nt))
-        return sp_fail(c, ERR_NOMEM, "out of memory");
-    struct cc_reloc *rd = art->relocs.data + art->relocs.len;
-    for (size_t i = 0; i < nr; i++) {
-        const struct x64_reloc *r = &c->a.relocs.data[i];
-        rd[i] = (struct cc_reloc){
-            .offset = base + r->offset,
-            .kind = r->kind == X64_RELOC_REL32 ? CC_RELOC_REL32 : CC_RELOC_ABS64,
-            .target_kind = (uint8_t)target_kind(r->target_kind), .target = r->target,
-            .addend = (int32_t)r->addend};
-    }
-    art->relocs.len += nr;
-    /* the sites' offsets move from the body's start to the artifact's */
-    struct cc_trap_site *td = art->traps.data + art->traps.len;
-    for (size_t i = 0; i < nt; i++) {
-        td[i] = c->traps.data[i];
-        td[i].code_offset += base;
-    }
-    art->traps.len += nt;
-    return true;
+    /* the prologue has no relocations or trap sites */
+    return cc_tables_append_x64(art, base, &c->a, c->traps.data, c->traps.len) ||
+           sp_fail(c, ERR_NOMEM, "out of memory or bad relocation");
 }
 
 static bool fn_end(void *ctx, const struct val_func *f)

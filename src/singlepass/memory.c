@@ -76,9 +76,10 @@ static const struct load_form {
 };
 _Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
 
-/* The usual access in guard mode, [r14 + address + offset] with the
- * address in a register and a disp32 offset, whose operands need no move:
- * its trap site and whether memory 0's base is used, as address() does. */
+/* Whether an access is the usual one in guard mode, [r14 + address +
+ * offset] with the address in a register and a disp32 offset, whose
+ * operands need no move (its caller then records the trap site and the
+ * use of memory 0's base itself, as address() does). */
 static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
 {
     return !c->opt.bounds_checks && offset <= INT32_MAX && sp_in_gp_reg(c, addr);
@@ -160,7 +161,7 @@ static __attribute__((noinline)) bool store_general(struct sp_comp *c, int size,
         x64_mov_mi(&c->a, size, m, i);
     } else if (sp_is_xmm_type(v.type)) {
         sp_store(c, v.type, m, v.reg);
-    } else if (m.index != X64_NOREG) { /* as in sp_load_op */
+    } else if (m.index != X64_NOREG) { /* as in load_general */
         x64_store_indexed(&c->a, size, SP_MEMBASE, m.index, m.disp, v.reg);
     } else {
         x64_mov_mr(&c->a, size, m, v.reg);
