@@ -198,7 +198,7 @@ static const struct alu_form *alu(struct x64_asm *a, enum x64_alu op)
     return NULL;
 }
 
-void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
+void x64_alu_rr_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
 {
     const struct alu_form *f = alu(a, op);
     if (f && (size == 4 || size == 8))

@@ -410,7 +410,15 @@ void x64_ext_rm(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int ds
 enum x64_alu {
     X64_ADD, X64_OR, X64_ADC, X64_SBB, X64_AND, X64_SUB, X64_XOR, X64_CMP, X64_TEST,
 };
-void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src);
+/* Sizes 1 and 2, a full buffer, misuse. */
+X64_RARE void x64_alu_rr_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int src);
+static inline void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
+{
+    /* r/m op= r: opcode 8 * op + 1 (gp.c's alu_forms), test 85 */
+    if ((unsigned)op > X64_TEST ||
+        !x64_rr_fast(a, op == X64_TEST ? 0x85 : 8 * (unsigned)op + 1, 1, size, src, dst))
+        x64_alu_rr_slow(a, op, size, dst, src);
+}
 void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm);
 void x64_alu_rm(struct x64_asm *a, enum x64_alu op, int size, int dst, struct x64_mem m);
 void x64_alu_mr(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int src);
