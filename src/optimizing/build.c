@@ -237,18 +237,25 @@ static bool continue_dead(struct opt_build *b, struct opt_bctl *c)
     return true;
 }
 
+/* Records at the end of frame c the state where its scope opened and the
+ * writes inside it, for the lookups of join or loop header bi. */
+static void mark_scope(struct opt_build *b, struct opt_binfo *bi, const struct opt_bctl *c,
+                       struct opt_pstate open)
+{
+    bi->opened = true;
+    bi->open = open;
+    bi->wopen = c->wopen;
+    bi->wclose = b->wserial;
+}
+
 /* After the frame's end: continue at its merge with its results. */
 static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
 {
     uint32_t m = c->target;
     struct opt_binfo *bi = opt_b_info(b, m);
     b->stack.len = c->height;
-    if (!c->mem) {
-        bi->opened = true;
-        bi->open = c->open_st;
-        bi->wopen = c->wopen;
-        bi->wclose = b->wserial;
-    }
+    if (!c->mem)
+        mark_scope(b, bi, c, c->open_st);
     if (!opt_b_seal(b, m))
         return false;
     b->cur = m;
@@ -292,12 +299,8 @@ static bool end_loop(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 {
     uint32_t h = c->target;
     struct opt_binfo *bi = opt_b_info(b, h);
-    if (!c->mem) { /* a local the loop does not write has its entry value */
-        bi->opened = true;
-        bi->open = bi->st[0];
-        bi->wopen = c->wopen;
-        bi->wclose = b->wserial;
-    }
+    if (!c->mem) /* a local the loop does not write has its entry value */
+        mark_scope(b, bi, c, bi->st[0]);
     for (uint32_t k = 0; k < c->nparams; k++)
         if (!opt_b_fill_value_phi(b, h, b->f->block[h].phi[k], k))
             return false;

@@ -197,6 +197,20 @@ static bool phi_alloc(struct opt_build *b, opt_val phi)
     return true;
 }
 
+/* Removes phi, which stands for v. */
+static void drop_phi(struct opt_func *f, opt_val phi, opt_val v)
+{
+    f->insn[phi].dead = 1;
+    opt_replace(f, phi, v);
+}
+
+/* Whether var is as the scope of join or loop header bi found it: the scope
+ * is known (opened) and nothing inside wrote var. */
+static bool unwritten(const struct opt_build *b, const struct opt_binfo *bi, uint32_t var)
+{
+    return bi->opened && !written_between(b, var, bi->wopen, bi->wclose);
+}
+
 /* The value a phi whose operands are all one value (or itself) stands
  * for, the phi then being removed; else the phi. */
 static opt_val trivial(struct opt_build *b, opt_val phi)
@@ -207,8 +221,7 @@ static opt_val trivial(struct opt_build *b, opt_val phi)
         return phi;
     if (!same) /* only reachable through itself: never defined */
         same = b->zero[f->insn[phi].type];
-    f->insn[phi].dead = 1;
-    opt_replace(f, phi, same);
+    drop_phi(f, phi, same);
     return same;
 }
 
@@ -258,7 +271,7 @@ static bool lookup_start(struct opt_build *b, struct opt_rframe *r, uint32_t var
     if (bi->sealed && npred == 0) /* dead code */
         *v = b->zero[var_type(b, var)];
     else if (bi->sealed &&
-             (npred == 1 || (bi->opened && !written_between(b, var, bi->wopen, bi->wclose)))) {
+             (npred == 1 || unwritten(b, bi, var))) {
         /* one way in, or var is as its block or if found it */
         struct opt_pstate s = npred == 1 ? bi->st[0] : bi->open;
         r->phi = SINGLE;
@@ -511,12 +524,10 @@ bool opt_b_vars_begin(struct opt_build *b)
 static opt_val complete(struct opt_build *b, uint32_t blk, uint32_t var, opt_val phi)
 {
     const struct opt_binfo *bi = opt_b_info(b, blk);
-    if (bi->opened && !written_between(b, var, bi->wopen, bi->wclose)) {
+    if (unwritten(b, bi, var)) {
         opt_val v = read_state(b, bi->st[0], var);
-        if (v) {
-            b->f->insn[phi].dead = 1;
-            opt_replace(b->f, phi, v);
-        }
+        if (v)
+            drop_phi(b->f, phi, v);
         return v;
     }
     if (!phi_alloc(b, phi))
