@@ -150,26 +150,17 @@ void opt_replace(struct opt_func *f, opt_val v, opt_val by)
 
 void opt_resolve_all(struct opt_func *f)
 {
-    for (opt_val v = 1; v < f->ninsn; v++) {
-        struct opt_insn *in = &f->insn[v];
-        if (in->dead)
-            continue;
-        uint32_t *args, n = opt_args(f, in, &args);
-        for (uint32_t i = 0; i < n; i++)
-            args[i] = opt_resolved(f, args[i]);
-    }
+    for (opt_val v = 1; v < f->ninsn; v++)
+        if (!f->insn[v].dead)
+            opt_resolve_args(f, v);
 }
 
 void opt_resolve_phis(struct opt_func *f)
 {
     for (uint32_t b = 0; b < f->nblock; b++) {
         const struct opt_block *bl = &f->block[b];
-        for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++) {
-            const struct opt_insn *in = &f->insn[bl->phi[i]];
-            uint32_t *ops = f->extra + in->arg[0];
-            for (uint32_t k = 0; k < in->arg[1]; k++)
-                ops[k] = opt_resolved(f, ops[k]);
-        }
+        for (uint32_t i = 0; !bl->dead && i < bl->nphi; i++)
+            opt_resolve_args(f, bl->phi[i]);
     }
 }
 
