@@ -55,6 +55,7 @@ struct gvn {
     uint32_t kmask, nkonst;
     struct opt_fold *fold; /* folds each instruction first, or NULL */
     uint32_t replaced;
+    uint32_t before;       /* f->nreplaced when the walk began */
     bool oom;
 };
 
@@ -252,17 +253,38 @@ static void replace(struct gvn *g, opt_val v, opt_val by)
     g->replaced++;
 }
 
+/* True when an operand of the phi p was replaced: the phis pass left
+ * none trivial, so only such a phi can have become so. */
+static bool touched(const struct opt_func *f, opt_val p)
+{
+    const uint32_t *ops = f->extra + f->insn[p].arg[0];
+    for (uint32_t k = 0; k < f->insn[p].arg[1]; k++)
+        if (f->alias[ops[k]])
+            return true;
+    return false;
+}
+
+/* Replaces the phis of bl left with one value. */
+static void one_valued(struct gvn *g, const struct opt_block *bl)
+{
+    struct opt_func *f = g->f;
+    if (f->nreplaced == g->before) /* nothing replaced yet */
+        return;
+    for (uint32_t i = 0; i < bl->nphi; i++) {
+        opt_val p = bl->phi[i];
+        opt_val same = f->insn[p].dead || !touched(f, p) ? OPT_NONE : opt_phi_same(f, p);
+        if (same && same != p)
+            replace(g, p, same);
+    }
+}
+
 static void enter(void *ctx, uint32_t b)
 {
     struct gvn *g = ctx;
     struct opt_func *f = g->f;
     const struct opt_block *bl = &f->block[b];
     g->mark[b] = g->nundo;
-    for (uint32_t i = 0; i < bl->nphi; i++) { /* phis left with one value */
-        opt_val p = bl->phi[i], same = f->insn[p].dead ? OPT_NONE : opt_phi_same(f, p);
-        if (same && same != p)
-            replace(g, p, same);
-    }
+    one_valued(g, bl);
     for (uint32_t k = 0; k < bl->ninsn; k++) {
         opt_val v = bl->insn[k];
         if (!opt_in_block(f, v, b))
@@ -333,7 +355,7 @@ static bool gvn(struct opt_func *f, struct opt_fold *fold, struct err *e)
     uint32_t size = 16;
     while (size < f->ninsn && size < GROWN)
         size *= 2;
-    struct gvn g = {.f = f, .t = t, .mask = size - 1, .fold = fold};
+    struct gvn g = {.f = f, .t = t, .mask = size - 1, .fold = fold, .before = f->nreplaced};
     g.table = arena_array(f->arena, size, sizeof *g.table);
     g.undo = arena_array_raw(f->arena, 2 * (size_t)f->ninsn, sizeof *g.undo);
     g.mark = arena_array_raw(f->arena, f->nblock, sizeof *g.mark);
