@@ -10,7 +10,8 @@ bool cc_tables_append_x64(struct cc_artifact *a, uint32_t base, const struct x64
     /* reserved once, then plain copies: a function has a relocation per call */
     if (!vec_reserve(&a->relocs, a->relocs.len + nr) || !vec_reserve(&a->traps, a->traps.len + nsites))
         return false;
-    struct cc_reloc *rd = a->relocs.data + a->relocs.len;
+    /* the vectors' data may still be NULL when there is nothing to add */
+    struct cc_reloc *rd = nr ? a->relocs.data + a->relocs.len : NULL;
     for (size_t k = 0; k < nr; k++) {
         const struct x64_reloc *r = &as->relocs.data[k];
         if (r->addend < INT32_MIN || r->addend > INT32_MAX)
@@ -23,7 +24,7 @@ bool cc_tables_append_x64(struct cc_artifact *a, uint32_t base, const struct x64
             .addend = (int32_t)r->addend};
     }
     a->relocs.len += nr;
-    struct cc_trap_site *td = a->traps.data + a->traps.len;
+    struct cc_trap_site *td = nsites ? a->traps.data + a->traps.len : NULL;
     for (size_t k = 0; k < nsites; k++) {
         td[k] = sites[k];
         td[k].code_offset += base;
