@@ -10,6 +10,15 @@
 #include <stdlib.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The rare out-of-line side of an inline fast path (a full buffer, an
+ * unusual form): the callee saves every register it uses, so that the
+ * hot code around the fast path keeps its values in caller-saved
+ * registers instead of saving callee-saved ones in every prologue. */
+#if defined(__clang__) && defined(__x86_64__)
+#define RARE __attribute__((preserve_most))
+#else
+#define RARE
+#endif
 
 /* ---- arena: many small allocations freed at once ---- */
 

@@ -20,14 +20,14 @@ void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg)
         x64_mov_mr(&c->a, t == VT_I32 ? 4 : 8, m, reg);
 }
 
-/* The same for [base + disp], GP values by the encoder's inline path (a
- * home slot's, a global's or a vmctx field's: the most frequent loads). */
-void sp_load_based(struct sp_comp *c, valtype t, int reg, int base, int32_t disp)
+/* The same from the home slot [rbp + disp], GP values by the encoder's
+ * inline path (the most frequent load). */
+static void load_home(struct sp_comp *c, valtype t, int reg, int32_t disp)
 {
     if (sp_is_xmm_type(t))
-        sp_load(c, t, reg, x64_mem_base(base, disp));
+        sp_load(c, t, reg, x64_mem_base(X64_RBP, disp));
     else
-        x64_load_based(&c->a, t == VT_I32 ? 4 : 8, reg, base, disp);
+        x64_load_based(&c->a, t == VT_I32 ? 4 : 8, reg, X64_RBP, disp);
 }
 
 void sp_store_home(struct sp_comp *c, valtype t, int32_t disp, int reg)
@@ -89,7 +89,7 @@ void sp_opnd_to(struct sp_comp *c, int reg, const struct sp_opnd *o)
     switch (o->kind) {
     case SP_REG: sp_mov(c, o->type, reg, o->reg); break;
     case SP_CONST: sp_mov_const(c, o->type, reg, o->imm); break;
-    default: sp_load_based(c, o->type, reg, X64_RBP, o->disp); break;
+    default: load_home(c, o->type, reg, o->disp); break;
     }
 }
 

@@ -313,8 +313,6 @@ static inline int sp_vmctx(struct sp_comp *c)
 }
 void sp_load(struct sp_comp *c, valtype t, int reg, struct x64_mem m);
 void sp_store(struct sp_comp *c, valtype t, struct x64_mem m, int reg);
-/* sp_load from [base + disp] (a GP base), the usual form inline. */
-void sp_load_based(struct sp_comp *c, valtype t, int reg, int base, int32_t disp);
 /* sp_store to the home slot [rbp + disp]. */
 void sp_store_home(struct sp_comp *c, valtype t, int32_t disp, int reg);
 void sp_store_const(struct sp_comp *c, valtype t, struct x64_mem m, int64_t imm);
@@ -330,7 +328,7 @@ static inline struct x64_mem sp_opnd_mem(const struct sp_opnd *o)
     return x64_mem_base(X64_RBP, o->disp);
 }
 /* sp_trap_here when the list is full: grows it. */
-X64_RARE void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
+RARE void sp_trap_grow(struct sp_comp *c, tri_trap_code code);
 /* Records a trap site at the current code offset. Inline: every memory
  * access in guard mode is one. */
 static inline void sp_trap_here(struct sp_comp *c, tri_trap_code code)
@@ -348,7 +346,7 @@ void sp_emit_stubs(struct sp_comp *c);
 /* ---- stack.c: the value stack and the locals ---- */
 /* sp_stack_push when the stack is full: grows it (after out of memory the
  * error is recorded and v dropped: the walk stops at this instruction). */
-X64_RARE void sp_stack_grow_push(struct sp_comp *c, struct sp_val v);
+RARE void sp_stack_grow_push(struct sp_comp *c, struct sp_val v);
 /* Appends v. Inline (with the pushes below): the most frequent
  * instructions are a push and little else. */
 static inline void sp_stack_push(struct sp_comp *c, struct sp_val v)
@@ -490,7 +488,7 @@ static inline void sp_local_get(struct sp_comp *c, uint32_t x)
 void sp_local_set_slow(struct sp_comp *c, uint32_t x, bool tee);
 /* sp_dirty_add when dirty[] is full: forgets one dirty local other than
  * keep. */
-X64_RARE void sp_dirty_evict(struct sp_comp *c, uint32_t keep);
+RARE void sp_dirty_evict(struct sp_comp *c, uint32_t keep);
 /* Notes that local x has a register or constant (its entry in dirty[]). */
 static inline void sp_dirty_add(struct sp_comp *c, uint32_t x)
 {

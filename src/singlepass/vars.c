@@ -194,7 +194,7 @@ static bool i32_const_op(struct sp_comp *c, const struct val_insn *vi)
 /* Asyncify's state check makes global.get as frequent as local.set. Its
  * usual case is frameless: a mutable integer global, a free caller-saved
  * register that can be a base without a SIB byte (not r12), room for the
- * code (16 bytes for each fast mov) and the entry; anything else goes
+ * code (X64_FAST_ROOM for each fast mov) and the entry; anything else goes
  * the general way. */
 static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
 {
@@ -203,7 +203,7 @@ static bool global_get_op(struct sp_comp *c, const struct val_insn *vi)
     uint32_t avail = sp_reg_free_mask(c, false) & SP_GP_CALLER;
     struct buf *code = &c->a.code;
     if ((t != VT_I32 && t != VT_I64) || !c->m->globals[g].type.mut || !avail ||
-        code->cap - code->len < 32 || c->stack.len == c->stack.cap)
+        code->cap - code->len < 2 * X64_FAST_ROOM || c->stack.len == c->stack.cap)
         return global_get_other(c, g, t);
     /* the cell's address, then the value: one register for both (the
      * tests above make both movs take the fast form) */

@@ -166,6 +166,9 @@ struct x64_asm {
     const char *bad;  /* first misuse (static string), or NULL */
     uint8_t sink[32]; /* where bytes go after oom */
 };
+/* Free room in code.data that the inline fast paths below ask for: each
+ * writes one instruction as whole 8-byte words. */
+enum { X64_FAST_ROOM = 16 };
 
 void x64_init(struct x64_asm *a);
 void x64_free(struct x64_asm *a);
@@ -213,7 +216,7 @@ uint32_t x64_jcc_fwd_slow(struct x64_asm *a, enum x64_cc cc);
 static inline uint32_t x64_jcc_fwd(struct x64_asm *a, enum x64_cc cc)
 {
     struct buf *b = &a->code;
-    if (b->cap - b->len < 16)
+    if (b->cap - b->len < X64_FAST_ROOM)
         return x64_jcc_fwd_slow(a, cc);
     uint64_t w = 0x800f | ((uint64_t)cc & 15) << 8; /* 0F 8x and a zero rel32 */
     memcpy(b->data + b->len, &w, 8);
@@ -255,15 +258,6 @@ void x64_mov_mr(struct x64_asm *a, int size, struct x64_mem m, int src); /* stor
  * work below folds away. Same bytes as x64_mov_rm/mr with
  * x64_mem_base(base, disp). */
 enum { X64_MOV_LOAD = 0x8b, X64_MOV_STORE = 0x89 };
-/* The rare out-of-line side of an inline fast path (a full buffer, an
- * unusual form): the callee saves every register it uses, so that the
- * hot code around the fast path keeps its values in caller-saved
- * registers instead of saving callee-saved ones in every prologue. */
-#if defined(__clang__) && defined(__x86_64__)
-#define X64_RARE __attribute__((preserve_most))
-#else
-#define X64_RARE
-#endif
 /* ModRM.mod for a displacement from a base whose low three bits are low:
  * 0 none (not for rbp/r13, whose mod 0 means rip-relative or no base), 1
  * disp8, 2 disp32, so mod * mod bytes follow. Without branches: a disp32
@@ -285,7 +279,7 @@ static inline __attribute__((always_inline)) void x64_put_word(struct buf *b, ui
 }
 /* Every form the fast path below does not take (sizes 1 and 2, rsp/r12 as
  * base, a full buffer, misuse). */
-X64_RARE void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
+RARE void x64_mov_based_slow(struct x64_asm *a, uint8_t op, int size, int reg, int base,
                                  int32_t disp);
 /* A 4- or 8-byte mov (op X64_MOV_LOAD or X64_MOV_STORE; or any one-byte
  * opcode with ModRM.reg = reg, whose immediate the caller appends: at least
@@ -299,7 +293,7 @@ x64_mov_based_fast(struct x64_asm *a, uint8_t op, int size, int reg, int base, i
     struct buf *b = &a->code;
     unsigned low = (unsigned)base & 7;
     if (((unsigned)base | (unsigned)reg) >= 16 || low == 4 || (((unsigned)size - 4) & ~4u) ||
-        b->cap - b->len < 16)
+        b->cap - b->len < X64_FAST_ROOM)
         return false;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)(reg & 8) >> 1) | ((unsigned)base >> 3);
     unsigned mod = x64_disp_mod(disp, low);
@@ -326,7 +320,7 @@ x64_rr_fast(struct x64_asm *a, uint32_t op, unsigned nop, int size, int reg, int
 {
     struct buf *b = &a->code;
     if (((unsigned)reg | (unsigned)rm) >= 16 || (((unsigned)size - 4) & ~4u) ||
-        b->cap - b->len < 16)
+        b->cap - b->len < X64_FAST_ROOM)
         return false;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (unsigned)rm >> 3;
     unsigned modrm = 0xc0 | ((unsigned)reg & 7) << 3 | ((unsigned)rm & 7);
@@ -334,8 +328,8 @@ x64_rr_fast(struct x64_asm *a, uint32_t op, unsigned nop, int size, int reg, int
     return true;
 }
 /* Sizes 1 and 2, a full buffer, misuse. */
-X64_RARE void x64_mov_rr_slow(struct x64_asm *a, int size, int dst, int src);
-X64_RARE void x64_cmov_rr_slow(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src);
+RARE void x64_mov_rr_slow(struct x64_asm *a, int size, int dst, int src);
+RARE void x64_cmov_rr_slow(struct x64_asm *a, enum x64_cc cc, int size, int dst, int src);
 static inline void x64_mov_rr(struct x64_asm *a, int size, int dst, int src)
 {
     if (!x64_rr_fast(a, 0x89, 1, size, src, dst))
@@ -364,7 +358,7 @@ x64_mov_sib_fast(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base
                  unsigned scale, int32_t disp)
 {
     struct buf *b = &a->code;
-    if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < 16)
+    if ((unsigned)reg >= 16 || (((unsigned)size - 4) & ~4u) || b->cap - b->len < X64_FAST_ROOM)
         return false;
     unsigned rex = (unsigned)(size & 8) | ((unsigned)reg & 8) >> 1 | (index & 8) >> 2 | base >> 3;
     unsigned mod = x64_disp_mod(disp, base & 7);
@@ -376,7 +370,7 @@ x64_mov_sib_fast(struct x64_asm *a, uint8_t op, int size, int reg, unsigned base
 }
 /* Every indexed form the fast path does not take (sizes 1 and 2, misuse);
  * the operand as one value, so that every argument has a register. */
-X64_RARE void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg,
+RARE void x64_mov_indexed_slow(struct x64_asm *a, uint8_t op, int size, int reg,
                                    struct x64_mem m);
 /* [base + index + disp] (linear-memory accesses), any size, inline; same
  * bytes as with x64_mem_index(base, index, 1, disp). */
@@ -411,7 +405,7 @@ enum x64_alu {
     X64_ADD, X64_OR, X64_ADC, X64_SBB, X64_AND, X64_SUB, X64_XOR, X64_CMP, X64_TEST,
 };
 /* Sizes 1 and 2, a full buffer, misuse. */
-X64_RARE void x64_alu_rr_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int src);
+RARE void x64_alu_rr_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int src);
 static inline void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int dst, int src)
 {
     /* r/m op= r: opcode 8 * op + 1 (gp.c's alu_forms), test 85 */
