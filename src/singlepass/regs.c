@@ -105,13 +105,42 @@ void sp_reg_claim(struct sp_comp *c, int reg)
     sp_reg_hold(c, reg);
 }
 
+/* Drops the locals held in registers of mask (a call clobbers them):
+ * one pass over dirty[], which keeps its order, instead of a
+ * sp_local_forget per register. */
+static void drop_locals(struct sp_comp *c, uint32_t mask)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < c->ndirty; k++) {
+        uint32_t x = c->dirty[k];
+        struct sp_val *l = &c->locals[x];
+        if (l->kind == SP_REG && (mask & BIT(l->reg)) && c->owner[l->reg] == (int32_t)x) {
+            if (c->stale & BIT(l->reg)) {
+                sp_local_write_back(c, x);
+                c->stale &= ~BIT(l->reg);
+            }
+            c->busy &= ~BIT(l->reg);
+            l->kind = SP_MEM;
+            l->reg = 0;
+            l->imm = 0;
+            c->dirty_pos[x] = UINT32_MAX;
+            continue;
+        }
+        c->dirty_pos[x] = n;
+        c->dirty[n++] = x;
+    }
+    c->ndirty = n;
+}
+
 void sp_spill_caller_saved(struct sp_comp *c, uint32_t below)
 {
     uint32_t m = c->busy & (SP_GP_CALLER | SP_XMM_ALL) & ~c->temps;
-    for (; m; m &= m - 1) {
+    if (!m)
+        return;
+    drop_locals(c, m);
+    for (m &= c->busy; m; m &= m - 1) { /* what is left: stack values */
         int r = __builtin_ctz(m);
-        int32_t s = c->owner[r];
-        if ((uint32_t)s < c->nlocals || (uint32_t)s - c->nlocals < below)
+        if ((uint32_t)c->owner[r] - c->nlocals < below)
             spill(c, r);
     }
 }
