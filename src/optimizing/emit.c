@@ -321,20 +321,76 @@ static bool near(const struct em *m, uint32_t b)
            m->before[b] - m->before[m->cur + 1] + JUMP_TAIL <= 127;
 }
 
-static void jcc_to(struct em *m, enum x64_cc cc, uint32_t b)
+/* ---- jumps to blocks ----
+ * Blocks are not encoder labels: they get their places in order, so a
+ * jump backwards knows its distance (rel8 when it reaches, as the encoder
+ * would choose) and a forward one leaves a fixup that patch_jumps fills
+ * once every block has its place: one pass over an array, no label per
+ * block and no chains. */
+enum { FIX_SHORT = 1u << 31 }; /* in em_fix.block: the field is a rel8 */
+
+/* Appends a jump to block b: op8 is the rel8 opcode, op32 the rel32 one
+ * (one byte, or two little-endian: 0F 8x); a forward one is short when
+ * near() says it reaches from the end of the block (tail: the jump ends
+ * the block). */
+static void jump(struct em *m, uint32_t op8, uint32_t op32, uint32_t b, bool tail)
 {
-    if (near(m, b))
-        x64_jcc_short(m->a, cc, m->blocks[b]);
-    else
-        x64_jcc(m->a, cc, m->blocks[b]);
+    struct buf *c = &m->a->code;
+    uint32_t here = (uint32_t)c->len, n32 = op32 > 0xff ? 2 : 1;
+    uint32_t op = op8, nop = 1, size = 1;
+    int64_t rel = 0;
+    if (m->pos[b] != UINT32_MAX) { /* backwards */
+        rel = (int64_t)m->pos[b] - (here + 2);
+        if (rel != (int8_t)rel) {
+            op = op32, nop = n32, size = 4;
+            rel = (int64_t)m->pos[b] - (here + n32 + 4);
+        }
+    } else {
+        if (!tail || !near(m, b))
+            op = op32, nop = n32, size = 4;
+        if (m->nfix == m->cap_fix) {
+            m->bad = true;
+            return;
+        }
+        m->fix[m->nfix++] = (struct em_fix){here + nop + size, b | (size == 1 ? FIX_SHORT : 0)};
+    }
+    if (c->cap - c->len >= X64_FAST_ROOM && !m->a->oom) { /* one store */
+        uint64_t w = op | (uint64_t)(uint32_t)rel << (8 * nop);
+        memcpy(c->data + here, &w, 8);
+        c->len += nop + size;
+    } else {
+        x64_data(m->a, op, (int)nop);
+        x64_data(m->a, (uint64_t)rel, (int)size);
+    }
 }
 
-static void jmp_to(struct em *m, uint32_t b)
+static void jcc_to(struct em *m, enum x64_cc cc, uint32_t b, bool tail)
 {
-    if (near(m, b))
-        x64_jmp_short(m->a, m->blocks[b]);
-    else
-        x64_jmp(m->a, m->blocks[b]);
+    jump(m, 0x70 + (cc & 15u), 0x800f + ((cc & 15u) << 8), b, tail);
+}
+
+static void jmp_to(struct em *m, uint32_t b) { jump(m, 0xeb, 0xe9, b, true); }
+
+/* Fills the forward jumps' fields; a rel8 that does not reach (near()
+ * would be wrong) or a block never placed is an internal error. */
+static void patch_jumps(struct em *m)
+{
+    struct buf *c = &m->a->code;
+    if (m->a->oom)
+        return;
+    for (uint32_t k = 0; k < m->nfix; k++) {
+        uint32_t end = m->fix[k].end, b = m->fix[k].block & ~FIX_SHORT;
+        int64_t rel = (int64_t)m->pos[b] - end;
+        if (m->pos[b] == UINT32_MAX || end > c->len) {
+            m->bad = true;
+        } else if (m->fix[k].block & FIX_SHORT) {
+            m->bad |= rel != (int8_t)rel;
+            c->data[end - 1] = (uint8_t)rel;
+        } else {
+            int32_t r = (int32_t)rel;
+            memcpy(c->data + end - 4, &r, 4);
+        }
+    }
 }
 
 /* Jumps to `to` when the condition (with parity handling) holds, else
@@ -345,24 +401,24 @@ static void branch(struct em *m, enum x64_cc cc, uint8_t par, uint32_t to, uint3
     no = m->target[no];
     bool to_next = to == m->next, no_next = no == m->next;
     if (par == PAR_AND) { /* cc and ordered */
-        jcc_to(m, X64_CC_P, no);
+        jcc_to(m, X64_CC_P, no, true);
         if (to_next) {
-            jcc_to(m, x64_cc_not(cc), no);
+            jcc_to(m, x64_cc_not(cc), no, true);
             return;
         }
-        jcc_to(m, cc, to);
+        jcc_to(m, cc, to, true);
     } else if (par == PAR_OR) { /* cc or unordered */
-        jcc_to(m, X64_CC_P, to);
+        jcc_to(m, X64_CC_P, to, true);
         if (to_next) {
-            jcc_to(m, x64_cc_not(cc), no);
+            jcc_to(m, x64_cc_not(cc), no, true);
             return;
         }
-        jcc_to(m, cc, to);
+        jcc_to(m, cc, to, true);
     } else if (to_next) {
-        jcc_to(m, x64_cc_not(cc), no);
+        jcc_to(m, x64_cc_not(cc), no, true);
         return;
     } else {
-        jcc_to(m, cc, to);
+        jcc_to(m, cc, to, true);
     }
     if (!no_next)
         jmp_to(m, no);
@@ -399,7 +455,7 @@ static void br_table(struct em *m, const struct mi *mi)
     }
     *t = (struct em_table){(uint32_t)(mi - m->mf->mi), x64_label_new(a)};
     x64_alu_ri(a, X64_CMP, 4, (int)idx, (int32_t)n);
-    x64_jcc(a, X64_CC_AE, m->blocks[m->target[f->block[tab[n]].order]]);
+    jcc_to(m, X64_CC_AE, m->target[f->block[tab[n]].order], false); /* code follows */
     x64_lea(a, 8, OPT_SCRATCH, x64_mem_label(t->label));
     x64_ext_rm(a, X64_SX, 8, 4, (int)idx, x64_mem_index(OPT_SCRATCH, (int)idx, 4, 0));
     x64_alu_rr(a, X64_ADD, 8, (int)idx, OPT_SCRATCH);
@@ -471,7 +527,7 @@ static void data(struct em *m)
         x64_label_bind(a, m->tables.data[k].label);
         uint32_t base = x64_pos(a);
         for (int32_t j = 0; j < mi->disp; j++)
-            x64_label_rel32(a, m->blocks[m->target[m->mf->f->block[tab[j]].order]], base);
+            x64_data(a, m->pos[m->target[m->mf->f->block[tab[j]].order]] - base, 4);
     }
 }
 
@@ -481,16 +537,17 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     const struct mfunc *mf = ra->mf;
     struct arena *ar = mf->arena;
     struct em m = {.mf = mf, .res = res, .a = &out->a, .out = out};
-    m.blocks = arena_array_raw(ar, mf->nblock + 1, sizeof *m.blocks);
+    m.pos = arena_array_raw(ar, mf->nblock + 1, sizeof *m.pos);
+    m.cap_fix = 3 * mf->nblock; /* a block ends in at most three jumps */
+    m.fix = arena_array_raw(ar, m.cap_fix + 1, sizeof *m.fix);
     m.target = arena_array_raw(ar, mf->nblock + 1, sizeof *m.target);
     m.before = arena_array_raw(ar, mf->nblock + 1, sizeof *m.before);
-    uint32_t frame = m.blocks ? layout(&m) : 0;
-    if (!m.blocks || !m.target || !m.before)
+    uint32_t frame = layout(&m);
+    if (!m.pos || !m.fix || !m.target || !m.before)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (!frame && (mf->nspill || mf->f->nslot || mf->out_args || mf->used_saved))
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
-    for (uint32_t b = 0; b < mf->nblock; b++)
-        m.blocks[b] = x64_label_new(m.a);
+    memset(m.pos, 0xff, mf->nblock * sizeof *m.pos);
     order_slots(&m);
     thread_jumps(&m);
     bound_blocks(&m);
@@ -500,7 +557,7 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
     for (m.cur = next_emitted(&m, 0); m.cur < mf->nblock; m.cur = m.next) {
         const struct mblock *bl = &mf->block[m.cur];
         m.next = next_emitted(&m, m.cur + 1);
-        x64_label_bind(m.a, m.blocks[m.cur]);
+        m.pos[m.cur] = x64_pos(m.a);
         for (uint32_t i = bl->first, end = i + bl->n; i < end; i++) {
             const struct mi *mi = &mf->mi[i];
             if (i == at) /* most have none */
@@ -511,11 +568,13 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
                 control(&m, mi, i);
         }
     }
+    patch_jumps(&m);
     stubs(&m, overflow, mf->f->m->funcs[mf->f->index].code_offset);
     data(&m);
-    bool ok = !m.oom;
     vec_free(&m.stubs);
     vec_free(&m.consts);
     vec_free(&m.tables);
-    return ok || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (m.bad)
+        return err_set(e, ERR_ARG, NO_OFFSET, "optimizing: a block jump's field is wrong");
+    return !m.oom || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
 }

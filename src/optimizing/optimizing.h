@@ -1010,12 +1010,18 @@ struct em_table {     /* a br_table's jump table, after the code */
     uint32_t mi;       /* the br_table instruction */
     x64_label label;   /* the table's start */
 };
+struct em_fix {        /* a forward jump to a block, patched at the end */
+    uint32_t end;      /* where its field ends */
+    uint32_t block;    /* the block, with FIX_SHORT (emit.c) for a rel8 field */
+};
 struct em {
     const struct mfunc *mf;
     const struct mres *res;
     struct x64_asm *a;
     struct opt_code *out;
-    x64_label *blocks;    /* one label per machine block */
+    uint32_t *pos;        /* per block: its code offset once placed, else UINT32_MAX */
+    struct em_fix *fix;   /* the forward jumps to blocks */
+    uint32_t nfix, cap_fix;
     uint32_t *target;     /* per block: where jumps to it go (past empty blocks) */
     uint32_t *before;     /* per block: the most bytes the code before it takes */
     uint32_t cur;         /* the block being emitted */
@@ -1026,6 +1032,7 @@ struct em {
     int32_t spill_base;   /* rbp offset of spill slot 0's end */
     uint32_t *slot_pos;   /* spill slot -> its place in the frame, or NULL: the same */
     bool oom;
+    bool bad;             /* a jump could not be encoded as decided (a bug) */
 };
 /* emit.c */
 struct x64_mem opt_e_slot(const struct em *m, opt_loc l);
