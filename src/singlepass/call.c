@@ -39,40 +39,54 @@ static void indirect_lookup(struct sp_comp *c, const struct sp_call *call)
     x64_jcc(a, X64_CC_NE, sp_trap_label(c, TRI_TRAP_BAD_SIGNATURE));
 }
 
+/* The register arguments of a call: register to register moves (one
+ * parallel move) and loads of constants and slots (after it). */
+enum { ARG_REGS = 5 + 8 };
+struct arg_plan {
+    struct sp_rmove regs[ARG_REGS];
+    struct sp_opnd loads[ARG_REGS];
+    uint8_t load_dst[ARG_REGS];
+    uint32_t nregs, nloads;
+};
+
 /* Where each argument goes: the next integer or SSE register, else the
- * next outgoing stack slot. Returns the number of stack slots. The moves
- * are written in place (c->moves has room for all), a call being the most
- * frequent transfer. */
-static uint32_t plan_args(struct sp_comp *c, const struct sp_call *call, bool multi)
+ * next outgoing stack slot (a store in c->moves). Returns the number of
+ * stack slots. */
+static uint32_t plan_args(struct sp_comp *c, const struct sp_call *call, bool multi,
+                          struct arg_plan *p)
 {
     uint32_t nimm = call->nimm, n = nimm + call->nargs;
     uint32_t pos = (uint32_t)c->stack.len - call->nargs;
-    c->moves.len = 0;
-    if (n > c->moves.cap && !vec_reserve(&c->moves, n)) {
-        sp_fail(c, ERR_NOMEM, "out of memory");
-        return 0;
-    }
     uint32_t nint = multi, nflt = 0, nstack = 0;
+    c->moves.len = 0;
+    p->nregs = p->nloads = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct sp_move *m = &c->moves.data[i];
-        if (i < nimm)
-            m->src = (struct sp_opnd){.kind = SP_CONST, .type = VT_I64, .imm = call->imm[i]};
-        else
-            m->src = sp_resolve(c, pos++);
-        bool xmm = sp_is_xmm_type(m->src.type);
-        if (xmm ? nflt < 8 : nint < ARRAY_LEN(int_regs)) {
-            m->dst_kind = SP_REG;
-            m->dst_reg = xmm ? (uint8_t)(X64_XMM0 + nflt++) : int_regs[nint++];
-            m->phase = m->src.kind == SP_REG ? SP_PHASE_REG : SP_PHASE_LOAD;
-        } else {
-            m->dst_kind = SP_MEM;
-            m->dst_base = X64_RSP;
-            m->dst_disp = 8 * (int32_t)nstack++;
-            m->phase = SP_PHASE_STORE;
+        struct sp_opnd src = i < nimm ? (struct sp_opnd){.kind = SP_CONST, .type = VT_I64,
+                                                         .imm = call->imm[i]}
+                                      : sp_resolve(c, pos++);
+        bool xmm = sp_is_xmm_type(src.type);
+        if (!(xmm ? nflt < 8 : nint < ARRAY_LEN(int_regs))) {
+            sp_move_add(c, SP_PHASE_STORE, &src, SP_MEM, 0, X64_RSP, 8 * (int32_t)nstack++);
+            continue;
+        }
+        uint8_t dst = xmm ? (uint8_t)(X64_XMM0 + nflt++) : int_regs[nint++];
+        if (src.kind != SP_REG) {
+            p->loads[p->nloads] = src;
+            p->load_dst[p->nloads++] = dst;
+        } else if (src.reg != dst) {
+            p->regs[p->nregs++] = (struct sp_rmove){dst, src.reg, src.type};
         }
     }
-    c->moves.len = n;
     return nstack;
+}
+
+/* The stores of the stack arguments, the register moves, the loads. */
+static void move_args(struct sp_comp *c, struct arg_plan *p)
+{
+    sp_run_moves(c);
+    sp_parallel_moves(c, p->regs, p->nregs);
+    for (uint32_t i = 0; i < p->nloads; i++)
+        sp_opnd_to(c, p->load_dst[i], &p->loads[i]);
 }
 
 static void emit_call(struct sp_comp *c, const struct sp_call *call)
@@ -128,12 +142,13 @@ static bool do_call(struct sp_comp *c, const struct sp_call *call)
     bool multi = call->nresults >= 2;
     /* Plan from where the arguments are now; spilling only stores, so the
      * registers still hold them when the moves run. */
-    uint32_t nstack = plan_args(c, call, multi);
+    struct arg_plan plan;
+    uint32_t nstack = plan_args(c, call, multi, &plan);
     sp_spill_caller_saved(c, base);
     uint32_t area = (8 * (nstack + (multi ? call->nresults : 0)) + 15) & ~15u;
     if (area)
         x64_alu_ri(&c->a, X64_SUB, 8, X64_RSP, (int32_t)area);
-    sp_run_moves(c);
+    move_args(c, &plan);
     sp_truncate(c, base);
     if (multi)
         x64_lea(&c->a, 8, X64_RSI, x64_mem_base(X64_RSP, 8 * (int32_t)nstack));

@@ -183,15 +183,10 @@ static void emit_move(struct sp_comp *c, const struct sp_move *m)
         sp_opnd_to(c, m->dst_reg, &m->src);
 }
 
-/* A register move: dst = src, of a GP or an XMM type. */
-struct rmove {
-    uint8_t dst, src;
-    valtype type;
-};
-
-/* Register moves with distinct destinations, in an order that reads every
+/* The general case of sp_parallel_moves: an order that reads every
  * source before it is overwritten (cycles go through the scratch). */
-static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
+static __attribute__((noinline)) void parallel_moves(struct sp_comp *c, struct sp_rmove *mv,
+                                                     uint32_t n)
 {
     uint8_t readers[33] = {0};
     for (uint32_t i = 0; i < n; i++)
@@ -222,10 +217,18 @@ static void parallel_moves(struct sp_comp *c, struct rmove *mv, uint32_t n)
     }
 }
 
+void sp_parallel_moves(struct sp_comp *c, struct sp_rmove *mv, uint32_t n)
+{
+    if (n == 1) /* the usual register move: no order to find */
+        sp_mov(c, mv[0].type, mv[0].dst, mv[0].src);
+    else if (n)
+        parallel_moves(c, mv, n);
+}
+
 /* Two moves or more, by phase. */
 static __attribute__((noinline)) void run_phases(struct sp_comp *c)
 {
-    struct rmove regs[32];
+    struct sp_rmove regs[32];
     uint32_t nregs = 0;
     bool loads = false;
     const struct sp_move *m = c->moves.data, *end = m + c->moves.len;
@@ -235,12 +238,9 @@ static __attribute__((noinline)) void run_phases(struct sp_comp *c)
         else if (m->phase == SP_PHASE_LOAD)
             loads = true;
         else if (m->src.reg != m->dst_reg && nregs < ARRAY_LEN(regs))
-            regs[nregs++] = (struct rmove){m->dst_reg, m->src.reg, m->src.type};
+            regs[nregs++] = (struct sp_rmove){m->dst_reg, m->src.reg, m->src.type};
     }
-    if (nregs == 1) /* the usual register move: no order to find */
-        sp_mov(c, regs[0].type, regs[0].dst, regs[0].src);
-    else if (nregs)
-        parallel_moves(c, regs, nregs);
+    sp_parallel_moves(c, regs, nregs);
     for (m = c->moves.data; loads && m < end; m++)
         if (m->phase == SP_PHASE_LOAD)
             emit_move(c, m);

@@ -577,6 +577,14 @@ enum sp_phase { SP_PHASE_STORE, SP_PHASE_REG, SP_PHASE_LOAD };
 void sp_move_add(struct sp_comp *c, enum sp_phase phase, const struct sp_opnd *src,
                  uint8_t dst_kind, uint8_t dst_reg, uint8_t dst_base, int32_t dst_disp);
 void sp_run_moves(struct sp_comp *c);
+/* A register move: dst = src, of a GP or an XMM type. */
+struct sp_rmove {
+    uint8_t dst, src;
+    valtype type;
+};
+/* Register moves with distinct destinations, as one parallel move (mv is
+ * reordered). */
+void sp_parallel_moves(struct sp_comp *c, struct sp_rmove *mv, uint32_t n);
 
 /* ---- tight.c: loops whose locals stay in registers ---- */
 /* After a loop opens in state st: when its body is tight (straight code
