@@ -172,18 +172,47 @@ static const enum x64_alu alu_of[] = {
     [OP_I32_XOR - OP_I32_ADD] = X64_XOR,
 };
 
-/* binary's usual case for add, sub, and, or and xor, frameless: the
- * first operand in a register of its own (the result's), the second in a
- * register or an immediate; the same code as binary_general's. */
+/* binary_usual's local op constant: the local in its register (add: lea,
+ * the local stays) or its slot, the result in a free register (there is
+ * one); the same code as binary_general's. */
+static inline __attribute__((always_inline)) void local_imm(struct sp_comp *c, enum x64_alu alu,
+                                                           int size, valtype t)
+{
+    struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
+    int dst = sp_reg_try_alloc(c, false);
+    int32_t imm = (int32_t)bo.imm;
+    if (ao.kind == SP_REG && alu == X64_ADD) {
+        x64_lea_based(&c->a, size, dst, ao.reg, imm);
+    } else {
+        if (ao.kind == SP_REG)
+            x64_mov_rr(&c->a, 8, dst, ao.reg);
+        else
+            x64_load_frame(&c->a, size, dst, ao.disp);
+        x64_alu_ri(&c->a, alu, size, dst, imm);
+    }
+    sp_push_reg(c, t, dst);
+}
+
+/* binary's usual cases for add, sub, and, or and xor, frameless: the
+ * first operand in a register of its own (the result's) and the second in
+ * a register or an immediate, or a local (Rust's address arithmetic) and
+ * an immediate; the same code as binary_general's. */
 static inline bool binary_usual(struct sp_comp *c, enum op op, int size, valtype t)
 {
     const struct sp_val *b = sp_top(c), *a = b - 1;
     bool alu_op = op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I32_AND ||
                   op == OP_I32_OR || op == OP_I32_XOR;
-    if (!alu_op || a->kind != SP_REG ||
-        !(b->kind == SP_CONST ? fits32(size, b->imm) : sp_in_gp_reg(c, b)))
+    bool b_imm = b->kind == SP_CONST && fits32(size, b->imm);
+    if (!alu_op)
         return false;
     enum x64_alu alu = alu_of[op - OP_I32_ADD];
+    if (a->kind == SP_LOCAL && b_imm && c->locals[a->local].kind != SP_CONST &&
+        sp_reg_free_mask(c, false)) {
+        local_imm(c, alu, size, t);
+        return true;
+    }
+    if (a->kind != SP_REG || !(b_imm || (b->kind != SP_CONST && sp_in_gp_reg(c, b))))
+        return false;
     struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
     if (bo.kind == SP_CONST)
         x64_alu_ri(&c->a, alu, size, ao.reg, (int32_t)bo.imm);

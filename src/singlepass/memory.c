@@ -76,30 +76,55 @@ static const struct load_form {
 };
 _Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
 
-/* Whether an access is the usual one in guard mode, [r14 + address +
- * offset] with the address in a register and a disp32 offset, whose
- * operands need no move (its caller then records the trap site and the
- * use of memory 0's base itself, as address() does). */
-static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
+/* Whether an integer stack entry's value is in a frame slot: its own or a
+ * local's home. */
+static inline bool in_slot(const struct sp_comp *c, const struct sp_val *v)
 {
-    return !c->opt.bounds_checks && offset <= INT32_MAX && sp_in_gp_reg(c, addr);
+    return !sp_is_xmm_type(v->type) &&
+           (v->kind == SP_MEM || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_MEM));
 }
 
-/* sp_load_op's usual case, frameless: a plain integer load from such an
+/* Whether an access is the usual one in guard mode, [r14 + address +
+ * offset] with the address in a register or a slot and a disp32 offset
+ * (its caller then records the trap site and the use of memory 0's base
+ * itself, as address() does). */
+static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
+{
+    return !c->opt.bounds_checks && offset <= INT32_MAX &&
+           (sp_in_gp_reg(c, addr) || in_slot(c, addr));
+}
+
+/* An integer operand's register: a slot's value loaded into a free
+ * register (the caller made sure there is one), as sp_opnd_load does. */
+static inline __attribute__((always_inline)) int gp_reg(struct sp_comp *c, struct sp_opnd *o)
+{
+    if (o->kind == SP_MEM) {
+        int r = sp_reg_try_alloc(c, false);
+        x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
+        *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
+    }
+    return o->reg;
+}
+
+/* sp_load_op's usual case, frameless: an integer load from such an
  * address into the address's own register or a free one; the same code
  * as load_general's. False, with nothing done, for any other. */
 static inline bool load_usual(struct sp_comp *c, const struct load_form *f, uint32_t offset)
 {
     const struct sp_val *v = sp_top(c);
-    bool own = v->kind == SP_REG;
-    if (f->ext || sp_is_xmm_type(f->t) || !usual_access(c, v, offset) ||
-        (!own && !sp_reg_free_mask(c, false)))
+    if (sp_is_xmm_type(f->t) || !usual_access(c, v, offset) ||
+        (v->kind != SP_REG && !sp_reg_free_mask(c, false)))
         return false;
     struct sp_opnd addr = sp_pop(c);
-    int dst = own ? addr.reg : sp_reg_try_alloc(c, false);
+    int base = gp_reg(c, &addr);
+    int dst = addr.owned ? base : sp_reg_try_alloc(c, false);
     c->uses_membase = true;
     sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
-    x64_load_indexed(&c->a, f->size, dst, SP_MEMBASE, addr.reg, (int32_t)offset);
+    if (f->ext)
+        x64_ext_rm(&c->a, f->ext == EXT_SX ? X64_SX : X64_ZX, f->t == VT_I64 ? 8 : 4, f->size,
+                   dst, x64_mem_index(SP_MEMBASE, base, 1, (int32_t)offset));
+    else
+        x64_load_indexed(&c->a, f->size, dst, SP_MEMBASE, base, (int32_t)offset);
     sp_push_reg(c, f->t, dst);
     return true;
 }
@@ -132,17 +157,34 @@ bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
     return load_usual(c, f, vi->in->imm.mem.m.offset) || load_general(c, f, vi);
 }
 
-/* sp_store_op's usual case, frameless: an integer value in a register
- * stored to such an address; the same code as store_general's. */
+/* Whether a stored constant is an immediate of its mov. */
+static inline bool store_imm(int64_t imm, int size) { return size < 8 || imm == (int32_t)imm; }
+
+/* sp_store_op's usual case, frameless: an integer value in a register, a
+ * slot or an immediate stored to such an address; the same code as
+ * store_general's. */
 static inline bool store_usual(struct sp_comp *c, int size, uint32_t offset)
 {
     const struct sp_val *v = sp_top(c);
-    if (!sp_in_gp_reg(c, v) || !usual_access(c, v - 1, offset))
+    bool imm = v->kind == SP_CONST && store_imm(v->imm, size);
+    if (!usual_access(c, v - 1, offset) || !(imm || sp_in_gp_reg(c, v) || in_slot(c, v)))
         return false;
+    uint32_t free = sp_reg_free_mask(c, false);
+    if ((in_slot(c, v - 1) || in_slot(c, v)) &&
+        (!free || (in_slot(c, v - 1) && in_slot(c, v) && !(free & (free - 1)))))
+        return false; /* a free register for each slot read */
     struct sp_opnd val = sp_pop(c), addr = sp_pop(c);
+    int base = gp_reg(c, &addr);
     c->uses_membase = true;
+    if (imm) {
+        int32_t i = size == 1 ? (uint8_t)val.imm : size == 2 ? (uint16_t)val.imm : (int32_t)val.imm;
+        sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
+        x64_store_imm_indexed(&c->a, size, SP_MEMBASE, base, (int32_t)offset, i);
+        return true;
+    }
+    int src = gp_reg(c, &val);
     sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
-    x64_store_indexed(&c->a, size, SP_MEMBASE, addr.reg, (int32_t)offset, val.reg);
+    x64_store_indexed(&c->a, size, SP_MEMBASE, base, (int32_t)offset, src);
     return true;
 }
 
@@ -152,7 +194,7 @@ static __attribute__((noinline)) bool store_general(struct sp_comp *c, int size,
     struct sp_opnd v = sp_pop(c), addr = sp_pop(c);
     if (addr.kind != SP_CONST)
         sp_opnd_reg(c, &addr);
-    bool imm = v.kind == SP_CONST && (size < 8 || v.imm == (int32_t)v.imm);
+    bool imm = v.kind == SP_CONST && store_imm(v.imm, size);
     if (!imm)
         sp_opnd_reg(c, &v);
     struct x64_mem m = address(c, &addr, vi->in->imm.mem.m.offset, (uint32_t)size);

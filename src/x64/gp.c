@@ -235,29 +235,9 @@ static void alu_imm(struct x64_asm *a, enum x64_alu op, int size, int dst,
         x64_emit_rm(a, x64_sized(a, f->imm, size), DIGIT(f->digit), dst, m, imm_len(size), imm);
 }
 
-/* ADD..CMP of a 4- or 8-byte register and an immediate, the usual form,
- * put together in one word: REX, 83 /op with an imm8 or 81 /op with an
- * imm32. False for anything else (rax with an imm32 has a shorter form). */
-static inline bool alu_ri_fast(struct x64_asm *a, enum x64_alu op, int size, int dst,
-                               int32_t imm)
+void x64_alu_ri_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm)
 {
-    struct buf *b = &a->code;
-    bool short_imm = fits8(imm);
-    if ((unsigned)op > X64_CMP || (unsigned)dst >= 16 || (((unsigned)size - 4) & ~4u) ||
-        (!short_imm && dst == X64_RAX) || b->cap - b->len < X64_ROOM)
-        return false;
-    unsigned rex = ((unsigned)size & 8) | ((unsigned)dst >> 3); /* W, B */
-    unsigned modrm = 0xc0 | (unsigned)op << 3 | ((unsigned)dst & 7);
-    uint64_t w = (uint64_t)(short_imm ? 0x83 : 0x81) << 8 | modrm << 16 |
-                 (uint64_t)(uint32_t)imm << 24;
-    x64_put_word(b, w, rex, short_imm ? 4 : 7);
-    return true;
-}
-
-void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm)
-{
-    if (!alu_ri_fast(a, op, size, dst, imm))
-        alu_imm(a, op, size, dst, NULL, imm);
+    alu_imm(a, op, size, dst, NULL, imm);
 }
 
 /* ADD..CMP of 4 or 8 bytes at [base + disp] (no SIB: not rsp/r12) and an

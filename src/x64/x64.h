@@ -390,7 +390,31 @@ static inline void x64_store_indexed(struct x64_asm *a, int size, int base, int 
 }
 /* Store of an immediate (sign-extended to 64 bits when size is 8). */
 void x64_mov_mi(struct x64_asm *a, int size, struct x64_mem m, int32_t imm);
+/* The same to [base + index + disp], inline for sizes 1, 4 and 8 (C6 /0
+ * imm8, C7 /0 imm32: the SIB form's room check leaves space for the
+ * immediate); same bytes as x64_mov_mi with x64_mem_index(base, index, 1,
+ * disp). */
+static inline void x64_store_imm_indexed(struct x64_asm *a, int size, int base, int index,
+                                         int32_t disp, int32_t imm)
+{
+    if (size != 2 && ((unsigned)base | (unsigned)index) < 16 && index != X64_RSP &&
+        x64_mov_sib_fast(a, size == 1 ? 0xc6 : 0xc7, size == 1 ? 4 : size, 0 /* /0 */,
+                         (unsigned)base, (unsigned)index, 1, disp)) {
+        memcpy(a->code.data + a->code.len, &imm, 4);
+        a->code.len += size == 1 ? 1 : 4;
+        return;
+    }
+    x64_mov_mi(a, size, x64_mem_index(base, index, 1, disp), imm);
+}
 void x64_lea(struct x64_asm *a, int size, int dst, struct x64_mem m);
+/* lea dst, [base + disp], inline by x64_mov_based_fast's word (a baseline
+ * compiler's local + constant); same bytes as x64_lea with
+ * x64_mem_base(base, disp). */
+static inline void x64_lea_based(struct x64_asm *a, int size, int dst, int base, int32_t disp)
+{
+    if (!x64_mov_based_fast(a, 0x8d, size, dst, base, disp))
+        x64_lea(a, size, dst, x64_mem_base(base, disp));
+}
 
 /* Zero/sign extension from ssize (1, 2, 4) bytes to dsize (4, 8):
  * movzx, movsx, movsxd; zero-extension from 4 is mov r32. */
@@ -413,7 +437,27 @@ static inline void x64_alu_rr(struct x64_asm *a, enum x64_alu op, int size, int 
         !x64_rr_fast(a, op == X64_TEST ? 0x85 : 8 * (unsigned)op + 1, 1, size, src, dst))
         x64_alu_rr_slow(a, op, size, dst, src);
 }
-void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm);
+/* Every form x64_alu_ri's fast path does not take (sizes 1 and 2, rax
+ * with an imm32, which has a shorter form, a full buffer, misuse). */
+RARE void x64_alu_ri_slow(struct x64_asm *a, enum x64_alu op, int size, int dst, int32_t imm);
+/* ADD..CMP of a register and an immediate, inline for the usual form: REX,
+ * 83 /op with an imm8 or 81 /op with an imm32, put together in one word. */
+static inline void x64_alu_ri(struct x64_asm *a, enum x64_alu op, int size, int dst,
+                              int32_t imm)
+{
+    struct buf *b = &a->code;
+    bool short_imm = imm == (int8_t)imm;
+    if ((unsigned)op > X64_CMP || (unsigned)dst >= 16 || (((unsigned)size - 4) & ~4u) ||
+        (!short_imm && dst == X64_RAX) || b->cap - b->len < X64_FAST_ROOM) {
+        x64_alu_ri_slow(a, op, size, dst, imm);
+        return;
+    }
+    unsigned rex = ((unsigned)size & 8) | ((unsigned)dst >> 3); /* W, B */
+    unsigned modrm = 0xc0 | (unsigned)op << 3 | ((unsigned)dst & 7);
+    uint64_t w = (uint64_t)(short_imm ? 0x83 : 0x81) << 8 | modrm << 16 |
+                 (uint64_t)(uint32_t)imm << 24;
+    x64_put_word(b, w, rex, short_imm ? 4 : 7);
+}
 void x64_alu_rm(struct x64_asm *a, enum x64_alu op, int size, int dst, struct x64_mem m);
 void x64_alu_mr(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int src);
 void x64_alu_mi(struct x64_asm *a, enum x64_alu op, int size, struct x64_mem m, int32_t imm);
