@@ -365,43 +365,78 @@ static void test_traps(void)
 
 /* ---- the parallel compile is deterministic ---- */
 
-static bool compile_bytes(const uint8_t *bytes, size_t len, struct cc_artifact *a)
+enum { NFUNCS = 200 };
+
+static bool compile_bytes(const uint8_t *bytes, size_t len, struct cc_artifact *a, struct err *e)
 {
     struct module m;
-    struct err e;
     struct cc_options o = {.opt_level = 2};
-    err_clear(&e);
-    bool ok = dec_module(&m, bytes, len, &e) && val_module_header(&m, &e) &&
-              opt_backend.compile(&m, &o, a, &e) && cc_artifact_finish(a, &m, &e);
-    CHECK(ok, "compile: %s", e.msg);
+    err_clear(e);
+    bool ok = dec_module(&m, bytes, len, e) && val_module_header(&m, e) &&
+              opt_backend.compile(&m, &o, a, e) && cc_artifact_finish(a, &m, e);
     dec_module_free(&m);
     return ok;
 }
 
-static void test_deterministic(void)
+/* NFUNCS functions of one shape; from function bad on, two return an i64
+ * where an i32 is declared: bad itself after a long valid computation,
+ * bad + 1 at once, so a second thread finds bad + 1's failure first. */
+static uint8_t *many_funcs(int bad, size_t *len)
 {
     struct text t = {0};
     buf_printf(&t.b, "(module");
-    for (int k = 0; k < 60; k++)
-        buf_printf(&t.b, " (func (param i32 i64) (result i64) (i64.add (i64.extend_i32_u (i32.mul "
-                "(local.get 0) (i32.const %d))) (i64.rotl (local.get 1) (i64.const %d))))",
-            k + 1, k);
+    for (int k = 0; k < NFUNCS; k++) {
+        buf_printf(&t.b, " (func (param i32 i64) (result %s) (i64.add (i64.extend_i32_u (i32.mul "
+                "(local.get 0) (i32.const %d))) (i64.rotl (local.get 1) (i64.const %d)))",
+            k == bad || k == bad + 1 ? "i32" : "i64", k + 1, k);
+        for (int i = 0; k == bad && i < 20000; i++)
+            buf_printf(&t.b, " (i64.xor (local.get 1)) (i64.mul (i64.const %d))", i | 1);
+        buf_printf(&t.b, ")");
+    }
     buf_printf(&t.b, ")");
-    size_t len = 0;
-    uint8_t *bytes = wat(text_end(&t), &len);
+    uint8_t *bytes = wat(text_end(&t), len);
     buf_free(&t.b);
+    return bytes;
+}
+
+static void test_deterministic(void)
+{
+    size_t len = 0;
+    uint8_t *bytes = many_funcs(-2, &len);
     struct cc_artifact a1, a2;
-    if (!bytes || !compile_bytes(bytes, len, &a1)) {
+    struct err e;
+    bool ok = bytes && compile_bytes(bytes, len, &a1, &e);
+    CHECK(ok, "compile: %s", bytes ? e.msg : "wat2wasm failed");
+    if (!ok) {
         free(bytes);
         return;
     }
-    if (compile_bytes(bytes, len, &a2)) {
+    if (compile_bytes(bytes, len, &a2, &e)) {
         CHECK(a1.code.len == a2.code.len && !memcmp(a1.code.data, a2.code.data, a1.code.len) &&
-              a1.funcs.len == 60 && a1.relocs.len == a2.relocs.len,
+              a1.funcs.len == NFUNCS && a1.relocs.len == a2.relocs.len,
               "two compiles differ");
         cc_artifact_free(&a2);
     }
     cc_artifact_free(&a1);
+    free(bytes);
+}
+
+/* Whichever thread meets a failure first, the one reported is the first
+ * in function order. */
+static void test_first_failure(void)
+{
+    size_t len = 0;
+    uint8_t *bytes = many_funcs(37, &len);
+    CHECK(bytes, "wat2wasm failed");
+    for (int run = 0; bytes && run < 5; run++) {
+        struct cc_artifact a;
+        struct err e;
+        bool ok = compile_bytes(bytes, len, &a, &e);
+        CHECK(!ok && e.func == 37, "run %d: compiled %d, failure in function %u: %s", run, ok,
+              e.func, e.msg);
+        if (ok)
+            cc_artifact_free(&a);
+    }
     free(bytes);
 }
 
@@ -418,6 +453,7 @@ int main(void)
     test_dispatch();
     test_traps();
     test_deterministic();
+    test_first_failure();
     tri_store_delete(store);
     tri_engine_delete(engine);
     return test_done("opt_exec");
