@@ -10,10 +10,14 @@
 #    fetched): against validation alone, and singlepass against V8 Liftoff,
 #    optimizing against singlepass.
 #
-# Both are timed in-process in CPU time (all threads), best of several
-# runs: Trident by bench/gen/compile_time.c (decode + validate, and decode +
-# validate + compile; RUNS), V8 by bench/gen/v8_compile_cpu.mjs around
-# `new WebAssembly.Module` with eager single-threaded Liftoff (V8_RUNS).
+# Both are timed in CPU time (all threads), best of several runs, each run
+# a fresh process (as `trident compile` is: repeating in one process finds
+# the previous compile's memory, which favours a small input, whose memory
+# the allocator keeps, over a large one, whose memory it returns to the
+# kernel): Trident by bench/gen/compile_time.c (decode + validate, and
+# decode + validate + compile; RUNS), V8 by bench/gen/v8_compile_cpu.mjs
+# around `new WebAssembly.Module` with eager single-threaded Liftoff
+# (V8_RUNS).
 # MB/s counts the bytes of the function bodies. Prints markdown tables.
 #   bench/linearity.sh   (BACKEND=singlepass|optimizing RUNS=5 V8_RUNS=3;
 #                         SPEED=0 skips part 2, SHAPES="a b" picks shapes)
@@ -35,6 +39,15 @@ $cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc bench/gen/compile_time.c src/base
     src/decode/*.c src/validate/*.c src/compiler/*.c src/x64/*.c \
     src/singlepass/*.c src/optimizing/*.c -o "$tmp/compile_time" -lm -lpthread
 
+# FILE BACKEND -> "code validate_seconds compile_seconds out_bytes", the
+# times the best of $runs processes.
+measure() {
+    for _ in $(seq "$runs"); do
+        "$tmp/compile_time" "$1" 1 "$2" || return
+    done | awk 'NR == 1 || $2 < v { v = $2 } NR == 1 || $3 < c { c = $3 }
+                { code = $1; out = $4 } END { print code, v, c, out }'
+}
+
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 echo "### Linearity ($backend, compile time at 1x and 10x)"
@@ -46,7 +59,7 @@ for shape in $shapes; do
     t=() c=()
     for scale in 1 10; do
         python3 bench/gen/pathological.py "$shape" "$scale" "$tmp/$shape$scale.wasm"
-        read -r code _ comp _ < <("$tmp/compile_time" "$tmp/$shape$scale.wasm" "$runs" "$backend")
+        read -r code _ comp _ < <(measure "$tmp/$shape$scale.wasm" "$backend")
         t+=("$comp") c+=("$code")
         row+=" | $((code / 1024)) | $(ms "$comp")"
     done
@@ -84,11 +97,11 @@ else
 fi
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for m in "${mods[@]}"; do
-    read -r code val comp _ < <("$tmp/compile_time" "$m" "$runs" "$backend")
+    read -r code val comp _ < <(measure "$m" "$backend")
     if [ "$backend" = singlepass ]; then
         other=$(liftoff "$m")
     else
-        read -r _ _ other _ < <("$tmp/compile_time" "$m" "$runs" singlepass)
+        read -r _ _ other _ < <(measure "$m" singlepass)
     fi
     # ratio: Liftoff over singlepass (higher is better for singlepass), or
     # optimizing over singlepass (lower is better for optimizing).
