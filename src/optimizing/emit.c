@@ -487,7 +487,7 @@ static void control(struct em *m, const struct mi *mi, uint32_t i)
         break;
     case MK_TRAPIF: trap_if(m, mi, i); break;
     case MK_CALL: call(m, mi); break;
-    default: break; /* the kinds before MK_JMP are opt_e_insn's */
+    default: break; /* the kinds before MK_JMP are opt_e_ops' */
     }
 }
 
@@ -563,7 +563,7 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
             if (i == at) /* most have none */
                 at = moves_before(&m, i, &g);
             if (mi->kind < MK_JMP) /* the control kinds come last */
-                opt_e_insn(&m, mi);
+                opt_e_ops[mi->kind](&m, mi);
             else
                 control(&m, mi, i);
         }

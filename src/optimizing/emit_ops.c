@@ -289,42 +289,47 @@ static void cvt(struct em *m, const struct mi *mi)
     x64_cvt_rr(m->a, mi->op, mi->size, R(mi->def), R(mi->use[0]));
 }
 
-void opt_e_insn(struct em *m, const struct mi *mi)
+static void entry(struct em *m, const struct mi *mi) { (void)m, (void)mi; }
+
+static void lea(struct em *m, const struct mi *mi)
 {
-    struct x64_asm *a = m->a;
-    switch (mi->kind) {
-    case MK_ENTRY: break;
-    case MK_MOV: mov(m, mi); break;
-    case MK_MOVI: movi(m, mi); break;
-    case MK_FCONST: fconst(m, mi); break;
-    case MK_LOAD: load(m, mi); break;
-    case MK_STORE: case MK_STOREI: store(m, mi); break;
-    case MK_LEA: x64_lea(a, 8, R(mi->def), mem_of(mi)); break;
-    case MK_SLOT:
-        x64_lea(a, 8, R(mi->def), x64_mem_base(X64_RBP, m->mf->f->slot[mi->imm].offset));
-        break;
-    case MK_ALU: alu(m, mi); break;
-    case MK_SHIFT: shift(m, mi); break;
-    case MK_UNARY:
-        copy(a, mi->size, mi->def, mi->use[0]);
-        x64_unary_r(a, mi->op, mi->size, R(mi->def));
-        break;
-    case MK_IMUL: imul(m, mi); break;
-    case MK_DIV: divide(m, mi); break;
-    case MK_BITOP: x64_op_rr(a, mi->op, mi->size, R(mi->def), R(mi->use[0])); break;
-    case MK_EXT: x64_ext_rr(a, mi->op, mi->size, mi->cc, R(mi->def), R(mi->use[0])); break;
-    case MK_SETCC: setcc(m, mi); break;
-    case MK_CMOV: cmov(m, mi); break;
-    case MK_SSE: sse(m, mi); break;
-    case MK_SSE1: sse1(m, mi); break;
-    case MK_UCOMI:
-        x64_sse_rr(a, mi->size == 4 ? X64_UCOMISS : X64_UCOMISD, R(mi->use[0]), R(mi->use[1]));
-        break;
-    case MK_CVT: cvt(m, mi); break;
-    case MK_FSIGN: opt_e_fsign(m, mi); break;
-    case MK_FMINMAX: opt_e_fminmax(m, mi); break;
-    case MK_F2I: opt_e_f2i(m, mi); break;
-    case MK_U2F: opt_e_u2f(m, mi); break;
-    default: x64_int3(a); break; /* control flow is emit.c's */
-    }
+    x64_lea(m->a, 8, R(mi->def), mem_of(mi));
 }
+
+static void slot(struct em *m, const struct mi *mi)
+{
+    x64_lea(m->a, 8, R(mi->def), x64_mem_base(X64_RBP, m->mf->f->slot[mi->imm].offset));
+}
+
+static void unary(struct em *m, const struct mi *mi)
+{
+    copy(m->a, mi->size, mi->def, mi->use[0]);
+    x64_unary_r(m->a, mi->op, mi->size, R(mi->def));
+}
+
+static void bitop(struct em *m, const struct mi *mi)
+{
+    x64_op_rr(m->a, mi->op, mi->size, R(mi->def), R(mi->use[0]));
+}
+
+static void ext(struct em *m, const struct mi *mi)
+{
+    x64_ext_rr(m->a, mi->op, mi->size, mi->cc, R(mi->def), R(mi->use[0]));
+}
+
+static void ucomi(struct em *m, const struct mi *mi)
+{
+    x64_sse_rr(m->a, mi->size == 4 ? X64_UCOMISS : X64_UCOMISD, R(mi->use[0]), R(mi->use[1]));
+}
+
+/* A table, not a switch: each kind's encoder is a small function of its
+ * own, so the common ones do not pay for the registers the big ones save. */
+const opt_e_fn opt_e_ops[MK_JMP] = {
+    [MK_ENTRY] = entry, [MK_MOV] = mov,     [MK_MOVI] = movi,   [MK_FCONST] = fconst,
+    [MK_LOAD] = load,   [MK_STORE] = store, [MK_STOREI] = store, [MK_LEA] = lea,
+    [MK_SLOT] = slot,   [MK_ALU] = alu,     [MK_SHIFT] = shift, [MK_UNARY] = unary,
+    [MK_IMUL] = imul,   [MK_DIV] = divide,  [MK_BITOP] = bitop, [MK_EXT] = ext,
+    [MK_SETCC] = setcc, [MK_CMOV] = cmov,   [MK_SSE] = sse,     [MK_SSE1] = sse1,
+    [MK_UCOMI] = ucomi, [MK_CVT] = cvt,     [MK_FSIGN] = opt_e_fsign,
+    [MK_FMINMAX] = opt_e_fminmax, [MK_F2I] = opt_e_f2i, [MK_U2F] = opt_e_u2f,
+};

@@ -1040,8 +1040,10 @@ void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm);
 x64_label opt_e_stub(struct em *m, uint32_t mi);
 /* [rip + constant], for f32 (size 4) or f64 (size 8) bits. */
 struct x64_mem opt_e_const(struct em *m, uint64_t bits, int size);
-/* emit_ops.c: one instruction (not control flow) */
-void opt_e_insn(struct em *m, const struct mi *mi);
+/* emit_ops.c: the encoder of each kind before MK_JMP (control flow is
+ * emit.c's) */
+typedef void (*opt_e_fn)(struct em *m, const struct mi *mi);
+extern const opt_e_fn opt_e_ops[MK_JMP];
 /* emit_float.c */
 void opt_e_fsign(struct em *m, const struct mi *mi);
 void opt_e_fminmax(struct em *m, const struct mi *mi);
