@@ -42,14 +42,14 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
     return m;
 }
 
-bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
-                        const valtype *types, bool *same)
+/* sp_state_init_slow's general case: values, or a local not in a
+ * register (a constant gets a free register if there is one). */
+static __attribute__((noinline)) bool init_general(struct sp_comp *c, struct sp_state *st,
+                                                   uint32_t nvals, const valtype *types,
+                                                   bool *same)
 {
     uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
     *same = true;
-    size_t need = start + nvals + c->ndirty + 1; /* never NULL */
-    if (need > c->merges.cap && !vec_reserve(&c->merges, need))
-        return sp_fail(c, ERR_NOMEM, "out of memory");
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
     for (uint32_t k = 0; k < c->ndirty; k++) { /* locals first: they live longer */
@@ -74,6 +74,36 @@ bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
     }
     c->merges.len = start + nvals + nl;
     *st = (struct sp_state){start, nvals, nl};
+    return true;
+}
+
+/* Copies the dirty locals to ml while each is in a register (the usual
+ * label: no values, no constant); false at the first that is not. */
+static bool copy_reg_locals(const struct sp_comp *c, struct sp_mloc *ml)
+{
+    const uint32_t *dirty = c->dirty;
+    const struct sp_val *locals = c->locals;
+    for (uint32_t k = 0, n = c->ndirty; k < n; k++) {
+        const struct sp_val *l = &locals[dirty[k]];
+        if (l->kind != SP_REG)
+            return false;
+        ml[k] = (struct sp_mloc){.slot = dirty[k], .kind = SP_REG, .reg = l->reg, .type = l->type};
+    }
+    return true;
+}
+
+bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
+                        const valtype *types, bool *same)
+{
+    uint32_t start = (uint32_t)c->merges.len;
+    size_t need = start + nvals + c->ndirty + 1; /* never NULL */
+    if (need > c->merges.cap && !vec_reserve(&c->merges, need))
+        return sp_fail(c, ERR_NOMEM, "out of memory");
+    if (nvals || !copy_reg_locals(c, c->merges.data + start))
+        return init_general(c, st, nvals, types, same);
+    c->merges.len = start + c->ndirty;
+    *st = (struct sp_state){start, 0, c->ndirty};
+    *same = true;
     return true;
 }
 
@@ -165,9 +195,10 @@ bool sp_state_meet(struct sp_comp *c, struct sp_state *st, uint32_t height)
     /* The value moves only write the values' registers, which no listed
      * local has, so what is in a listed register now reaches the label. */
     struct sp_mloc *ml = c->merges.data + st->at + st->nvals;
+    const struct sp_val *locals = c->locals;
     uint32_t n = 0;
-    for (uint32_t k = 0; k < st->nlocals; k++) {
-        const struct sp_val *l = &c->locals[ml[k].slot];
+    for (uint32_t k = 0, nl = st->nlocals; k < nl; k++) {
+        const struct sp_val *l = &locals[ml[k].slot];
         if (l->kind == SP_REG && l->reg == ml[k].reg)
             ml[n++] = ml[k];
     }
