@@ -237,7 +237,9 @@ static bool use_positions(struct lv *lv)
  * A phi and its operands prefer one another's register (the move between
  * them then vanishes): a phi takes its first operand as a virtual hint
  * (regalloc.c reads where that one is), an operand on a back edge its
- * phi (the operands of forward edges are placed before their phi). */
+ * phi; an operand on another forward edge, placed before the phi, takes
+ * the first operand (they often live on exclusive paths: one register,
+ * no move on either edge). */
 static bool phi_uses(struct lv *lv)
 {
     struct mfunc *mf = lv->mf;
@@ -259,8 +261,9 @@ static bool phi_uses(struct lv *lv)
                 uint32_t o = bl->phi[k].ops[p] - MR_V0;
                 bcnt[bl->pred[p] + 1]++;
                 vcnt[o + 1]++;
-                if (bl->pred[p] >= b && o != d && ra->v[o].hint == MR_NONE)
-                    ra->v[o].hint = bl->phi[k].def;
+                uint32_t mate = bl->pred[p] >= b ? bl->phi[k].def : bl->phi[k].ops[0];
+                if (o != d && o != mate - MR_V0 && ra->v[o].hint == MR_NONE)
+                    ra->v[o].hint = mate;
             }
         }
     }

@@ -336,7 +336,7 @@ static int operand_hint(const struct ls *s, const struct lsi *x)
 
 /* The register piece x's register would like: its physical hint, or
  * where its phi mate is (live.c: a phi's first operand, a back edge's
- * operand's phi), or failing that what the mate would like; -1 if none. */
+ * operand's phi, a forward edge's operand's first sibling), or failing that what the mate would like; -1 if none. */
 static int mate_hint(const struct ls *s, const struct lsi *x)
 {
     uint32_t h = s->ra->v[x->vreg].hint;
