@@ -121,8 +121,8 @@ static inline bool load_usual(struct sp_comp *c, const struct load_form *f, uint
     c->uses_membase = true;
     sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
     if (f->ext)
-        x64_ext_rm(&c->a, f->ext == EXT_SX ? X64_SX : X64_ZX, f->t == VT_I64 ? 8 : 4, f->size,
-                   dst, x64_mem_index(SP_MEMBASE, base, 1, (int32_t)offset));
+        x64_ext_load_indexed(&c->a, f->ext == EXT_SX ? X64_SX : X64_ZX, f->t == VT_I64 ? 8 : 4,
+                             f->size, dst, SP_MEMBASE, base, (int32_t)offset);
     else
         x64_load_indexed(&c->a, f->size, dst, SP_MEMBASE, base, (int32_t)offset);
     sp_push_reg(c, f->t, dst);

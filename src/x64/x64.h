@@ -422,6 +422,33 @@ enum x64_ext { X64_ZX, X64_SX };
 void x64_ext_rr(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int dst, int src);
 void x64_ext_rm(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int dst,
                 struct x64_mem m);
+/* The same from [base + index + disp] (linear-memory accesses), inline for
+ * movzx/movsx of 1 or 2 bytes and movsxd: REX, the opcode (0F B6 + 8 for
+ * sign, + 1 for 2 bytes; or 63), ModRM and SIB in one word, then the
+ * displacement. Same bytes as x64_ext_rm with x64_mem_index(base, index,
+ * 1, disp). */
+static inline void x64_ext_load_indexed(struct x64_asm *a, enum x64_ext op, int dsize, int ssize,
+                                        int dst, int base, int index, int32_t disp)
+{
+    struct buf *b = &a->code;
+    bool sx4 = op == X64_SX && ssize == 4;
+    if (((unsigned)dst | (unsigned)base | (unsigned)index) >= 16 || index == X64_RSP ||
+        (unsigned)op > X64_SX || (ssize != 1 && ssize != 2 && !sx4) ||
+        (dsize != 4 && dsize != 8) || (sx4 && dsize != 8) || b->cap - b->len < X64_FAST_ROOM) {
+        x64_ext_rm(a, op, dsize, ssize, dst, x64_mem_index(base, index, 1, disp));
+        return;
+    }
+    unsigned rex = (unsigned)(dsize & 8) | ((unsigned)dst & 8) >> 1 | ((unsigned)index & 8) >> 2 |
+                   (unsigned)base >> 3;
+    unsigned mod = x64_disp_mod(disp, (unsigned)base & 7);
+    unsigned modrm = mod << 6 | ((unsigned)dst & 7) << 3 | 4;
+    unsigned sib = ((unsigned)index & 7) << 3 | ((unsigned)base & 7);
+    unsigned nop = sx4 ? 1 : 2;
+    uint64_t opc = sx4 ? 0x63 : 0xb60fu + ((8u * (op == X64_SX) + (ssize == 2)) << 8);
+    x64_put_word(b, opc << 8 | (uint64_t)(modrm | sib << 8) << (8 + 8 * nop), rex, 3 + nop);
+    memcpy(b->data + b->len, &disp, 4);
+    b->len += mod * mod;
+}
 
 /* ---- two-operand integer ALU: dst = dst op src (CMP, TEST: flags only) ----
  * Immediates use the sign-extended imm8 form when they fit. */
