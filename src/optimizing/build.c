@@ -24,9 +24,25 @@ struct edges2 {
     uint32_t pred[2], succ[2];
 };
 
+/* A spare block made new: it was empty, with no phis, and its edge
+ * lists and recorded edge states keep their room. */
+static uint32_t reuse_block(struct opt_build *b)
+{
+    uint32_t id = b->spare[--b->nspare];
+    struct opt_block *bl = &b->f->block[id];
+    struct opt_binfo *bi = &b->bi[id];
+    bl->npred = bl->nsucc = 0;
+    bl->dead = false;
+    *bi = (struct opt_binfo){.st = bi->st, .cap_st = bi->cap_st, .vals = bi->vals,
+                             .cap_val = bi->cap_val};
+    return id;
+}
+
 /* A new block with its builder record. */
 static uint32_t new_block(struct opt_build *b)
 {
+    if (b->nspare)
+        return reuse_block(b);
     uint32_t id = opt_block_new(b->f);
     struct edges2 *e = arena_alloc_raw(b->a, sizeof *e);
     if (id == UINT32_MAX || !e ||
@@ -79,6 +95,47 @@ static opt_val terminate(struct opt_build *b, enum opt_op op, opt_val a0, const 
     return t;
 }
 
+/* Whether the current block only passes its one edge on to `to`: it is
+ * empty (no code, no phis: locals set, values dropped) and its
+ * predecessor ends in a jmp or brif not already going to `to` (an if's
+ * arm or a br_if's fall-through that only goes on to a label). */
+static bool threadable(const struct opt_build *b, uint32_t to)
+{
+    const struct opt_func *f = b->f;
+    uint32_t e = b->cur;
+    const struct opt_block *bl = &f->block[e];
+    const struct opt_binfo *bi = &b->bi[e];
+    if (!e || bl->npred != 1 || bl->cap_insn || bl->nphi || bi->loop || bi->table)
+        return false; /* bi->table: a br_table's target */
+    const struct opt_block *pb = &f->block[bl->pred[0]];
+    return bl->pred[0] != to && pb->succ[0] != to && (pb->nsucc == 1 || pb->succ[1] != to);
+}
+
+/* Retargets the current block's one edge to `to` and spares the block
+ * for reuse; the caller records the edge to `to` with the current state,
+ * which is what the block would have carried. ruby: a third of the
+ * blocks, which every pass before split would have paid for (split puts
+ * the critical edges' back). */
+static bool thread(struct opt_build *b, uint32_t to)
+{
+    struct opt_func *f = b->f;
+    uint32_t e = b->cur, p = f->block[e].pred[0];
+    struct opt_block *pb = &f->block[p], *tb = &f->block[to];
+    if (!opt_push(f->arena, &tb->pred, &tb->npred, &tb->cap_pred, p) ||
+        !opt_push(b->a, &b->spare, &b->nspare, &b->cap_spare, e))
+        return opt_b_nomem(b);
+    pb->succ[pb->succ[0] == e ? 0 : 1] = to;
+    f->block[e].npred = 0;
+    f->block[e].dead = true;
+    return true;
+}
+
+/* Ends the current block with a jump to `to` (or threads it there). */
+static bool jump(struct opt_build *b, uint32_t to)
+{
+    return threadable(b, to) ? thread(b, to) : terminate(b, OPT_JMP, 0, &to, 1) != OPT_NONE;
+}
+
 /* The block a branch to frame c goes to (made on first use for a merge). */
 static uint32_t label_block(struct opt_build *b, struct opt_bctl *c)
 {
@@ -92,23 +149,28 @@ static uint32_t label_block(struct opt_build *b, struct opt_bctl *c)
     return c->target;
 }
 
-/* Records what the current block carries along its edge to blk (called
- * after the edge was added): the locals and the top `arity` values. */
-static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
+/* Records what an edge to blk carries (called after the edge was added):
+ * the locals' state st and the top `arity` values. */
+static bool record_state(struct opt_build *b, uint32_t blk, struct opt_pstate st,
+                         const opt_val *vals)
 {
     struct opt_binfo *bi = opt_b_info(b, blk);
     if (bi->nst == b->f->block[blk].npred) /* not a new edge (br_table) */
         return true;
-    struct opt_pstate *s;
     if (!opt_grow(b->a, &bi->st, &bi->cap_st, bi->nst + 1, sizeof *bi->st) ||
         !opt_grow(b->a, &bi->vals, &bi->cap_val, bi->nval + bi->arity, sizeof *bi->vals))
         return opt_b_nomem(b);
-    s = &bi->st[bi->nst++];
-    *s = opt_b_snapshot(b);
+    bi->st[bi->nst++] = st;
     if (bi->arity)
         memcpy(bi->vals + bi->nval, vals, bi->arity * sizeof *vals);
     bi->nval += bi->arity;
     return true;
+}
+
+/* Records what the current block carries along its edge to blk. */
+static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
+{
+    return record_state(b, blk, opt_b_snapshot(b), vals);
 }
 
 /* ---- blocks, loops, ifs ---- */
@@ -126,7 +188,7 @@ static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct v
     *c = (struct opt_bctl){.op = op, .dead = dead, .nparams = vi->nparams,
                            .nresults = vi->nresults, .params = vi->params,
                            .results = vi->results, .target = NO_BLOCK,
-                           .else_block = NO_BLOCK};
+                           .if_block = NO_BLOCK};
     c->height = dead ? 0 : (uint32_t)b->stack.len - vi->nparams;
     if (!numbered)
         return c;
@@ -166,12 +228,14 @@ static bool do_loop(struct opt_build *b, struct opt_bctl *c)
     return true;
 }
 
+/* The brif's first edge, to the then arm; its else edge is added at the
+ * else, or at the end to the merge (no block for a missing else). */
 static bool do_if(struct opt_build *b, struct opt_bctl *c, opt_val cond)
 {
-    uint32_t arms[2] = {new_block(b), new_block(b)};
-    if (arms[1] == NO_BLOCK || !terminate(b, OPT_BRIF, cond, arms, 2))
+    uint32_t then = new_block(b);
+    if (then == NO_BLOCK || !terminate(b, OPT_BRIF, cond, &then, 1))
         return false;
-    c->else_block = arms[1];
+    c->if_block = b->cur;
     c->if_st = opt_b_snapshot(b);
     c->saved = (uint32_t)b->saved.len;
     if (!vec_reserve(&b->saved, b->saved.len + c->nparams))
@@ -180,7 +244,7 @@ static bool do_if(struct opt_build *b, struct opt_bctl *c, opt_val cond)
         memcpy(b->saved.data + b->saved.len, top_vals(b, c->nparams),
                c->nparams * sizeof(opt_val));
     b->saved.len += c->nparams;
-    b->cur = arms[0];
+    b->cur = then;
     return true;
 }
 
@@ -188,14 +252,20 @@ static bool do_if(struct opt_build *b, struct opt_bctl *c, opt_val cond)
 static bool fall_to_merge(struct opt_build *b, struct opt_bctl *c)
 {
     uint32_t m = label_block(b, c);
-    return m != NO_BLOCK && terminate(b, OPT_JMP, 0, &m, 1) &&
+    return m != NO_BLOCK && jump(b, m) &&
            record_edge(b, m, top_vals(b, c->nresults));
 }
 
-/* Starts the else arm: the state and params of the branch. */
+/* Starts the else arm in a block of its own: the state and params of
+ * the branch. */
 static bool enter_else(struct opt_build *b, struct opt_bctl *c)
 {
-    b->cur = c->else_block;
+    uint32_t e = new_block(b);
+    if (e == NO_BLOCK)
+        return false;
+    if (!opt_edge_new(b->f, c->if_block, e))
+        return opt_b_nomem(b);
+    b->cur = e;
     opt_b_adopt(b, c->if_st);
     b->stack.len = c->height;
     for (uint32_t k = 0; k < c->nparams; k++)
@@ -206,10 +276,25 @@ static bool enter_else(struct opt_build *b, struct opt_bctl *c)
 
 static bool do_else(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 {
-    if (!unreachable && !fall_to_merge(b, c))
-        return false;
     c->has_else = true;
-    return enter_else(b, c);
+    if (c->dead) /* an if opened in dead code: nothing to make */
+        return true;
+    return (unreachable || fall_to_merge(b, c)) && enter_else(b, c);
+}
+
+/* The missing else of an if whose label has a merge block the if's block
+ * does not reach yet: the brif's else edge goes there, carrying the
+ * state and params of the branch (*direct); else the caller makes an
+ * else block. */
+static bool else_to_merge(struct opt_build *b, struct opt_bctl *c, bool *direct)
+{
+    uint32_t m = c->target;
+    *direct = m != NO_BLOCK && b->f->block[c->if_block].succ[0] != m;
+    if (!*direct)
+        return true;
+    if (!opt_edge_new(b->f, c->if_block, m))
+        return opt_b_nomem(b);
+    return record_state(b, m, c->if_st, c->nparams ? b->saved.data + c->saved : NULL);
 }
 
 /* A block nothing reaches, for code after a construct nothing leaves. */
@@ -280,8 +365,11 @@ static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
 static bool end_block(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 {
     if (c->op == OP_IF && !c->has_else) { /* the missing else passes params on */
-        if (!unreachable && !fall_to_merge(b, c))
+        bool direct;
+        if ((!unreachable && !fall_to_merge(b, c)) || !else_to_merge(b, c, &direct))
             return false;
+        if (direct)
+            return enter_merge(b, c);
         if (!enter_else(b, c))
             return false;
         unreachable = false;
@@ -366,7 +454,7 @@ static bool do_br(struct opt_build *b, uint32_t d)
     if (d + 1 >= b->ctl.len)
         return opt_b_return(b);
     uint32_t ret = NO_BLOCK, t = branch_block(b, d, &ret);
-    return t != NO_BLOCK && terminate(b, OPT_JMP, 0, &t, 1) && branch_edges(b, &d, 1, ret);
+    return t != NO_BLOCK && jump(b, t) && branch_edges(b, &d, 1, ret);
 }
 
 static bool do_br_if(struct opt_build *b, uint32_t d)
@@ -512,6 +600,8 @@ static bool hook_begin(void *ctx, const struct val_func *vf)
     b->cur = 0;
     b->bi = NULL;
     b->nbi = b->cap_bi = 0;
+    b->spare = NULL;
+    b->nspare = b->cap_spare = 0;
     if (!opt_grow(b->a, &b->bi, &b->cap_bi, b->f->cap_block, sizeof *b->bi))
         return opt_b_nomem(b);
     b->bi[0] = (struct opt_binfo){.sealed = true};
@@ -558,6 +648,14 @@ void opt_build_free(struct opt_build *b)
     free(b);
 }
 
+/* Drops the spare blocks at the end of the block array (the others stay
+ * dead, without edges, for prune). */
+static void trim_spares(struct opt_func *f)
+{
+    while (f->nblock > 1 && f->block[f->nblock - 1].dead)
+        f->nblock--;
+}
+
 /* Fills the blocks' instruction lists from the counts opt_b_insn kept in
  * cap_insn: in id order, the terminator last (constants join the entry
  * block after its terminator). Phis have their own lists. */
@@ -599,6 +697,8 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
     if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 5 + 8))
         return err_set(e, ERR_NOMEM, b->at, "out of memory");
-    return val_function(b->m, index, &opt_build_hooks, b, e) &&
-           (make_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory"));
+    if (!val_function(b->m, index, &opt_build_hooks, b, e))
+        return false;
+    trim_spares(f);
+    return make_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
 }

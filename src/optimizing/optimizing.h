@@ -394,7 +394,7 @@ struct opt_bctl {
     uint32_t nparams, nresults;
     const valtype *params, *results;
     uint32_t target;     /* loop: header; others: merge block or UINT32_MAX */
-    uint32_t else_block; /* if: the else arm's first block */
+    uint32_t if_block;   /* if: the block its brif ends (the else edge is added later) */
     struct opt_pstate if_st; /* if: the locals at the branch */
     uint32_t saved;      /* if: where its params are kept in saved[] */
 };
@@ -429,6 +429,7 @@ struct opt_build {
     opt_val *params;          /* PARAM of each wasm parameter */
     struct opt_binfo *bi;
     uint32_t nbi, cap_bi;
+    uint32_t *spare, nspare, cap_spare; /* threaded-away blocks, marked dead, for reuse */
     struct opt_scan scan;
     uint32_t label_seq;       /* labels opened so far */
     uint32_t *home;           /* per local: frame slot + 1 of its memory home, or 0 */
