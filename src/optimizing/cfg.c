@@ -24,6 +24,7 @@ struct search {
     uint8_t *on_stack;  /* per block: 1 or 2 while on the stack (see postorder) */
     struct opt_dfs *d;  /* the numbering, or NULL */
     uint32_t pre;       /* blocks numbered so far */
+    bool oom;
 };
 
 /* Puts s, reached from b, on the search stack (numbering it). */
@@ -37,6 +38,19 @@ static void push(struct search *x, uint32_t b, uint32_t s)
         x->d->vertex[x->pre] = s;
         x->d->parent[x->pre] = x->d->num[b];
     }
+}
+
+/* For the dominator tree's search (opt_dfs.jumps): notes s, a successor
+ * not reached yet, when its one successor is on the stack, so that
+ * whether s holds only its jump decides where it goes (back_edge_block).
+ * Out of memory is reported when the search ends. */
+static void note_jump(const struct opt_func *f, struct search *x, uint32_t s)
+{
+    const struct opt_block *sl = &f->block[s];
+    struct opt_dfs *d = x->d;
+    if (sl->nsucc == 1 && x->on_stack[sl->succ[0]] &&
+        !opt_push(f->arena, &d->jumps, &d->njumps, &d->cap_jumps, s << 1 | (sl->ninsn == 1)))
+        x->oom = true;
 }
 
 /* One step of the search from b, the top of the stack: false when b is
@@ -64,6 +78,8 @@ static bool step(const struct opt_func *f, struct search *x, uint32_t b)
     if (next[s])
         return true;
     bool back = back_edge_block(f, s, x->on_stack);
+    if (x->d && !second)
+        note_jump(f, x, s);
     if (back == second)
         push(x, b, s);
     else if (back)
@@ -103,6 +119,10 @@ static uint32_t *postorder(struct opt_func *f, struct opt_dfs *d, uint32_t *n, s
         out[k++] = b;
         x.on_stack[b] = 0;
         x.sp--;
+    }
+    if (x.oom) {
+        nomem(e);
+        return NULL;
     }
     *n = k;
     return out;
@@ -159,22 +179,19 @@ static bool edge_block(const struct opt_func *f, uint32_t b)
            f->block[bl->pred[0]].order < bl->order && f->block[bl->succ[0]].order > bl->order;
 }
 
-/* Reverse postorder, except that an edge block goes right after its
- * predecessor instead of just before its join (for a join of many
- * predecessors, far from most of them): the phi moves it holds then sit
- * next to the values they read, whose intervals stay short (ruby: 13%
- * less code, a tenth of the slot-to-slot moves). Dominators still come
- * first and only back edges go backwards. */
-bool opt_pass_order(struct opt_func *f, struct err *e)
+/* opt_pass_order's placement, from the reverse postorder rpo (nrpo
+ * blocks) of the n blocks laid out: edge blocks may be left out of rpo
+ * (when their order says they are edge blocks), as they go with their
+ * predecessor. */
+static bool place(struct opt_func *f, const uint32_t *rpo, uint32_t nrpo, uint32_t n,
+                  struct err *e)
 {
-    if (!opt_layout(f, NULL, e))
-        return false;
-    uint32_t n = f->norder, k = 0;
+    uint32_t k = 0;
     uint32_t *out = arena_array_raw(f->arena, n + 1, sizeof *out);
     if (!out)
         return nomem(e);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t b = f->order[i];
+    for (uint32_t i = 0; i < nrpo; i++) {
+        uint32_t b = rpo[i];
         if (edge_block(f, b))
             continue; /* placed with its predecessor */
         out[k++] = b;
@@ -186,7 +203,19 @@ bool opt_pass_order(struct opt_func *f, struct err *e)
     for (uint32_t i = 0; i < n; i++)
         f->block[out[i]].order = i;
     f->order = out;
+    f->norder = n;
     return true;
+}
+
+/* Reverse postorder, except that an edge block goes right after its
+ * predecessor instead of just before its join (for a join of many
+ * predecessors, far from most of them): the phi moves it holds then sit
+ * next to the values they read, whose intervals stay short (ruby: 13%
+ * less code, a tenth of the slot-to-slot moves). Dominators still come
+ * first and only back edges go backwards. */
+bool opt_pass_order(struct opt_func *f, struct err *e)
+{
+    return opt_layout(f, NULL, e) && place(f, f->order, f->norder, f->norder, e);
 }
 
 bool opt_layout(struct opt_func *f, struct opt_dfs *d, struct err *e)
@@ -276,31 +305,149 @@ static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uin
 /* Every critical edge gets its block, in the order of predecessors and
  * their successors; a br_table's targets are renamed in one sweep. Linear
  * in blocks, edges and table entries. */
-bool opt_pass_split_edges(struct opt_func *f, struct err *e)
+/* The critical edges and what splitting them needs. */
+struct splits {
+    uint32_t nb;               /* blocks before splitting */
+    uint32_t *at, *to, *k;     /* critical_edges' */
+    uint32_t *kof;             /* target -> pred index */
+    uint32_t *mid;             /* target -> its new block */
+};
+
+static bool splits_init(struct opt_func *f, struct splits *x)
 {
-    uint32_t nb = f->nblock, *at, *to, *k;
-    uint32_t *kof = arena_array(f->arena, nb, sizeof *kof);  /* target -> pred index */
-    uint32_t *mid = arena_array(f->arena, nb, sizeof *mid);  /* target -> its new block */
-    if (!kof || !mid || !critical_edges(f, &at, &to, &k))
-        return nomem(e);
-    for (uint32_t p = 0; p < nb; p++) {
-        if (at[p] == at[p + 1])
-            continue;
-        for (uint32_t x = at[p]; x < at[p + 1]; x++)
-            kof[to[x]] = k[x];
-        for (uint32_t i = 0; i < f->block[p].nsucc; i++) {
-            uint32_t s = f->block[p].succ[i];
-            if (f->block[s].npred >= 2 && (mid[s] = split(f, p, i, kof[s])) == UINT32_MAX)
-                return nomem(e);
-        }
-        const struct opt_insn *t = opt_term(f, p);
-        if (t && t->op == OPT_BR_TABLE) {
-            uint32_t cnt;
-            uint32_t *tab = (uint32_t *)opt_table(f, t, &cnt);
-            for (uint32_t i = 0; i <= cnt; i++)
-                if (tab[i] < nb && f->block[tab[i]].npred >= 2)
-                    tab[i] = mid[tab[i]];
-        }
+    x->nb = f->nblock;
+    x->kof = arena_array(f->arena, x->nb, sizeof *x->kof);
+    x->mid = arena_array(f->arena, x->nb, sizeof *x->mid);
+    return x->kof && x->mid && critical_edges(f, &x->at, &x->to, &x->k);
+}
+
+/* Splits p's critical edges (p has some); a br_table's targets are
+ * renamed in one sweep. False on out of memory. */
+static bool split_from(struct opt_func *f, struct splits *x, uint32_t p)
+{
+    for (uint32_t j = x->at[p]; j < x->at[p + 1]; j++)
+        x->kof[x->to[j]] = x->k[j];
+    for (uint32_t i = 0; i < f->block[p].nsucc; i++) {
+        uint32_t s = f->block[p].succ[i];
+        if (f->block[s].npred >= 2 && (x->mid[s] = split(f, p, i, x->kof[s])) == UINT32_MAX)
+            return false;
+    }
+    const struct opt_insn *t = opt_term(f, p);
+    if (t && t->op == OPT_BR_TABLE) {
+        uint32_t cnt;
+        uint32_t *tab = (uint32_t *)opt_table(f, t, &cnt);
+        for (uint32_t i = 0; i <= cnt; i++)
+            if (tab[i] < x->nb && f->block[tab[i]].npred >= 2)
+                tab[i] = x->mid[tab[i]];
     }
     return true;
+}
+
+bool opt_pass_split_edges(struct opt_func *f, struct err *e)
+{
+    struct splits x;
+    if (!splits_init(f, &x))
+        return nomem(e);
+    for (uint32_t p = 0; p < x.nb; p++)
+        if (x.at[p] != x.at[p + 1] && !split_from(f, &x, p))
+            return nomem(e);
+    return true;
+}
+
+/* ---- splitting and layout in one go, from the dominator tree's search ----
+ *
+ * The layout's search on the split CFG goes as the tree's did on the CFG
+ * before (f->order), with the new blocks added, unless a choice of that
+ * search (back_edge_block) would now go otherwise. A new block on a
+ * forward edge is an edge block (placed with its predecessor); one on a
+ * back edge is a leaf taken in its predecessor's second round, so it
+ * follows it in reverse postorder. So the layout is made from f->order
+ * with no search, when the tree is still the CFG's and the checks below
+ * pass; otherwise (seldom) by the search. Code identical either way. */
+
+/* True when a dominates b (by t's preorder positions). */
+static bool dominates(const struct opt_domtree *t, uint32_t a, uint32_t b)
+{
+    return t->pos[a] <= t->pos[b] && t->pos[b] < t->end[a];
+}
+
+/* True when the search takes s, a successor of p, in p's second round:
+ * only a jump, to a block dominating p (so on the stack, in a reducible
+ * CFG, as wasm's are). */
+static bool deferred(const struct opt_func *f, const struct opt_domtree *t, uint32_t s,
+                     uint32_t p)
+{
+    const struct opt_block *sl = &f->block[s];
+    return sl->ninsn == 1 && sl->nsucc == 1 && dominates(t, sl->succ[0], p);
+}
+
+/* True when every block the tree's search found jumping back holds only
+ * its jump now exactly when it did then. */
+static bool same_jumps(const struct opt_func *f, const struct opt_domtree *t)
+{
+    for (uint32_t i = 0; i < t->njumps; i++)
+        if ((f->block[t->jumps[i] >> 1].ninsn == 1) != (t->jumps[i] & 1))
+            return false;
+    return true;
+}
+
+/* The blocks split from p (at position pos of out): those of back edges
+ * go after it, last successor's first; those of forward edges get an
+ * order between p and their successor (counted in *nfwd). False when the
+ * search would go otherwise: a forward edge to a block it defers (now
+ * reached through the new block, at once), or back edges of p's besides
+ * a deferred successor (their order among them would need the search). */
+static bool lay_splits(struct opt_func *f, const struct opt_domtree *t, uint32_t nb, uint32_t p,
+                       uint32_t *out, uint32_t *k, uint32_t *nfwd)
+{
+    const struct opt_block *pl = &f->block[p];
+    uint32_t pos = *k - 1, nback = 0;
+    bool defers = false;
+    for (uint32_t i = 0; i < pl->nsucc; i++) {
+        uint32_t m = pl->succ[i], s = m < nb ? m : f->block[m].succ[0];
+        if (m < nb)
+            defers |= deferred(f, t, m, p);
+        else if (dominates(t, s, p))
+            nback++;
+        else if (deferred(f, t, s, p))
+            return false;
+        else
+            f->block[m].order = 2 * pos + 1, ++*nfwd;
+    }
+    if (nback && defers)
+        return false;
+    for (uint32_t i = pl->nsucc; nback && i-- > 0;)
+        if (pl->succ[i] >= nb && dominates(t, f->block[pl->succ[i]].succ[0], p))
+            out[(*k)++] = pl->succ[i];
+    return true;
+}
+
+bool opt_pass_split_order(struct opt_func *f, struct err *e)
+{
+    const struct opt_domtree *t = f->dom;
+    f->dom = NULL; /* the CFG changes */
+    if (!t || !same_jumps(f, t))
+        return opt_pass_split_edges(f, e) && opt_pass_order(f, e);
+    struct splits x;
+    if (!splits_init(f, &x))
+        return nomem(e);
+    uint32_t n = f->norder, k = 0, nfwd = 0;
+    uint32_t *out = arena_array_raw(f->arena, n + x.at[x.nb] + 1, sizeof *out);
+    if (!out)
+        return nomem(e);
+    bool same = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t p = f->order[i];
+        out[k++] = p;
+        if (x.at[p] == x.at[p + 1])
+            continue;
+        if (!split_from(f, &x, p))
+            return nomem(e);
+        same = same && lay_splits(f, t, x.nb, p, out, &k, &nfwd);
+    }
+    if (!same)
+        return opt_pass_order(f, e);
+    for (uint32_t i = 0; i < k; i++) /* room for the forward splits' odd orders */
+        f->block[out[i]].order = 2 * i;
+    return place(f, out, k, k + nfwd, e);
 }

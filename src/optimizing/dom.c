@@ -192,6 +192,8 @@ static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err 
     struct opt_dfs dfs = {.vertex = lt.vertex, .num = lt.num, .parent = lt.parent};
     if (!opt_layout(f, &dfs, e))
         return false;
+    t->jumps = dfs.jumps;
+    t->njumps = dfs.njumps;
     t->idom = arena_array_raw(f->arena, f->nblock, sizeof *t->idom); /* lt_idom: all */
     t->pre = arena_array_raw(f->arena, f->norder + 1, sizeof *t->pre);
     t->end = arena_array(f->arena, f->nblock, sizeof *t->end);

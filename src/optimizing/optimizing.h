@@ -541,12 +541,20 @@ bool opt_pass_phis(struct opt_func *f, struct err *e);
 bool opt_pass_split_edges(struct opt_func *f, struct err *e);
 /* Computes the block layout (reverse postorder) and loop depths. */
 bool opt_pass_order(struct opt_func *f, struct err *e);
+/* Both: the layout made from the dominator tree's (f->dom's) when the
+ * split does not change the search's choices, else by a search; forgets
+ * f->dom. */
+bool opt_pass_split_order(struct opt_func *f, struct err *e);
 /* A depth-first numbering of the blocks the entry reaches (1..n in
  * preorder), what the dominators are computed from. */
 struct opt_dfs {
     uint32_t *vertex; /* number -> block */
     uint32_t *num;    /* block -> number; zeroed by the caller (0: not reached) */
     uint32_t *parent; /* number -> its parent's number in the search tree */
+    /* the blocks with one successor found on the search's stack, each
+     * as block << 1 | (it held only its jump): where they went depended
+     * on that (cfg.c); zeroed by the caller, grown in the arena */
+    uint32_t *jumps, njumps, cap_jumps;
 };
 /* opt_pass_order, also numbering its search into d (when not NULL: arrays
  * of nblock + 1 entries). */
@@ -603,10 +611,21 @@ struct opt_fold {
     opt_val (*intern)(void *ctx, opt_val c);
     void *ctx;
 };
+/* Per op: what folding looks at (0: nothing, as for most instructions). */
+extern const uint8_t opt_fold_kind[OPT_OP_COUNT];
+/* opt_fold_insn for a v of kind opt_fold_kind[op], not 0. */
+void opt_fold_kind_insn(struct opt_fold *s, opt_val v, uint8_t kind);
 /* Simplifies v, whose operands are resolved (opt_resolve_args): v may
  * become a constant (in the entry block), dead with a replacement, or take
- * other operands. May make instructions (f->insn moves). */
-void opt_fold_insn(struct opt_fold *s, opt_val v);
+ * other operands. May make instructions (f->insn moves). Inline: the
+ * walks ask it of every instruction, and most are of no kind folding
+ * looks at. */
+static inline void opt_fold_insn(struct opt_fold *s, opt_val v)
+{
+    uint8_t kind = opt_fold_kind[s->f->insn[v].op];
+    if (kind)
+        opt_fold_kind_insn(s, v, kind);
+}
 /* Puts the constants made and moved at the start of the entry block.
  * False on out of memory. */
 bool opt_fold_finish(struct opt_fold *s);
@@ -614,6 +633,9 @@ bool opt_fold_finish(struct opt_fold *s);
  * block with no other predecessor absorbs it. Forgets f->dom when it
  * changes the CFG. */
 bool opt_pass_branch(struct opt_func *f, struct err *e);
+/* Its rewrite of brif (icmp eq/ne x, 0) alone, before the dominator tree
+ * and its layout are made (they then seldom change in opt_pass_branch). */
+bool opt_pass_strip(struct opt_func *f, struct err *e);
 /* pass_gvn.c: equal pure computations dominated by one another become
  * one; a trap check dominated by an equal one goes. */
 bool opt_pass_gvn(struct opt_func *f, struct err *e);
@@ -638,6 +660,8 @@ struct opt_domtree {
     uint32_t *pos;    /* per block: its index in pre */
     uint32_t *end;    /* per block: index in pre just past its subtree */
     uint32_t *depth;  /* per block */
+    const uint32_t *jumps; /* opt_dfs.jumps of the search the tree was made from */
+    uint32_t njumps;
 };
 /* The tree (in f->dom): made once, with the layout (opt_pass_order), and
  * kept until a pass that changes the CFG runs (pipeline.c forgets it

@@ -7,7 +7,8 @@
  * passes see longer blocks). Jumps to blocks that hold only a jump are
  * threaded at emission (emit.c), not here. The dominator tree is
  * forgotten only when the CFG changed (seldom: producers fold most of
- * this already). */
+ * this already), or the targets swapped (the layout the tree was made
+ * with is then stale; opt_pass_strip does most of that before). */
 #include "optimizing.h"
 
 /* Replaces b's brif by a jump to its successor `keep` (0 or 1). */
@@ -21,20 +22,22 @@ static void fold_brif(struct opt_func *f, uint32_t b, struct opt_insn *t, uint32
 }
 
 /* brif (icmp eq x, 0) -> brif x with the targets swapped; brif (icmp ne
- * x, 0) -> brif x (for an i32 x). */
-static void strip_compare(struct opt_func *f, uint32_t b, struct opt_insn *t)
+ * x, 0) -> brif x (for an i32 x). True when the targets were swapped. */
+static bool strip_compare(struct opt_func *f, uint32_t b, struct opt_insn *t)
 {
+    bool swapped = false;
     for (;;) {
         const struct opt_insn *c = &f->insn[t->arg[0]];
         const struct opt_insn *z = &f->insn[c->arg[1]];
         if (c->op != OPT_ICMP || (c->aux != ICC_EQ && c->aux != ICC_NE) ||
             z->op != OPT_ICONST || z->imm != 0 || f->insn[c->arg[0]].type != OPT_I32)
-            return;
+            return swapped;
         if (c->aux == ICC_EQ) {
             struct opt_block *bl = &f->block[b];
             uint32_t s = bl->succ[0];
             bl->succ[0] = bl->succ[1];
             bl->succ[1] = s;
+            swapped = !swapped;
         }
         t->arg[0] = c->arg[0];
     }
@@ -104,17 +107,43 @@ static uint32_t mergeable(const struct opt_func *f, uint32_t b)
     return s != b && s != 0 && f->block[s].npred == 1 ? s : UINT32_MAX;
 }
 
+/* The brif of block b, or NULL. */
+static struct opt_insn *brif_of(const struct opt_func *f, uint32_t b)
+{
+    const struct opt_block *bl = &f->block[b];
+    struct opt_insn *t = !bl->dead && bl->nsucc == 2 ? opt_term(f, b) : NULL;
+    return t && t->op == OPT_BRIF ? t : NULL;
+}
+
+/* True for icmp eq (icmp a b), 0, which fold inverts into one compare
+ * (opt_pass_strip leaves it to fold, as the pipeline did before it). */
+static bool foldable(const struct opt_func *f, opt_val v)
+{
+    const struct opt_insn *c = &f->insn[v];
+    return c->op == OPT_ICMP && c->aux == ICC_EQ && f->insn[c->arg[0]].op == OPT_ICMP;
+}
+
+bool opt_pass_strip(struct opt_func *f, struct err *e)
+{
+    (void)e;
+    for (uint32_t b = 0; b < f->nblock; b++) {
+        struct opt_insn *t = brif_of(f, b);
+        if (t && !foldable(f, t->arg[0]))
+            strip_compare(f, b, t);
+    }
+    return true;
+}
+
 bool opt_pass_branch(struct opt_func *f, struct err *e)
 {
-    bool pruned = false, merged = false;
+    bool pruned = false, merged = false, swapped = false;
     uint32_t replaced = 0;
     for (uint32_t b = 0; b < f->nblock; b++) {
-        const struct opt_block *bl = &f->block[b];
-        struct opt_insn *t = !bl->dead && bl->nsucc == 2 ? opt_term(f, b) : NULL;
-        if (!t || t->op != OPT_BRIF)
+        struct opt_insn *t = brif_of(f, b);
+        if (!t)
             continue;
         t->arg[0] = opt_resolve(f, t->arg[0]);
-        strip_compare(f, b, t);
+        swapped |= strip_compare(f, b, t);
         const struct opt_insn *c = &f->insn[t->arg[0]];
         if (c->op == OPT_ICONST) {
             fold_brif(f, b, t, c->imm ? 0 : 1);
@@ -133,7 +162,9 @@ bool opt_pass_branch(struct opt_func *f, struct err *e)
                 return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     if (replaced)
         opt_resolve_all(f);
-    if (pruned || merged) /* stale list entries stay: pipeline.c compacts after the opts */
+    /* the tree's layout (opt_pass_split_order) is stale: forgotten. Stale
+     * list entries stay: pipeline.c compacts after the opts. */
+    if (pruned || merged || swapped)
         f->dom = NULL;
     return true;
 }

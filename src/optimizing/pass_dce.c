@@ -23,19 +23,26 @@ static bool root(const struct opt_insn *in)
     return effect[in->op];
 }
 
+/* live[] per id: not reached yet (0), needed (1) or killed by the sweep
+ * (2: nothing after it used it, but a phi before it may). */
+enum { UNSEEN, LIVE, KILLED };
+
 /* Marks the operands of live instruction v; one defined at or after v,
- * which the sweep has passed (a phi's operand from a back edge), is
- * marked through work, with the operands of its own. Operands are
- * resolved already (every pass before leaves them so: verify.c). */
-static void mark_operands(const struct opt_func *f, opt_val v, uint8_t *live, uint32_t *work)
+ * which the sweep has passed (a phi's operand from a back edge) and
+ * killed, comes back to life and is marked through work, with the
+ * operands of its own. Operands are resolved already (every pass before
+ * leaves them so: verify.c), so none is dead before this pass. */
+static void mark_operands(struct opt_func *f, opt_val v, uint8_t *live, uint32_t *work)
 {
     uint32_t n = 0, *args, k = opt_args(f, &f->insn[v], &args);
     for (;;) {
         for (uint32_t i = 0; i < k; i++) {
             opt_val a = args[i];
-            if (live[a])
+            if (live[a] == LIVE)
                 continue;
-            live[a] = 1;
+            if (live[a] == KILLED)
+                f->insn[a].dead = 0; /* its block stays marked stale: harmless */
+            live[a] = LIVE;
             if (a >= v)
                 work[n++] = a;
         }
@@ -53,18 +60,22 @@ bool opt_pass_dce(struct opt_func *f, struct err *e)
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
     /* One sweep down the ids: an operand is nearly always defined before
      * its user (phis and loops aside), so it is marked before the sweep
-     * reaches it, and the instructions are read in order, once. The
-     * instructions of removed blocks are dead already (prune, branch): no
-     * look at the blocks, which would miss the cache for each. */
+     * reaches it, and the instructions are read in order, once. What the
+     * sweep reaches unmarked is killed there (a later phi operand brings
+     * it back): no second sweep. The instructions of removed blocks are
+     * dead already (prune, branch): no look at the blocks, which would
+     * miss the cache for each. */
     for (opt_val v = f->ninsn; v-- > 1;) {
         const struct opt_insn *in = &f->insn[v];
-        if (!live[v] && (in->dead || in->block >= f->nblock || !root(in)))
+        if (!live[v] && (in->dead || in->block >= f->nblock || !root(in))) {
+            if (!in->dead) {
+                opt_kill(f, v);
+                live[v] = KILLED;
+            }
             continue;
-        live[v] = 1;
+        }
+        live[v] = LIVE;
         mark_operands(f, v, live, work);
     }
-    for (opt_val v = 1; v < f->ninsn; v++)
-        if (!live[v])
-            opt_kill(f, v);
     return true;
 }

@@ -362,9 +362,9 @@ static bool unary(struct opt_fold *s, opt_val v, struct opt_insn *in)
 /* What folding looks at, per op: only integer operations (float ones are
  * left alone, see above), constants (to the entry block), trap checks and
  * selects; most instructions (memory, calls, phis, terminators) are none
- * of these and cost a look at this table. */
+ * of these and cost a look at this table (opt_fold_insn, inline). */
 enum { FK_NONE, FK_CONST, FK_BINARY, FK_UNARY, FK_TRAP_IF, FK_SELECT };
-static const uint8_t fold_kind[OPT_OP_COUNT] = {
+const uint8_t opt_fold_kind[OPT_OP_COUNT] = {
     [OPT_ICONST] = FK_CONST, [OPT_FCONST] = FK_CONST,
     [OPT_ADD] = FK_BINARY, [OPT_SUB] = FK_BINARY, [OPT_MUL] = FK_BINARY,
     [OPT_AND] = FK_BINARY, [OPT_OR] = FK_BINARY, [OPT_XOR] = FK_BINARY,
@@ -377,10 +377,7 @@ static const uint8_t fold_kind[OPT_OP_COUNT] = {
     [OPT_TRAP_IF] = FK_TRAP_IF, [OPT_SELECT] = FK_SELECT,
 };
 
-/* The folding of v, of a kind other than FK_NONE. Out of line: the walks
- * calling opt_fold_insn for every instruction then pay only for a look
- * at the table. */
-static __attribute__((noinline)) void fold(struct opt_fold *s, opt_val v, uint8_t kind)
+void opt_fold_kind_insn(struct opt_fold *s, opt_val v, uint8_t kind)
 {
     struct opt_func *f = s->f;
     struct opt_insn *in = &f->insn[v];
@@ -411,13 +408,6 @@ static __attribute__((noinline)) void fold(struct opt_fold *s, opt_val v, uint8_
             to_value(s, v, c ? in->arg[1] : in->arg[2]);
         return;
     }
-}
-
-void opt_fold_insn(struct opt_fold *s, opt_val v)
-{
-    uint8_t kind = fold_kind[s->f->insn[v].op];
-    if (kind != FK_NONE)
-        fold(s, v, kind);
 }
 
 bool opt_pass_fold(struct opt_func *f, struct err *e)

@@ -20,6 +20,8 @@ static const struct pass {
 } passes[] = {
     {"prune", opt_pass_prune, false, false, true, NULL}, /* cfg.c: drop unreachable blocks */
     {"phis", opt_pass_phis, true, false, false, NULL},   /* phis.c: remove trivial phis */
+    {"strip", opt_pass_strip, true, true, false, NULL},  /* pass_branch.c: brif on x, not
+                                                             on a compare of x with 0 */
     {"licm", opt_pass_licm, true, true, false, NULL},    /* pass_licm.c: loop invariants out */
     {"fold", opt_pass_fold, true, true, false, opt_pass_fold_gvn}, /* pass_fold.c: constants,
                                                                        identities */
@@ -28,7 +30,8 @@ static const struct pass {
     {"branch", opt_pass_branch, true, true, false, NULL}, /* pass_branch.c: constant branches,
                                      merging (forgets the tree itself if it changes) */
     {"dce", opt_pass_dce, true, true, false, NULL},      /* pass_dce.c: what nothing needs */
-    {"split", opt_pass_split_edges, true, false, true, NULL}, /* cfg.c: no critical edges */
+    {"split", opt_pass_split_edges, true, false, true, opt_pass_split_order}, /* cfg.c: no
+                                                                     critical edges */
     {"order", opt_pass_order, true, false, false, NULL},      /* cfg.c: block layout */
 };
 

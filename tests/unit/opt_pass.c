@@ -14,9 +14,10 @@
 
 typedef bool (*pass_fn)(struct opt_func *f, struct err *e);
 
-/* The dump of the first function of a WAT module after the given passes
- * (malloc'd, NUL-terminated), or NULL. */
-static char *after(const char *text, const pass_fn *passes, size_t n)
+/* The dump of the first function of a WAT module built and run through
+ * the pipeline at opt_level `level`, then the given passes (malloc'd,
+ * NUL-terminated), or NULL. */
+static char *after_at(const char *text, int level, const pass_fn *passes, size_t n)
 {
     size_t len = 0;
     uint8_t *bytes = wat(text, &len);
@@ -27,7 +28,7 @@ static char *after(const char *text, const pass_fn *passes, size_t n)
         free(bytes);
         return NULL;
     }
-    struct cc_options o = {.opt_level = 0};
+    struct cc_options o = {.opt_level = level};
     struct opt_build *b = val_module_header(&m, &e) ? opt_build_new(&m, &o) : NULL;
     struct arena a = {0};
     struct opt_func f;
@@ -52,6 +53,12 @@ static char *after(const char *text, const pass_fn *passes, size_t n)
         return NULL;
     }
     return (char *)out.data;
+}
+
+/* The same, built without optimisations, for passes tested one by one. */
+static char *after(const char *text, const pass_fn *passes, size_t n)
+{
+    return after_at(text, 0, passes, n);
 }
 
 static unsigned count(const char *s, const char *what)
@@ -334,6 +341,52 @@ static void test_dominators(void)
     }
 }
 
+/* A "pass" that checks the layout the pipeline made against a search of
+ * the final CFG (opt_pass_order's): the same, although
+ * opt_pass_split_order made it without one. */
+static bool check_layout(struct opt_func *f, struct err *e)
+{
+    uint32_t n = f->norder, *order = f->order;
+    if (!opt_pass_order(f, e))
+        return false;
+    CHECK(n == f->norder && !memcmp(order, f->order, n * sizeof *order),
+          "layout differs from a search's (%u blocks, %u now)", n, f->norder);
+    return true;
+}
+
+/* Splitting critical edges (forward ones, back edges of loops, br_table
+ * targets) and the layout from the dominator tree's search. */
+static void test_split_order(void)
+{
+    static const pass_fn passes[] = {check_layout};
+    static const char *const texts[] = {
+        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
+        "  (block (loop (block (br_if 1 (local.get 0)) (br_if 0 (i32.eqz (local.get 0)))"
+        "    (local.set 1 (i32.const 1)))"
+        "    (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
+        "  (if (local.get 1) (then (local.set 0 (i32.const 3)))"
+        "    (else (block (block (br_table 0 1 0 (local.get 0))) (local.set 0 (i32.const 4)))))"
+        "  (local.get 0)))",
+        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
+        "  (loop (loop (local.set 1 (i32.add (local.get 1) (local.get 0)))"
+        "    (br_if 0 (i32.and (local.get 1) (i32.const 1)))"
+        "    (br_if 1 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
+        "  (local.get 1)))",
+        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
+        "  (block $x (loop $a (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+        "    (loop $b (local.set 0 (i32.sub (local.get 0) (i32.const 1)))"
+        "      (br_table $a $b $x (i32.and (local.get 0) (i32.const 3))))))"
+        "  (local.get 1)))",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
+        char *d = after_at(texts[i], 1, passes, 1);
+        CHECK(d && count(d, "jmp") >= 2, "layout of module %zu:\n%s", i, d ? d : "");
+        free(d);
+    }
+    CHECK(run(texts[1], (int32_t[]){4}, 1, NULL) == 14, "nested loops");
+    CHECK(run(texts[2], (int32_t[]){10}, 1, NULL) == 2, "br_table to two loops");
+}
+
 /* The second division by the same divisor needs no zero check (GVN
  * numbers trap checks). */
 static void test_traps(void)
@@ -415,6 +468,7 @@ int main(void)
     test_fold_gvn();
     test_gvn_grown();
     test_dominators();
+    test_split_order();
     test_traps();
     test_licm();
     test_dce();
