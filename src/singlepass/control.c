@@ -282,10 +282,18 @@ static inline __attribute__((always_inline)) struct sp_ctl *open_frame(struct sp
                                           : !sp_check_types(c, vi->params, vi->nparams,
                                                             vi->results, vi->nresults))
         return NULL;
+    /* Field by field: the states, else_jcc and table_label are written
+     * before they are read (merged, an if, table_stamp say when). */
     struct sp_ctl *t = &c->ctls.data[c->ctls.len++];
-    *t = (struct sp_ctl){.op = vi->in->op, .dead = !c->live, .params = vi->params,
-                         .results = vi->results, .nparams = vi->nparams,
-                         .nresults = vi->nresults, .label = NO_LABEL};
+    t->op = vi->in->op;
+    t->dead = !c->live;
+    t->func = t->merged = t->tight = false;
+    t->params = vi->params;
+    t->results = vi->results;
+    t->nparams = vi->nparams;
+    t->nresults = vi->nresults;
+    t->label = NO_LABEL;
+    t->table_stamp = 0; /* c->table_count is 1 or more in a br_table */
     return t;
 }
 

@@ -42,13 +42,16 @@ static struct sp_mloc place(struct sp_comp *c, const struct sp_opnd *o, uint32_t
     return m;
 }
 
-/* sp_state_init_slow's general case: values, or a local not in a
- * register (a constant gets a free register if there is one). */
+/* sp_state_init_slow's general case: values, a local not in a register
+ * (a constant gets a free register if there is one), or no room yet. */
 static __attribute__((noinline)) bool init_general(struct sp_comp *c, struct sp_state *st,
                                                    uint32_t nvals, const valtype *types,
                                                    bool *same)
 {
     uint32_t src0 = (uint32_t)c->stack.len - nvals, start = (uint32_t)c->merges.len;
+    size_t need = start + nvals + c->ndirty + 1; /* never NULL */
+    if (need > c->merges.cap && !vec_reserve(&c->merges, need))
+        return sp_fail(c, ERR_NOMEM, "out of memory");
     *same = true;
     struct sp_mloc *mv = c->merges.data + start, *ml = mv + nvals;
     uint32_t taken = 0, nl = 0;
@@ -77,32 +80,24 @@ static __attribute__((noinline)) bool init_general(struct sp_comp *c, struct sp_
     return true;
 }
 
-/* Copies the dirty locals to ml while each is in a register (the usual
- * label: no values, no constant); false at the first that is not. */
-static bool copy_reg_locals(const struct sp_comp *c, struct sp_mloc *ml)
-{
-    const uint32_t *dirty = c->dirty;
-    const struct sp_val *locals = c->locals;
-    for (uint32_t k = 0, n = c->ndirty; k < n; k++) {
-        const struct sp_val *l = &locals[dirty[k]];
-        if (l->kind != SP_REG)
-            return false;
-        ml[k] = (struct sp_mloc){.slot = dirty[k], .kind = SP_REG, .reg = l->reg, .type = l->type};
-    }
-    return true;
-}
-
+/* The usual label, no values and every dirty local in a register, takes
+ * a copy of the dirty locals, in a loop that calls nothing. */
 bool sp_state_init_slow(struct sp_comp *c, struct sp_state *st, uint32_t nvals,
                         const valtype *types, bool *same)
 {
-    uint32_t start = (uint32_t)c->merges.len;
-    size_t need = start + nvals + c->ndirty + 1; /* never NULL */
-    if (need > c->merges.cap && !vec_reserve(&c->merges, need))
-        return sp_fail(c, ERR_NOMEM, "out of memory");
-    if (nvals || !copy_reg_locals(c, c->merges.data + start))
+    uint32_t start = (uint32_t)c->merges.len, n = c->ndirty;
+    if (nvals || start + n >= c->merges.cap)
         return init_general(c, st, nvals, types, same);
-    c->merges.len = start + c->ndirty;
-    *st = (struct sp_state){start, 0, c->ndirty};
+    struct sp_mloc *ml = c->merges.data + start;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t x = c->dirty[k];
+        const struct sp_val *l = &c->locals[x];
+        if (l->kind != SP_REG)
+            return init_general(c, st, nvals, types, same);
+        ml[k] = (struct sp_mloc){.slot = x, .kind = SP_REG, .reg = l->reg, .type = l->type};
+    }
+    c->merges.len = start + n;
+    *st = (struct sp_state){start, 0, n};
     *same = true;
     return true;
 }
