@@ -22,7 +22,7 @@ struct x64_mem opt_e_slot(const struct em *m, opt_loc l)
 
 void opt_e_site(struct em *m, uint8_t trap, uint32_t wasm)
 {
-    /* room for the body's sites was made at once (bound_blocks) */
+    /* room for the body's sites was made at once (opt_emit) */
     struct cc_trap_site *s = m->out->sites.len < m->out->sites.cap
                                  ? &m->out->sites.data[m->out->sites.len++]
                                  : vec_push(&m->out->sites);
@@ -200,48 +200,31 @@ static uint32_t moves_before(struct em *m, uint32_t i, uint32_t *g)
 /* ---- control ---- */
 
 /* Where a jump to block b really goes: blocks that hold nothing but a
- * jump (with no moves on it) are skipped, so split edges and empty arms
- * cost nothing and are not emitted. Chains are followed to their end once
- * (each block is resolved once); in a cycle of such blocks, the block
- * where the walk met the cycle stays. */
-static void thread_jumps(struct em *m)
+ * jump (with no moves on it; bound_blocks lists them) are skipped, so
+ * split edges and empty arms cost nothing and are not emitted. Chains are
+ * followed to their end once (each block is resolved once); in a cycle of
+ * such blocks, the block where the walk met the cycle stays: then true
+ * (it is emitted after all, which bound_blocks did not count on). */
+static bool thread_jumps(struct em *m, const uint32_t *skips, uint32_t nskip, uint32_t *path)
 {
     const struct mfunc *mf = m->mf;
-    uint8_t *moves = arena_alloc_raw(mf->arena, mf->nblock + 1); /* before the block's first */
-    uint32_t *path = arena_array_raw(mf->arena, mf->nblock + 1, sizeof *path);
-    if (!moves || !path) { /* every jump goes where it says (the targets are raw) */
-        for (uint32_t b = 0; b < mf->nblock; b++)
-            m->target[b] = b;
-        m->oom = true;
-        return;
-    }
-    for (uint32_t b = 0, g = 0; b < mf->nblock; b++) { /* both in code order */
-        while (g < m->res->ngroups && m->res->groups[g].at < mf->block[b].first)
-            g++;
-        moves[b] = g < m->res->ngroups && m->res->groups[g].at == mf->block[b].first;
-    }
-    for (uint32_t b = 0; b < mf->nblock; b++)
-        m->target[b] = UINT32_MAX;
     const uint32_t walking = UINT32_MAX - 1;
-    for (uint32_t b = 0; b < mf->nblock; b++) {
-        uint32_t n = 0, t = b;
+    bool cycle = false;
+    for (uint32_t k = 0; k < nskip; k++) {
+        uint32_t n = 0, t = skips[k];
         while (m->target[t] == UINT32_MAX) {
-            const struct mblock *bl = &mf->block[t];
-            const struct mi *mi = &mf->mi[bl->first];
-            if (bl->n != 1 || mi->kind != MK_JMP || moves[t]) {
-                m->target[t] = t;
-                break;
-            }
             m->target[t] = walking;
             path[n++] = t;
-            t = (uint32_t)mi->imm;
+            t = (uint32_t)mf->mi[mf->block[t].first].imm;
         }
+        cycle |= m->target[t] == walking;
         uint32_t end = m->target[t] == walking ? t : m->target[t];
         m->target[end] = end; /* the end of the walk, or where it met a cycle */
         while (n)
             if (path[--n] != end)
                 m->target[path[n]] = end;
     }
+    return cycle;
 }
 
 /* The first block from b on that is emitted: the others hold only a jump
@@ -291,26 +274,35 @@ static uint32_t move_bytes(const struct em *m, const struct mmove *mv, uint32_t 
 /* m->before[b]: at most how many bytes the blocks emitted before b take
  * (a prefix sum of bounds: isel summed each block's instructions, the
  * moves are added here), so that a forward jump whose target is near for
- * sure takes the 2-byte form. Also makes room for the trap sites of the
- * instructions (the rare others push). */
-static void bound_blocks(struct em *m)
+ * sure takes the 2-byte form. In the same walk, with skips, it decides
+ * which blocks are skipped (one jump and no moves: m->target UINT32_MAX,
+ * listed in skips; the others their own target) and returns how many;
+ * without, it takes m->target's word. */
+static uint32_t bound_blocks(struct em *m, uint32_t *skips)
 {
     const struct mfunc *mf = m->mf;
     const struct mres *r = m->res;
     uint64_t sum = 0;
+    uint32_t nskip = 0;
     /* slot places whose disp8 reaches (spill_base - 8 * place - 8 >= -128) */
     uint32_t near = m->spill_base + 128 >= 8 ? (uint32_t)(m->spill_base + 128) / 8 : 0;
-    for (uint32_t b = 0, g = 0; b < mf->nblock; b++) {
+    for (uint32_t b = 0, g = 0; b < mf->nblock; b++) { /* both in code order */
         const struct mblock *bl = &mf->block[b];
         bool out = m->target[b] == b;
+        if (skips) {
+            out = bl->n != 1 || mf->mi[bl->first].kind != MK_JMP ||
+                  (g < r->ngroups && r->groups[g].at == bl->first);
+            m->target[b] = out ? b : UINT32_MAX;
+            if (!out)
+                skips[nskip++] = b;
+        }
         m->before[b] = sum < UINT32_MAX ? (uint32_t)sum : UINT32_MAX;
         for (; g < r->ngroups && r->groups[g].at < bl->first + bl->n; g++)
             for (uint32_t k = 0; out && k < r->groups[g].n; k++)
                 sum += move_bytes(m, &r->moves[r->groups[g].first + k], near);
         sum += out ? bl->bytes : 0;
     }
-    if (!vec_reserve(&m->out->sites, m->out->sites.len + mf->nsites))
-        m->oom = true;
+    return nskip;
 }
 
 /* Whether block b starts within a rel8 of the end of a jump at the end of
@@ -549,8 +541,14 @@ bool opt_emit(const struct ra *ra, const struct mres *res, struct opt_code *out,
         return err_set(e, ERR_LIMIT, NO_OFFSET, "function frame too large");
     memset(m.pos, 0xff, mf->nblock * sizeof *m.pos);
     order_slots(&m);
-    thread_jumps(&m);
-    bound_blocks(&m);
+    uint32_t *skips = arena_array_raw(ar, mf->nblock + 1, sizeof *skips);
+    uint32_t *path = arena_array_raw(ar, mf->nblock + 1, sizeof *path);
+    if (!skips || !path)
+        return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");
+    if (thread_jumps(&m, skips, bound_blocks(&m, skips), path))
+        bound_blocks(&m, NULL); /* a cycle of jumps: one of them is emitted */
+    if (!vec_reserve(&out->sites, out->sites.len + mf->nsites))
+        m.oom = true;
     x64_label overflow = x64_label_new(m.a);
     prologue(&m, frame, overflow);
     uint32_t g = 0, at = res->ngroups ? res->groups[0].at : UINT32_MAX;
