@@ -238,7 +238,7 @@ static uint32_t next_emitted(const struct em *m, uint32_t b)
 
 /* The most bytes each kind of instruction is encoded in (jumps long, REX
  * prefixes, immediates of 32 bits) besides its memory operand's SIB byte
- * and displacement (opt_mi_bytes); kinds with long sequences are given too
+ * and displacement (opt_s_mem); kinds with long sequences are given too
  * much to matter. For bounding how far a forward jump goes. */
 const uint8_t opt_kind_bytes[MK_COUNT] = {
     [MK_ENTRY] = 0,  [MK_MOV] = 5,     [MK_MOVI] = 12,   [MK_FCONST] = 10, [MK_LOAD] = 6,

@@ -80,7 +80,7 @@ static uint32_t materialise(struct isel *s, opt_val v)
     default: { /* a folded address or index: computed with lea */
         struct maddr a = opt_s_addr(s, v, 0);
         m = opt_s_add(s, MK_LEA, 8);
-        opt_s_mem(m, a);
+        opt_s_mem(s, m, a);
         break;
     }
     }
@@ -100,12 +100,10 @@ uint32_t opt_s_reg_make(struct isel *s, opt_val v)
     }
 }
 
-void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a)
+void opt_s_memop(struct isel *s, const struct opt_insn *access, struct mi *m, struct maddr a)
 {
-    const struct opt_insn *l = &s->f->insn[load];
-    opt_s_mem(m, a);
-    m->trap = l->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0;
-    m->wasm = l->wasm;
+    opt_s_mem(s, m, a);
+    opt_s_site(s, m, access->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0, access->wasm);
 }
 
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp)
@@ -438,9 +436,7 @@ static void lower_term(struct isel *s, uint32_t b, opt_val v)
         break;
     }
     default: /* trap */
-        m = opt_s_add(s, MK_TRAP, 8);
-        m->trap = in->aux;
-        m->wasm = in->wasm;
+        opt_s_site(s, opt_s_add(s, MK_TRAP, 8), in->aux, in->wasm);
         break;
     }
 }
@@ -461,13 +457,8 @@ static bool lower_block(struct isel *s, uint32_t i)
     }
     lower_term(s, b, bl->insn[bl->ninsn - 1]);
     mb->n = s->mf->nmi - mb->first;
-    uint32_t bytes = 0, sites = 0;
-    for (const struct mi *m = &s->mf->mi[mb->first], *e = m + mb->n; m < e; m++) {
-        bytes += opt_mi_bytes(m);
-        sites += m->trap != 0;
-    }
-    mb->bytes = bytes;
-    s->mf->nsites += sites;
+    mb->bytes = s->bytes;
+    s->bytes = 0;
     return !s->oom;
 }
 

@@ -55,9 +55,7 @@ bool opt_s_entry(struct isel *s)
             m->ext = in->type == OPT_I32; /* its upper half is not ours */
         } else {
             m->op = in->type == OPT_I32 ? MEM_U32 : opt_mem_of_type(in->type);
-            m->base = X64_RBP;
-            m->scale = 1;
-            m->disp = 16 + 8 * (-w - 1);
+            opt_s_mem(s, m, (struct maddr){X64_RBP, MR_NONE, 1, 16 + 8 * (-w - 1)});
         }
     }
     return true;
@@ -83,9 +81,7 @@ bool opt_s_call(struct isel *s, opt_val v)
             struct mi *m = opt_s_add(s, MK_STORE, 8);
             m->use[0] = r;
             m->op = opt_mem_of_type(f->insn[a[lead + i]].type);
-            m->base = X64_RSP;
-            m->scale = 1;
-            m->disp = 8 * (-where[i] - 1);
+            opt_s_mem(s, m, (struct maddr){X64_RSP, MR_NONE, 1, 8 * (-where[i] - 1)});
         } else if (f->insn[a[lead + i]].op != OPT_ICONST) {
             regs[i] = opt_s_reg(s, a[lead + i]);
         } else { /* an integer constant goes straight to its register */

@@ -49,7 +49,7 @@ static void alu(struct isel *s, opt_val v, const struct opt_insn *in, enum x64_a
     m->use[1] = rb;
     m->imm = c;
     if (load)
-        opt_s_loadop(s, b, m, ma);
+        opt_s_memop(s, &s->f->insn[b], m, ma);
 }
 
 static void shift(struct isel *s, opt_val v, const struct opt_insn *in)
@@ -120,7 +120,7 @@ static void sse_binary(struct isel *s, opt_val v, const struct opt_insn *in, enu
     m->ext = pool;
     m->imm = pool ? s->f->insn[b].imm : 0;
     if (load)
-        opt_s_loadop(s, b, m, ma);
+        opt_s_memop(s, &s->f->insn[b], m, ma);
 }
 
 static void lower_select(struct isel *s, opt_val v, const struct opt_insn *in)
@@ -172,9 +172,7 @@ static void load(struct isel *s, opt_val v, const struct opt_insn *in)
     struct maddr a = opt_s_addr(s, in->arg[0], in->imm);
     struct mi *m = def_mi(s, MK_LOAD, opt_s_size(in->type), v);
     m->op = in->aux & MEM_KIND;
-    opt_s_mem(m, a);
-    m->trap = in->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0;
-    m->wasm = in->wasm;
+    opt_s_memop(s, in, m, a);
 }
 
 static void store(struct isel *s, const struct opt_insn *in)
@@ -188,9 +186,7 @@ static void store(struct isel *s, const struct opt_insn *in)
     m->op = kind;
     m->use[0] = r;
     m->imm = c;
-    opt_s_mem(m, a);
-    m->trap = in->aux & MEM_HEAP ? TRI_TRAP_MEMORY_OOB : 0;
-    m->wasm = in->wasm;
+    opt_s_memop(s, in, m, a);
 }
 
 static void trap_if(struct isel *s, const struct opt_insn *in)
@@ -200,8 +196,7 @@ static void trap_if(struct isel *s, const struct opt_insn *in)
     struct mi *m = opt_s_add(s, MK_TRAPIF, 8);
     m->cc = (uint8_t)cc;
     m->ext = par;
-    m->trap = in->aux;
-    m->wasm = in->wasm;
+    opt_s_site(s, m, in->aux, in->wasm);
 }
 
 static uint8_t sse_op(const struct opt_insn *in)

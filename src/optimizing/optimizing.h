@@ -774,7 +774,7 @@ struct mblock {
     struct mphi *phi;
     uint32_t nphi;
     uint32_t bytes;         /* at most how many bytes its instructions take
-                               (opt_mi_bytes), for emission's jump sizing */
+                               (isel adds them up), for emission's jump sizing */
     uint32_t *pred, npred;  /* machine block numbers */
     uint32_t *succ, nsucc;
 };
@@ -820,15 +820,10 @@ static inline struct mi *opt_mi_add(struct mfunc *mf, enum mk kind, int size)
                      .use = {MR_NONE, MR_NONE}, .base = MR_NONE, .index = MR_NONE};
     return m;
 }
-/* The most bytes an instruction is encoded in (emit.c's table, besides
- * the memory operand's SIB byte and displacement, added here); isel sums
- * them per block while the instructions are fresh in the cache. */
+/* The most bytes an instruction is encoded in (emit.c's table), besides
+ * the memory operand's SIB byte and displacement (opt_s_mem adds them);
+ * isel sums them per block as it adds the instructions. */
 extern const uint8_t opt_kind_bytes[MK_COUNT];
-static inline uint32_t opt_mi_bytes(const struct mi *m)
-{
-    uint32_t mem = !m->scale ? 0 : m->base != MR_NONE && m->disp == (int8_t)m->disp ? 2 : 5;
-    return opt_kind_bytes[m->kind] + mem;
-}
 /* True when the register (physical or virtual) is an XMM one. */
 bool opt_reg_xmm(const struct mfunc *mf, uint32_t r);
 /* The MIR as text (debugging; TRIDENT_DUMP_IR=mir or =alloc). */
@@ -851,6 +846,7 @@ struct isel {
     uint32_t *vreg;   /* IR value -> virtual register, MR_NONE until made */
     uint8_t *fold;    /* IR value -> FOLD_*: how its users see it */
     uint32_t *pidx;   /* IR block with one successor: its index among that one's preds */
+    uint32_t bytes;   /* at most how many bytes the block's instructions so far take */
     bool oom;
 };
 /* Appends an instruction (on failure records out of memory and returns a
@@ -859,7 +855,15 @@ struct mi *opt_s_nomem(struct isel *s);
 static inline struct mi *opt_s_add(struct isel *s, enum mk kind, int size)
 {
     struct mi *m = opt_mi_add(s->mf, kind, size);
+    s->bytes += opt_kind_bytes[kind];
     return m ? m : opt_s_nomem(s);
+}
+/* Makes m a trap site (trap 0: none) at wasm offset `wasm`. */
+static inline void opt_s_site(struct isel *s, struct mi *m, uint8_t trap, uint32_t wasm)
+{
+    m->trap = trap;
+    m->wasm = wasm;
+    s->mf->nsites += trap != 0;
 }
 /* The virtual register that holds v (made on first use). */
 uint32_t opt_s_vreg_make(struct isel *s, opt_val v);
@@ -904,15 +908,19 @@ struct maddr {
  * Operands are always computed before the instruction using them is
  * added: adding may move the instruction array. */
 struct maddr opt_s_addr(struct isel *s, opt_val p, int64_t disp);
-static inline void opt_s_mem(struct mi *m, struct maddr a)
+/* Gives m the memory operand a (and counts its SIB byte and displacement
+ * into s->bytes). */
+static inline void opt_s_mem(struct isel *s, struct mi *m, struct maddr a)
 {
     m->base = a.base;
     m->index = a.index;
     m->scale = a.scale;
     m->disp = a.disp;
+    s->bytes += a.base != MR_NONE && a.disp == (int8_t)a.disp ? 2 : 5;
 }
-/* The memory operand a (and trap site) of a load folded into m. */
-void opt_s_loadop(struct isel *s, opt_val load, struct mi *m, struct maddr a);
+/* The memory operand a and trap site of IR load or store `access` in m
+ * (its own instruction, or the one a load is folded into). */
+void opt_s_memop(struct isel *s, const struct opt_insn *access, struct mi *m, struct maddr a);
 /* The operand size of a value of type t (inline: asked for nearly every
  * instruction). */
 static inline int opt_s_size(enum opt_type t) { return t == OPT_I64 || t == OPT_F64 ? 8 : 4; }
