@@ -238,23 +238,6 @@ bool opt_layout(struct opt_func *f, struct opt_dfs *d, struct err *e)
     return true;
 }
 
-/* Puts a block holding only a jump on the edge p -> s, which is p's
- * successor i and s's predecessor k; returns it (UINT32_MAX: out of
- * memory). */
-static uint32_t split(struct opt_func *f, uint32_t p, uint32_t i, uint32_t k)
-{
-    uint32_t s = f->block[p].succ[i];
-    uint32_t m = opt_block_new(f);
-    if (m == UINT32_MAX || !opt_insn_add(f, m, OPT_JMP, OPT_VOID, 0, 0, 0, 0) ||
-        !opt_push(f->arena, &f->block[m].succ, &f->block[m].nsucc, &f->block[m].cap_succ, s) ||
-        !opt_push(f->arena, &f->block[m].pred, &f->block[m].npred, &f->block[m].cap_pred, p))
-        return UINT32_MAX;
-    f->block[m].loop = f->block[s].loop;
-    f->block[p].succ[i] = m;
-    f->block[s].pred[k] = m;
-    return m;
-}
-
 static bool critical(const struct opt_func *f, uint32_t p, uint32_t s)
 {
     return !f->block[p].dead && f->block[p].nsucc >= 2 && f->block[s].npred >= 2;
@@ -311,26 +294,51 @@ struct splits {
     uint32_t *at, *to, *k;     /* critical_edges' */
     uint32_t *kof;             /* target -> pred index */
     uint32_t *mid;             /* target -> its new block */
+    uint32_t *lists;           /* the new blocks' lists: jump, successor, predecessor */
 };
 
+/* Room for every new block and its jump made at once, and their lists in
+ * one array: splitting then allocates nothing per edge. */
 static bool splits_init(struct opt_func *f, struct splits *x)
 {
     x->nb = f->nblock;
     x->kof = arena_array(f->arena, x->nb, sizeof *x->kof);
     x->mid = arena_array(f->arena, x->nb, sizeof *x->mid);
-    return x->kof && x->mid && critical_edges(f, &x->at, &x->to, &x->k);
+    if (!x->kof || !x->mid || !critical_edges(f, &x->at, &x->to, &x->k))
+        return false;
+    uint32_t n = x->at[x->nb];
+    x->lists = arena_array_raw(f->arena, 3 * (size_t)n + 1, sizeof *x->lists);
+    return x->lists && opt_func_reserve(f, f->ninsn + n, f->nblock + n);
+}
+
+/* Puts a block holding only a jump on the edge p -> s, which is p's
+ * successor i and s's predecessor k; returns it (room made by
+ * splits_init). */
+static uint32_t split(struct opt_func *f, struct splits *x, uint32_t p, uint32_t i, uint32_t k)
+{
+    uint32_t s = f->block[p].succ[i], m = f->nblock++;
+    uint32_t *l = x->lists + 3 * (m - x->nb);
+    l[0] = opt_insn_new(f, m, OPT_JMP, OPT_VOID, 0, 0, 0, 0); /* has room: not 0 */
+    l[1] = s;
+    l[2] = p;
+    f->block[m] = (struct opt_block){.insn = l, .ninsn = 1, .cap_insn = 1, .succ = l + 1,
+                                     .nsucc = 1, .cap_succ = 1, .pred = l + 2, .npred = 1,
+                                     .cap_pred = 1, .loop = f->block[s].loop};
+    f->block[p].succ[i] = m;
+    f->block[s].pred[k] = m;
+    return m;
 }
 
 /* Splits p's critical edges (p has some); a br_table's targets are
- * renamed in one sweep. False on out of memory. */
-static bool split_from(struct opt_func *f, struct splits *x, uint32_t p)
+ * renamed in one sweep. */
+static void split_from(struct opt_func *f, struct splits *x, uint32_t p)
 {
     for (uint32_t j = x->at[p]; j < x->at[p + 1]; j++)
         x->kof[x->to[j]] = x->k[j];
     for (uint32_t i = 0; i < f->block[p].nsucc; i++) {
         uint32_t s = f->block[p].succ[i];
-        if (f->block[s].npred >= 2 && (x->mid[s] = split(f, p, i, x->kof[s])) == UINT32_MAX)
-            return false;
+        if (f->block[s].npred >= 2)
+            x->mid[s] = split(f, x, p, i, x->kof[s]);
     }
     const struct opt_insn *t = opt_term(f, p);
     if (t && t->op == OPT_BR_TABLE) {
@@ -340,7 +348,6 @@ static bool split_from(struct opt_func *f, struct splits *x, uint32_t p)
             if (tab[i] < x->nb && f->block[tab[i]].npred >= 2)
                 tab[i] = x->mid[tab[i]];
     }
-    return true;
 }
 
 bool opt_pass_split_edges(struct opt_func *f, struct err *e)
@@ -349,8 +356,8 @@ bool opt_pass_split_edges(struct opt_func *f, struct err *e)
     if (!splits_init(f, &x))
         return nomem(e);
     for (uint32_t p = 0; p < x.nb; p++)
-        if (x.at[p] != x.at[p + 1] && !split_from(f, &x, p))
-            return nomem(e);
+        if (x.at[p] != x.at[p + 1])
+            split_from(f, &x, p);
     return true;
 }
 
@@ -441,8 +448,7 @@ bool opt_pass_split_order(struct opt_func *f, struct err *e)
         out[k++] = p;
         if (x.at[p] == x.at[p + 1])
             continue;
-        if (!split_from(f, &x, p))
-            return nomem(e);
+        split_from(f, &x, p);
         same = same && lay_splits(f, t, x.nb, p, out, &k, &nfwd);
     }
     if (!same)
