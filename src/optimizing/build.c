@@ -149,11 +149,12 @@ static uint32_t label_block(struct opt_build *b, struct opt_bctl *c)
     return c->target;
 }
 
-/* Records what an edge to blk carries (called after the edge was added):
- * the locals' state st and the top `arity` values. */
-static bool record_state(struct opt_build *b, uint32_t blk, struct opt_pstate st,
+/* Records what an edge to frame c's label block carries (called after
+ * the edge was added): the locals' state st and the top `arity` values. */
+static bool record_state(struct opt_build *b, struct opt_bctl *c, struct opt_pstate st,
                          const opt_val *vals)
 {
+    uint32_t blk = c->target;
     struct opt_binfo *bi = opt_b_info(b, blk);
     if (bi->nst == b->f->block[blk].npred) /* not a new edge (br_table) */
         return true;
@@ -164,13 +165,13 @@ static bool record_state(struct opt_build *b, uint32_t blk, struct opt_pstate st
     if (bi->arity)
         memcpy(bi->vals + bi->nval, vals, bi->arity * sizeof *vals);
     bi->nval += bi->arity;
-    return true;
+    return c->mem || opt_b_check_join(b, c, bi->nst, false);
 }
 
-/* Records what the current block carries along its edge to blk. */
-static bool record_edge(struct opt_build *b, uint32_t blk, const opt_val *vals)
+/* Records what the current block carries along its edge to c's label. */
+static bool record_edge(struct opt_build *b, struct opt_bctl *c, const opt_val *vals)
 {
-    return record_state(b, blk, opt_b_snapshot(b), vals);
+    return record_state(b, c, opt_b_snapshot(b), vals);
 }
 
 /* ---- blocks, loops, ifs ---- */
@@ -196,7 +197,7 @@ static struct opt_bctl *push_ctl(struct opt_build *b, enum op op, const struct v
     c->mem = !dead && c->label < b->scan.nlabels && b->scan.mem[c->label];
     if (c->mem)
         return opt_b_mem_open(b, c) ? c : NULL;
-    c->wopen = b->wserial;
+    c->wopen = c->wcounted = b->wserial;
     if (!dead && op != OP_LOOP) /* for lookups at its merge (opt_binfo.open) */
         c->open_st = opt_b_snapshot(b);
     return c;
@@ -210,7 +211,7 @@ static bool do_loop(struct opt_build *b, struct opt_bctl *c)
     c->target = h;
     b->bi[h].arity = c->nparams;
     b->bi[h].loop = true;
-    if (!terminate(b, OPT_JMP, 0, &h, 1) || !record_edge(b, h, top_vals(b, c->nparams)))
+    if (!terminate(b, OPT_JMP, 0, &h, 1) || !record_edge(b, c, top_vals(b, c->nparams)))
         return false;
     b->cur = h;
     if (c->mem) {
@@ -253,7 +254,7 @@ static bool fall_to_merge(struct opt_build *b, struct opt_bctl *c)
 {
     uint32_t m = label_block(b, c);
     return m != NO_BLOCK && jump(b, m) &&
-           record_edge(b, m, top_vals(b, c->nresults));
+           record_edge(b, c, top_vals(b, c->nresults));
 }
 
 /* Starts the else arm in a block of its own: the state and params of
@@ -294,7 +295,7 @@ static bool else_to_merge(struct opt_build *b, struct opt_bctl *c, bool *direct)
         return true;
     if (!opt_edge_new(b->f, c->if_block, m))
         return opt_b_nomem(b);
-    return record_state(b, m, c->if_st, c->nparams ? b->saved.data + c->saved : NULL);
+    return record_state(b, c, c->if_st, c->nparams ? b->saved.data + c->saved : NULL);
 }
 
 /* A block nothing reaches, for code after a construct nothing leaves. */
@@ -338,6 +339,8 @@ static bool enter_merge(struct opt_build *b, struct opt_bctl *c)
 {
     uint32_t m = c->target;
     struct opt_binfo *bi = opt_b_info(b, m);
+    if (!c->mem && !opt_b_check_join(b, c, b->f->block[m].npred, true))
+        return false;
     b->stack.len = c->height;
     if (!c->mem)
         mark_scope(b, bi, c, c->open_st);
@@ -387,6 +390,8 @@ static bool end_loop(struct opt_build *b, struct opt_bctl *c, bool unreachable)
 {
     uint32_t h = c->target;
     struct opt_binfo *bi = opt_b_info(b, h);
+    if (!c->mem && !opt_b_check_join(b, c, b->f->block[h].npred, true))
+        return false;
     if (!c->mem) /* a local the loop does not write has its entry value */
         mark_scope(b, bi, c, bi->st[0]);
     for (uint32_t k = 0; k < c->nparams; k++)
@@ -443,7 +448,7 @@ static bool branch_edges(struct opt_build *b, const uint32_t *depth, uint32_t n,
         }
         struct opt_bctl *c = label_ctl(b, depth[i]);
         uint32_t arity = c->op == OP_LOOP ? c->nparams : c->nresults;
-        if (!record_edge(b, c->target, top_vals(b, arity)))
+        if (!record_edge(b, c, top_vals(b, arity)))
             return false;
     }
     return true;
@@ -609,7 +614,9 @@ static bool hook_begin(void *ctx, const struct val_func *vf)
     struct val_insn body = {.nresults = vf->type->nresults, .results = ft_results(vf->type)};
     b->label_seq = 0;
     b->home = b->mem_depth = NULL;
-    if (!entry(b, vf) || !opt_b_scan(b, &b->m->funcs[vf->index], &b->scan))
+    b->scan = (struct opt_scan){0};
+    b->scan_work = 0;
+    if (!entry(b, vf) || (b->scanned && !opt_b_scan(b, &b->m->funcs[vf->index], &b->scan)))
         return false;
     if (b->scan.nlabels) {
         b->home = arena_array(b->a, b->nlocals + 1, sizeof *b->home);
@@ -684,6 +691,18 @@ static bool make_lists(struct opt_func *f)
     return true;
 }
 
+/* One walk over the body, building f from scratch. */
+static bool walk(struct opt_build *b, uint32_t index, struct opt_func *f, struct err *e)
+{
+    /* real modules make about 0.6-0.9 IR instructions and 0.1 blocks per
+       byte of body (deep nests of small blocks 0.16): room for most,
+       regrown once at most for the rest (room not used is not touched) */
+    uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
+    if (!opt_func_init(f, b->a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 5 + 8))
+        return err_set(e, ERR_NOMEM, b->at, "out of memory");
+    return val_function(b->m, index, &opt_build_hooks, b, e);
+}
+
 bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct opt_func *f,
                     struct err *e)
 {
@@ -691,13 +710,14 @@ bool opt_build_func(struct opt_build *b, uint32_t index, struct arena *a, struct
     b->a = a;
     b->e = e;
     b->at = b->m->funcs[index].code_offset;
-    /* real modules make about 0.6-0.9 IR instructions and 0.1 blocks per
-       byte of body (deep nests of small blocks 0.16): room for most,
-       regrown once at most for the rest (room not used is not touched) */
-    uint32_t len = (uint32_t)(b->m->funcs[index].code_end - b->m->funcs[index].code);
-    if (!opt_func_init(f, a, b->m, index) || !opt_func_reserve(f, len / 2 + 64, len / 5 + 8))
-        return err_set(e, ERR_NOMEM, b->at, "out of memory");
-    if (!val_function(b->m, index, &opt_build_hooks, b, e))
+    b->scanned = b->rescan = false;
+    bool ok = walk(b, index, f, e);
+    if (!ok && b->rescan) { /* the first walk's IR stays in the arena, unused */
+        err_clear(e);
+        b->scanned = true;
+        ok = walk(b, index, f, e);
+    }
+    if (!ok)
         return false;
     trim_spares(f);
     return make_lists(f) || err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");

@@ -496,6 +496,20 @@ bool opt_b_local_set(struct opt_build *b, uint32_t local, opt_val v)
                                      home_store(b, local, v));
 }
 
+bool opt_b_written(struct opt_build *b, uint32_t since, uint32_t *n)
+{
+    uint8_t *seen = arena_alloc(b->a, b->nlocals + 1);
+    if (!seen)
+        return opt_b_nomem(b);
+    *n = 0;
+    for (uint32_t s = b->wserial; s > since; s--) {
+        uint32_t x = b->wlog[s].local;
+        *n += !seen[x];
+        seen[x] = 1;
+    }
+    return true;
+}
+
 bool opt_b_vars_begin(struct opt_build *b)
 {
     b->depth = 1;

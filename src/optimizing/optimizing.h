@@ -390,6 +390,7 @@ struct opt_bctl {
     uint32_t label;      /* its number (order of opening) */
     struct opt_pstate open_st; /* block, if, memory label: the locals where it opened */
     uint32_t wopen;      /* opt_build.wserial where it opened */
+    uint32_t wcounted, nwritten; /* opt_b_check_join: locals written up to that serial */
     uint32_t height;     /* operand stack height below the params */
     uint32_t nparams, nresults;
     const valtype *params, *results;
@@ -431,6 +432,9 @@ struct opt_build {
     uint32_t nbi, cap_bi;
     uint32_t *spare, nspare, cap_spare; /* threaded-away blocks, marked dead, for reuse */
     struct opt_scan scan;
+    bool scanned;             /* opt_b_scan ran before this walk (else: opt_b_check_join) */
+    bool rescan;              /* the walk stopped at a memory label: walk again, scanned */
+    uint64_t scan_work;       /* opt_b_check_join's counting so far in this walk */
     uint32_t label_seq;       /* labels opened so far */
     uint32_t *home;           /* per local: frame slot + 1 of its memory home, or 0 */
     uint32_t *mem_depth;      /* per local: open memory labels it is written in */
@@ -518,8 +522,15 @@ bool opt_b_fill_value_phi(struct opt_build *b, uint32_t blk, opt_val phi, uint32
 bool opt_b_mem_open(struct opt_build *b, struct opt_bctl *c);
 bool opt_b_mem_enter(struct opt_build *b, const struct opt_bctl *c);
 void opt_b_mem_close(struct opt_build *b, const struct opt_bctl *c);
+/* The number of distinct locals written after write serial `since` (a
+ * walk over the writes: for the few joins opt_b_check_join asks about). */
+bool opt_b_written(struct opt_build *b, uint32_t since, uint32_t *n);
 /* build_scan.c */
 bool opt_b_scan(struct opt_build *b, const struct func *fn, struct opt_scan *out);
+/* In a walk without a scan, at each new edge to frame c's label (npred
+ * so far) and at its join (final): false (error set) when it is a memory
+ * label after all, with rescan set, or out of memory. */
+bool opt_b_check_join(struct opt_build *b, struct opt_bctl *c, uint32_t npred, bool final);
 /* build_ops.c: everything but control and calls */
 bool opt_b_op(struct opt_build *b, const struct val_insn *vi);
 opt_val opt_b_load(struct opt_build *b, enum opt_type t, uint8_t mem, opt_val ptr, int64_t disp);
