@@ -24,6 +24,7 @@ struct search {
     uint8_t *on_stack;  /* per block: 1 or 2 while on the stack (see postorder) */
     struct opt_dfs *d;  /* the numbering, or NULL */
     uint32_t pre;       /* blocks numbered so far */
+    bool loops;         /* some edge goes back to a block on the stack */
     bool oom;
 };
 
@@ -64,6 +65,8 @@ static bool step(const struct opt_func *f, struct search *x, uint32_t b)
         next[b] = 3;
         if (!next[bl->succ[0]])
             push(x, b, bl->succ[0]);
+        else
+            x->loops |= x->on_stack[bl->succ[0]] != 0;
         return true;
     }
     if (next[b] > 2 * ns)
@@ -75,8 +78,10 @@ static bool step(const struct opt_func *f, struct search *x, uint32_t b)
         return true;
     }
     uint32_t s = bl->succ[second ? i - ns : i];
-    if (next[s])
+    if (next[s]) {
+        x->loops |= x->on_stack[s] != 0; /* an edge back to the stack: a loop */
         return true;
+    }
     bool back = back_edge_block(f, s, x->on_stack);
     if (x->d && !second)
         note_jump(f, x, s);
@@ -124,6 +129,8 @@ static uint32_t *postorder(struct opt_func *f, struct opt_dfs *d, uint32_t *n, s
         nomem(e);
         return NULL;
     }
+    if (d)
+        d->loops = x.loops;
     *n = k;
     return out;
 }

@@ -194,6 +194,7 @@ static bool build_domtree(struct opt_func *f, struct opt_domtree *t, struct err 
         return false;
     t->jumps = dfs.jumps;
     t->njumps = dfs.njumps;
+    t->loops = dfs.loops;
     t->idom = arena_array_raw(f->arena, f->nblock, sizeof *t->idom); /* lt_idom: all */
     t->pre = arena_array_raw(f->arena, f->norder + 1, sizeof *t->pre);
     t->end = arena_array(f->arena, f->nblock, sizeof *t->end);

@@ -566,6 +566,7 @@ struct opt_dfs {
      * as block << 1 | (it held only its jump): where they went depended
      * on that (cfg.c); zeroed by the caller, grown in the arena */
     uint32_t *jumps, njumps, cap_jumps;
+    bool loops;       /* the search found an edge back to a block on its stack */
 };
 /* opt_pass_order, also numbering its search into d (when not NULL: arrays
  * of nblock + 1 entries). */
@@ -673,6 +674,7 @@ struct opt_domtree {
     uint32_t *depth;  /* per block */
     const uint32_t *jumps; /* opt_dfs.jumps of the search the tree was made from */
     uint32_t njumps;
+    bool loops;            /* the CFG has a loop (opt_dfs.loops) */
 };
 /* The tree (in f->dom): made once, with the layout (opt_pass_order), and
  * kept until a pass that changes the CFG runs (pipeline.c forgets it

@@ -83,19 +83,6 @@ static void loop_body(struct licm *l, uint32_t h)
     }
 }
 
-/* True when some edge goes back to a block dominating its source. */
-static bool any_loop(const struct licm *l)
-{
-    const struct opt_func *f = l->f;
-    for (uint32_t i = 0; i < f->norder; i++) {
-        const struct opt_block *bl = &f->block[f->order[i]];
-        for (uint32_t k = 0; k < bl->npred; k++)
-            if (dominates(l, f->order[i], bl->pred[k]))
-                return true;
-    }
-    return false;
-}
-
 static bool loops(struct licm *l)
 {
     struct opt_func *f = l->f;
@@ -195,7 +182,7 @@ bool opt_pass_licm(struct opt_func *f, struct err *e)
     struct licm l = {.f = f};
     if (!(l.t = opt_domtree(f, e)))
         return false;
-    if (!any_loop(&l)) /* every depth stays 0 */
+    if (!l.t->loops) /* every depth stays 0 */
         return true;
     if (!loops(&l))
         return err_set(e, ERR_NOMEM, NO_OFFSET, "out of memory");

@@ -2,6 +2,7 @@
  * through, in order. Each IR pass is one file and one row below; the IR
  * is dumped after any stage on request (TRIDENT_DUMP_IR=stage) and
  * verified after each in debug mode (opt_checks_on). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,18 @@ static bool runs(const struct pass *p, int level, const char *skip)
     return true;
 }
 
+/* getenv(name), read once per process: the pipeline asks for every
+ * function, and getenv walks the whole environment (the variables are set
+ * before anything compiles). Threads racing here read the same value. */
+static const char *env_once(_Atomic(const char *) *value, atomic_bool *read, const char *name)
+{
+    if (!atomic_load_explicit(read, memory_order_acquire)) {
+        atomic_store_explicit(value, getenv(name), memory_order_relaxed);
+        atomic_store_explicit(read, true, memory_order_release);
+    }
+    return atomic_load_explicit(value, memory_order_relaxed);
+}
+
 bool opt_checks_on(void)
 {
 #if defined(__has_feature)
@@ -58,8 +71,18 @@ bool opt_checks_on(void)
     return true;
 #endif
 #endif
-    const char *s = getenv("TRIDENT_OPT_CHECK");
+    static _Atomic(const char *) value;
+    static atomic_bool read;
+    const char *s = env_once(&value, &read, "TRIDENT_OPT_CHECK");
     return s && *s && strcmp(s, "0") != 0;
+}
+
+/* env TRIDENT_OPT_SKIP (see runs). */
+static const char *skip_list(void)
+{
+    static _Atomic(const char *) value;
+    static atomic_bool read;
+    return env_once(&value, &read, "TRIDENT_OPT_SKIP");
 }
 
 /* Dumps and (in debug mode) verifies after a stage, with the block lists
@@ -79,7 +102,7 @@ bool opt_pipeline_ir(struct opt_build *b, uint32_t index, struct arena *a, struc
     if (!opt_build_func(b, index, a, f, e))
         return false;
     opt_dump_if(f, "build");
-    const char *skip = getenv("TRIDENT_OPT_SKIP");
+    const char *skip = skip_list();
     bool stale = false; /* lists may hold stale entries: compacted once, when the opts end */
     for (size_t i = 0; i < ARRAY_LEN(passes); i++) {
         if (!runs(&passes[i], b->opt.opt_level, skip))

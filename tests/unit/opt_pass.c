@@ -439,6 +439,26 @@ static void test_licm(void)
           trap ? trap : "no trap");
 }
 
+/* A loop whose one back edge is a jump (the search of the dominator
+ * tree finds it through a block of one successor) is found too. */
+static void test_licm_jump(void)
+{
+    static const pass_fn passes[] = {opt_pass_licm};
+    const char *text =
+        "(module (func (export \"f\") (param $x i32) (param $y i32) (result i32)"
+        "  (local $i i32) (local $s i32)"
+        "  (block $e (loop $l"
+        "    (br_if $e (i32.ge_u (local.get $i) (i32.const 10)))"
+        "    (local.set $s (i32.add (local.get $s) (i32.mul (local.get $x) (local.get $y))))"
+        "    (local.set $i (i32.add (local.get $i) (i32.const 1)))"
+        "    (br $l)))"
+        "  (local.get $s)))";
+    char *d = after(text, passes, ARRAY_LEN(passes));
+    CHECK(d && before(d, "= mul", "\nb1:"), "mul not hoisted:\n%s", d ? d : "");
+    free(d);
+    CHECK(run(text, (int32_t[]){6, 7}, 2, NULL) == 420, "10 * x * y");
+}
+
 /* A loop variable nothing reads (a phi and its increment) goes. */
 static void test_dce(void)
 {
@@ -471,6 +491,7 @@ int main(void)
     test_split_order();
     test_traps();
     test_licm();
+    test_licm_jump();
     test_dce();
     tri_store_delete(store);
     tri_engine_delete(engine);
