@@ -52,28 +52,66 @@ static void fconst(struct em *m, const struct mi *mi)
         x64_sse_rm(m->a, mi->size == 4 ? X64_MOVSS : X64_MOVSD, d, opt_e_const(m, bits, mi->size));
 }
 
+/* Heap accesses are [base + index + disp] and most others [base + disp]:
+ * the encoder's inline forms take those (the same bytes as its general
+ * one, which takes the rest). */
+static bool indexed(const struct mi *mi)
+{
+    return mi->scale == 1 && mi->base != MR_NONE && mi->index != MR_NONE;
+}
+
+static bool based(const struct mi *mi)
+{
+    return mi->scale == 1 && mi->base != MR_NONE && mi->index == MR_NONE;
+}
+
+/* mov (size 4 or 8) of GP register r and the memory operand. */
+static void mov_mem(struct x64_asm *a, bool store, int size, int r, const struct mi *mi)
+{
+    if (indexed(mi) && store)
+        x64_store_indexed(a, size, R(mi->base), R(mi->index), mi->disp, r);
+    else if (indexed(mi))
+        x64_load_indexed(a, size, r, R(mi->base), R(mi->index), mi->disp);
+    else if (based(mi) && store)
+        x64_store_based(a, size, R(mi->base), mi->disp, r);
+    else if (based(mi))
+        x64_load_based(a, size, r, R(mi->base), mi->disp);
+    else if (store)
+        x64_mov_mr(a, size, mem_of(mi), r);
+    else
+        x64_mov_rm(a, size, r, mem_of(mi));
+}
+
+static void ext_load(struct x64_asm *a, enum x64_ext op, int dsize, int ssize, int d,
+                     const struct mi *mi)
+{
+    if (indexed(mi))
+        x64_ext_load_indexed(a, op, dsize, ssize, d, R(mi->base), R(mi->index), mi->disp);
+    else
+        x64_ext_rm(a, op, dsize, ssize, d, mem_of(mi));
+}
+
 static void load(struct em *m, const struct mi *mi)
 {
     struct x64_asm *a = m->a;
     int d = R(mi->def);
-    struct x64_mem mem = mem_of(mi);
     if (mi->trap)
         opt_e_site(m, mi->trap, mi->wasm);
     switch (mi->op) {
-    case MEM_I8: x64_ext_rm(a, X64_SX, mi->size, 1, d, mem); break;
-    case MEM_U8: x64_ext_rm(a, X64_ZX, 4, 1, d, mem); break;
-    case MEM_I16: x64_ext_rm(a, X64_SX, mi->size, 2, d, mem); break;
-    case MEM_U16: x64_ext_rm(a, X64_ZX, 4, 2, d, mem); break;
+    case MEM_I8: ext_load(a, X64_SX, mi->size, 1, d, mi); break;
+    case MEM_U8: ext_load(a, X64_ZX, 4, 1, d, mi); break;
+    case MEM_I16: ext_load(a, X64_SX, mi->size, 2, d, mi); break;
+    case MEM_U16: ext_load(a, X64_ZX, 4, 2, d, mi); break;
     case MEM_I32:
         if (mi->size == 8)
-            x64_ext_rm(a, X64_SX, 8, 4, d, mem);
+            ext_load(a, X64_SX, 8, 4, d, mi);
         else
-            x64_mov_rm(a, 4, d, mem);
+            mov_mem(a, false, 4, d, mi);
         break;
-    case MEM_U32: x64_mov_rm(a, 4, d, mem); break;
-    case MEM_F32: x64_sse_rm(a, X64_MOVSS, d, mem); break;
-    case MEM_F64: x64_sse_rm(a, X64_MOVSD, d, mem); break;
-    default: x64_mov_rm(a, 8, d, mem); break;
+    case MEM_U32: mov_mem(a, false, 4, d, mi); break;
+    case MEM_F32: x64_sse_rm(a, X64_MOVSS, d, mem_of(mi)); break;
+    case MEM_F64: x64_sse_rm(a, X64_MOVSD, d, mem_of(mi)); break;
+    default: mov_mem(a, false, 8, d, mi); break;
     }
 }
 
@@ -86,17 +124,19 @@ static int width(uint8_t kind)
 static void store(struct em *m, const struct mi *mi)
 {
     struct x64_asm *a = m->a;
-    struct x64_mem mem = mem_of(mi);
     int w = width(mi->op);
     if (mi->trap)
         opt_e_site(m, mi->trap, mi->wasm);
     if (mi->kind == MK_STOREI) {
         int32_t imm = w == 1 ? (int8_t)mi->imm32 : w == 2 ? (int16_t)mi->imm32 : mi->imm32;
-        x64_mov_mi(a, w, mem, imm);
+        if (indexed(mi))
+            x64_store_imm_indexed(a, w, R(mi->base), R(mi->index), mi->disp, imm);
+        else
+            x64_mov_mi(a, w, mem_of(mi), imm);
     } else if (mi->op == MEM_F32 || mi->op == MEM_F64) {
-        x64_sse_mr(a, mi->op == MEM_F32 ? X64_MOVSS : X64_MOVSD, mem, R(mi->use[0]));
+        x64_sse_mr(a, mi->op == MEM_F32 ? X64_MOVSS : X64_MOVSD, mem_of(mi), R(mi->use[0]));
     } else {
-        x64_mov_mr(a, w, mem, R(mi->use[0]));
+        mov_mem(a, true, w, R(mi->use[0]), mi);
     }
 }
 
