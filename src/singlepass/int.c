@@ -178,7 +178,7 @@ static const enum x64_alu alu_of[] = {
 static inline __attribute__((always_inline)) void local_imm(struct sp_comp *c, enum x64_alu alu,
                                                            int size, valtype t)
 {
-    struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
+    struct sp_opnd bo = sp_pop_kind(c, SP_CONST), ao = sp_pop_kind(c, SP_LOCAL);
     int dst = sp_reg_try_alloc(c, false);
     int32_t imm = (int32_t)bo.imm;
     if (ao.kind == SP_REG && alu == X64_ADD) {
@@ -213,7 +213,7 @@ static inline bool binary_usual(struct sp_comp *c, enum op op, int size, valtype
     }
     if (a->kind != SP_REG || !(b_imm || (b->kind != SP_CONST && sp_in_gp_reg(c, b))))
         return false;
-    struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
+    struct sp_opnd bo = sp_pop(c), ao = sp_pop_kind(c, SP_REG);
     if (bo.kind == SP_CONST)
         x64_alu_ri(&c->a, alu, size, ao.reg, (int32_t)bo.imm);
     else

@@ -427,14 +427,23 @@ static inline bool sp_in_gp_reg(const struct sp_comp *c, const struct sp_val *v)
  * the instruction's (owned), a local's register is only locked; never
  * flags (only their consumers meet them: sp_push_flags). Inline,
  * each kind on its own path: pops are the most frequent operation. */
+static inline __attribute__((always_inline)) struct sp_opnd sp_pop_kind(struct sp_comp *c,
+                                                                        uint8_t kind);
 static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_comp *c)
+{
+    return sp_pop_kind(c, sp_top(c)->kind);
+}
+/* sp_pop of a top entry of the given kind: a handler that tested it
+ * passes the constant, and the other kinds' paths fold away. */
+static inline __attribute__((always_inline)) struct sp_opnd sp_pop_kind(struct sp_comp *c,
+                                                                        uint8_t kind)
 {
     uint32_t pos = (uint32_t)--c->stack.len;
     if (c->frozen > pos)
         c->frozen = pos;
     const struct sp_val *v = &c->stack.data[pos];
-    struct sp_opnd o = {.kind = v->kind, .type = v->type, .reg = v->reg};
-    switch (v->kind) {
+    struct sp_opnd o = {.kind = kind, .type = v->type, .reg = v->reg};
+    switch (kind) {
     case SP_REG: {
         /* sp_reg_own(SP_TEMP) of a register the entry owned: already busy
          * and marked used */
