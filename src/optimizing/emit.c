@@ -128,7 +128,7 @@ static void prologue(struct em *m, uint32_t frame, x64_label overflow)
     int32_t k = -(int32_t)m->mf->slot_bytes;
     for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
         if ((m->mf->used_saved >> saved_order[i]) & 1)
-            x64_mov_mr(a, 8, x64_mem_base(X64_RBP, k -= 8), saved_order[i]);
+            x64_store_frame(a, 8, k -= 8, saved_order[i]);
 }
 
 static void epilogue(struct em *m)
@@ -137,7 +137,7 @@ static void epilogue(struct em *m)
     int32_t k = -(int32_t)m->mf->slot_bytes;
     for (size_t i = 0; i < ARRAY_LEN(saved_order); i++)
         if ((m->mf->used_saved >> saved_order[i]) & 1)
-            x64_mov_rm(a, 8, saved_order[i], x64_mem_base(X64_RBP, k -= 8));
+            x64_load_frame(a, 8, saved_order[i], k -= 8);
     x64_mov_rr(a, 8, X64_RSP, X64_RBP);
     x64_pop(a, X64_RBP);
     x64_ret(a);
