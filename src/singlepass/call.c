@@ -41,7 +41,7 @@ static void indirect_lookup(struct sp_comp *c, const struct sp_call *call)
 
 /* The register arguments of a call: register to register moves (one
  * parallel move) and loads of constants and slots (after it). */
-enum { ARG_REGS = 5 + 8 };
+enum { ARG_REGS = ARRAY_LEN(int_regs) + 8 };
 struct arg_plan {
     struct sp_rmove regs[ARG_REGS];
     struct sp_opnd loads[ARG_REGS];

@@ -105,8 +105,7 @@ static inline bool compare_usual(struct sp_comp *c, enum x64_cc cc, int size)
 {
     const struct sp_val *b = sp_top(c), *a = b - 1;
     bool a_reg = sp_in_gp_reg(c, a);
-    bool a_mem = a->kind == SP_MEM || (a->kind == SP_LOCAL && c->locals[a->local].kind == SP_MEM);
-    if (b->kind == SP_CONST ? !fits32(size, b->imm) || !(a_reg || a_mem)
+    if (b->kind == SP_CONST ? !fits32(size, b->imm) || !(a_reg || sp_in_slot(c, a))
                             : !a_reg || !sp_in_gp_reg(c, b))
         return false;
     struct sp_opnd bo = sp_pop(c), ao = sp_pop(c);
@@ -211,7 +210,7 @@ static inline bool binary_usual(struct sp_comp *c, enum op op, int size, valtype
         local_imm(c, alu, size, t);
         return true;
     }
-    if (a->kind != SP_REG || !(b_imm || (b->kind != SP_CONST && sp_in_gp_reg(c, b))))
+    if (a->kind != SP_REG || !(b_imm || sp_in_gp_reg(c, b)))
         return false;
     struct sp_opnd bo = sp_pop(c), ao = sp_pop_kind(c, SP_REG);
     if (bo.kind == SP_CONST)

@@ -76,14 +76,6 @@ static const struct load_form {
 };
 _Static_assert(ARRAY_LEN(loads) == OP_I64_LOAD32_U - OP_I32_LOAD + 1, "one per load");
 
-/* Whether an integer stack entry's value is in a frame slot: its own or a
- * local's home. */
-static inline bool in_slot(const struct sp_comp *c, const struct sp_val *v)
-{
-    return !sp_is_xmm_type(v->type) &&
-           (v->kind == SP_MEM || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_MEM));
-}
-
 /* Whether an access is the usual one in guard mode, [r14 + address +
  * offset] with the address in a register or a slot and a disp32 offset
  * (its caller then records the trap site and the use of memory 0's base
@@ -91,19 +83,14 @@ static inline bool in_slot(const struct sp_comp *c, const struct sp_val *v)
 static inline bool usual_access(const struct sp_comp *c, const struct sp_val *addr, uint32_t offset)
 {
     return !c->opt.bounds_checks && offset <= INT32_MAX &&
-           (sp_in_gp_reg(c, addr) || in_slot(c, addr));
+           (sp_in_gp_reg(c, addr) || sp_in_slot(c, addr));
 }
 
 /* An integer operand's register: a slot's value loaded into a free
- * register (the caller made sure there is one), as sp_opnd_load does. */
+ * register (the caller made sure there is one). */
 static inline __attribute__((always_inline)) int gp_reg(struct sp_comp *c, struct sp_opnd *o)
 {
-    if (o->kind == SP_MEM) {
-        int r = sp_reg_try_alloc(c, false);
-        x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
-        *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
-    }
-    return o->reg;
+    return o->kind == SP_MEM ? sp_load_slot(c, o, sp_reg_try_alloc(c, false)) : o->reg;
 }
 
 /* sp_load_op's usual case, frameless: an integer load from such an
@@ -160,6 +147,12 @@ bool sp_load_op(struct sp_comp *c, const struct val_insn *vi)
 /* Whether a stored constant is an immediate of its mov. */
 static inline bool store_imm(int64_t imm, int size) { return size < 8 || imm == (int32_t)imm; }
 
+/* That immediate, cut to the stored size. */
+static inline int32_t store_imm_value(int64_t imm, int size)
+{
+    return size == 1 ? (uint8_t)imm : size == 2 ? (uint16_t)imm : (int32_t)imm;
+}
+
 /* sp_store_op's usual case, frameless: an integer value in a register, a
  * slot or an immediate stored to such an address; the same code as
  * store_general's. */
@@ -167,19 +160,19 @@ static inline bool store_usual(struct sp_comp *c, int size, uint32_t offset)
 {
     const struct sp_val *v = sp_top(c);
     bool imm = v->kind == SP_CONST && store_imm(v->imm, size);
-    if (!usual_access(c, v - 1, offset) || !(imm || sp_in_gp_reg(c, v) || in_slot(c, v)))
+    if (!usual_access(c, v - 1, offset) || !(imm || sp_in_gp_reg(c, v) || sp_in_slot(c, v)))
         return false;
     uint32_t free = sp_reg_free_mask(c, false);
-    if ((in_slot(c, v - 1) || in_slot(c, v)) &&
-        (!free || (in_slot(c, v - 1) && in_slot(c, v) && !(free & (free - 1)))))
+    uint32_t slots = sp_in_slot(c, v - 1) + sp_in_slot(c, v);
+    if (slots && (!free || (slots == 2 && !(free & (free - 1)))))
         return false; /* a free register for each slot read */
     struct sp_opnd val = sp_pop(c), addr = sp_pop(c);
     int base = gp_reg(c, &addr);
     c->uses_membase = true;
     if (imm) {
-        int32_t i = size == 1 ? (uint8_t)val.imm : size == 2 ? (uint16_t)val.imm : (int32_t)val.imm;
         sp_trap_here(c, TRI_TRAP_MEMORY_OOB);
-        x64_store_imm_indexed(&c->a, size, SP_MEMBASE, base, (int32_t)offset, i);
+        x64_store_imm_indexed(&c->a, size, SP_MEMBASE, base, (int32_t)offset,
+                              store_imm_value(val.imm, size));
         return true;
     }
     int src = gp_reg(c, &val);
@@ -199,8 +192,7 @@ static __attribute__((noinline)) bool store_general(struct sp_comp *c, int size,
         sp_opnd_reg(c, &v);
     struct x64_mem m = address(c, &addr, vi->in->imm.mem.m.offset, (uint32_t)size);
     if (imm) {
-        int32_t i = size == 1 ? (uint8_t)v.imm : size == 2 ? (uint16_t)v.imm : (int32_t)v.imm;
-        x64_mov_mi(&c->a, size, m, i);
+        x64_mov_mi(&c->a, size, m, store_imm_value(v.imm, size));
     } else if (sp_is_xmm_type(v.type)) {
         sp_store(c, v.type, m, v.reg);
     } else if (m.index != X64_NOREG) { /* as in load_general */

@@ -423,15 +423,21 @@ static inline bool sp_in_gp_reg(const struct sp_comp *c, const struct sp_val *v)
     return !sp_is_xmm_type(v->type) &&
            (v->kind == SP_REG || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_REG));
 }
-/* Pops the top entry as an operand: a register entry's register becomes
- * the instruction's (owned), a local's register is only locked; never
- * flags (only their consumers meet them: sp_push_flags). Inline,
- * each kind on its own path: pops are the most frequent operation. */
-static inline __attribute__((always_inline)) struct sp_opnd sp_pop_kind(struct sp_comp *c,
-                                                                        uint8_t kind);
-static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_comp *c)
+/* Whether a stack entry is an integer in a frame slot, its own or a
+ * local's home. */
+static inline bool sp_in_slot(const struct sp_comp *c, const struct sp_val *v)
 {
-    return sp_pop_kind(c, sp_top(c)->kind);
+    return !sp_is_xmm_type(v->type) &&
+           (v->kind == SP_MEM || (v->kind == SP_LOCAL && c->locals[v->local].kind == SP_MEM));
+}
+/* Loads an integer operand's slot into free register r, which becomes
+ * the operand's (owned). */
+static inline __attribute__((always_inline)) int sp_load_slot(struct sp_comp *c, struct sp_opnd *o,
+                                                              int r)
+{
+    x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
+    *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
+    return r;
 }
 /* sp_pop of a top entry of the given kind: a handler that tested it
  * passes the constant, and the other kinds' paths fold away. */
@@ -467,6 +473,14 @@ static inline __attribute__((always_inline)) struct sp_opnd sp_pop_kind(struct s
             c->locked |= 1u << o.reg;
         return o;
     }
+}
+/* Pops the top entry as an operand: a register entry's register becomes
+ * the instruction's (owned), a local's register is only locked; never
+ * flags (only their consumers meet them: sp_push_flags). Inline,
+ * each kind on its own path: pops are the most frequent operation. */
+static inline __attribute__((always_inline)) struct sp_opnd sp_pop(struct sp_comp *c)
+{
+    return sp_pop_kind(c, sp_top(c)->kind);
 }
 /* Moves the entries in [frozen, below) to their slots (or constants). */
 void sp_freeze(struct sp_comp *c, uint32_t below);

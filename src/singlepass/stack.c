@@ -83,9 +83,7 @@ int sp_opnd_load(struct sp_comp *c, struct sp_opnd *o)
     int r;
     if (o->kind != SP_MEM || sp_is_xmm_type(o->type) || (r = sp_reg_try_alloc(c, false)) < 0)
         return opnd_load_other(c, o);
-    x64_load_frame(&c->a, o->type == VT_I32 ? 4 : 8, r, o->disp);
-    *o = (struct sp_opnd){.kind = SP_REG, .type = o->type, .reg = (uint8_t)r, .owned = true};
-    return r;
+    return sp_load_slot(c, o, r);
 }
 
 int sp_own(struct sp_comp *c, struct sp_opnd *o)
