@@ -292,9 +292,6 @@ static bool critical_edges(struct opt_func *f, uint32_t **at, uint32_t **to, uin
     return true;
 }
 
-/* Every critical edge gets its block, in the order of predecessors and
- * their successors; a br_table's targets are renamed in one sweep. Linear
- * in blocks, edges and table entries. */
 /* The critical edges and what splitting them needs. */
 struct splits {
     uint32_t nb;               /* blocks before splitting */
@@ -357,6 +354,9 @@ static void split_from(struct opt_func *f, struct splits *x, uint32_t p)
     }
 }
 
+/* Every critical edge gets its block, in the order of predecessors and
+ * their successors; a br_table's targets are renamed in one sweep. Linear
+ * in blocks, edges and table entries. */
 bool opt_pass_split_edges(struct opt_func *f, struct err *e)
 {
     struct splits x;
@@ -379,12 +379,6 @@ bool opt_pass_split_edges(struct opt_func *f, struct err *e)
  * with no search, when the tree is still the CFG's and the checks below
  * pass; otherwise (seldom) by the search. Code identical either way. */
 
-/* True when a dominates b (by t's preorder positions). */
-static bool dominates(const struct opt_domtree *t, uint32_t a, uint32_t b)
-{
-    return t->pos[a] <= t->pos[b] && t->pos[b] < t->end[a];
-}
-
 /* True when the search takes s, a successor of p, in p's second round:
  * only a jump, to a block dominating p (so on the stack, in a reducible
  * CFG, as wasm's are). */
@@ -392,7 +386,7 @@ static bool deferred(const struct opt_func *f, const struct opt_domtree *t, uint
                      uint32_t p)
 {
     const struct opt_block *sl = &f->block[s];
-    return sl->ninsn == 1 && sl->nsucc == 1 && dominates(t, sl->succ[0], p);
+    return sl->ninsn == 1 && sl->nsucc == 1 && opt_dominates(t, sl->succ[0], p);
 }
 
 /* True when every block the tree's search found jumping back holds only
@@ -421,7 +415,7 @@ static bool lay_splits(struct opt_func *f, const struct opt_domtree *t, uint32_t
         uint32_t m = pl->succ[i], s = m < nb ? m : f->block[m].succ[0];
         if (m < nb)
             defers |= deferred(f, t, m, p);
-        else if (dominates(t, s, p))
+        else if (opt_dominates(t, s, p))
             nback++;
         else if (deferred(f, t, s, p))
             return false;
@@ -431,7 +425,7 @@ static bool lay_splits(struct opt_func *f, const struct opt_domtree *t, uint32_t
     if (nback && defers)
         return false;
     for (uint32_t i = pl->nsucc; nback && i-- > 0;)
-        if (pl->succ[i] >= nb && dominates(t, f->block[pl->succ[i]].succ[0], p))
+        if (pl->succ[i] >= nb && opt_dominates(t, f->block[pl->succ[i]].succ[0], p))
             out[(*k)++] = pl->succ[i];
     return true;
 }

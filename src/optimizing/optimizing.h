@@ -676,6 +676,11 @@ struct opt_domtree {
     uint32_t njumps;
     bool loops;            /* the CFG has a loop (opt_dfs.loops) */
 };
+/* True when a dominates b (by their preorder positions). */
+static inline bool opt_dominates(const struct opt_domtree *t, uint32_t a, uint32_t b)
+{
+    return t->pos[a] <= t->pos[b] && t->pos[b] < t->end[a];
+}
 /* The tree (in f->dom): made once, with the layout (opt_pass_order), and
  * kept until a pass that changes the CFG runs (pipeline.c forgets it
  * then). NULL on out of memory. */

@@ -43,16 +43,10 @@ static uint32_t find(uint32_t *uf, uint32_t x)
     return r;
 }
 
-/* True when a dominates b (positions in the dominator tree's preorder). */
-static bool dominates(const struct licm *l, uint32_t a, uint32_t b)
-{
-    return l->t->pos[a] <= l->t->pos[b] && l->t->pos[b] < l->t->end[a];
-}
-
 /* Pushes y (the representative of a pred) for header h's body walk. */
 static void reach(struct licm *l, uint32_t h, uint32_t y, uint32_t *n)
 {
-    if (l->stamp[y] != h && dominates(l, h, y)) {
+    if (l->stamp[y] != h && opt_dominates(l->t, h, y)) {
         l->stamp[y] = h;
         l->work[(*n)++] = y;
     }
@@ -67,7 +61,7 @@ static void loop_body(struct licm *l, uint32_t h)
     l->stamp[h] = h;
     for (uint32_t i = 0; i < f->block[h].npred; i++) {
         uint32_t p = f->block[h].pred[i];
-        if (dominates(l, h, p)) {
+        if (opt_dominates(l->t, h, p)) {
             l->header[h] = 1;
             reach(l, h, find(l->uf, p), &n);
         }
