@@ -314,19 +314,23 @@ static bool check_dominators(struct opt_func *f, struct err *e)
     return true;
 }
 
+/* A loop with two exits, an if and a br_table joining three ways. */
+static const char mixed_cfg[] =
+    "(module (func (export \"f\") (param i32) (result i32) (local i32)"
+    "  (block (loop (block (br_if 1 (local.get 0)) (br_if 0 (i32.eqz (local.get 0)))"
+    "    (local.set 1 (i32.const 1)))"
+    "    (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
+    "  (if (local.get 1) (then (local.set 0 (i32.const 3)))"
+    "    (else (block (block (br_table 0 1 0 (local.get 0))) (local.set 0 (i32.const 4)))))"
+    "  (local.get 0)))";
+
 /* Dominators of CFGs with loops, joins of many edges, single-predecessor
  * chains and a br_table (checked against the slow way). */
 static void test_dominators(void)
 {
     static const pass_fn passes[] = {check_dominators};
     static const char *const texts[] = {
-        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
-        "  (block (loop (block (br_if 1 (local.get 0)) (br_if 0 (i32.eqz (local.get 0)))"
-        "    (local.set 1 (i32.const 1)))"
-        "    (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
-        "  (if (local.get 1) (then (local.set 0 (i32.const 3)))"
-        "    (else (block (block (br_table 0 1 0 (local.get 0))) (local.set 0 (i32.const 4)))))"
-        "  (local.get 0)))",
+        mixed_cfg,
         "(module (func (export \"f\") (param i32) (result i32)"
         "  (block (block (block (loop (br_if 1 (local.get 0)) (br_if 2 (local.get 0))"
         "    (br_if 3 (local.get 0)) (br_if 0 (local.get 0)))"
@@ -360,13 +364,7 @@ static void test_split_order(void)
 {
     static const pass_fn passes[] = {check_layout};
     static const char *const texts[] = {
-        "(module (func (export \"f\") (param i32) (result i32) (local i32)"
-        "  (block (loop (block (br_if 1 (local.get 0)) (br_if 0 (i32.eqz (local.get 0)))"
-        "    (local.set 1 (i32.const 1)))"
-        "    (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
-        "  (if (local.get 1) (then (local.set 0 (i32.const 3)))"
-        "    (else (block (block (br_table 0 1 0 (local.get 0))) (local.set 0 (i32.const 4)))))"
-        "  (local.get 0)))",
+        mixed_cfg,
         "(module (func (export \"f\") (param i32) (result i32) (local i32)"
         "  (loop (loop (local.set 1 (i32.add (local.get 1) (local.get 0)))"
         "    (br_if 0 (i32.and (local.get 1) (i32.const 1)))"
