@@ -518,8 +518,11 @@ static void data(struct em *m)
         x64_align(a, 4);
         x64_label_bind(a, m->tables.data[k].label);
         uint32_t base = x64_pos(a);
-        for (int32_t j = 0; j < mi->disp; j++)
-            x64_data(a, m->pos[m->target[m->mf->f->block[tab[j]].order]] - base, 4);
+        for (int32_t j = 0; j < mi->disp; j++) {
+            uint32_t to = m->pos[m->target[m->mf->f->block[tab[j]].order]];
+            m->bad |= to == UINT32_MAX; /* as patch_jumps: a block never placed */
+            x64_data(a, to - base, 4);
+        }
     }
 }
 
